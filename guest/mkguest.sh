@@ -1,0 +1,118 @@
+#!/bin/sh
+# Build vpmem's default guest: a Debian kernel package, busybox-static,
+# ndctl/daxctl (+ libraries), mkfs.ext4/mkfs.xfs and the vpmem binary, in an
+# uncompressed initramfs. Rebuilt only when an input changes.
+#
+# usage: mkguest.sh --out DIR --vpmem BIN [--kernel-package NAME] [--force] [--quiet]
+set -eu
+
+out= vpmem= kpkg= force=0 quiet=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=$2; shift 2 ;;
+	--vpmem) vpmem=$2; shift 2 ;;
+	--kernel-package) kpkg=$2; shift 2 ;;
+	--force) force=1; shift ;;
+	--quiet) quiet=1; shift ;;
+	*) echo "mkguest: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+[ -n "$out" ] && [ -n "$vpmem" ] || { echo "mkguest: --out and --vpmem are required" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+say() { [ "$quiet" = 1 ] || echo "vpmem guest: $*" >&2; }
+die() { echo "vpmem: error: guest build: $*" >&2; exit 1; }
+
+for t in dpkg-deb cpio depmod ldd apt-get sha256sum; do
+	command -v "$t" >/dev/null 2>&1 || die "'$t' is missing (run the README's set-up command)"
+done
+# busybox must be the static one: the guest has no libc of its own for it.
+bb=$(command -v busybox || true)
+[ -n "$bb" ] && ! ldd "$bb" >/dev/null 2>&1 || die "busybox-static is not installed (apt-get install busybox-static)"
+command -v ndctl >/dev/null 2>&1 || die "ndctl is not installed (apt-get install ndctl daxctl)"
+
+mkdir -p "$out" "$out/debs"
+exec 9>"$out/.lock"
+flock 9
+
+# The kernel package: the one named, else what linux-image-cloud-amd64 depends on.
+if [ -z "$kpkg" ]; then
+	kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
+	if [ -z "$kpkg" ]; then
+		kpkg=$(cat "$out/kernel-package" 2>/dev/null || true)
+		[ -n "$kpkg" ] || die "cannot resolve linux-image-cloud-amd64 (run 'apt-get update')"
+	fi
+fi
+deb=$(ls "$out/debs/${kpkg}_"*.deb 2>/dev/null | head -n1 || true)
+if [ -z "$deb" ]; then
+	say "downloading $kpkg"
+	(cd "$out/debs" && apt-get download "$kpkg" >/dev/null 2>&1) || die "cannot download '$kpkg' (apt-get download failed: run 'apt-get update', check the name)"
+	deb=$(ls "$out/debs/${kpkg}_"*.deb | head -n1)
+fi
+
+tools="$bb $(command -v ndctl) $(command -v daxctl) $(command -v mkfs.ext4 || true) $(command -v mkfs.xfs || true) $(command -v e2fsck || true) $(command -v xfs_repair || true) $vpmem"
+stamp=$( { cat "$here/mkguest.sh" "$here/init" "$here/modules"; echo "$deb"; sha256sum $tools; ldd "$vpmem" | awk '$3 ~ /^\// {print $3}' | xargs sha256sum; } | sha256sum | cut -d' ' -f1)
+if [ "$force" = 0 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] && [ -f "$out/initrd.img" ] && [ -f "$out/vmlinuz" ]; then
+	say "up to date in $out"
+	exit 0
+fi
+
+say "building in $out from $(basename "$deb")"
+work=$(mktemp -d "$out/.build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dpkg-deb -x "$deb" "$work/kernel"
+kver=$(ls "$work/kernel/lib/modules" | head -n1)
+[ -n "$kver" ] && [ -f "$work/kernel/boot/vmlinuz-$kver" ] || die "'$deb' is not a kernel image package"
+root=$work/root
+mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" "$root/etc/vpmem" "$root/lib/modules/$kver"
+
+# Modules and their dependencies (from the package's own modules.dep).
+moddir=$work/kernel/lib/modules/$kver
+depmod -b "$work/kernel" "$kver"   # the package ships no modules.dep
+want=$(grep -v '^#' "$here/modules" | tr '\n' ' ')
+: >"$work/mods"
+for m in $want; do
+	f=$(grep -E "(^|/)$(echo "$m" | sed 's/[-_]/[-_]/g')\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n1 | cut -d: -f1)
+	[ -n "$f" ] || { grep -qE "/$(echo "$m" | sed 's/[-_]/[-_]/g')\.ko" "$moddir/modules.builtin" 2>/dev/null && continue; die "module '$m' is not in $kpkg"; }
+	echo "$f" >>"$work/mods"
+	grep -E "^$f:" "$moddir/modules.dep" | cut -d: -f2 | tr ' ' '\n' | sed '/^$/d' >>"$work/mods"
+done
+sort -u "$work/mods" | while read -r f; do
+	mkdir -p "$root/lib/modules/$kver/$(dirname "$f")"
+	cp "$moddir/$f" "$root/lib/modules/$kver/$f"
+done
+cp "$moddir/modules.order" "$moddir/modules.builtin" "$root/lib/modules/$kver/" 2>/dev/null || true
+cp "$moddir"/modules.builtin.modinfo "$root/lib/modules/$kver/" 2>/dev/null || true
+depmod -b "$root" "$kver"
+echo "$want" | tr ' ' '\n' | sed '/^$/d' >"$root/etc/vpmem/modules"
+
+# Programs and the shared libraries they need, at the host's paths.
+cp "$bb" "$root/bin/busybox"
+for t in $tools; do
+	[ "$t" = "$bb" ] && continue
+	case "$t" in
+	"$vpmem") dst=/usr/bin/vpmem ;;
+	*) dst=$t ;;
+	esac
+	mkdir -p "$root$(dirname "$dst")"
+	cp "$t" "$root$dst"
+	for lib in $(ldd "$t" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+		real=$(readlink -f "$lib")
+		mkdir -p "$root$(dirname "$lib")"
+		[ -e "$root$lib" ] || cp "$real" "$root$lib"
+	done
+done
+# libkmod (used by ndctl) and mkfs read these; harmless if absent.
+for f in /etc/mke2fs.conf; do [ -f "$f" ] && cp "$f" "$root$f"; done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+echo 'root:x:0:' >"$root/etc/group"
+cp "$here/init" "$root/init"
+chmod 755 "$root/init"
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) >"$work/initrd.img"
+cp "$work/kernel/boot/vmlinuz-$kver" "$work/vmlinuz"
+mv -f "$work/vmlinuz" "$out/vmlinuz"
+mv -f "$work/initrd.img" "$out/initrd.img"
+echo "$kpkg" >"$out/kernel-package"
+echo "$kver" >"$out/kernel-version"
+echo "$stamp" >"$out/stamp"
+say "built: $out/vmlinuz ($kver), $out/initrd.img ($(du -h "$out/initrd.img" | cut -f1))"

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: MIT
+/* Default guest location and the guest command runner; see guest.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vpmem/exec.h>
+#include <vpmem/guest.h>
+
+static int xdg_dir(const char *var, const char *fallback, char *buf, size_t len,
+		   struct vpmem_err *err)
+{
+	const char *x = getenv(var), *home = getenv("HOME");
+	int n;
+
+	if (x && *x == '/')
+		n = snprintf(buf, len, "%s/vpmem", x);
+	else if (home && *home)
+		n = snprintf(buf, len, "%s/%s/vpmem", home, fallback);
+	else
+		return vpmem_err_set(err, ENOENT, "neither %s nor HOME is set", var);
+	if (n < 0 || (size_t)n >= len)
+		return vpmem_err_set(err, ENAMETOOLONG, "%s path is too long", var);
+	return 0;
+}
+
+int vpmem_cache_dir(char *buf, size_t len, struct vpmem_err *err)
+{
+	return xdg_dir("XDG_CACHE_HOME", ".cache", buf, len, err);
+}
+
+int vpmem_state_dir(char *buf, size_t len, struct vpmem_err *err)
+{
+	return xdg_dir("XDG_STATE_HOME", ".local/state", buf, len, err);
+}
+
+int vpmem_mkdir_p(const char *path, struct vpmem_err *err)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return vpmem_err_set(err, ENAMETOOLONG, "path too long: '%s'", path);
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(tmp, 0755) && errno != EEXIST)
+				return vpmem_err_set(err, errno, "cannot create directory '%s': %s",
+						     tmp, strerror(errno));
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+int vpmem_guest_files(struct vpmem_guest_files *g, bool must_exist, struct vpmem_err *err)
+{
+	char cache[PATH_MAX - 64];
+	int r = vpmem_cache_dir(cache, sizeof(cache), err);
+
+	if (r)
+		return r;
+	snprintf(g->dir, sizeof(g->dir), "%s/guest", cache);
+	snprintf(g->kernel, sizeof(g->kernel), "%s/vmlinuz", g->dir);
+	snprintf(g->initrd, sizeof(g->initrd), "%s/initrd.img", g->dir);
+	if (must_exist && (access(g->kernel, R_OK) || access(g->initrd, R_OK)))
+		return vpmem_err_set(err, ENOENT,
+				     "the default guest is not built in '%s' (run 'vpmem guest build')",
+				     g->dir);
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Copy what is new in @fd to @out; returns bytes copied. */
+static size_t pump(int fd, int out)
+{
+	char buf[65536];
+	size_t total = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		total += (size_t)n;
+		for (ssize_t off = 0; out >= 0 && off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+			if (w <= 0)
+				break;
+			off += w;
+		}
+	}
+	return total;
+}
+
+/* Last non-empty line of a file, without control characters. */
+static void last_line(const char *path, char *buf, size_t len)
+{
+	char tail[4096];
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	off_t size;
+	ssize_t n;
+	char *end, *start;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	if (size > (off_t)sizeof(tail) - 1)
+		lseek(fd, size - (off_t)sizeof(tail) + 1, SEEK_SET);
+	else
+		lseek(fd, 0, SEEK_SET);
+	n = read(fd, tail, sizeof(tail) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	for (char *p = tail; *p; p++)
+		if ((unsigned char)*p < 32 && *p != '\n')
+			*p = ' ';
+	end = tail + n;
+	while (end > tail && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(tail, '\n');
+	start = start ? start + 1 : tail;
+	while (*start == ' ')
+		start++;
+	n = (ssize_t)strlen(start);
+	if ((size_t)n >= len)
+		n = (ssize_t)len - 1;
+	memcpy(buf, start, (size_t)n);
+	buf[n] = '\0';
+}
+
+static int create_empty(const char *path, struct vpmem_err *err)
+{
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+int vpmem_guest_exec(const struct vpmem_guest_io *io, int *guest_status, struct vpmem_err *err)
+{
+	int ofd, efd, sfd, cfd, lfd, ws = 0, r = 0;
+	long long deadline = io->timeout_sec ? now_ms() + io->timeout_sec * 1000LL : 0;
+	bool exited = false, timed_out = false;
+	char status[64] = "", line[256];
+	pid_t pid;
+
+	ofd = create_empty(io->out_path, err);
+	efd = create_empty(io->err_path, err);
+	sfd = create_empty(io->status_path, err);
+	cfd = create_empty(io->console_path, err);
+	lfd = create_empty(io->qemu_log_path, err);
+	if (ofd < -1 || efd < -1 || sfd < -1 || cfd < -1 || lfd < -1) {
+		r = -EIO;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = vpmem_err_set(err, errno, "cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (!pid) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		dup2(devnull, 0);
+		if (lfd >= 0) {
+			dup2(lfd, 1);
+			dup2(lfd, 2);
+		}
+		setpgid(0, 0);
+		execvp(io->argv[0], io->argv);
+		dprintf(2, "cannot run '%s': %s\n", io->argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (!exited) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		pid_t w = waitpid(pid, &ws, WNOHANG);
+
+		if (w == pid)
+			exited = true;
+		pump(ofd, io->out_fd);
+		pump(efd, io->err_fd);
+		if (exited)
+			break;
+		if (deadline && now_ms() > deadline) {
+			timed_out = true;
+			kill(pid, SIGKILL);
+			waitpid(pid, &ws, 0);
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	pump(ofd, io->out_fd);
+	pump(efd, io->err_fd);
+	if (sfd >= 0) {
+		ssize_t n = pread(sfd, status, sizeof(status) - 1, 0);
+
+		status[n > 0 ? n : 0] = '\0';
+	}
+	if (timed_out) {
+		last_line(io->console_path, line, sizeof(line));
+		r = vpmem_err_set(err, ETIMEDOUT,
+				  "the guest did not finish within %u s (killed); last console line: %s",
+				  io->timeout_sec, *line ? line : "(none)");
+		goto out;
+	}
+	{
+		char *end;
+		long v = strtol(status, &end, 10);
+
+		if (end != status && (*end == '\n' || *end == '\r' || !*end) && v >= 0 && v < 256) {
+			*guest_status = (int)v;
+			goto out;
+		}
+	}
+	if (WIFEXITED(ws) && WEXITSTATUS(ws)) {
+		last_line(io->qemu_log_path, line, sizeof(line));
+		r = vpmem_err_set(err, EIO, "QEMU failed (exit status %d): %s", WEXITSTATUS(ws),
+				  *line ? line : "(no message)");
+	} else {
+		last_line(io->console_path, line, sizeof(line));
+		r = vpmem_err_set(err, EIO,
+				  "the guest stopped without reporting an exit status; last console line: %s",
+				  *line ? line : "(none)");
+	}
+out:
+	for (int *fd = (int[]){ ofd, efd, sfd, cfd, lfd }, i = 0; i < 5; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	return r;
+}
+
+bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
+		      const struct vpmem_guest_files *g, const char *cache_file,
+		      unsigned timeout_sec)
+{
+	struct utsname u;
+	char key[PATH_MAX + 256], cached[PATH_MAX + 256] = "", con[PATH_MAX], *argv[24], *out = NULL;
+	int fd, n = 0, st = -1;
+	bool ok = false;
+	FILE *f;
+
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	uname(&u);
+	snprintf(key, sizeof(key), "qemu=%s kernel=%s initrd=%s", qemu_version, u.release, g->initrd);
+	f = fopen(cache_file, "r");
+	if (f) {
+		if (fgets(cached, sizeof(cached), f))
+			cached[strcspn(cached, "\n")] = '\0';
+		fclose(f);
+		if (!strncmp(cached, key, strlen(key)) && cached[strlen(key)] == ' ')
+			return !strcmp(cached + strlen(key) + 1, "ok");
+	}
+	snprintf(con, sizeof(con), "file:%s.console", cache_file);
+	argv[n++] = (char *)qemu;
+	argv[n++] = (char *)"-machine";
+	argv[n++] = (char *)"pc,nvdimm=on";
+	argv[n++] = (char *)"-accel";
+	argv[n++] = (char *)"kvm";
+	argv[n++] = (char *)"-cpu";
+	argv[n++] = (char *)"host";
+	argv[n++] = (char *)"-m";
+	argv[n++] = (char *)"256M";
+	argv[n++] = (char *)"-nodefaults";
+	argv[n++] = (char *)"-display";
+	argv[n++] = (char *)"none";
+	argv[n++] = (char *)"-no-reboot";
+	argv[n++] = (char *)"-kernel";
+	argv[n++] = (char *)g->kernel;
+	argv[n++] = (char *)"-initrd";
+	argv[n++] = (char *)g->initrd;
+	argv[n++] = (char *)"-append";
+	argv[n++] = (char *)"console=ttyS0 panic=-1 vpmem.probe=1";
+	argv[n++] = (char *)"-serial";
+	argv[n++] = con;
+	argv[n] = NULL;
+	if (!vpmem_exec_capture(argv, NULL, timeout_sec, &out, &st, NULL) && st == 0) {
+		char path[PATH_MAX];
+		FILE *c;
+		char buf[256];
+
+		snprintf(path, sizeof(path), "%s.console", cache_file);
+		c = fopen(path, "r");
+		while (c && fgets(buf, sizeof(buf), c))
+			if (strstr(buf, "vpmem-probe-ok"))
+				ok = true;
+		if (c)
+			fclose(c);
+	}
+	free(out);
+	f = fopen(cache_file, "w");
+	if (f) {
+		fprintf(f, "%s %s\n", key, ok ? "ok" : "fail");
+		fclose(f);
+	}
+	return ok;
+}

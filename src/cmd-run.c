@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: MIT
+/* vpmem run: plan a VM with persistent memory, then print it or boot it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <vpmem/guest.h>
+#include <vpmem/nfit.h>
+#include <vpmem/qemu.h>
+#include <vpmem/size.h>
+#include <vpmem/strv.h>
+#include <vpmem/vm.h>
+
+#include "guest-build.h"
+#include "vpmem.h"
+
+const char usage_run[] =
+	"usage: vpmem run [options] [-- QEMU-ARGS...]\n"
+	"\n"
+	"Boot a QEMU VM with persistent memory (one vNVDIMM per guest NUMA node).\n"
+	"With no --kernel, the default guest (see 'vpmem guest') is used and built if\n"
+	"missing. With --guest-cmd the command runs in the guest, its output is printed\n"
+	"and its exit status returned; without it you get a shell on the serial console\n"
+	"(Ctrl-A X quits QEMU).\n"
+	"\n"
+	"Machine:\n"
+	"  --qemu-memory SIZE      guest RAM (default 512M)\n"
+	"  --qemu-pmem SIZE        total guest-visible PMem, split evenly over the nodes\n"
+	"                          (each vNVDIMM a whole number of 16M)\n"
+	"  --qemu-nodes N          guest NUMA nodes (default 1)\n"
+	"  --qemu-cores N          vCPUs, split over the nodes (default: one per node)\n"
+	"  --hotplug-slots N       free memory slots left for hotplug (default 2)\n"
+	"  --label-size SIZE       label area per vNVDIMM (>= 128K; default 0 = label-less)\n"
+	"  --persistence cpu|mem-ctrl  persistence domain the guest is told\n"
+	"  --virtio-pmem           virtio-pmem-pci devices instead of NFIT vNVDIMMs\n"
+	"Backings:\n"
+	"  --pmem-image FILE[,slot=N][,node=N]  use an existing image (repeatable)\n"
+	"  --pmem-dir DIR          create the --qemu-pmem backings in DIR (one, or one per node)\n"
+	"  --name NAME             VM name (default 'default'); its state lives in\n"
+	"                          $XDG_STATE_HOME/vpmem/vm/NAME\n"
+	"  --state-dir DIR         state directory instead of the above\n"
+	"Guest:\n"
+	"  --kernel FILE --initrd FILE  boot these instead of the default guest\n"
+	"  --append ARGS           extra kernel command line\n"
+	"  --guest-cmd CMD         run CMD (sh syntax) in the guest, print its output,\n"
+	"                          exit with its status, power off\n"
+	"  --timeout SEC           kill the guest after SEC seconds (default 600 with\n"
+	"                          --guest-cmd, 0 = none)\n"
+	"  --accel auto|kvm|tcg    accelerator (default auto: KVM only if a probe boot works;\n"
+	"                          also $VPMEM_ACCEL)\n"
+	"  --qemu BINARY           QEMU binary (default qemu-system-x86_64)\n"
+	"Output:\n"
+	"  --print                 print the QEMU command line instead of running it\n"
+	"  --json                  print the plan (and with --print the argv) as JSON\n"
+	"  -q, --quiet             do not describe the machine on stderr\n"
+	"  -- QEMU-ARGS...         append raw QEMU arguments\n";
+
+enum {
+	OPT_MEMORY = 256, OPT_PMEM, OPT_NODES, OPT_CORES, OPT_HOTPLUG, OPT_LABEL, OPT_PERSIST,
+	OPT_VIRTIO, OPT_IMAGE, OPT_DIR, OPT_NAME, OPT_STATE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
+	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON,
+};
+
+static const struct option run_opts[] = {
+	{ "qemu-memory", required_argument, NULL, OPT_MEMORY },
+	{ "qemu-pmem", required_argument, NULL, OPT_PMEM },
+	{ "qemu-nodes", required_argument, NULL, OPT_NODES },
+	{ "qemu-cores", required_argument, NULL, OPT_CORES },
+	{ "hotplug-slots", required_argument, NULL, OPT_HOTPLUG },
+	{ "label-size", required_argument, NULL, OPT_LABEL },
+	{ "persistence", required_argument, NULL, OPT_PERSIST },
+	{ "virtio-pmem", no_argument, NULL, OPT_VIRTIO },
+	{ "pmem-image", required_argument, NULL, OPT_IMAGE },
+	{ "pmem-dir", required_argument, NULL, OPT_DIR },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "state-dir", required_argument, NULL, OPT_STATE },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "guest-cmd", required_argument, NULL, OPT_CMD },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "qemu", required_argument, NULL, OPT_QEMU },
+	{ "print", no_argument, NULL, OPT_PRINT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct run_opts {
+	struct vpmem_vm_spec spec;
+	const char *name, *state_dir, *kernel, *initrd, *append, *cmd, *accel, *qemu;
+	unsigned timeout;
+	bool timeout_set, print, json, quiet;
+	char *const *extra;
+	char image_paths[VPMEM_MAX_DIMMS][PATH_MAX];
+};
+
+static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+')
+		goto bad;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		goto bad;
+	if (v < min || v > max)
+		return cmd_usage_error("run", "%s %s: must be between %u and %u", opt, s, min, max);
+	*out = (unsigned)v;
+	return 0;
+bad:
+	return cmd_usage_error("run", "%s: '%s' is not a number", opt, s);
+}
+
+static int parse_size_opt(const char *opt, const char *s, unsigned flags, uint64_t *out)
+{
+	struct vpmem_err err = { 0 };
+
+	if (vpmem_size_parse(s, flags, opt, out, &err))
+		return cmd_error(EXIT_USAGE, "run: %s", err.msg);
+	return 0;
+}
+
+/* FILE[,slot=N][,node=N]: only trailing ",slot=N"/",node=N" are options, so a
+ * file name with commas in it still works. */
+static int parse_image(struct run_opts *o, const char *arg)
+{
+	struct vpmem_image_req *im;
+	char *path, *comma;
+	unsigned v;
+
+	if (o->spec.nimages >= VPMEM_MAX_DIMMS)
+		return cmd_usage_error("run", "too many --pmem-image (at most %d)", VPMEM_MAX_DIMMS);
+	im = &o->spec.images[o->spec.nimages];
+	path = o->image_paths[o->spec.nimages];
+	if (strlen(arg) >= PATH_MAX)
+		return cmd_usage_error("run", "--pmem-image: path too long");
+	strcpy(path, arg);
+	im->slot = im->node = -1;
+	im->label_slot = -1;
+	while ((comma = strrchr(path, ','))) {
+		const char *kv = comma + 1;
+
+		if (!strncmp(kv, "slot=", 5)) {
+			if (im->slot >= 0 || parse_uint("--pmem-image slot", kv + 5, 0, VPMEM_NFIT_MAX_SLOTS - 1, &v))
+				return im->slot >= 0 ? cmd_usage_error("run", "--pmem-image: slot given twice") : EXIT_USAGE;
+			im->slot = (int)v;
+		} else if (!strncmp(kv, "node=", 5)) {
+			if (im->node >= 0 || parse_uint("--pmem-image node", kv + 5, 0, VPMEM_MAX_NODES - 1, &v))
+				return im->node >= 0 ? cmd_usage_error("run", "--pmem-image: node given twice") : EXIT_USAGE;
+			im->node = (int)v;
+		} else {
+			break;
+		}
+		*comma = '\0';
+	}
+	if (!*path)
+		return cmd_usage_error("run", "--pmem-image: missing file name");
+	im->path = path;
+	o->spec.nimages++;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	uint64_t sz;
+	unsigned v;
+	int c, r = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->spec.hotplug_slots = -1;
+	o->spec.label_size = -1;
+	o->name = "default";
+	opterr = 0;
+	optind = 1;
+	while (!r && (c = getopt_long(argc, argv, "+q", run_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_MEMORY: r = parse_size_opt("--qemu-memory", optarg, 0, &o->spec.ram); break;
+		case OPT_PMEM: r = parse_size_opt("--qemu-pmem", optarg, 0, &o->spec.pmem); break;
+		case OPT_NODES:
+			r = parse_uint("--qemu-nodes", optarg, 1, VPMEM_MAX_NODES, &o->spec.nodes);
+			break;
+		case OPT_CORES: r = parse_uint("--qemu-cores", optarg, 1, 255, &o->spec.cores); break;
+		case OPT_HOTPLUG:
+			r = parse_uint("--hotplug-slots", optarg, 0, VPMEM_NFIT_MAX_SLOTS, &v);
+			o->spec.hotplug_slots = (int)v;
+			break;
+		case OPT_LABEL:
+			r = parse_size_opt("--label-size", optarg, VPMEM_SIZE_ALLOW_ZERO, &sz);
+			o->spec.label_size = (int64_t)sz;
+			break;
+		case OPT_PERSIST: {
+			struct vpmem_err err = { 0 };
+
+			if (vpmem_persistence_parse(optarg, &o->spec.persistence, &err))
+				r = cmd_error(EXIT_USAGE, "run: %s", err.msg);
+			break;
+		}
+		case OPT_VIRTIO: o->spec.virtio = true; break;
+		case OPT_IMAGE: r = parse_image(o, optarg); break;
+		case OPT_DIR:
+			if (o->spec.ndirs >= VPMEM_MAX_NODES)
+				r = cmd_usage_error("run", "too many --pmem-dir");
+			else
+				o->spec.dirs[o->spec.ndirs++] = optarg;
+			break;
+		case OPT_NAME:
+			if (!*optarg || strchr(optarg, '/') || optarg[0] == '.')
+				r = cmd_usage_error("run", "--name: invalid VM name '%s'", optarg);
+			o->name = optarg;
+			break;
+		case OPT_STATE: o->state_dir = optarg; break;
+		case OPT_KERNEL: o->kernel = optarg; break;
+		case OPT_INITRD: o->initrd = optarg; break;
+		case OPT_APPEND: o->append = optarg; break;
+		case OPT_CMD: o->cmd = optarg; break;
+		case OPT_TIMEOUT:
+			r = parse_uint("--timeout", optarg, 0, 86400, &o->timeout);
+			o->timeout_set = true;
+			break;
+		case OPT_ACCEL:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
+				r = cmd_usage_error("run", "--accel: unknown accelerator '%s' (auto, kvm or tcg)", optarg);
+			o->accel = optarg;
+			break;
+		case OPT_QEMU: o->qemu = optarg; break;
+		case OPT_PRINT: o->print = true; break;
+		case OPT_JSON: o->json = true; break;
+		case 'q': o->quiet = true; break;
+		case ':':
+			r = cmd_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			r = cmd_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+			break;
+		}
+	}
+	if (r)
+		return r;
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--"))
+			return cmd_usage_error("run", "unexpected argument '%s' (QEMU arguments go after '--')",
+					       argv[optind]);
+		o->extra = argv + optind;
+	}
+	if (!!o->kernel != !!o->initrd && o->initrd && !o->kernel)
+		return cmd_usage_error("run", "--initrd needs --kernel");
+	if (!o->timeout_set)
+		o->timeout = o->cmd ? 600 : 0;
+	if (!o->qemu)
+		o->qemu = VPMEM_QEMU_DEFAULT_BINARY;
+	if (!o->accel)
+		o->accel = getenv("VPMEM_ACCEL") && *getenv("VPMEM_ACCEL") ? getenv("VPMEM_ACCEL") : "auto";
+	return 0;
+}
+
+/* Fill in what the planner needs to know about existing images. */
+static int inspect_images(struct run_opts *o)
+{
+	for (unsigned i = 0; i < o->spec.nimages; i++) {
+		struct vpmem_image_req *im = &o->spec.images[i];
+		struct stat st;
+
+		if (stat(im->path, &st))
+			return cmd_error(EXIT_FAIL, "cannot use --pmem-image '%s': %s", im->path, strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			return cmd_error(EXIT_FAIL,
+					 "--pmem-image '%s' is a directory: QEMU would back the vNVDIMM with an unlinked temporary file and lose all data at exit (use --pmem-dir)",
+					 im->path);
+		if (S_ISCHR(st.st_mode)) {
+			char sys[PATH_MAX], buf[64];
+			FILE *f;
+
+			snprintf(sys, sizeof(sys), "/sys/dev/char/%u:%u/size", major(st.st_rdev), minor(st.st_rdev));
+			f = fopen(sys, "r");
+			if (!f || !fgets(buf, sizeof(buf), f)) {
+				if (f)
+					fclose(f);
+				return cmd_error(EXIT_FAIL, "--pmem-image '%s' is a character device but not a device-dax device",
+						 im->path);
+			}
+			fclose(f);
+			im->size = strtoull(buf, NULL, 10);
+			im->devdax = true;
+			snprintf(sys, sizeof(sys), "/sys/dev/char/%u:%u/align", major(st.st_rdev), minor(st.st_rdev));
+			f = fopen(sys, "r");
+			if (f && fgets(buf, sizeof(buf), f))
+				im->dax_align = strtoull(buf, NULL, 10);
+			if (f)
+				fclose(f);
+		} else if (S_ISREG(st.st_mode)) {
+			im->size = (uint64_t)st.st_size;
+			if (access(im->path, R_OK | W_OK))
+				return cmd_error(EXIT_FAIL, "--pmem-image '%s' is not readable and writable: %s",
+						 im->path, strerror(errno));
+		} else {
+			return cmd_error(EXIT_FAIL, "--pmem-image '%s' is neither a regular file nor a device-dax device",
+					 im->path);
+		}
+		if (!im->size)
+			return cmd_error(EXIT_FAIL, "--pmem-image '%s' is empty", im->path);
+	}
+	for (unsigned i = 0; i < o->spec.ndirs; i++) {
+		struct stat st;
+
+		if (stat(o->spec.dirs[i], &st) || !S_ISDIR(st.st_mode))
+			return cmd_error(EXIT_FAIL, "--pmem-dir '%s' is not a directory", o->spec.dirs[i]);
+		if (access(o->spec.dirs[i], W_OK | X_OK))
+			return cmd_error(EXIT_FAIL, "--pmem-dir '%s' is not writable: %s", o->spec.dirs[i],
+					 strerror(errno));
+	}
+	return 0;
+}
+
+/* Backings the plan creates: reuse an existing file of exactly the planned
+ * size, refuse any other. Checked for all before anything is created. */
+static int check_created(struct vpmem_vm_plan *plan)
+{
+	for (unsigned i = 0; i < plan->ndimms; i++) {
+		struct vpmem_vm_dimm *d = &plan->dimm[i];
+		struct stat st;
+		char a[32], b[32];
+
+		if (!d->create || stat(d->path, &st))
+			continue;
+		if (!S_ISREG(st.st_mode))
+			return cmd_error(EXIT_FAIL, "backing '%s' exists and is not a regular file", d->path);
+		if ((uint64_t)st.st_size != d->size)
+			return cmd_error(EXIT_FAIL,
+					 "backing '%s' exists with size %s, not the %s planned (remove it, use another --name, or pass it with --pmem-image)",
+					 d->path, vpmem_size_str((uint64_t)st.st_size, a, sizeof(a)),
+					 vpmem_size_str(d->size, b, sizeof(b)));
+		d->create = false;
+	}
+	return 0;
+}
+
+static int create_backings(const struct vpmem_vm_plan *plan)
+{
+	for (unsigned i = 0; i < plan->ndimms; i++) {
+		const struct vpmem_vm_dimm *d = &plan->dimm[i];
+		int fd;
+
+		if (!d->create)
+			continue;
+		/* sparse at the exact size: never fallocate (on tmpfs that costs RAM) */
+		fd = open(d->path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return cmd_error(EXIT_FAIL, "cannot create backing '%s': %s", d->path, strerror(errno));
+		if (ftruncate(fd, (off_t)d->size) || fsync(fd)) {
+			int e = errno;
+
+			close(fd);
+			unlink(d->path);
+			return cmd_error(EXIT_FAIL, "cannot size backing '%s': %s", d->path, strerror(e));
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static void describe(const struct run_opts *o, const struct vpmem_vm_plan *plan, const char *accel)
+{
+	char a[32], b[32], c[32];
+
+	fprintf(stderr, "vpmem: VM '%s': %s RAM, %u vCPU(s), %u node(s), slots=%u, maxmem=%s, accel %s\n",
+		o->name, vpmem_size_str(plan->ram, a, sizeof(a)), plan->cores, plan->nodes, plan->slots,
+		vpmem_size_str(plan->maxmem, b, sizeof(b)), accel);
+	for (unsigned i = 0; i < plan->ndimms; i++) {
+		const struct vpmem_vm_dimm *d = &plan->dimm[i];
+		struct vpmem_nfit_dimm n;
+
+		vpmem_nfit_dimm(d->slot, &n);
+		fprintf(stderr, "vpmem: %s slot %u node %u: '%s' (%s%s), label area %s -> guest region %s at 0x%" PRIx64,
+			plan->virtio ? "virtio-pmem" : "nvdimm", d->slot, d->node, d->path,
+			vpmem_size_str(d->size, a, sizeof(a)), d->create ? ", new" : "",
+			d->label_size ? vpmem_size_str(d->label_size, b, sizeof(b)) : "none",
+			vpmem_size_human(d->region, c, sizeof(c)), d->addr);
+		if (!plan->virtio)
+			fprintf(stderr, ", id %s", n.id);
+		fputc('\n', stderr);
+	}
+	if (plan->persistence)
+		fprintf(stderr, "vpmem: guest persistence domain: %s\n", vpmem_persistence_name(plan->persistence));
+	if (plan->notes[0]) {
+		char *notes = strdup(plan->notes), *save = NULL;
+
+		for (char *l = notes ? strtok_r(notes, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+			fprintf(stderr, "vpmem: note: %s\n", l);
+		free(notes);
+	}
+}
+
+static json_object *plan_json(const struct vpmem_vm_plan *plan)
+{
+	json_object *o = json_object_new_object(), *dimms = json_object_new_array();
+
+	json_object_object_add(o, "ram", json_object_new_uint64(plan->ram));
+	json_object_object_add(o, "cores", json_object_new_int((int)plan->cores));
+	json_object_object_add(o, "nodes", json_object_new_int((int)plan->nodes));
+	json_object_object_add(o, "slots", json_object_new_int((int)plan->slots));
+	json_object_object_add(o, "maxmem", json_object_new_uint64(plan->maxmem));
+	json_object_object_add(o, "device_memory_base", json_object_new_uint64(plan->devmem_base));
+	if (plan->persistence)
+		json_object_object_add(o, "persistence_domain",
+				       json_object_new_string(vpmem_persistence_name(plan->persistence)));
+	json_object_object_add(o, "virtio_pmem", json_object_new_boolean(plan->virtio));
+	for (unsigned i = 0; i < plan->ndimms; i++) {
+		const struct vpmem_vm_dimm *d = &plan->dimm[i];
+		json_object *j = json_object_new_object();
+		struct vpmem_nfit_dimm n;
+
+		vpmem_nfit_dimm(d->slot, &n);
+		json_object_object_add(j, "path", json_object_new_string(d->path));
+		json_object_object_add(j, "slot", json_object_new_int((int)d->slot));
+		json_object_object_add(j, "node", json_object_new_int((int)d->node));
+		json_object_object_add(j, "size", json_object_new_uint64(d->size));
+		json_object_object_add(j, "label_size", json_object_new_uint64(d->label_size));
+		json_object_object_add(j, "region_size", json_object_new_uint64(d->region));
+		json_object_object_add(j, "addr", json_object_new_uint64(d->addr));
+		json_object_object_add(j, "pmem", json_object_new_boolean(d->pmem));
+		json_object_object_add(j, "create", json_object_new_boolean(d->create));
+		if (!plan->virtio)
+			json_object_object_add(j, "id", json_object_new_string(n.id));
+		json_object_array_add(dimms, j);
+	}
+	json_object_object_add(o, "dimms", dimms);
+	return o;
+}
+
+static void print_argv(char *const *argv)
+{
+	for (size_t i = 0; argv[i]; i++) {
+		char *q = vpmem_shell_quote(argv[i]);
+		bool pair = argv[i][0] == '-' && argv[i + 1] && argv[i + 1][0] != '-';
+
+		if (i)
+			fputs("  ", stdout);
+		fputs(q ? q : argv[i], stdout);
+		free(q);
+		if (pair && i) {
+			q = vpmem_shell_quote(argv[++i]);
+			printf(" %s", q ? q : argv[i]);
+			free(q);
+		}
+		fputs(argv[i + 1] ? " \\\n" : "\n", stdout);
+	}
+}
+
+static int write_file(const char *path, const char *data)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	size_t len = strlen(data);
+
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
+		if (fd >= 0)
+			close(fd);
+		return cmd_error(EXIT_FAIL, "cannot write '%s': %s", path, strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	static struct run_opts o;
+	struct vpmem_vm_plan plan;
+	struct vpmem_err err = { 0 };
+	struct vpmem_strv qargv = VPMEM_STRV_INIT;
+	struct vpmem_guest_files g;
+	struct vpmem_qemu_caps caps;
+	char state[PATH_MAX], rundir[PATH_MAX + 8], paths[6][PATH_MAX + 32], append[2048], kvmcache[PATH_MAX];
+	const char *accel;
+	int r, lockfd = -1, status = 0;
+
+	r = parse_args(argc, argv, &o);
+	if (r)
+		return r;
+	o.json |= ctx->json;
+	if (o.state_dir) {
+		snprintf(state, sizeof(state), "%s", o.state_dir);
+	} else {
+		if (vpmem_state_dir(state, sizeof(state) - 64, &err))
+			return cmd_lib_error(EXIT_FAIL, &err);
+		snprintf(state + strlen(state), 64, "/vm/%s", o.name);
+	}
+	o.spec.state_dir = state;
+	r = inspect_images(&o);
+	if (r)
+		return r;
+	accel = !strcmp(o.accel, "auto") ? "tcg" : o.accel;
+	o.spec.phys_bits = strcmp(accel, "kvm") ? 40 : 0; /* TCG -cpu max: TCG_PHYS_ADDR_BITS */
+	if (vpmem_vm_plan(&o.spec, &plan, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	r = check_created(&plan);
+	if (r)
+		goto out;
+	for (unsigned i = 0; i < plan.ndimms; i++)
+		plan.dimm[i].pmem = plan.dimm[i].devdax; /* devdax maps with MAP_SYNC semantics */
+
+	/* The default guest, unless the user brings a kernel. */
+	if (vpmem_guest_files(&g, false, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+		goto out;
+	}
+	snprintf(rundir, sizeof(rundir), "%s/run", state);
+	snprintf(paths[0], sizeof(paths[0]), "%s/console.log", rundir);
+	snprintf(paths[1], sizeof(paths[1]), "%s/stdout", rundir);
+	snprintf(paths[2], sizeof(paths[2]), "%s/stderr", rundir);
+	snprintf(paths[3], sizeof(paths[3]), "%s/status", rundir);
+	snprintf(paths[4], sizeof(paths[4]), "%s/cmd", rundir);
+	snprintf(paths[5], sizeof(paths[5]), "%s/qemu.log", rundir);
+	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 loglevel=4%s%s",
+		 o.append ? " " : "", o.append ? o.append : "");
+
+	if (!o.print) {
+		if (vpmem_qemu_probe(o.qemu, &caps, &err) || vpmem_qemu_check(&plan, &caps, &err)) {
+			r = cmd_lib_error(EXIT_FAIL, &err);
+			goto out;
+		}
+		if (!o.kernel && access(g.initrd, R_OK)) {
+			if (!o.quiet)
+				fprintf(stderr, "vpmem: building the default guest (once)\n");
+			if (guest_build(NULL, false, o.quiet, &err)) {
+				r = cmd_lib_error(EXIT_FAIL, &err);
+				goto out;
+			}
+		}
+		if (!strcmp(o.accel, "auto")) {
+			char cache[PATH_MAX - 32];
+
+			if (!vpmem_cache_dir(cache, sizeof(cache), NULL) && !vpmem_mkdir_p(cache, NULL)) {
+				snprintf(kvmcache, sizeof(kvmcache), "%s/kvm-probe", cache);
+				accel = !o.kernel && vpmem_kvm_usable(o.qemu, caps.version, &g, kvmcache, 30)
+					? "kvm" : "tcg";
+			}
+			if (!strcmp(accel, "kvm"))
+				o.spec.phys_bits = 0;
+		}
+	}
+
+	{
+		struct vpmem_qemu_boot boot = {
+			.binary = o.qemu, .accel = accel,
+			.kernel = o.kernel ? o.kernel : g.kernel,
+			.initrd = o.kernel ? o.initrd : g.initrd,
+			.append = append, .batch = o.cmd != NULL,
+			.console_path = paths[0], .out_path = paths[1], .err_path = paths[2],
+			.status_path = paths[3], .cmd_path = o.cmd ? paths[4] : NULL,
+			.extra = o.extra,
+		};
+
+		if (vpmem_qemu_argv(&plan, &boot, &qargv, &err)) {
+			r = cmd_lib_error(EXIT_FAIL, &err);
+			goto out;
+		}
+	}
+	if (o.print) {
+		if (o.json) {
+			json_object *j = plan_json(&plan), *a = json_object_new_array();
+
+			for (size_t i = 0; i < qargv.n; i++)
+				json_object_array_add(a, json_object_new_string(qargv.v[i]));
+			json_object_object_add(j, "argv", a);
+			out_json(j);
+		} else {
+			print_argv(qargv.v);
+		}
+		r = EXIT_OK;
+		goto out;
+	}
+	if (!o.quiet)
+		describe(&o, &plan, accel);
+	if (o.json && !o.cmd)
+		out_json(plan_json(&plan));
+
+	/* Apply: state dir, lock, backings, then QEMU. */
+	if (vpmem_mkdir_p(rundir, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+		goto out;
+	}
+	{
+		char lockp[PATH_MAX + 8];
+
+		snprintf(lockp, sizeof(lockp), "%s/lock", state);
+		lockfd = open(lockp, O_CREAT | O_RDWR, 0600);
+		if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB)) {
+			r = cmd_error(EXIT_FAIL, "VM '%s' is already running (state '%s' is locked)", o.name, state);
+			goto out;
+		}
+	}
+	r = create_backings(&plan);
+	if (r)
+		goto out;
+	fflush(stdout);
+	if (!o.cmd) {
+		execvp(qargv.v[0], qargv.v);
+		r = cmd_error(EXIT_FAIL, "cannot run '%s': %s", qargv.v[0], strerror(errno));
+		goto out;
+	}
+	r = write_file(paths[4], o.cmd);
+	if (r)
+		goto out;
+	{
+		struct vpmem_guest_io io = {
+			.argv = qargv.v, .timeout_sec = o.timeout, .out_fd = 1, .err_fd = 2,
+			.console_path = paths[0], .out_path = paths[1], .err_path = paths[2],
+			.status_path = paths[3], .qemu_log_path = paths[5],
+		};
+
+		if (vpmem_guest_exec(&io, &status, &err)) {
+			r = cmd_error(EXIT_FAIL, "%s (console log: %s)", err.msg, paths[0]);
+			goto out;
+		}
+		r = status;
+	}
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	vpmem_strv_free(&qargv);
+	vpmem_vm_plan_free(&plan);
+	return r;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* The vpmem command: shared declarations of src/. */
+#ifndef VPMEM_CMD_H
+#define VPMEM_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include <vpmem/error.h>
+
+/* Exit statuses: 0 ok, 1 failure, 2 usage error. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct vpmem_ctx {
+	bool json;           /* --json: machine-readable output */
+	const char *argv0;   /* path of this executable (for the guest build) */
+};
+
+struct vpmem_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct vpmem_ctx *ctx);
+	const char *summary;  /* one line for `vpmem --help` */
+	const char *usage;    /* full help text for `vpmem help CMD` */
+};
+
+/* "vpmem: error: <msg>" on stderr; returns @status. */
+int cmd_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report a library error. */
+int cmd_lib_error(int status, const struct vpmem_err *err);
+/* "vpmem: error: CMD: unknown option" style usage error, exit 2. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print the help text of @cmd to @f. */
+void cmd_help(const struct vpmem_cmd *cmd, FILE *f);
+const struct vpmem_cmd *cmd_find(const char *name);
+
+/* Output: print @obj as pretty JSON on stdout and drop the reference. */
+void out_json(json_object *obj);
+
+/* Subcommands (src/cmd-*.c) */
+int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_guest(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_help_cmd(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_version(int argc, char **argv, struct vpmem_ctx *ctx);
+
+extern const char usage_run[], usage_guest[];
+
+#endif
