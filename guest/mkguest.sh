@@ -97,6 +97,10 @@ for t in $tools; do
 	cp "$t" "$root$dst"
 	for lib in $(ldd "$t" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
 		real=$(readlink -f "$lib")
+		case "$lib" in
+		/lib/*|/lib64/*|/usr/lib/*|/usr/lib64/*) ;;
+		*) lib=/usr/lib/$(basename "$lib") ;;  # e.g. libvpmem from a build tree
+		esac
 		mkdir -p "$root$(dirname "$lib")"
 		[ -e "$root$lib" ] || cp "$real" "$root$lib"
 	done

@@ -217,7 +217,7 @@ static int add_created(const struct vpmem_vm_spec *spec, uint64_t label_size,
 		       struct vpmem_vm_plan *plan, struct vpmem_err *err)
 {
 	uint64_t share, rem;
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], d4[32];
 
 	if (!spec->pmem)
 		return 0;
@@ -236,7 +236,7 @@ static int add_created(const struct vpmem_vm_spec *spec, uint64_t label_size,
 		note(plan, "--qemu-pmem %s does not split into %u vNVDIMMs of whole %s: each gets %s, %s is left unused",
 		     vpmem_size_str(spec->pmem, a, sizeof(a)), plan->nodes,
 		     vpmem_size_str(VPMEM_REGION_ALIGN, b, sizeof(b)),
-		     vpmem_size_str(share, c, sizeof(c)), vpmem_size_human(rem, b, sizeof(b)));
+		     vpmem_size_str(share, c, sizeof(c)), vpmem_size_human(rem, d4, sizeof(d4)));
 	for (unsigned n = 0; n < plan->nodes; n++) {
 		const char *dir = spec->ndirs ? spec->dirs[spec->ndirs == 1 ? 0 : n] : spec->state_dir;
 		struct vpmem_vm_dimm *d;

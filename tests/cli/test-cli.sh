@@ -1,0 +1,105 @@
+#!/bin/sh
+# The command skeleton: help, version, dispatch, usage errors, nothing written on error.
+. "$(dirname "$0")/../lib.sh"
+
+run_vpmem --version
+expect_eq "--version status" "$rc" 0
+expect_match "--version" "$out" '^vpmem [0-9]+\.[0-9]+'
+run_vpmem --json version
+expect_match "--json version" "$out" '"version":'
+
+run_vpmem --help
+expect_eq "--help status" "$rc" 0
+for c in run guest help version; do expect_match "--help lists $c" "$out" "^  $c "; done
+run_vpmem
+expect_eq "no command is a usage error" "$rc" 2
+
+run_vpmem help run
+expect_eq "help run status" "$rc" 0
+expect_match "help run" "$out" '^usage: vpmem run'
+run_vpmem run --help
+expect_match "run --help" "$out" '^usage: vpmem run'
+run_vpmem guest --help
+expect_match "guest --help" "$out" '^usage: vpmem guest'
+run_vpmem help nosuch
+expect_eq "help nosuch status" "$rc" 2
+expect_match "help nosuch" "$err" "^vpmem: error: help: unknown command 'nosuch'"
+
+run_vpmem frobnicate
+expect_eq "unknown command status" "$rc" 2
+expect_eq "unknown command message" "$err" "vpmem: error: 'frobnicate' is not a vpmem command (see 'vpmem --help')"
+run_vpmem --frob
+expect_eq "unknown global option" "$rc" 2
+run_vpmem run --frob
+expect_eq "unknown run option status" "$rc" 2
+expect_eq "unknown run option" "$err" "vpmem: error: run: unknown option '--frob' (see 'vpmem help run')"
+run_vpmem run --qemu-pmem
+expect_eq "missing value status" "$rc" 2
+run_vpmem run --qemu-pmem 1G stray
+expect_eq "stray argument" "$rc" 2
+expect_match "stray argument message" "$err" "unexpected argument 'stray'"
+
+# Bad sizes: one line, exit 2, nothing created.
+for s in 0 12Q -1G 1.5G 4GB "" 99999999999999999999 16E; do
+	run_vpmem run --qemu-pmem "$s" --print
+	expect_eq "--qemu-pmem '$s' status" "$rc" 2
+	expect_eq "--qemu-pmem '$s' one line" "$(printf '%s\n' "$err" | wc -l)" 1
+	expect_match "--qemu-pmem '$s' message" "$err" '^vpmem: error: run: --qemu-pmem: '
+done
+run_vpmem run --qemu-pmem 0
+expect_eq "--qemu-pmem 0 outside --print" "$rc" 2
+run_vpmem run --qemu-pmem 12Q
+expect_eq "--qemu-pmem 12Q outside --print" "$rc" 2
+check "nothing created on bad input" test ! -e "$XDG_STATE_HOME"
+
+# Planner errors are failures (1), also one line, also nothing created.
+run_vpmem run --qemu-pmem 1G --label-size 64K
+expect_eq "label-size too small" "$rc" 1
+expect_match "label-size message" "$err" "below QEMU's minimum of 128K"
+run_vpmem run --qemu-pmem 1G --qemu-nodes 4 --qemu-cores 2
+expect_eq "more nodes than cores" "$rc" 1
+run_vpmem run --qemu-pmem 1G --pmem-image "$T/missing.img"
+expect_eq "missing image" "$rc" 1
+expect_match "missing image message" "$err" "missing.img.*No such file"
+mkdir "$T/adir"
+run_vpmem run --pmem-image "$T/adir"
+expect_match "directory as image" "$err" "is a directory: QEMU would back"
+run_vpmem run --qemu-pmem 1G --pmem-dir "$T/nodir"
+expect_match "missing pmem-dir" "$err" "is not a directory"
+run_vpmem run --qemu-pmem 1G --persistence disk
+expect_eq "bad persistence" "$rc" 2
+run_vpmem run --qemu-pmem 1G --qemu-nodes 0
+expect_eq "zero nodes" "$rc" 2
+run_vpmem run --qemu-pmem 1G --accel xen
+expect_eq "bad accel" "$rc" 2
+check "nothing created on planner errors" test ! -e "$XDG_STATE_HOME"
+
+# A backing of the wrong size is refused before anything starts.
+mkdir -p "$XDG_STATE_HOME/vpmem/vm/default"
+truncate -s 100M "$XDG_STATE_HOME/vpmem/vm/default/pmem0.img"
+run_vpmem run --qemu-pmem 256M --guest-cmd true
+expect_eq "wrong-size backing status" "$rc" 1
+expect_match "wrong-size backing" "$err" "exists with size 100M, not the 256M planned"
+expect_eq "wrong-size backing untouched" "$(stat -c %s "$XDG_STATE_HOME/vpmem/vm/default/pmem0.img")" 104857600
+
+# --print: exact argv, one option per line, shell-quoted, nothing created.
+run_vpmem run --qemu-pmem 256M --state-dir "$T/a, b" --print -- -d guest_errors
+expect_eq "--print status" "$rc" 0
+expect_match "--print mem-path escaped and quoted" "$out" "^  -object 'memory-backend-file,id=pmem0,share=on,mem-path=$T/a,, b/pmem0.img,size=268435456' \\\\$"
+expect_match "--print nvdimm" "$out" '^  -device nvdimm,id=nvdimm0,memdev=pmem0,slot=0,node=0,addr=0x100000000 \\$'
+expect_match "--print extra args" "$out" '^  -d guest_errors$'
+check "--print creates nothing" test ! -e "$T/a, b"
+run_vpmem run --qemu-pmem 256M --state-dir "$T/x" --print --json
+expect_match "--print --json argv" "$out" '"argv":'
+expect_match "--print --json id" "$out" '"id":"8680-56341200"'
+
+# The quoted --print output is a command line a shell can run back into the same argv.
+run_vpmem run --qemu-pmem 256M --state-dir "$T/it's here" --print
+args=$(printf '%s\n' "$out" | sed 's/ \\$//' | tr '\n' ' ')
+eval "set -- $args"
+expect_eq "--print round-trips through sh" "$1 $5 $7" "qemu-system-x86_64 tcg max"
+found=no
+for a in "$@"; do case "$a" in *"mem-path=$T/it's here/pmem0.img"*) found=yes ;; esac; done
+expect_eq "--print quoted path survives" "$found" yes
+
+done_testing

@@ -1,0 +1,39 @@
+# Guest test harness: boot the default guest with given vNVDIMM backings and a
+# script, collect the guest's stdout/stderr and exit status.
+#
+#   guest_run [vpmem run options...] SCRIPT
+#       boots `vpmem run OPTIONS --guest-cmd SCRIPT` with a per-test state
+#       directory; sets $gout (guest stdout), $gerr (guest stderr + vpmem's
+#       messages) and $grc (the guest command's exit status, or vpmem's).
+#   json_get JSON PYEXPR   evaluate a Python expression over the parsed JSON `j`
+. "$(dirname "$0")/../lib.sh"
+
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-300}
+if ! "$VPMEM" guest build --quiet; then
+	echo "FAIL: cannot build the default guest" >&2
+	exit 1
+fi
+
+guest_run() {
+	_n=$#
+	_script=$(eval "echo \"\${$_n}\"")
+	_i=0
+	for _a in "$@"; do
+		_i=$((_i + 1))
+		[ "$_i" -lt "$_n" ] && set -- "$@" "$_a"
+	done
+	shift "$_n"
+	"$VPMEM" run -q --timeout "$GUEST_TIMEOUT" --state-dir "${GUEST_STATE:-$T/vm}" "$@" \
+		--guest-cmd "$_script" >"$T/.gout" 2>"$T/.gerr"
+	grc=$?
+	gout=$(cat "$T/.gout")
+	gerr=$(cat "$T/.gerr")
+	if [ "${GUEST_VERBOSE:-0}" = 1 ] || { [ "$grc" -ne 0 ] && [ "${GUEST_EXPECT_FAIL:-0}" = 0 ]; }; then
+		echo "--- guest rc=$grc; stdout:" >&2; cat "$T/.gout" >&2
+		echo "--- stderr:" >&2; cat "$T/.gerr" >&2
+	fi
+}
+
+json_get() {
+	python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# The default guest boots with one vNVDIMM and the guest kernel sees it.
+. "$(dirname "$0")/lib-guest.sh"
+
+guest_run --qemu-pmem 256M 'ndctl list -D; echo to-stderr >&2'
+expect_eq "boot status" "$grc" 0
+expect_eq "one DIMM" "$(json_get "$gout" 'len(j)')" 1
+expect_eq "DIMM id of slot 0" "$(json_get "$gout" 'j[0]["id"]')" 8680-56341200
+expect_eq "DIMM handle" "$(json_get "$gout" 'j[0]["handle"]')" 1
+expect_eq "guest stderr kept apart" "$gerr" to-stderr
+check "backing created sparse at the exact size" test "$(stat -c %s "$T/vm/pmem0.img")" = 268435456
+check "backing is sparse" test "$(stat -c %b "$T/vm/pmem0.img")" -lt 1024
+
+# The region the guest reports is the planned size; the backing keeps what the guest writes.
+guest_run --qemu-pmem 256M '
+ndctl list -RN
+printf "vpmem-marker-42" | dd of=/dev/pmem0 bs=4096 seek=1 conv=sync 2>/dev/null
+sync'
+expect_eq "second boot status" "$grc" 0
+expect_eq "region size" "$(json_get "$gout" 'j["regions"][0]["size"]')" 268435456
+expect_eq "raw namespace" "$(json_get "$gout" 'j["regions"][0]["namespaces"][0]["mode"]')" raw
+expect_eq "marker in the backing file" "$(dd if="$T/vm/pmem0.img" bs=4096 skip=1 count=1 2>/dev/null | head -c 15)" vpmem-marker-42
+
+# Exit status of the guest command is vpmem's exit status; vpmem runs inside the guest.
+guest_run --qemu-pmem 256M 'vpmem --version && vpmem run --qemu-pmem 0 2>&1; exit 7'
+expect_eq "guest exit status" "$grc" 7
+expect_match "vpmem in the guest" "$gout" '^vpmem [0-9]'
+expect_match "vpmem error in the guest" "$gout" 'vpmem: error: run: --qemu-pmem: size must be greater than zero'
+
+# A hung guest is killed at the timeout and reported as a failure.
+GUEST_EXPECT_FAIL=1 GUEST_TIMEOUT=12 guest_run --qemu-pmem 256M 'sleep 600'
+expect_eq "timeout status" "$grc" 1
+expect_match "timeout message" "$gerr" 'did not finish within 12 s'
+
+# The same VM cannot be started twice at once.
+"$VPMEM" run -q --state-dir "$T/vm2" --qemu-pmem 256M --timeout 60 --guest-cmd 'sleep 8' >/dev/null 2>&1 &
+sleep 2
+GUEST_EXPECT_FAIL=1 guest_run --qemu-pmem 256M 'true' >/dev/null 2>&1
+GUEST_STATE=$T/vm2 GUEST_EXPECT_FAIL=1 guest_run --qemu-pmem 256M 'true'
+expect_eq "second instance refused" "$grc" 1
+expect_match "second instance message" "$gerr" 'is already running'
+wait
+
+done_testing

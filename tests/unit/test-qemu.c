@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/* VM plan -> QEMU argv: exact options, escaping, quoting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <vpmem/qemu.h>
+
+#define M (1ULL << 20)
+#define G (1ULL << 30)
+
+static const char *after(const struct vpmem_strv *sv, const char *flag, unsigned nth)
+{
+	for (size_t i = 0; i + 1 < sv->n; i++)
+		if (!strcmp(sv->v[i], flag) && !nth--)
+			return sv->v[i + 1];
+	return NULL;
+}
+
+static void build(struct vpmem_vm_spec *s, const struct vpmem_qemu_boot *boot, struct vpmem_strv *sv)
+{
+	struct vpmem_vm_plan p;
+	struct vpmem_err err = { 0 };
+
+	if (vpmem_vm_plan(s, &p, &err))
+		fail_msg("plan: %s", err.msg);
+	if (vpmem_qemu_argv(&p, boot, sv, &err))
+		fail_msg("argv: %s", err.msg);
+	vpmem_vm_plan_free(&p);
+}
+
+static void spec_init(struct vpmem_vm_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->hotplug_slots = -1;
+	s->label_size = -1;
+}
+
+static void test_two_nodes(void **state)
+{
+	struct vpmem_vm_spec s;
+	struct vpmem_qemu_boot boot = { .kernel = "/k", .initrd = "/i", .append = "console=ttyS0" };
+	struct vpmem_strv sv = VPMEM_STRV_INIT;
+
+	(void)state;
+	spec_init(&s);
+	s.pmem = G;
+	s.nodes = 2;
+	s.label_size = 128 << 10;
+	s.persistence = VPMEM_PERSIST_CPU;
+	s.state_dir = "/st";
+	build(&s, &boot, &sv);
+	assert_string_equal(sv.v[0], "qemu-system-x86_64");
+	assert_string_equal(after(&sv, "-machine", 0), "pc,nvdimm=on,nvdimm-persistence=cpu");
+	assert_string_equal(after(&sv, "-accel", 0), "tcg");
+	assert_string_equal(after(&sv, "-cpu", 0), "max");
+	assert_string_equal(after(&sv, "-m", 0), "512M,slots=4,maxmem=3670272K");
+	assert_string_equal(after(&sv, "-smp", 0), "2");
+	assert_string_equal(after(&sv, "-object", 0), "memory-backend-ram,id=ram-node0,size=268435456");
+	assert_string_equal(after(&sv, "-numa", 0), "node,nodeid=0,cpus=0,memdev=ram-node0");
+	assert_string_equal(after(&sv, "-numa", 1), "node,nodeid=1,cpus=1,memdev=ram-node1");
+	assert_string_equal(after(&sv, "-object", 2),
+			    "memory-backend-file,id=pmem0,share=on,mem-path=/st/pmem0.img,size=537001984");
+	assert_string_equal(after(&sv, "-device", 0),
+			    "nvdimm,id=nvdimm0,memdev=pmem0,slot=0,node=0,addr=0x100000000,label-size=131072");
+	assert_string_equal(after(&sv, "-device", 1),
+			    "nvdimm,id=nvdimm1,memdev=pmem1,slot=1,node=1,addr=0x140000000,label-size=131072");
+	assert_string_equal(after(&sv, "-serial", 0), "mon:stdio");
+	assert_string_equal(after(&sv, "-append", 0), "console=ttyS0");
+	assert_null(sv.v[sv.n]);
+	vpmem_strv_free(&sv);
+}
+
+static void test_escaping(void **state)
+{
+	struct vpmem_vm_spec s;
+	struct vpmem_qemu_boot boot = {
+		.kernel = "/k", .initrd = "/i", .batch = true, .accel = "kvm",
+		.console_path = "/r,1/c", .out_path = "/r,1/o", .err_path = "/r,1/e",
+		.status_path = "/r,1/s", .cmd_path = "/r,1/cmd",
+		.extra = (char *const[]){ (char *)"-d", (char *)"guest_errors", NULL },
+	};
+	struct vpmem_strv sv = VPMEM_STRV_INIT;
+
+	(void)state;
+	spec_init(&s);
+	s.nimages = 1;
+	s.images[0] = (struct vpmem_image_req){ .path = "/a, b,,c/x.img", .slot = 2, .node = -1,
+						.size = 256 * M, .label_slot = -1 };
+	build(&s, &boot, &sv);
+	assert_string_equal(after(&sv, "-object", 0),
+			    "memory-backend-file,id=pmem2,share=on,mem-path=/a,, b,,,,c/x.img,size=268435456");
+	assert_string_equal(after(&sv, "-cpu", 0), "host");
+	assert_string_equal(after(&sv, "-chardev", 0), "file,id=console,path=/r,,1/c");
+	assert_string_equal(after(&sv, "-serial", 0), "chardev:console");
+	assert_string_equal(after(&sv, "-chardev", 3), "file,id=status,path=/r,,1/s");
+	assert_string_equal(after(&sv, "-fw_cfg", 0), "name=opt/vpmem/cmd,file=/r,,1/cmd");
+	assert_string_equal(sv.v[sv.n - 2], "-d");
+	assert_string_equal(sv.v[sv.n - 1], "guest_errors");
+	/* no -numa for one node */
+	assert_null(after(&sv, "-numa", 0));
+	vpmem_strv_free(&sv);
+}
+
+static void test_virtio(void **state)
+{
+	struct vpmem_vm_spec s;
+	struct vpmem_qemu_boot boot = { 0 };
+	struct vpmem_strv sv = VPMEM_STRV_INIT;
+
+	(void)state;
+	spec_init(&s);
+	s.pmem = 512 * M;
+	s.virtio = true;
+	s.state_dir = "/st";
+	build(&s, &boot, &sv);
+	assert_string_equal(after(&sv, "-machine", 0), "pc");
+	assert_string_equal(after(&sv, "-device", 0),
+			    "virtio-pmem-pci,id=vpmem0,memdev=pmem0,memaddr=0x100000000");
+	vpmem_strv_free(&sv);
+}
+
+static void test_quote(void **state)
+{
+	char *q;
+
+	(void)state;
+	q = vpmem_shell_quote("plain-arg=1,2");
+	assert_string_equal(q, "plain-arg=1,2");
+	free(q);
+	q = vpmem_shell_quote("a b");
+	assert_string_equal(q, "'a b'");
+	free(q);
+	q = vpmem_shell_quote("it's");
+	assert_string_equal(q, "'it'\\''s'");
+	free(q);
+	q = vpmem_shell_quote("");
+	assert_string_equal(q, "''");
+	free(q);
+	q = vpmem_shell_quote("$HOME;rm");
+	assert_string_equal(q, "'$HOME;rm'");
+	free(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_nodes),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_virtio),
+		cmocka_unit_test(test_quote),
+	};
+
+	return cmocka_run_group_tests_name("qemu", tests, NULL, NULL);
+}
