@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+"""Run every meson test suite of the given build directories and print one
+summary line, "N passed, N failed, N skipped" (exit 1 on any failure)."""
+import json
+import os
+import subprocess
+import sys
+
+passed = failed = skipped = 0
+for builddir in sys.argv[1:]:
+    env = dict(os.environ, UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
+               ASAN_OPTIONS="detect_leaks=1")
+    print(f"== {builddir}", flush=True)
+    subprocess.run(["meson", "test", "-C", builddir, "--print-errorlogs",
+                    "--num-processes", "2"], env=env)
+    with open(os.path.join(builddir, "meson-logs", "testlog.json")) as f:
+        for line in f:
+            r = json.loads(line)
+            res = r["result"]
+            if res in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif res == "SKIP":
+                skipped += 1
+            else:
+                failed += 1
+                print(f"FAILED: {builddir}: {r['name']} ({res})", flush=True)
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed or not passed else 0)
