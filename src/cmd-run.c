@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <vpmem/guest.h>
+#include <vpmem/libvirt.h>
 #include <vpmem/nfit.h>
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
@@ -60,6 +61,7 @@ const char usage_run[] =
 	"  --qemu BINARY           QEMU binary (default qemu-system-x86_64)\n"
 	"Output:\n"
 	"  --print                 print the QEMU command line instead of running it\n"
+	"  --libvirt-xml           print the same machine as a libvirt domain instead\n"
 	"  --json                  print the plan (and with --print the argv) as JSON\n"
 	"  -q, --quiet             do not describe the machine on stderr\n"
 	"  -- QEMU-ARGS...         append raw QEMU arguments\n";
@@ -67,7 +69,7 @@ const char usage_run[] =
 enum {
 	OPT_MEMORY = 256, OPT_PMEM, OPT_NODES, OPT_CORES, OPT_HOTPLUG, OPT_LABEL, OPT_PERSIST,
 	OPT_VIRTIO, OPT_IMAGE, OPT_DIR, OPT_NAME, OPT_STATE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
-	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON,
+	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT,
 };
 
 static const struct option run_opts[] = {
@@ -92,6 +94,7 @@ static const struct option run_opts[] = {
 	{ "qemu", required_argument, NULL, OPT_QEMU },
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "libvirt-xml", no_argument, NULL, OPT_LIBVIRT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -100,7 +103,7 @@ struct run_opts {
 	struct vpmem_vm_spec spec;
 	const char *name, *state_dir, *kernel, *initrd, *append, *cmd, *accel, *qemu;
 	unsigned timeout;
-	bool timeout_set, print, json, quiet;
+	bool timeout_set, print, json, quiet, libvirt;
 	char *const *extra;
 	char image_paths[VPMEM_MAX_DIMMS][PATH_MAX];
 };
@@ -238,6 +241,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case OPT_QEMU: o->qemu = optarg; break;
 		case OPT_PRINT: o->print = true; break;
 		case OPT_JSON: o->json = true; break;
+		case OPT_LIBVIRT: o->libvirt = true; break;
 		case 'q': o->quiet = true; break;
 		case ':':
 			r = cmd_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
@@ -257,6 +261,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	}
 	if (!!o->kernel != !!o->initrd && o->initrd && !o->kernel)
 		return cmd_usage_error("run", "--initrd needs --kernel");
+	if (o->print && o->libvirt)
+		return cmd_usage_error("run", "--print and --libvirt-xml cannot be combined");
+	if (o->libvirt && o->extra)
+		return cmd_usage_error("run", "raw QEMU arguments after '--' have no libvirt form");
 	if (!o->timeout_set)
 		o->timeout = o->cmd ? 600 : 0;
 	if (!o->qemu)
@@ -459,6 +467,47 @@ static void print_argv(char *const *argv)
 	}
 }
 
+/* An absolute path for @bin: as given if it has a '/', else found in $PATH. */
+static void which(const char *bin, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	snprintf(buf, len, "%s", bin);
+	if (strchr(bin, '/') || !path)
+		return;
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+
+		if (n && (int)n < (int)len - 2) {
+			snprintf(buf, len, "%.*s/%s", (int)n, p, bin);
+			if (!access(buf, X_OK))
+				return;
+		}
+		p += n + (p[n] == ':');
+	}
+	snprintf(buf, len, "%s", bin);
+}
+
+static int print_libvirt(const struct run_opts *o, const struct vpmem_vm_plan *plan,
+			 const struct vpmem_guest_files *g, const char *append, const char *accel)
+{
+	struct vpmem_libvirt_opts lo = {
+		.name = o->name, .kernel = o->kernel ? o->kernel : g->kernel,
+		.initrd = o->kernel ? o->initrd : g->initrd, .cmdline = append,
+		.kvm = !strcmp(accel, "kvm"),
+	};
+	struct vpmem_err err = { 0 };
+	char emu[PATH_MAX], *xml = NULL;
+
+	which(o->qemu, emu, sizeof(emu));
+	lo.emulator = emu[0] == '/' ? emu : NULL;
+	if (vpmem_libvirt_xml(plan, &lo, &xml, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	fputs(xml, stdout);
+	free(xml);
+	return EXIT_OK;
+}
+
 static int write_file(const char *path, const char *data)
 {
 	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
@@ -525,6 +574,10 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 loglevel=4%s%s",
 		 o.append ? " " : "", o.append ? o.append : "");
 
+	if (o.libvirt) {
+		r = print_libvirt(&o, &plan, &g, append, accel);
+		goto out;
+	}
 	if (!o.print) {
 		if (vpmem_qemu_probe(o.qemu, &caps, &err) || vpmem_qemu_check(&plan, &caps, &err)) {
 			r = cmd_lib_error(EXIT_FAIL, &err);
