@@ -16,6 +16,7 @@
 #include <vpmem/guest.h>
 #include <vpmem/libvirt.h>
 #include <vpmem/nfit.h>
+#include <vpmem/persist.h>
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
 #include <vpmem/strv.h>
@@ -43,6 +44,8 @@ const char usage_run[] =
 	"  --label-size SIZE       label area per vNVDIMM (>= 128K; default 0 = label-less)\n"
 	"  --persistence cpu|mem-ctrl  persistence domain the guest is told\n"
 	"  --virtio-pmem           virtio-pmem-pci devices instead of NFIT vNVDIMMs\n"
+	"  --require-persistence   refuse to start unless every backing guarantees\n"
+	"                          persistence (see 'vpmem help doctor')\n"
 	"Backings:\n"
 	"  --pmem-image FILE[,slot=N][,node=N]  use an existing image (repeatable)\n"
 	"  --pmem-dir DIR          create the --qemu-pmem backings in DIR (one, or one per node)\n"
@@ -69,7 +72,7 @@ const char usage_run[] =
 enum {
 	OPT_MEMORY = 256, OPT_PMEM, OPT_NODES, OPT_CORES, OPT_HOTPLUG, OPT_LABEL, OPT_PERSIST,
 	OPT_VIRTIO, OPT_IMAGE, OPT_DIR, OPT_NAME, OPT_STATE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
-	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT,
+	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT, OPT_REQUIRE,
 };
 
 static const struct option run_opts[] = {
@@ -95,6 +98,7 @@ static const struct option run_opts[] = {
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "libvirt-xml", no_argument, NULL, OPT_LIBVIRT },
+	{ "require-persistence", no_argument, NULL, OPT_REQUIRE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -103,7 +107,7 @@ struct run_opts {
 	struct vpmem_vm_spec spec;
 	const char *name, *state_dir, *kernel, *initrd, *append, *cmd, *accel, *qemu;
 	unsigned timeout;
-	bool timeout_set, print, json, quiet, libvirt;
+	bool timeout_set, print, json, quiet, libvirt, require;
 	char *const *extra;
 	char image_paths[VPMEM_MAX_DIMMS][PATH_MAX];
 };
@@ -242,6 +246,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case OPT_PRINT: o->print = true; break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_LIBVIRT: o->libvirt = true; break;
+		case OPT_REQUIRE: o->require = true; break;
 		case 'q': o->quiet = true; break;
 		case ':':
 			r = cmd_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
@@ -379,9 +384,61 @@ static int create_backings(const struct vpmem_vm_plan *plan)
 	return 0;
 }
 
-static void describe(const struct run_opts *o, const struct vpmem_vm_plan *plan, const char *accel)
+/* Persistence verdict of every backing (vpmem doctor's rules); pmem=on only
+ * where it holds and QEMU supports it. Backings not created yet (--print) are
+ * judged by their directory's mount. */
+static void assess(struct vpmem_vm_plan *plan, bool qemu_pmem, struct vpmem_persist_report *reps)
 {
-	char a[32], b[32], c[32];
+	for (unsigned i = 0; i < plan->ndimms; i++) {
+		struct vpmem_vm_dimm *d = &plan->dimm[i];
+		struct vpmem_persist_report *r = &reps[i];
+		struct vpmem_persist_opts po = { .pmem_off = !qemu_pmem };
+
+		if (d->create && access(d->path, F_OK)) {
+			char dir[PATH_MAX], *slash;
+
+			snprintf(dir, sizeof(dir), "%s", d->path);
+			slash = strrchr(dir, '/');
+			if (slash && slash != dir)
+				*slash = '\0';
+			vpmem_persist_check(dir, &po, r, NULL);
+			memset(r->reasons, 0, sizeof(r->reasons));
+			r->nreasons = 0;
+			r->kind = VPMEM_KIND_FILE;
+			r->verdict = r->mount_dax ? VPMEM_GUARANTEED : VPMEM_NOT_GUARANTEED;
+			snprintf(r->reasons[0].text, sizeof(r->reasons[0].text), "%s",
+				 r->mount_dax ? "on a DAX mount (MAP_SYNC is probed when it is created)"
+				 : "not on a DAX mount: writes go through the host page cache");
+			r->nreasons = 1;
+			r->dax = r->mount_dax;
+		} else {
+			vpmem_persist_check(d->path, &po, r, NULL);
+		}
+		d->pmem = qemu_pmem && r->dax && r->verdict == VPMEM_GUARANTEED;
+	}
+}
+
+/* "not guaranteed (reason; reason)" */
+static const char *verdict_text(const struct vpmem_persist_report *r, char *buf, size_t len)
+{
+	size_t used = (size_t)snprintf(buf, len, "%s", vpmem_verdict_name(r->verdict));
+	const char *sep = " (";
+
+	for (unsigned k = 0; k < r->nreasons && used < len; k++) {
+		if (r->verdict == VPMEM_GUARANTEED || r->reasons[k].level != r->verdict)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", sep, r->reasons[k].text);
+		sep = "; ";
+	}
+	if (*sep == ';' && used < len)
+		snprintf(buf + used, len - used, ")");
+	return buf;
+}
+
+static void describe(const struct run_opts *o, const struct vpmem_vm_plan *plan, const char *accel,
+		     const struct vpmem_persist_report *reps)
+{
+	char a[32], b[32], c[32], buf[1024];
 
 	fprintf(stderr, "vpmem: VM '%s': %s RAM, %u vCPU(s), %u node(s), slots=%u, maxmem=%s, accel %s\n",
 		o->name, vpmem_size_str(plan->ram, a, sizeof(a)), plan->cores, plan->nodes, plan->slots,
@@ -398,10 +455,12 @@ static void describe(const struct run_opts *o, const struct vpmem_vm_plan *plan,
 			vpmem_size_human(d->region, c, sizeof(c)), d->addr);
 		if (!plan->virtio)
 			fprintf(stderr, ", id %s", n.id);
-		fputc('\n', stderr);
+		fprintf(stderr, ", persistence: %s", verdict_text(&reps[i], buf, sizeof(buf)));
+		fprintf(stderr, "%s\n", d->pmem ? ", pmem=on" : "");
 	}
-	if (plan->persistence)
-		fprintf(stderr, "vpmem: guest persistence domain: %s\n", vpmem_persistence_name(plan->persistence));
+	if (!plan->virtio)
+		fprintf(stderr, "vpmem: guest persistence domain: %s\n", plan->persistence
+			? vpmem_persistence_name(plan->persistence) : "unknown (no --persistence given)");
 	if (plan->notes[0]) {
 		char *notes = strdup(plan->notes), *save = NULL;
 
@@ -522,15 +581,95 @@ static int write_file(const char *path, const char *data)
 	return 0;
 }
 
+static void remove_created(const struct vpmem_vm_plan *plan)
+{
+	for (unsigned i = 0; i < plan->ndimms; i++)
+		if (plan->dimm[i].create)
+			unlink(plan->dimm[i].path);
+}
+
+static int build_argv(const struct run_opts *o, const struct vpmem_vm_plan *plan,
+		      const struct vpmem_guest_files *g, const char *accel, const char *append,
+		      char paths[][PATH_MAX + 32], struct vpmem_strv *qargv)
+{
+	struct vpmem_qemu_boot boot = {
+		.binary = o->qemu, .accel = accel,
+		.kernel = o->kernel ? o->kernel : g->kernel,
+		.initrd = o->kernel ? o->initrd : g->initrd,
+		.append = append, .batch = o->cmd != NULL,
+		.console_path = paths[0], .out_path = paths[1], .err_path = paths[2],
+		.status_path = paths[3], .cmd_path = o->cmd ? paths[4] : NULL,
+		.extra = o->extra,
+	};
+	struct vpmem_err err = { 0 };
+
+	if (vpmem_qemu_argv(plan, &boot, qargv, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	return 0;
+}
+
+static int print_plan(const struct run_opts *o, const struct vpmem_vm_plan *plan,
+		      const struct vpmem_strv *qargv)
+{
+	if (o->json) {
+		json_object *j = plan_json(plan), *a = json_object_new_array();
+
+		for (size_t i = 0; i < qargv->n; i++)
+			json_object_array_add(a, json_object_new_string(qargv->v[i]));
+		json_object_object_add(j, "argv", a);
+		out_json(j);
+	} else {
+		print_argv(qargv->v);
+	}
+	return EXIT_OK;
+}
+
+/* auto: KVM only when a probe boot of the default guest really works */
+static const char *choose_accel(const struct run_opts *o, const struct vpmem_qemu_caps *caps,
+				const struct vpmem_guest_files *g)
+{
+	char cache[PATH_MAX - 32], probe[PATH_MAX];
+
+	if (strcmp(o->accel, "auto"))
+		return o->accel;
+	if (o->kernel || vpmem_cache_dir(cache, sizeof(cache), NULL) || vpmem_mkdir_p(cache, NULL))
+		return "tcg";
+	snprintf(probe, sizeof(probe), "%s/kvm-probe", cache);
+	return vpmem_kvm_usable(o->qemu, caps->version, g, probe, 30) ? "kvm" : "tcg";
+}
+
+static int lock_state(const struct run_opts *o, const char *state)
+{
+	char lockp[PATH_MAX + 8];
+	int fd;
+
+	snprintf(lockp, sizeof(lockp), "%s/lock", state);
+	fd = open(lockp, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cmd_error(EXIT_FAIL, "cannot open '%s': %s", lockp, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		cmd_error(EXIT_FAIL, "VM '%s' is already running (state '%s' is locked)", o->name, state);
+		return -1;
+	}
+	/* kept across exec (interactive runs): the lock lives as long as QEMU */
+	fcntl(fd, F_SETFD, 0);
+	return fd;
+}
+
 int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static struct run_opts o;
+	static struct vpmem_persist_report reps[VPMEM_MAX_DIMMS];
+	static char paths[6][PATH_MAX + 32];
 	struct vpmem_vm_plan plan;
 	struct vpmem_err err = { 0 };
 	struct vpmem_strv qargv = VPMEM_STRV_INIT;
 	struct vpmem_guest_files g;
 	struct vpmem_qemu_caps caps;
-	char state[PATH_MAX], rundir[PATH_MAX + 8], paths[6][PATH_MAX + 32], append[2048], kvmcache[PATH_MAX];
+	char state[PATH_MAX], rundir[PATH_MAX + 8], append[2048];
 	const char *accel;
 	int r, lockfd = -1, status = 0;
 
@@ -556,10 +695,6 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	r = check_created(&plan);
 	if (r)
 		goto out;
-	for (unsigned i = 0; i < plan.ndimms; i++)
-		plan.dimm[i].pmem = plan.dimm[i].devdax; /* devdax maps with MAP_SYNC semantics */
-
-	/* The default guest, unless the user brings a kernel. */
 	if (vpmem_guest_files(&g, false, &err)) {
 		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;
@@ -574,89 +709,63 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 loglevel=4%s%s",
 		 o.append ? " " : "", o.append ? o.append : "");
 
-	if (o.libvirt) {
-		r = print_libvirt(&o, &plan, &g, append, accel);
+	/* Printing modes: nothing is created, no QEMU is run. */
+	if (o.libvirt || o.print) {
+		assess(&plan, true, reps);
+		if (o.libvirt)
+			r = print_libvirt(&o, &plan, &g, append, accel);
+		else if (!(r = build_argv(&o, &plan, &g, accel, append, paths, &qargv)))
+			r = print_plan(&o, &plan, &qargv);
 		goto out;
 	}
-	if (!o.print) {
-		if (vpmem_qemu_probe(o.qemu, &caps, &err) || vpmem_qemu_check(&plan, &caps, &err)) {
-			r = cmd_lib_error(EXIT_FAIL, &err);
-			goto out;
-		}
-		if (!o.kernel && access(g.initrd, R_OK)) {
-			if (!o.quiet)
-				fprintf(stderr, "vpmem: building the default guest (once)\n");
-			if (guest_build(NULL, false, o.quiet, &err)) {
-				r = cmd_lib_error(EXIT_FAIL, &err);
-				goto out;
-			}
-		}
-		if (!strcmp(o.accel, "auto")) {
-			char cache[PATH_MAX - 32];
 
-			if (!vpmem_cache_dir(cache, sizeof(cache), NULL) && !vpmem_mkdir_p(cache, NULL)) {
-				snprintf(kvmcache, sizeof(kvmcache), "%s/kvm-probe", cache);
-				accel = !o.kernel && vpmem_kvm_usable(o.qemu, caps.version, &g, kvmcache, 30)
-					? "kvm" : "tcg";
-			}
-			if (!strcmp(accel, "kvm"))
-				o.spec.phys_bits = 0;
-		}
+	if (vpmem_qemu_probe(o.qemu, &caps, &err) || vpmem_qemu_check(&plan, &caps, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+		goto out;
 	}
-
-	{
-		struct vpmem_qemu_boot boot = {
-			.binary = o.qemu, .accel = accel,
-			.kernel = o.kernel ? o.kernel : g.kernel,
-			.initrd = o.kernel ? o.initrd : g.initrd,
-			.append = append, .batch = o.cmd != NULL,
-			.console_path = paths[0], .out_path = paths[1], .err_path = paths[2],
-			.status_path = paths[3], .cmd_path = o.cmd ? paths[4] : NULL,
-			.extra = o.extra,
-		};
-
-		if (vpmem_qemu_argv(&plan, &boot, &qargv, &err)) {
+	if (!o.kernel && access(g.initrd, R_OK)) {
+		if (!o.quiet)
+			fprintf(stderr, "vpmem: building the default guest (once)\n");
+		if (guest_build(NULL, false, o.quiet, &err)) {
 			r = cmd_lib_error(EXIT_FAIL, &err);
 			goto out;
 		}
 	}
-	if (o.print) {
-		if (o.json) {
-			json_object *j = plan_json(&plan), *a = json_object_new_array();
+	accel = choose_accel(&o, &caps, &g);
 
-			for (size_t i = 0; i < qargv.n; i++)
-				json_object_array_add(a, json_object_new_string(qargv.v[i]));
-			json_object_object_add(j, "argv", a);
-			out_json(j);
-		} else {
-			print_argv(qargv.v);
-		}
-		r = EXIT_OK;
-		goto out;
-	}
-	if (!o.quiet)
-		describe(&o, &plan, accel);
-	if (o.json && !o.cmd)
-		out_json(plan_json(&plan));
-
-	/* Apply: state dir, lock, backings, then QEMU. */
+	/* Apply: state dir, lock, backings; then judge them, then QEMU. */
 	if (vpmem_mkdir_p(rundir, &err)) {
 		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;
 	}
-	{
-		char lockp[PATH_MAX + 8];
-
-		snprintf(lockp, sizeof(lockp), "%s/lock", state);
-		lockfd = open(lockp, O_CREAT | O_RDWR, 0600);
-		if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB)) {
-			r = cmd_error(EXIT_FAIL, "VM '%s' is already running (state '%s' is locked)", o.name, state);
-			goto out;
-		}
+	lockfd = lock_state(&o, state);
+	if (lockfd < 0) {
+		r = EXIT_FAIL;
+		goto out;
 	}
 	r = create_backings(&plan);
 	if (r)
 		goto out;
+	assess(&plan, caps.backend_pmem, reps);
+	if (!o.quiet)
+		describe(&o, &plan, accel, reps);
+	if (o.require) {
+		for (unsigned i = 0; i < plan.ndimms; i++) {
+			char buf[1024];
+
+			if (reps[i].verdict == VPMEM_GUARANTEED)
+				continue;
+			r = cmd_error(EXIT_FAIL, "--require-persistence: '%s' is %s", plan.dimm[i].path,
+				      verdict_text(&reps[i], buf, sizeof(buf)));
+			remove_created(&plan);
+			goto out;
+		}
+	}
+	r = build_argv(&o, &plan, &g, accel, append, paths, &qargv);
+	if (r)
+		goto out;
+	if (o.json && !o.cmd)
+		out_json(plan_json(&plan));
 	fflush(stdout);
 	if (!o.cmd) {
 		execvp(qargv.v[0], qargv.v);

@@ -17,6 +17,7 @@ static const char usage_version[] = "usage: vpmem version [--json]\n\nShow vpmem
 
 static const struct vpmem_cmd commands[] = {
 	{ "run", cmd_run, "boot a VM with persistent memory (QEMU vNVDIMMs)", usage_run },
+	{ "doctor", cmd_doctor, "tell whether PMem backings really persist", usage_doctor },
 	{ "guest", cmd_guest, "build or locate the default guest", usage_guest },
 	{ "help", cmd_help_cmd, "show help for a command", usage_help },
 	{ "version", cmd_version, "show the version", usage_version },

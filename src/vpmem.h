@@ -41,9 +41,10 @@ void out_json(json_object *obj);
 /* Subcommands (src/cmd-*.c) */
 int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_guest(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_help_cmd(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_version(int argc, char **argv, struct vpmem_ctx *ctx);
 
-extern const char usage_run[], usage_guest[];
+extern const char usage_run[], usage_guest[], usage_doctor[];
 
 #endif

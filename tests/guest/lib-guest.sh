@@ -16,7 +16,7 @@ fi
 
 guest_run() {
 	_n=$#
-	_script=$(eval "echo \"\${$_n}\"")
+	eval "_script=\${$_n}"
 	_i=0
 	for _a in "$@"; do
 		_i=$((_i + 1))

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: MIT
+/* vpmem doctor: persistence verdicts for backings, or the host's own view. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <vpmem/guest.h>
+#include <vpmem/persist.h>
+#include <vpmem/qemu.h>
+#include <vpmem/size.h>
+
+#include "vpmem.h"
+
+const char usage_doctor[] =
+	"usage: vpmem doctor [PATH...] [--share on|off] [--pmem on|off] [--size SIZE]\n"
+	"                    [--sysroot DIR] [--qemu BINARY] [--json]\n"
+	"\n"
+	"Will a vNVDIMM backed by PATH keep the guest's writes? For each path (file,\n"
+	"directory, block or character device) the verdict is 'guaranteed', 'not\n"
+	"guaranteed' or 'unusable', with every reason and its fix. Guaranteed means: a\n"
+	"device-dax device, or a file on a DAX filesystem where mmap(MAP_SYNC) works,\n"
+	"used with share=on and pmem=on (QEMU docs/system/devices/nvdimm.rst).\n"
+	"Without paths: the host's view (NVDIMM regions and namespaces, DAX mounts,\n"
+	"devdax devices, MAP_SYNC, QEMU, KVM, e820 persistent ranges).\n"
+	"\n"
+	"  --share on|off   judge as if the backend had share=on (default) or off\n"
+	"  --pmem on|off    judge as if the backend had pmem=on (default) or off\n"
+	"  --size SIZE      the size the backend will ask for\n"
+	"  --sysroot DIR    read /sys and /proc under DIR\n"
+	"  --json           machine-readable output (see doc/doctor.md)\n"
+	"\n"
+	"Exit status: 0 if every path is guaranteed, 1 if not, 2 on usage errors.\n";
+
+static json_object *report_json(const char *path, const struct vpmem_persist_report *r)
+{
+	json_object *o = json_object_new_object(), *rs = json_object_new_array();
+
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "verdict", json_object_new_string(vpmem_verdict_name(r->verdict)));
+	json_object_object_add(o, "kind", json_object_new_string(vpmem_backing_kind_name(r->kind)));
+	if (r->fstype[0])
+		json_object_object_add(o, "fstype", json_object_new_string(r->fstype));
+	json_object_object_add(o, "size", json_object_new_uint64(r->size));
+	json_object_object_add(o, "dax", json_object_new_boolean(r->dax));
+	if (r->statx_dax_known)
+		json_object_object_add(o, "statx_dax", json_object_new_boolean(r->statx_dax));
+	if (r->kind == VPMEM_KIND_FILE || r->kind == VPMEM_KIND_DIRECTORY)
+		json_object_object_add(o, "mount_dax", json_object_new_boolean(r->mount_dax));
+	if (r->map_sync_tried)
+		json_object_object_add(o, "map_sync", json_object_new_boolean(r->map_sync));
+	if (r->dax_align)
+		json_object_object_add(o, "align", json_object_new_uint64(r->dax_align));
+	json_object_object_add(o, "numa_node", json_object_new_int(r->host_node));
+	for (unsigned i = 0; i < r->nreasons; i++) {
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "level", json_object_new_string(vpmem_verdict_name(r->reasons[i].level)));
+		json_object_object_add(x, "reason", json_object_new_string(r->reasons[i].text));
+		if (r->reasons[i].fix[0])
+			json_object_object_add(x, "fix", json_object_new_string(r->reasons[i].fix));
+		json_object_array_add(rs, x);
+	}
+	json_object_object_add(o, "reasons", rs);
+	return o;
+}
+
+static void report_text(const char *path, const struct vpmem_persist_report *r)
+{
+	char a[32];
+	bool first = true;
+
+	printf("%s: %s", path, vpmem_verdict_name(r->verdict));
+	printf(" (%s%s%s%s%s", vpmem_backing_kind_name(r->kind), r->fstype[0] ? " on " : "", r->fstype,
+	       r->dax ? ", DAX" : "", r->map_sync ? ", MAP_SYNC" : "");
+	if (r->size)
+		printf(", %s", vpmem_size_human(r->size, a, sizeof(a)));
+	printf(")");
+	for (unsigned i = 0; i < r->nreasons; i++) {
+		if (r->reasons[i].level == r->verdict && r->verdict != VPMEM_GUARANTEED) {
+			printf("%s%s", first ? ", because " : "; and ", r->reasons[i].text);
+			first = false;
+		}
+	}
+	putchar('\n');
+	for (unsigned i = 0; i < r->nreasons; i++) {
+		if (r->reasons[i].level != r->verdict || r->verdict == VPMEM_GUARANTEED)
+			printf("  note: %s\n", r->reasons[i].text);
+		if (r->reasons[i].fix[0])
+			printf("  fix: %s\n", r->reasons[i].fix);
+	}
+}
+
+/* ---- host view ---- */
+
+/* Read <root><dir>/<name>/<attr>, first line; malloc'ed or NULL. */
+static char *sysread(const char *root, const char *dir, const char *name, const char *attr)
+{
+	char path[PATH_MAX], buf[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s/%s/%s", root, dir, name, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return strdup(buf);
+}
+
+static void add_str(json_object *o, const char *key, char *val)
+{
+	if (val)
+		json_object_object_add(o, key, json_object_new_string(val));
+	free(val);
+}
+
+static void add_num(json_object *o, const char *key, char *val)
+{
+	if (val)
+		json_object_object_add(o, key, json_object_new_int64(strtoll(val, NULL, 0)));
+	free(val);
+}
+
+static json_object *host_nvdimm(const char *root)
+{
+	char dir[PATH_MAX];
+	json_object *regions = json_object_new_array();
+	struct dirent **ents = NULL;
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/sys/bus/nd/devices", root);
+	n = scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+
+		if (!strncmp(name, "region", 6)) {
+			json_object *r = json_object_new_object(), *nss = json_object_new_array();
+
+			json_object_object_add(r, "dev", json_object_new_string(name));
+			add_num(r, "size", sysread(root, "/sys/bus/nd/devices", name, "size"));
+			add_num(r, "numa_node", sysread(root, "/sys/bus/nd/devices", name, "numa_node"));
+			add_str(r, "persistence_domain", sysread(root, "/sys/bus/nd/devices", name, "persistence_domain"));
+			for (int k = 0; k < n; k++) {
+				const char *ns = ents[k]->d_name;
+				char pfx[64];
+
+				snprintf(pfx, sizeof(pfx), "namespace%s.", name + 6);
+				if (strncmp(ns, pfx, strlen(pfx)))
+					continue;
+				{
+					json_object *x = json_object_new_object();
+					char *size = sysread(root, "/sys/bus/nd/devices", ns, "size");
+
+					if (size && !strcmp(size, "0")) {
+						free(size);
+						json_object_put(x);
+						continue;
+					}
+					json_object_object_add(x, "dev", json_object_new_string(ns));
+					add_num(x, "size", size);
+					add_str(x, "mode", sysread(root, "/sys/bus/nd/devices", ns, "mode"));
+					json_object_array_add(nss, x);
+				}
+			}
+			json_object_object_add(r, "namespaces", nss);
+			json_object_array_add(regions, r);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return regions;
+}
+
+static json_object *host_devdax(const char *root)
+{
+	char dir[PATH_MAX];
+	json_object *a = json_object_new_array();
+	struct dirent **ents = NULL;
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/sys/bus/dax/devices", root);
+	n = scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.') {
+			json_object *d = json_object_new_object();
+
+			json_object_object_add(d, "chardev", json_object_new_string(ents[i]->d_name));
+			add_num(d, "size", sysread(root, "/sys/bus/dax/devices", ents[i]->d_name, "size"));
+			add_num(d, "align", sysread(root, "/sys/bus/dax/devices", ents[i]->d_name, "align"));
+			json_object_array_add(a, d);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return a;
+}
+
+static json_object *host_dax_mounts(const char *root, bool *map_sync, bool *tried)
+{
+	char path[PATH_MAX], line[4096];
+	json_object *a = json_object_new_array();
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", root);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char mnt[1024], fs[64], src[1024], super[1024] = "", *sep = strstr(line, " - ");
+		bool dax = false;
+
+		if (!sep || sscanf(line, "%*u %*u %*s %*s %1023s", mnt) != 1 ||
+		    sscanf(sep, " - %63s %1023s %1023s", fs, src, super) < 2)
+			continue;
+		for (char *t = strtok(super, ","); t; t = strtok(NULL, ","))
+			dax |= !strcmp(t, "dax") || !strcmp(t, "dax=always");
+		if (!dax)
+			continue;
+		{
+			json_object *m = json_object_new_object();
+
+			json_object_object_add(m, "mountpoint", json_object_new_string(mnt));
+			json_object_object_add(m, "fstype", json_object_new_string(fs));
+			json_object_object_add(m, "source", json_object_new_string(src));
+			json_object_array_add(a, m);
+		}
+		if (!*tried && !*root) {
+			/* probe with a temporary file, removed at once */
+			char tmpl[PATH_MAX];
+			int fd;
+
+			snprintf(tmpl, sizeof(tmpl), "%s/.vpmem-doctor-XXXXXX", mnt);
+			fd = mkstemp(tmpl);
+			if (fd >= 0) {
+				if (!ftruncate(fd, 4096)) {
+					*tried = true;
+					*map_sync = vpmem_map_sync_probe(tmpl);
+				}
+				close(fd);
+				unlink(tmpl);
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	return a;
+}
+
+static json_object *host_e820_pmem(const char *root)
+{
+	char dir[PATH_MAX];
+	json_object *a = json_object_new_array();
+	struct dirent **ents = NULL;
+	int n;
+
+	/* /sys/firmware/memmap/N/{start,end,type}: drivers/firmware/memmap.c;
+	 * e820 type 12 is "Persistent Memory (legacy)", type 7 "Persistent Memory"
+	 * (arch/x86/kernel/e820.c e820_type_to_string) */
+	snprintf(dir, sizeof(dir), "%s/sys/firmware/memmap", root);
+	n = scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		char *type = ents[i]->d_name[0] == '.' ? NULL
+			: sysread(root, "/sys/firmware/memmap", ents[i]->d_name, "type");
+
+		if (type && strstr(type, "Persistent Memory")) {
+			json_object *r = json_object_new_object();
+
+			add_str(r, "start", sysread(root, "/sys/firmware/memmap", ents[i]->d_name, "start"));
+			add_str(r, "end", sysread(root, "/sys/firmware/memmap", ents[i]->d_name, "end"));
+			json_object_object_add(r, "type", json_object_new_string(type));
+			json_object_array_add(a, r);
+		}
+		free(type);
+		free(ents[i]);
+	}
+	free(ents);
+	return a;
+}
+
+static int host_view(const char *root, const char *qemu, bool json)
+{
+	json_object *o = json_object_new_object(), *q = json_object_new_object(), *k = json_object_new_object();
+	struct vpmem_qemu_caps caps;
+	struct vpmem_err err = { 0 };
+	bool map_sync = false, tried = false;
+	int fd;
+
+	json_object_object_add(o, "regions", host_nvdimm(root));
+	json_object_object_add(o, "devdax", host_devdax(root));
+	json_object_object_add(o, "dax_mounts", host_dax_mounts(root, &map_sync, &tried));
+	if (tried)
+		json_object_object_add(o, "map_sync", json_object_new_boolean(map_sync));
+	else
+		json_object_object_add(o, "map_sync", NULL);
+	json_object_object_add(o, "e820_pmem", host_e820_pmem(root));
+	if (!vpmem_qemu_probe(qemu, &caps, &err)) {
+		json_object_object_add(q, "binary", json_object_new_string(qemu));
+		json_object_object_add(q, "version", json_object_new_string(caps.version));
+		json_object_object_add(q, "nvdimm", json_object_new_boolean(caps.nvdimm));
+		json_object_object_add(q, "virtio_pmem", json_object_new_boolean(caps.virtio_pmem));
+		json_object_object_add(q, "pmem", json_object_new_boolean(caps.backend_pmem));
+	} else {
+		json_object_object_add(q, "error", json_object_new_string(err.msg));
+	}
+	json_object_object_add(o, "qemu", q);
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	json_object_object_add(k, "device", json_object_new_boolean(fd >= 0));
+	if (fd >= 0) {
+		struct vpmem_guest_files g;
+		char cache[PATH_MAX - 32], probe[PATH_MAX];
+
+		close(fd);
+		if (!caps.version[0] || vpmem_guest_files(&g, true, NULL) ||
+		    vpmem_cache_dir(cache, sizeof(cache), NULL)) {
+			json_object_object_add(k, "usable", NULL);
+			json_object_object_add(k, "why", json_object_new_string(
+				"not probed: needs QEMU and the default guest (vpmem guest build)"));
+		} else {
+			snprintf(probe, sizeof(probe), "%s/kvm-probe", cache);
+			json_object_object_add(k, "usable", json_object_new_boolean(
+				vpmem_kvm_usable(qemu, caps.version, &g, probe, 30)));
+		}
+	} else {
+		json_object_object_add(k, "usable", json_object_new_boolean(false));
+		json_object_object_add(k, "why", json_object_new_string("/dev/kvm cannot be opened"));
+	}
+	json_object_object_add(o, "kvm", k);
+	if (json) {
+		out_json(o);
+		return EXIT_OK;
+	}
+	{
+		json_object *a;
+		size_t n;
+
+		a = json_object_object_get(o, "regions");
+		n = json_object_array_length(a);
+		printf("NVDIMM regions: %zu\n", n);
+		for (size_t i = 0; i < n; i++) {
+			json_object *r = json_object_array_get_idx(a, i), *nss = json_object_object_get(r, "namespaces");
+
+			printf("  %s: size %s, node %s, persistence %s, %zu namespace(s)\n",
+			       json_object_get_string(json_object_object_get(r, "dev")),
+			       json_object_get_string(json_object_object_get(r, "size")),
+			       json_object_get_string(json_object_object_get(r, "numa_node")),
+			       json_object_get_string(json_object_object_get(r, "persistence_domain")),
+			       json_object_array_length(nss));
+		}
+		a = json_object_object_get(o, "devdax");
+		printf("devdax devices: %zu\n", json_object_array_length(a));
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			printf("  /dev/%s\n", json_object_get_string(json_object_object_get(json_object_array_get_idx(a, i), "chardev")));
+		a = json_object_object_get(o, "dax_mounts");
+		printf("DAX mounts: %zu\n", json_object_array_length(a));
+		for (size_t i = 0; i < json_object_array_length(a); i++)
+			printf("  %s\n", json_object_get_string(json_object_object_get(json_object_array_get_idx(a, i), "mountpoint")));
+		printf("MAP_SYNC: %s\n", tried ? (map_sync ? "works" : "fails") : "not probed (no DAX filesystem mounted)");
+		a = json_object_object_get(o, "e820_pmem");
+		printf("e820 persistent memory ranges: %zu\n", json_object_array_length(a));
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			json_object *r = json_object_array_get_idx(a, i);
+
+			printf("  %s-%s %s\n", json_object_get_string(json_object_object_get(r, "start")),
+			       json_object_get_string(json_object_object_get(r, "end")),
+			       json_object_get_string(json_object_object_get(r, "type")));
+		}
+		if (caps.version[0])
+			printf("QEMU: %s %s, nvdimm %s, virtio-pmem %s, pmem=on %s\n", qemu, caps.version,
+			       caps.nvdimm ? "yes" : "no", caps.virtio_pmem ? "yes" : "no",
+			       caps.backend_pmem ? "supported" : "not supported (built without libpmem)");
+		else
+			printf("QEMU: %s\n", err.msg);
+		printf("KVM: %s\n", json_object_get_boolean(json_object_object_get(k, "usable")) ? "usable"
+		       : json_object_object_get(k, "why") ? json_object_get_string(json_object_object_get(k, "why"))
+		       : "not usable (probe boot failed; TCG is used)");
+		json_object_put(o);
+	}
+	return EXIT_OK;
+}
+
+static int on_off(const char *opt, const char *v, bool *off)
+{
+	if (!strcmp(v, "on"))
+		*off = false;
+	else if (!strcmp(v, "off"))
+		*off = true;
+	else
+		return cmd_usage_error("doctor", "%s: '%s' is not on or off", opt, v);
+	return 0;
+}
+
+int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "share", required_argument, NULL, 's' }, { "pmem", required_argument, NULL, 'p' },
+		{ "size", required_argument, NULL, 'z' }, { "sysroot", required_argument, NULL, 'r' },
+		{ "qemu", required_argument, NULL, 'q' }, { "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vpmem_persist_opts po = { 0 };
+	struct vpmem_err err = { 0 };
+	const char *qemu = VPMEM_QEMU_DEFAULT_BINARY, *root = "";
+	bool json = ctx->json;
+	int c, worst = 0;
+	json_object *all = NULL;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': if (on_off("--share", optarg, &po.share_off)) return EXIT_USAGE; break;
+		case 'p': if (on_off("--pmem", optarg, &po.pmem_off)) return EXIT_USAGE; break;
+		case 'z':
+			if (vpmem_size_parse(optarg, 0, "--size", &po.want_size, &err))
+				return cmd_error(EXIT_USAGE, "doctor: %s", err.msg);
+			break;
+		case 'r': root = optarg; po.sysroot = optarg; break;
+		case 'q': qemu = optarg; break;
+		case 'j': json = true; break;
+		default:
+			return cmd_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return host_view(root, qemu, json);
+	if (json)
+		all = json_object_new_array();
+	for (int i = optind; i < argc; i++) {
+		struct vpmem_persist_report rep;
+
+		if (vpmem_persist_check(argv[i], &po, &rep, &err)) {
+			json_object_put(all);
+			return cmd_lib_error(EXIT_FAIL, &err);
+		}
+		if (rep.verdict != VPMEM_GUARANTEED)
+			worst = 1;
+		if (json)
+			json_object_array_add(all, report_json(argv[i], &rep));
+		else
+			report_text(argv[i], &rep);
+	}
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "guaranteed", json_object_new_boolean(!worst));
+		json_object_object_add(o, "backings", all);
+		out_json(o);
+	}
+	return worst ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,83 @@
+#!/bin/sh
+# vpmem doctor on real files: tmpfs, ext4 and xfs (loop-mounted images), a
+# directory, share=off, a missing path, a too-small file; exit status; JSON.
+. "$(dirname "$0")/../lib.sh"
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root to mount tmpfs and loop filesystems" >&2; exit 77; }
+cleanup() { for m in "$T/tmpfs" "$T/ext4" "$T/xfs"; do umount "$m" 2>/dev/null; done; rm -rf "$T"; }
+trap cleanup EXIT
+
+verdict() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(j["backings"][0]["verdict"])' "$1"; }
+field() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(j["backings"][0].get(sys.argv[2]))' "$1" "$2"; }
+
+mkdir -p "$T/tmpfs" "$T/ext4" "$T/xfs" "$T/dir"
+mount -t tmpfs -o size=64M tmpfs "$T/tmpfs" || { fail "cannot mount tmpfs"; done_testing; }
+truncate -s 32M "$T/tmpfs/pmem.img"
+run_vpmem doctor --json "$T/tmpfs/pmem.img"
+expect_eq "tmpfs status" "$rc" 1
+expect_eq "tmpfs verdict" "$(verdict "$out")" "not guaranteed"
+expect_match "tmpfs reason" "$out" 'tmpfs is volatile'
+run_vpmem doctor "$T/tmpfs/pmem.img"
+expect_match "tmpfs text" "$out" "^$T/tmpfs/pmem.img: not guaranteed \\(file on tmpfs, 32.00 MiB\\), because tmpfs is volatile"
+expect_match "tmpfs text fix" "$out" '^  fix: '
+
+truncate -s 128M "$T/ext4.img"
+truncate -s 320M "$T/xfs.img" # mkfs.xfs wants at least 300 MB
+mkfs.ext4 -q "$T/ext4.img" && mount -o loop "$T/ext4.img" "$T/ext4" || fail "cannot mount ext4"
+mkfs.xfs -q "$T/xfs.img" && mount -o loop "$T/xfs.img" "$T/xfs" || fail "cannot mount xfs"
+for fs in ext4 xfs; do
+	truncate -s 32M "$T/$fs/pmem.img"
+	run_vpmem doctor --json "$T/$fs/pmem.img"
+	expect_eq "$fs status" "$rc" 1
+	expect_eq "$fs verdict" "$(verdict "$out")" "not guaranteed"
+	expect_eq "$fs fstype" "$(field "$out" fstype)" "$fs"
+	expect_eq "$fs MAP_SYNC probed and failed" "$(field "$out" map_sync)" False
+	expect_match "$fs reason" "$out" "$fs without DAX: guest writes stay in the host page cache"
+done
+
+# share=off never reaches the file, whatever the filesystem
+run_vpmem doctor --json --share off "$T/ext4/pmem.img"
+expect_match "share=off reason" "$out" 'share=off: the guest writes to a private copy'
+
+# a directory mem-path loses everything
+run_vpmem doctor --json "$T/dir"
+expect_eq "directory verdict" "$(verdict "$out")" unusable
+expect_match "directory reason" "$out" 'unlinked temporary file'
+
+run_vpmem doctor --json "$T/nope.img"
+expect_eq "missing status" "$rc" 1
+expect_eq "missing verdict" "$(verdict "$out")" unusable
+expect_match "missing reason" "$out" 'it does not exist'
+
+truncate -s 1M "$T/small.img"
+run_vpmem doctor --json "$T/small.img"
+expect_eq "too small verdict" "$(verdict "$out")" unusable
+expect_match "too small reason" "$out" 'too small for a vNVDIMM region'
+truncate -s 64M "$T/mid.img"
+run_vpmem doctor --json --size 128M "$T/mid.img"
+expect_match "smaller than asked" "$out" 'it is 64M, smaller than the 128M asked'
+
+run_vpmem doctor /dev/null
+expect_match "non-dax char device" "$out" 'unusable.*not device-dax'
+
+# several paths: status is the worst; nothing was modified
+before=$(stat -c '%s %Y' "$T/ext4/pmem.img")
+run_vpmem doctor "$T/ext4/pmem.img" "$T/dir"
+expect_eq "two paths, two lines of verdict" "$(printf '%s\n' "$out" | grep -c "^$T")" 2
+expect_eq "doctor changes nothing" "$(stat -c '%s %Y' "$T/ext4/pmem.img")" "$before"
+
+run_vpmem doctor --share maybe "$T/dir"
+expect_eq "bad --share" "$rc" 2
+
+# host view: valid JSON with every section
+run_vpmem doctor --json
+expect_eq "host view status" "$rc" 0
+expect_eq "host view sections" "$(python3 -c 'import json,sys; print(sorted(json.loads(sys.argv[1])))' "$out")" \
+	"['dax_mounts', 'devdax', 'e820_pmem', 'kvm', 'map_sync', 'qemu', 'regions']"
+
+# vpmem run says the same per vNVDIMM, and --require-persistence refuses
+run_vpmem run --qemu-pmem 256M --pmem-dir "$T/tmpfs" --require-persistence --guest-cmd true
+expect_eq "--require-persistence refuses" "$rc" 1
+expect_match "--require-persistence message" "$err" "^vpmem: error: --require-persistence: '$T/tmpfs/pmem0.img' is not guaranteed \\(tmpfs is volatile"
+check "--require-persistence leaves no backing behind" test ! -e "$T/tmpfs/pmem0.img"
+
+done_testing
