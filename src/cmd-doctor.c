@@ -417,7 +417,7 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': if (on_off("--share", optarg, &po.share_off)) return EXIT_USAGE; break;
 		case 'p': if (on_off("--pmem", optarg, &po.pmem_off)) return EXIT_USAGE; break;

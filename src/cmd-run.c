@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <vpmem/guest.h>
+#include <vpmem/image.h>
 #include <vpmem/libvirt.h>
 #include <vpmem/nfit.h>
 #include <vpmem/persist.h>
@@ -279,6 +280,40 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
+/* An image's label area and the slot its labels were written for (the
+ * identity rule: labels carry the slot's interleave cookie). */
+static int detect_labels(struct vpmem_image_req *im, int64_t label_size)
+{
+	struct vpmem_image_hints h = { .slot = -1 };
+	struct vpmem_region_info *ri;
+	struct vpmem_err err = { 0 };
+	int fd;
+
+	if (im->size < (16ULL << 20))
+		return 0; /* the planner says why it is too small */
+	if (label_size >= 0) {
+		h.label_size = (uint64_t)label_size;
+		h.label_size_set = true;
+	}
+	ri = calloc(1, sizeof(*ri));
+	fd = open(im->path, O_RDONLY | O_CLOEXEC);
+	if (!ri || fd < 0 || vpmem_region_read(fd, &h, ri, &err)) {
+		if (fd >= 0)
+			close(fd);
+		free(ri);
+		return cmd_error(EXIT_FAIL, "--pmem-image '%s': %s", im->path, ri ? err.msg : "out of memory");
+	}
+	close(fd);
+	if (ri->labelled) {
+		im->label_size = ri->label_size;
+		if (!strcmp(ri->slot_source, "labels"))
+			im->label_slot = ri->slot;
+	}
+	vpmem_region_free(ri);
+	free(ri);
+	return 0;
+}
+
 /* Fill in what the planner needs to know about existing images. */
 static int inspect_images(struct run_opts *o)
 {
@@ -314,10 +349,15 @@ static int inspect_images(struct run_opts *o)
 			if (f)
 				fclose(f);
 		} else if (S_ISREG(st.st_mode)) {
+			int r;
+
 			im->size = (uint64_t)st.st_size;
 			if (access(im->path, R_OK | W_OK))
 				return cmd_error(EXIT_FAIL, "--pmem-image '%s' is not readable and writable: %s",
 						 im->path, strerror(errno));
+			r = detect_labels(im, o->spec.label_size);
+			if (r)
+				return r;
 		} else {
 			return cmd_error(EXIT_FAIL, "--pmem-image '%s' is neither a regular file nor a device-dax device",
 					 im->path);

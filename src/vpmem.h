@@ -42,9 +42,13 @@ void out_json(json_object *obj);
 int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_guest(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_image(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_help_cmd(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_version(int argc, char **argv, struct vpmem_ctx *ctx);
 
-extern const char usage_run[], usage_guest[], usage_doctor[];
+extern const char usage_run[], usage_guest[], usage_doctor[], usage_image[], usage_namespace[],
+	usage_list[];
 
 #endif

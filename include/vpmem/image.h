@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vNVDIMM backing files ("images") and what a guest sees in them.
+ *
+ * An image is a file of `size` bytes whose last `label_size` bytes are the
+ * label area (QEMU hw/mem/nvdimm.c); the guest's region is
+ * [0, ALIGN_DOWN(size - label_size, 4K)). A region is *labelled* when its label
+ * area has a valid index block, else *label-less*: one namespace spanning the
+ * region whose mode is whatever info block sits at its start (FORMATS.md 6).
+ *
+ * Every change is planned first as an ordered list of writes with fsync
+ * barriers (struct vpmem_wplan), which `--dry-run` prints, tests truncate to
+ * inject a crash after any write, and vpmem_wplan_apply() executes.
+ */
+#ifndef VPMEM_IMAGE_H
+#define VPMEM_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vpmem/error.h>
+#include <vpmem/label.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VPMEM_MAX_NAMESPACES 256
+
+/* ---- planned writes ---- */
+struct vpmem_write {
+	uint64_t off, len;
+	uint8_t *data;      /* NULL: make the range read as zeros (punch a hole) */
+	bool sync;          /* fdatasync after this write: an ordering barrier */
+	char what[96];      /* for --dry-run */
+};
+
+struct vpmem_wplan {
+	struct vpmem_write *w;
+	size_t n, alloc;
+};
+
+/* Append a write (copies @data unless NULL). 0 or -ENOMEM. */
+int vpmem_wplan_add(struct vpmem_wplan *p, uint64_t off, const void *data, uint64_t len,
+		    bool sync, const char *what);
+void vpmem_wplan_free(struct vpmem_wplan *p);
+/*
+ * Execute the first @limit writes of @p on @fd (SIZE_MAX = all), in order,
+ * with the barriers. *@written (may be NULL) gets the bytes of data written.
+ */
+int vpmem_wplan_apply(int fd, const struct vpmem_wplan *p, size_t limit, uint64_t *written,
+		      struct vpmem_err *err);
+
+/* ---- reading an image ---- */
+enum vpmem_ns_mode { VPMEM_NS_RAW, VPMEM_NS_SECTOR, VPMEM_NS_FSDAX, VPMEM_NS_DEVDAX };
+enum vpmem_ns_map { VPMEM_MAP_NONE, VPMEM_MAP_MEM, VPMEM_MAP_DEV };
+
+struct vpmem_ns_info {
+	unsigned index;            /* namespaceR.<index>, DPA order */
+	bool labelled;
+	uint8_t raw_uuid[16];      /* label uuid (labelled only) */
+	char name[VPMEM_LABEL_NAME_LEN];
+	uint32_t label_slot;
+	uint64_t lbasize;          /* label's lbasize */
+	enum vpmem_claim claim;
+	uint64_t dpa, rawsize;     /* where it is in the region, its size */
+	enum vpmem_ns_mode mode;
+	enum vpmem_ns_map map;
+	bool has_uuid;
+	uint8_t uuid[16];          /* info-block uuid (pfn/dax/btt) or label uuid (raw) */
+	uint64_t size;             /* usable size as ndctl reports it */
+	uint32_t sector_size;      /* raw/fsdax 512, sector: BTT external lbasize; 0 devdax */
+	uint32_t align;            /* fsdax/devdax align */
+	uint64_t dataoff;          /* fsdax/devdax */
+	uint16_t info_major, info_minor;
+	char note[200];            /* why it is not what its label asks (e.g. raw) */
+};
+
+struct vpmem_region_info {
+	uint64_t size;             /* file size */
+	uint64_t label_size;       /* label area found or hinted (0 = none) */
+	bool label_size_detected;  /* found by its index blocks */
+	uint64_t region_size;
+	bool labelled;             /* valid index: namespaces come from labels */
+	struct vpmem_lsa lsa;      /* decoded label area (labelled) */
+	int slot;                  /* QEMU slot the image belongs to, -1 unknown */
+	char slot_source[16];      /* "labels", "xattr", "hint", "default" */
+	uint64_t iset_id;          /* the region's set_cookie as the guest shows it */
+	unsigned nns;
+	struct vpmem_ns_info ns[VPMEM_MAX_NAMESPACES];
+	uint64_t available_size, max_available_extent;
+	unsigned nproblems;
+	char problems[8][200];     /* corrupt or foreign metadata, precisely */
+};
+
+struct vpmem_image_hints {
+	uint64_t label_size;       /* 0 = detect */
+	bool label_size_set;       /* --label-size given (0 = no label area) */
+	int slot;                  /* -1 = detect */
+	uint64_t spa_base;         /* guest address of the region (default 4 GiB) */
+};
+
+/* Decode what a guest would see in the image open on @fd. */
+int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_region_info *ri,
+		      struct vpmem_err *err);
+void vpmem_region_free(struct vpmem_region_info *ri);
+/* Re-read from an in-memory image (fuzzing, tests): @buf is the whole file. */
+int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_image_hints *h,
+			  struct vpmem_region_info *ri, struct vpmem_err *err);
+
+const char *vpmem_ns_mode_name(enum vpmem_ns_mode m);
+
+/* ---- planning changes ---- */
+struct vpmem_image_spec {
+	uint64_t size, label_size;  /* label_size 0 = no label area */
+	enum vpmem_label_version version;
+	int slot;
+};
+/* Index blocks of a fresh label area, as `ndctl init-labels` writes them. */
+int vpmem_image_plan_init_labels(const struct vpmem_image_spec *r, struct vpmem_wplan *p,
+				 struct vpmem_err *err);
+
+struct vpmem_ns_req {
+	enum vpmem_ns_mode mode;
+	uint64_t size;              /* 0 = largest free extent */
+	const char *name;
+	bool uuid_set;
+	uint8_t uuid[16];           /* label uuid (else random) */
+	uint8_t dev_uuid[16];       /* info-block uuid (random; tests may fix it) */
+	bool dev_uuid_set;
+	uint32_t sector_size;       /* sector: 512/4096 (default 4096); raw/fsdax/devdax: 512 */
+	enum vpmem_ns_map map;      /* fsdax/devdax (default dev) */
+	uint32_t align;             /* fsdax/devdax (default 2M) */
+};
+/* Plan a namespace in @ri; *@out describes it as a guest will list it. */
+int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
+			 const struct vpmem_ns_req *req, struct vpmem_wplan *p,
+			 struct vpmem_ns_info *out, struct vpmem_err *err);
+
+enum vpmem_ns_match { VPMEM_MATCH_UUID, VPMEM_MATCH_NAME, VPMEM_MATCH_ALL };
+/* Plan destroying matching namespaces; *@count = how many. */
+int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_match how,
+			  const uint8_t uuid[16], const char *name, struct vpmem_wplan *p,
+			  unsigned *count, struct vpmem_err *err);
+
+/*
+ * Open @path read-write for a metadata change: take an exclusive flock (other
+ * vpmem processes) and refuse when any other process has the file mapped (a
+ * running QEMU maps its backings; /proc/PID/maps). Returns the fd or -errno.
+ */
+int vpmem_image_open_locked(const char *path, struct vpmem_err *err);
+
+/* Slot whose interleave-set cookie is @cookie (v1.1 or v1.2), or -1. */
+int vpmem_slot_of_cookie(uint64_t cookie);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Images: planned writes, and decoding what a guest sees in a backing file.
+ * Probe rules: Linux drivers/nvdimm/pmem.c nd_pmem_probe (BTT, then PFN, then
+ * DAX, then raw), claim classes restricting each probe (btt_devs.c,
+ * pfn_devs.c, dax_devs.c), label scan namespace_devs.c scan_labels /
+ * create_namespace_pmem (cookie, nlabel, DPA order); shared/FORMATS.md 2-6.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <vpmem/btt.h>
+#include <vpmem/image.h>
+#include <vpmem/nfit.h>
+#include <vpmem/pfn.h>
+#include <vpmem/size.h>
+
+#include "le.h"
+
+#define REGION_ALIGN (16ULL << 20)
+#define DEFAULT_SPA (4ULL << 30)
+#define MAX_DETECT_LABEL (64ULL << 20)
+
+/* ---- write plans ---- */
+
+int vpmem_wplan_add(struct vpmem_wplan *p, uint64_t off, const void *data, uint64_t len,
+		    bool sync, const char *what)
+{
+	struct vpmem_write *w;
+
+	if (p->n == p->alloc) {
+		size_t na = p->alloc ? p->alloc * 2 : 16;
+		struct vpmem_write *nw = realloc(p->w, na * sizeof(*nw));
+
+		if (!nw)
+			return -ENOMEM;
+		p->w = nw;
+		p->alloc = na;
+	}
+	w = &p->w[p->n];
+	memset(w, 0, sizeof(*w));
+	w->off = off;
+	w->len = len;
+	w->sync = sync;
+	snprintf(w->what, sizeof(w->what), "%s", what);
+	if (data) {
+		w->data = malloc(len);
+		if (!w->data)
+			return -ENOMEM;
+		memcpy(w->data, data, len);
+	}
+	p->n++;
+	return 0;
+}
+
+void vpmem_wplan_free(struct vpmem_wplan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->w[i].data);
+	free(p->w);
+	memset(p, 0, sizeof(*p));
+}
+
+static int zero_range(int fd, uint64_t off, uint64_t len, struct vpmem_err *err)
+{
+	static const uint8_t zeros[65536];
+
+	/* a hole reads as zeros and costs no space (never write what is implied) */
+	if (!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
+		return 0;
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
+		return vpmem_err_set(err, errno, "cannot zero %" PRIu64 " bytes at 0x%" PRIx64 ": %s",
+				     len, off, strerror(errno));
+	while (len) {
+		size_t n = len > sizeof(zeros) ? sizeof(zeros) : (size_t)len;
+		ssize_t w = pwrite(fd, zeros, n, (off_t)off);
+
+		if (w <= 0)
+			return vpmem_err_set(err, errno ? errno : EIO, "write at 0x%" PRIx64 ": %s", off,
+					     strerror(errno ? errno : EIO));
+		off += (uint64_t)w;
+		len -= (uint64_t)w;
+	}
+	return 0;
+}
+
+int vpmem_wplan_apply(int fd, const struct vpmem_wplan *p, size_t limit, uint64_t *written,
+		      struct vpmem_err *err)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < p->n && i < limit; i++) {
+		const struct vpmem_write *w = &p->w[i];
+
+		if (w->data) {
+			uint64_t done = 0;
+
+			while (done < w->len) {
+				ssize_t r = pwrite(fd, w->data + done, w->len - done, (off_t)(w->off + done));
+
+				if (r <= 0)
+					return vpmem_err_set(err, errno ? errno : EIO,
+							     "cannot write %s at 0x%" PRIx64 ": %s", w->what,
+							     w->off, strerror(errno ? errno : EIO));
+				done += (uint64_t)r;
+			}
+			total += w->len;
+		} else {
+			int r = zero_range(fd, w->off, w->len, err);
+
+			if (r)
+				return r;
+		}
+		if (w->sync && fdatasync(fd))
+			return vpmem_err_set(err, errno, "fsync failed after %s: %s", w->what, strerror(errno));
+	}
+	if (written)
+		*written = total;
+	return 0;
+}
+
+/* ---- decoding ---- */
+
+const char *vpmem_ns_mode_name(enum vpmem_ns_mode m)
+{
+	static const char *const n[] = { "raw", "sector", "fsdax", "devdax" };
+
+	return m <= VPMEM_NS_DEVDAX ? n[m] : "unknown";
+}
+
+int vpmem_slot_of_cookie(uint64_t cookie)
+{
+	uint32_t lo = (uint32_t)cookie, hi = (uint32_t)(cookie >> 32);
+	struct vpmem_nfit_dimm d;
+	int64_t s;
+
+	/* cookie1 = (2S)<<32 | S; cookie2 lo = S + 0x8086 (FORMATS.md 1.3) */
+	s = (int64_t)lo - VPMEM_NFIT_SERIAL_BASE;
+	if (s >= 0 && s < (int64_t)VPMEM_NFIT_MAX_SLOTS && hi == 2 * lo)
+		return (int)s;
+	s = (int64_t)lo - VPMEM_NFIT_VENDOR_QEMU - VPMEM_NFIT_SERIAL_BASE;
+	if (s >= 0 && s < (int64_t)VPMEM_NFIT_MAX_SLOTS) {
+		vpmem_nfit_dimm((unsigned)s, &d);
+		if (d.cookie2 == cookie)
+			return (int)s;
+	}
+	return -1;
+}
+
+static void problem(struct vpmem_region_info *ri, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void problem(struct vpmem_region_info *ri, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ri->nproblems >= sizeof(ri->problems) / sizeof(ri->problems[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ri->problems[ri->nproblems++], sizeof(ri->problems[0]), fmt, ap);
+	va_end(ap);
+}
+
+static bool in_region(const struct vpmem_region_info *ri, uint64_t off, uint64_t len)
+{
+	return off <= ri->region_size && len <= ri->region_size - off;
+}
+
+/* Sum the arenas of a BTT whose first info block is at @off. */
+static bool probe_btt(const uint8_t *buf, const struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
+		      const uint8_t *parent, struct vpmem_err *why)
+{
+	bool v2 = ns->claim == VPMEM_CLAIM_BTT2;
+	uint64_t off = ns->dpa + (v2 ? 0 : 4096), end = ns->dpa + ns->rawsize, total = 0;
+	struct vpmem_btt_info info;
+	unsigned arenas = 0;
+
+	if (ns->claim != VPMEM_CLAIM_NONE && ns->claim != VPMEM_CLAIM_BTT && !v2)
+		return false;
+	if (ns->rawsize < VPMEM_BTT_MIN_ARENA || !in_region(ri, off, 4096))
+		return false;
+	for (;;) {
+		if (off + 4096 > end || vpmem_btt_info_decode(buf + off, parent, &info, why))
+			break;
+		if (info.major != (v2 ? 2 : 1) || info.minor != (v2 ? 0 : 1)) {
+			vpmem_err_set(why, EINVAL, "BTT info block version %u.%u where %s is expected",
+				      info.major, info.minor, v2 ? "2.0" : "1.1");
+			break;
+		}
+		if (!arenas) {
+			memcpy(ns->uuid, info.uuid, 16);
+			ns->sector_size = info.a.external_lbasize;
+			ns->info_major = info.major;
+			ns->info_minor = info.minor;
+		}
+		total += (uint64_t)info.a.external_nlba * info.a.external_lbasize;
+		arenas++;
+		if (!info.a.nextoff || info.a.nextoff > end - off || arenas > VPMEM_BTT_MAX_ARENAS)
+			break;
+		off += info.a.nextoff;
+	}
+	if (!arenas)
+		return false;
+	ns->mode = VPMEM_NS_SECTOR;
+	ns->has_uuid = true;
+	ns->size = total;
+	return true;
+}
+
+static bool probe_pfn(const uint8_t *buf, struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
+		      const uint8_t *parent, const struct vpmem_image_hints *h, bool dax,
+		      struct vpmem_err *why)
+{
+	struct vpmem_pfn_sb sb;
+	uint64_t spa = (h && h->spa_base ? h->spa_base : DEFAULT_SPA) + ns->dpa;
+	enum vpmem_claim want = dax ? VPMEM_CLAIM_DAX : VPMEM_CLAIM_PFN;
+	int r;
+
+	if (ns->claim != VPMEM_CLAIM_NONE && ns->claim != want)
+		return false;
+	if (!in_region(ri, ns->dpa + VPMEM_INFO_OFFSET, VPMEM_INFO_SIZE))
+		return false;
+	r = vpmem_pfn_decode(buf + ns->dpa + VPMEM_INFO_OFFSET, spa, ns->rawsize, parent, &sb, why);
+	if (r == -ENODEV || (!r && sb.dax != dax))
+		return false;
+	if (r) {
+		problem(ri, "namespace%u: %s; the kernel will not enable it", ns->index, why->msg);
+		snprintf(ns->note, sizeof(ns->note), "%s", why->msg);
+		return false;
+	}
+	ns->mode = dax ? VPMEM_NS_DEVDAX : VPMEM_NS_FSDAX;
+	ns->map = sb.mode == VPMEM_PFN_MODE_PMEM ? VPMEM_MAP_DEV : VPMEM_MAP_MEM;
+	ns->has_uuid = true;
+	memcpy(ns->uuid, sb.uuid, 16);
+	ns->size = vpmem_pfn_usable(&sb, ns->rawsize);
+	ns->align = sb.align ? sb.align : (uint32_t)(1u << (31 - __builtin_clz((uint32_t)sb.dataoff)));
+	ns->dataoff = sb.dataoff;
+	ns->sector_size = dax ? 0 : 512;
+	ns->info_major = sb.major;
+	ns->info_minor = sb.minor;
+	return true;
+}
+
+static void probe_ns(const uint8_t *buf, struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
+		     const struct vpmem_image_hints *h)
+{
+	const uint8_t *parent = ns->labelled ? ns->raw_uuid : NULL;
+	struct vpmem_err why = { 0 };
+
+	/* nd_pmem_probe(): BTT, PFN, DAX, else raw */
+	if (probe_btt(buf, ri, ns, parent, &why) || probe_pfn(buf, ri, ns, parent, h, false, &why) ||
+	    probe_pfn(buf, ri, ns, parent, h, true, &why))
+		return;
+	ns->mode = VPMEM_NS_RAW;
+	ns->size = ns->rawsize;
+	ns->sector_size = 512;
+	ns->has_uuid = ns->labelled;
+	if (ns->labelled)
+		memcpy(ns->uuid, ns->raw_uuid, 16);
+	if (ns->claim != VPMEM_CLAIM_NONE && !ns->note[0])
+		snprintf(ns->note, sizeof(ns->note), "labelled %s but no valid %s info block: %s",
+			 vpmem_claim_name(ns->claim), vpmem_claim_name(ns->claim),
+			 why.msg[0] ? why.msg : "none found");
+}
+
+static int cmp_dpa(const void *a, const void *b)
+{
+	const struct vpmem_ns_info *x = a, *y = b;
+
+	return (x->dpa > y->dpa) - (x->dpa < y->dpa);
+}
+
+static void free_space(struct vpmem_region_info *ri)
+{
+	uint64_t pos = 0;
+
+	ri->available_size = ri->max_available_extent = 0;
+	if (!ri->labelled)
+		return;
+	for (unsigned i = 0; i <= ri->nns; i++) {
+		uint64_t end = i < ri->nns ? ri->ns[i].dpa : ri->region_size, s, e;
+
+		if (vpmem_align_up(pos, REGION_ALIGN, &s) && end > s) {
+			e = vpmem_align_down(end, REGION_ALIGN);
+			if (e > s) {
+				ri->available_size += e - s;
+				if (e - s > ri->max_available_extent)
+					ri->max_available_extent = e - s;
+			}
+		}
+		if (i < ri->nns && ri->ns[i].dpa + ri->ns[i].rawsize > pos)
+			pos = ri->ns[i].dpa + ri->ns[i].rawsize;
+	}
+}
+
+static void read_labels(const uint8_t *buf, struct vpmem_region_info *ri, const struct vpmem_image_hints *h)
+{
+	struct vpmem_lsa *lsa = &ri->lsa;
+	bool v12 = lsa->g.version == VPMEM_LABEL_V1_2;
+	struct vpmem_nfit_dimm d;
+	int slot = -1;
+
+	/* the slot the labels were written for: from their cookies */
+	for (unsigned i = 0; i < lsa->nlabels; i++) {
+		int s = vpmem_slot_of_cookie(lsa->labels[i].isetcookie);
+
+		if (s >= 0 && slot < 0)
+			slot = s;
+		else if (s >= 0 && s != slot)
+			problem(ri, "label slot %u carries the cookie of QEMU slot %d, others slot %d",
+				lsa->labels[i].slot, s, slot);
+	}
+	if (slot >= 0) {
+		if (h && h->slot >= 0 && h->slot != slot)
+			problem(ri, "labels belong to QEMU slot %d, not the slot %d given: a guest with the image in slot %d ignores them",
+				slot, h->slot, h->slot);
+		if (!(h && h->slot >= 0)) {
+			ri->slot = slot;
+			snprintf(ri->slot_source, sizeof(ri->slot_source), "labels");
+		}
+	}
+	vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : 0), &d);
+	ri->iset_id = v12 ? d.cookie2 : d.cookie1;
+	for (unsigned i = 0; i < lsa->nlabels; i++) {
+		const struct vpmem_label *l = &lsa->labels[i];
+		struct vpmem_ns_info *ns;
+		bool dup = false;
+
+		/* create_namespace_pmem(): cookie (or altcookie: equal for one mapping) */
+		if (l->isetcookie != ri->iset_id) {
+			problem(ri, "label slot %u: interleave cookie %#" PRIx64 " is not this DIMM's %#" PRIx64 " (ignored by the kernel)",
+				l->slot, l->isetcookie, ri->iset_id);
+			continue;
+		}
+		if (l->nlabel != 1 || l->position != 0) {
+			problem(ri, "label slot %u: nlabel %u position %u (QEMU regions have one DIMM; ignored)",
+				l->slot, l->nlabel, l->position);
+			continue;
+		}
+		if (l->claim == VPMEM_CLAIM_UNKNOWN) {
+			problem(ri, "label slot %u: unknown abstraction GUID (ignored)", l->slot);
+			continue;
+		}
+		if (!l->rawsize || l->dpa > ri->region_size || l->rawsize > ri->region_size - l->dpa) {
+			problem(ri, "label slot %u: extent 0x%" PRIx64 "+0x%" PRIx64 " is outside the region (ignored)",
+				l->slot, l->dpa, l->rawsize);
+			continue;
+		}
+		for (unsigned k = 0; k < ri->nns; k++)
+			dup |= !memcmp(ri->ns[k].raw_uuid, l->uuid, 16);
+		if (dup) {
+			problem(ri, "label slot %u: duplicate namespace uuid (the kernel rejects both)", l->slot);
+			continue;
+		}
+		if (ri->nns >= VPMEM_MAX_NAMESPACES)
+			break;
+		ns = &ri->ns[ri->nns++];
+		memset(ns, 0, sizeof(*ns));
+		ns->labelled = true;
+		memcpy(ns->raw_uuid, l->uuid, 16);
+		memcpy(ns->name, l->name, sizeof(ns->name) - 1);
+		ns->label_slot = l->slot;
+		ns->lbasize = l->lbasize;
+		ns->claim = v12 ? l->claim : VPMEM_CLAIM_NONE;
+		ns->dpa = l->dpa;
+		ns->rawsize = l->rawsize;
+	}
+	qsort(ri->ns, ri->nns, sizeof(ri->ns[0]), cmp_dpa);
+	for (unsigned i = 0; i + 1 < ri->nns; i++)
+		if (ri->ns[i].dpa + ri->ns[i].rawsize > ri->ns[i + 1].dpa)
+			problem(ri, "namespaces at DPA 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
+				ri->ns[i].dpa, ri->ns[i + 1].dpa);
+}
+
+void vpmem_region_free(struct vpmem_region_info *ri)
+{
+	vpmem_lsa_free(&ri->lsa);
+}
+
+int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_image_hints *h,
+			  struct vpmem_region_info *ri, struct vpmem_err *err)
+{
+	uint64_t L = 0;
+	bool sig_seen = false;
+	int r;
+
+	memset(ri, 0, sizeof(*ri));
+	ri->lsa.current = -1;
+	ri->size = size;
+	ri->slot = h && h->slot >= 0 ? h->slot : -1;
+	snprintf(ri->slot_source, sizeof(ri->slot_source), "%s", ri->slot >= 0 ? "hint" : "");
+	if (h && h->label_size_set) {
+		L = h->label_size;
+		if (L && (L >= size || L < 4096))
+			return vpmem_err_set(err, EINVAL, "label size %" PRIu64 " does not fit a %" PRIu64 "-byte image",
+					     L, size);
+		if (L) {
+			r = vpmem_lsa_decode(buf + size - L, L, &ri->lsa, NULL);
+			if (r == -ENOMEM)
+				return vpmem_err_set(err, ENOMEM, "out of memory");
+			sig_seen = r == 0;
+		}
+	} else {
+		for (uint64_t c = 128 << 10; c <= size / 2 && c <= MAX_DETECT_LABEL; c *= 2) {
+			r = vpmem_lsa_decode(buf + size - c, c, &ri->lsa, NULL);
+			if (r == -ENOMEM)
+				return vpmem_err_set(err, ENOMEM, "out of memory");
+			if (!r && ri->lsa.current >= 0) {
+				L = c;
+				ri->label_size_detected = true;
+				break;
+			}
+			if (!r && !sig_seen) {
+				sig_seen = true;
+				L = c; /* an index signature, but no valid index */
+			}
+			vpmem_lsa_free(&ri->lsa);
+		}
+		if (!ri->label_size_detected && sig_seen) {
+			vpmem_lsa_decode(buf + size - L, L, &ri->lsa, NULL);
+			ri->label_size_detected = true;
+		}
+	}
+	ri->label_size = L;
+	ri->region_size = vpmem_align_down(size - L, 4096);
+	ri->labelled = ri->lsa.current >= 0;
+	if (L && !ri->labelled && sig_seen)
+		problem(ri, "label area at 0x%" PRIx64 ": no valid index block (index0: %s; index1: %s); the guest sees a label-less DIMM",
+			size - L, ri->lsa.why[0], ri->lsa.why[1]);
+	if (ri->labelled) {
+		read_labels(buf, ri, h);
+	} else {
+		struct vpmem_nfit_dimm d;
+
+		vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : 0), &d);
+		/* set_cookie_show: label-less DIMM -> cookie1; label-capable without an
+		 * index -> cookie2 (FORMATS.md 2) */
+		ri->iset_id = L ? d.cookie2 : d.cookie1;
+		if (ri->region_size) {
+			ri->nns = 1;
+			memset(&ri->ns[0], 0, sizeof(ri->ns[0]));
+			ri->ns[0].rawsize = ri->region_size;
+		}
+	}
+	if (ri->slot < 0) {
+		ri->slot = 0;
+		snprintf(ri->slot_source, sizeof(ri->slot_source), "default");
+	}
+	for (unsigned i = 0; i < ri->nns; i++) {
+		ri->ns[i].index = i;
+		probe_ns(buf, ri, &ri->ns[i], h);
+	}
+	free_space(ri);
+	return 0;
+}
+
+int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_region_info *ri,
+		      struct vpmem_err *err)
+{
+	struct vpmem_image_hints hh = h ? *h : (struct vpmem_image_hints){ .slot = -1 };
+	struct stat st;
+	void *map;
+	char xs[16];
+	ssize_t n;
+	int r;
+
+	if (fstat(fd, &st))
+		return vpmem_err_set(err, errno, "cannot stat: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return vpmem_err_set(err, EINVAL, "not a regular file");
+	if ((uint64_t)st.st_size < (16ULL << 20))
+		return vpmem_err_set(err, EINVAL, "only %" PRIu64 " bytes: too small to be a vNVDIMM image",
+				     (uint64_t)st.st_size);
+	/* the slot an unlabelled image was made for (vpmem image create --slot) */
+	n = hh.slot < 0 ? fgetxattr(fd, "user.vpmem.slot", xs, sizeof(xs) - 1) : -1;
+	if (n > 0) {
+		xs[n] = '\0';
+		hh.slot = atoi(xs);
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return vpmem_err_set(err, errno, "cannot map: %s", strerror(errno));
+	r = vpmem_region_read_buf(map, (uint64_t)st.st_size, &hh, ri, err);
+	munmap(map, (size_t)st.st_size);
+	if (!r && n > 0 && !strcmp(ri->slot_source, "hint"))
+		snprintf(ri->slot_source, sizeof(ri->slot_source), "xattr");
+	return r;
+}
+
+/* Is dev:ino mapped by a process other than us? Returns its pid or 0. */
+static int mapped_by_other(dev_t dev, ino_t ino)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[64], line[4096];
+		FILE *f;
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			unsigned ma, mi;
+			unsigned long long inode;
+
+			/* "start-end perms offset MAJ:MIN inode path" (proc(5)) */
+			if (sscanf(line, "%*s %*s %*s %x:%x %llu", &ma, &mi, &inode) == 3 &&
+			    inode == (unsigned long long)ino && makedev(ma, mi) == dev) {
+				found = pid;
+				break;
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CLOEXEC), pid;
+
+	if (fd < 0)
+		return vpmem_err_set(err, errno, "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return vpmem_err_set(err, EINVAL, "'%s' is not a regular file", path);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return vpmem_err_set(err, EBUSY, "'%s' is locked by another process", path);
+	}
+	pid = mapped_by_other(st.st_dev, st.st_ino);
+	if (pid) {
+		close(fd);
+		return vpmem_err_set(err, EBUSY,
+				     "'%s' is mapped by process %d (a running VM?): stop it before changing the image",
+				     path, pid);
+	}
+	return fd;
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/* vpmem image create: a sparse vNVDIMM backing with an initialised label area. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <vpmem/image.h>
+#include <vpmem/nfit.h>
+#include <vpmem/size.h>
+
+#include "nsout.h"
+#include "vpmem.h"
+
+const char usage_image[] =
+	"usage: vpmem image create FILE --size SIZE [--label-size SIZE | --no-labels]\n"
+	"                          [--label-version 1.1|1.2] [--slot N] [--dry-run] [--json]\n"
+	"\n"
+	"Create a vNVDIMM backing file of exactly SIZE bytes, sparse (never\n"
+	"preallocated), with a label area of --label-size bytes (default 128K) at its\n"
+	"end initialised as 'ndctl init-labels' does (v1.1 by default, as ndctl), for\n"
+	"the QEMU slot N (default 0). Pass the same label size to QEMU's nvdimm\n"
+	"label-size (vpmem run detects it). --no-labels makes a label-less image: one\n"
+	"namespace spanning the region. The file is written under a temporary name\n"
+	"and renamed into place: it never exists half made. An existing FILE is\n"
+	"refused.\n";
+
+static int parse_version(const char *s, enum vpmem_label_version *v)
+{
+	if (!strcmp(s, "1.1"))
+		*v = VPMEM_LABEL_V1_1;
+	else if (!strcmp(s, "1.2"))
+		*v = VPMEM_LABEL_V1_2;
+	else
+		return cmd_usage_error("image", "--label-version '%s': use 1.1 or 1.2", s);
+	return 0;
+}
+
+static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "size", required_argument, NULL, 's' }, { "label-size", required_argument, NULL, 'l' },
+		{ "no-labels", no_argument, NULL, 'n' }, { "label-version", required_argument, NULL, 'V' },
+		{ "slot", required_argument, NULL, 'S' }, { "dry-run", no_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
+	};
+	struct vpmem_image_spec req = { .label_size = 128 << 10, .version = VPMEM_LABEL_V1_1, .slot = 0 };
+	struct vpmem_wplan plan = { 0 };
+	struct vpmem_err err = { 0 };
+	bool dry = false, json = ctx->json, nolabels = false, lset = false;
+	char tmp[PATH_MAX], a[32], b[32];
+	const char *path;
+	int c, fd, r = EXIT_OK;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (vpmem_size_parse(optarg, 0, "--size", &req.size, &err))
+				return cmd_error(EXIT_USAGE, "image: %s", err.msg);
+			break;
+		case 'l':
+			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &req.label_size, &err))
+				return cmd_error(EXIT_USAGE, "image: %s", err.msg);
+			lset = true;
+			break;
+		case 'n': nolabels = true; break;
+		case 'V': if (parse_version(optarg, &req.version)) return EXIT_USAGE; break;
+		case 'S': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || v < 0 || v >= (long)VPMEM_NFIT_MAX_SLOTS)
+				return cmd_usage_error("image", "--slot '%s': use 0 to %u", optarg, VPMEM_NFIT_MAX_SLOTS - 1);
+			req.slot = (int)v;
+			break;
+		}
+		case 'd': dry = true; break;
+		case 'j': json = true; break;
+		default: return cmd_usage_error("image", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error("image", "create needs exactly one FILE");
+	path = argv[optind];
+	if (!req.size)
+		return cmd_usage_error("image", "create needs --size");
+	if (nolabels && lset && req.label_size)
+		return cmd_usage_error("image", "--no-labels and --label-size cannot be combined");
+	if (nolabels)
+		req.label_size = 0;
+	if (req.label_size && req.label_size < (128 << 10))
+		return cmd_error(EXIT_FAIL, "image: --label-size %s is below QEMU's minimum of 128K",
+				 vpmem_size_str(req.label_size, a, sizeof(a)));
+	if (req.label_size % 4096 || req.size % 4096)
+		return cmd_error(EXIT_FAIL, "image: --size and --label-size must be multiples of 4K");
+	if (req.size < req.label_size + (16ULL << 20))
+		return cmd_error(EXIT_FAIL, "image: --size %s leaves less than 16M for the region",
+				 vpmem_size_str(req.size, a, sizeof(a)));
+	if (!access(path, F_OK))
+		return cmd_error(EXIT_FAIL, "image: '%s' exists (vpmem never overwrites an image)", path);
+	if (vpmem_image_plan_init_labels(&req, &plan, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	if (dry) {
+		printf("create '%s': %s sparse, label area %s (v1.%d), slot %d\n", path,
+		       vpmem_size_str(req.size, a, sizeof(a)), vpmem_size_str(req.label_size, b, sizeof(b)),
+		       req.version == VPMEM_LABEL_V1_2 ? 2 : 1, req.slot);
+		wplan_print(&plan, path);
+		vpmem_wplan_free(&plan);
+		return EXIT_OK;
+	}
+	{
+		char *d = strdup(path), *dir = d ? dirname(d) : NULL;
+
+		snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir ? dir : ".", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+		free(d);
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		vpmem_wplan_free(&plan);
+		return cmd_error(EXIT_FAIL, "image: cannot create '%s': %s", path, strerror(errno));
+	}
+	if (ftruncate(fd, (off_t)req.size)) {
+		r = cmd_error(EXIT_FAIL, "image: cannot size '%s': %s", path, strerror(errno));
+	} else if (wplan_apply_cmd(fd, &plan, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+	} else {
+		char s[16];
+
+		snprintf(s, sizeof(s), "%d", req.slot);
+		/* remembered for unlabelled images; labels carry it in their cookies */
+		fsetxattr(fd, "user.vpmem.slot", s, strlen(s), 0);
+		fchmod(fd, 0644);
+		if (fsync(fd) || link(tmp, path))
+			r = cmd_error(EXIT_FAIL, "image: cannot create '%s': %s", path, strerror(errno));
+	}
+	close(fd);
+	unlink(tmp);
+	vpmem_wplan_free(&plan);
+	if (r)
+		return r;
+	{
+		char *d = strdup(path);
+		int dfd = d ? open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(d);
+	}
+	if (json) {
+		json_object *o = json_object_new_object();
+		struct vpmem_nfit_dimm n;
+
+		vpmem_nfit_dimm((unsigned)req.slot, &n);
+		json_object_object_add(o, "file", json_object_new_string(path));
+		json_object_object_add(o, "size", json_object_new_uint64(req.size));
+		json_object_object_add(o, "label_size", json_object_new_uint64(req.label_size));
+		json_object_object_add(o, "region_size", json_object_new_uint64(req.size - req.label_size));
+		json_object_object_add(o, "slot", json_object_new_int(req.slot));
+		json_object_object_add(o, "id", json_object_new_string(n.id));
+		out_json(o);
+	} else {
+		printf("created '%s': %s, region %s, %s, slot %d\n", path, vpmem_size_str(req.size, a, sizeof(a)),
+		       vpmem_size_human(req.size - req.label_size, b, sizeof(b)),
+		       req.label_size ? (req.version == VPMEM_LABEL_V1_2 ? "labels v1.2" : "labels v1.1") : "label-less",
+		       req.slot);
+	}
+	return EXIT_OK;
+}
+
+int cmd_image(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	if (argc < 2)
+		return cmd_usage_error("image", "missing subcommand (create)");
+	if (!strcmp(argv[1], "create"))
+		return image_create(argc - 1, argv + 1, ctx);
+	return cmd_usage_error("image", "unknown subcommand '%s' (create)", argv[1]);
+}

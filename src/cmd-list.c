@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/* vpmem list: what a guest would see in vNVDIMM images, as ndctl list -RND. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uuid/uuid.h>
+
+#include <vpmem/image.h>
+#include <vpmem/nfit.h>
+#include <vpmem/size.h>
+
+#include "nsout.h"
+#include "vpmem.h"
+
+const char usage_list[] =
+	"usage: vpmem list FILE... [--label-size SIZE] [--slot N] [--json] [-v]\n"
+	"\n"
+	"Decode vNVDIMM backing files (made by vpmem, by ndctl in a guest, or\n"
+	"Kata-style) and print what a guest would show: ndctl list -RND shaped JSON\n"
+	"with --json (dimm id of the slot, region size and iset_id, each namespace's\n"
+	"mode, map, size, uuid, raw_uuid, name, sector_size, align). Files are regions\n"
+	"0, 1, ... in the order given. Corrupt or foreign metadata is reported as\n"
+	"\"problems\" naming the block and the check. Hints: --label-size (an\n"
+	"uninitialised label area; 0 = none), --slot (an unlabelled image's slot).\n"
+	"-v adds label and layout details.\n";
+
+int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "label-size", required_argument, NULL, 'l' }, { "slot", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' }, { "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vpmem_image_hints h = { .slot = -1 };
+	struct vpmem_err err = { 0 };
+	bool json = ctx->json, verbose = false;
+	json_object *dimms = NULL, *regions = NULL;
+	int c, r = EXIT_OK;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
+				return cmd_error(EXIT_USAGE, "list: %s", err.msg);
+			h.label_size_set = true;
+			break;
+		case 's': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || v < 0 || v >= (long)VPMEM_NFIT_MAX_SLOTS)
+				return cmd_usage_error("list", "--slot '%s': use 0 to %u", optarg, VPMEM_NFIT_MAX_SLOTS - 1);
+			h.slot = (int)v;
+			break;
+		}
+		case 'j': json = true; break;
+		case 'v': verbose = true; break;
+		default: return cmd_usage_error("list", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return cmd_usage_error("list", "needs at least one FILE");
+	if (json) {
+		dimms = json_object_new_array();
+		regions = json_object_new_array();
+	}
+	for (int i = optind; i < argc; i++) {
+		unsigned region = (unsigned)(i - optind);
+		struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
+		struct vpmem_nfit_dimm d;
+		char nmem[32], a[32], b[32];
+		int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+
+		if (!ri || fd < 0 || vpmem_region_read(fd, &h, ri, &err)) {
+			r = cmd_error(EXIT_FAIL, "list: '%s': %s", argv[i], !ri ? "out of memory"
+				      : fd < 0 ? strerror(errno) : err.msg);
+			if (fd >= 0)
+				close(fd);
+			free(ri);
+			continue;
+		}
+		close(fd);
+		vpmem_nfit_dimm((unsigned)ri->slot, &d);
+		snprintf(nmem, sizeof(nmem), "nmem%u", region);
+		if (json) {
+			json_object *dm = json_object_new_object(), *rg;
+
+			json_object_object_add(dm, "dev", json_object_new_string(nmem));
+			json_object_object_add(dm, "id", json_object_new_string(d.id));
+			json_object_object_add(dm, "handle", json_object_new_int((int)d.handle));
+			json_object_object_add(dm, "phys_id", json_object_new_int(0));
+			json_object_object_add(dm, "file", json_object_new_string(argv[i]));
+			if (verbose)
+				json_object_object_add(dm, "slot", json_object_new_int(ri->slot));
+			json_object_array_add(dimms, dm);
+			rg = region_to_json(ri, region, nmem, verbose);
+			json_object_object_add(rg, "file", json_object_new_string(argv[i]));
+			json_object_array_add(regions, rg);
+		} else {
+			printf("%s: region%u %s", argv[i], region, vpmem_size_human(ri->region_size, a, sizeof(a)));
+			if (ri->labelled)
+				printf(", labels v1.%d in %s, iset_id %#llx", ri->lsa.g.version == VPMEM_LABEL_V1_2 ? 2 : 1,
+				       vpmem_size_str(ri->label_size, b, sizeof(b)), (unsigned long long)ri->iset_id);
+			else
+				printf(", label-less%s", ri->label_size ? " (label area not initialised)" : "");
+			printf(", slot %d (%s, id %s)\n", ri->slot, ri->slot_source, d.id);
+			for (unsigned k = 0; k < ri->nns; k++)
+				ns_print_text(&ri->ns[k], region);
+			if (ri->labelled)
+				printf("  free: %s (largest extent %s)\n", vpmem_size_human(ri->available_size, a, sizeof(a)),
+				       vpmem_size_human(ri->max_available_extent, b, sizeof(b)));
+			for (unsigned k = 0; k < ri->nproblems; k++)
+				printf("  problem: %s\n", ri->problems[k]);
+		}
+		vpmem_region_free(ri);
+		free(ri);
+	}
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "dimms", dimms);
+		json_object_object_add(o, "regions", regions);
+		out_json(o);
+	}
+	return r;
+}
