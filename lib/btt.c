@@ -37,7 +37,9 @@ int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_b
 	l->initial_offset = v2 ? 0 : 4096;
 	l->lbasize = lbasize;
 	if (ns_size < VPMEM_BTT_MIN_ARENA + l->initial_offset)
-		return vpmem_err_set(err, EINVAL, "a sector namespace needs at least 16M");
+		return vpmem_err_set(err, EINVAL,
+				     "a sector namespace needs %s16M (BTT arenas are at least 16M%s)",
+				     v2 ? "at least " : "more than ", v2 ? "" : " after the 4K before the BTT 1.1 info block");
 	l->rawsize = ns_size - l->initial_offset;
 	remaining = l->rawsize;
 	/* create_arenas() / alloc_arena() */

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Namespace planning on in-memory images, and crash safety: for every mode and
+ * label flavour, a crash after any single planned write must leave an image
+ * that decodes (as the kernel would) to the old namespace set or the new one.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <vpmem/image.h>
+
+#define M (1ULL << 20)
+#define L128 (128ULL << 10)
+
+struct img {
+	uint8_t *buf;
+	uint64_t size;
+};
+
+static void apply_mem(struct img *im, const struct vpmem_wplan *p, size_t limit)
+{
+	for (size_t i = 0; i < p->n && i < limit; i++) {
+		const struct vpmem_write *w = &p->w[i];
+
+		assert_true(w->off + w->len <= im->size);
+		if (w->data)
+			memcpy(im->buf + w->off, w->data, w->len);
+		else
+			memset(im->buf + w->off, 0, w->len);
+	}
+}
+
+static struct img make(uint64_t region, uint64_t label, enum vpmem_label_version v)
+{
+	struct vpmem_image_spec r = { .size = region + label, .label_size = label, .version = v };
+	struct vpmem_wplan p = { 0 };
+	struct img im = { calloc(1, region + label), region + label };
+
+	assert_non_null(im.buf);
+	assert_int_equal(vpmem_image_plan_init_labels(&r, &p, NULL), 0);
+	apply_mem(&im, &p, SIZE_MAX);
+	vpmem_wplan_free(&p);
+	return im;
+}
+
+static struct vpmem_region_info *rd(const struct img *im)
+{
+	static struct vpmem_region_info ri;
+	struct vpmem_image_hints h = { .slot = -1 };
+	struct vpmem_err err = { 0 };
+
+	vpmem_region_free(&ri);
+	if (vpmem_region_read_buf(im->buf, im->size, &h, &ri, &err))
+		fail_msg("read: %s", err.msg);
+	return &ri;
+}
+
+static int create(struct img *im, enum vpmem_ns_mode mode, uint64_t size, const char *name,
+		  struct vpmem_ns_info *out, struct vpmem_wplan *keep)
+{
+	struct vpmem_ns_req req = { .mode = mode, .size = size, .name = name };
+	struct vpmem_wplan p = { 0 };
+	struct vpmem_ns_info o;
+	struct vpmem_err err = { 0 };
+	int r = vpmem_ns_plan_create(rd(im), NULL, &req, &p, out ? out : &o, &err);
+
+	if (!r && !keep)
+		apply_mem(im, &p, SIZE_MAX);
+	if (keep)
+		*keep = p;
+	else
+		vpmem_wplan_free(&p);
+	return r;
+}
+
+/* A namespace set, reduced to what must match. */
+struct snap {
+	unsigned n;
+	struct { enum vpmem_ns_mode mode; uint64_t size, dpa; uint8_t raw[16]; } ns[8];
+};
+
+static struct snap snap_of(const struct vpmem_region_info *ri)
+{
+	struct snap s = { .n = ri->nns };
+
+	for (unsigned i = 0; i < ri->nns && i < 8; i++) {
+		s.ns[i].mode = ri->ns[i].mode;
+		s.ns[i].size = ri->ns[i].size;
+		s.ns[i].dpa = ri->ns[i].dpa;
+		memcpy(s.ns[i].raw, ri->ns[i].raw_uuid, 16);
+	}
+	return s;
+}
+
+static bool snap_eq(const struct snap *a, const struct snap *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static void crash_create(uint64_t label, enum vpmem_label_version v, enum vpmem_ns_mode mode)
+{
+	struct img base = make(64 * M, label, v), t = { malloc(base.size), base.size };
+	struct vpmem_wplan p;
+	struct vpmem_ns_info out;
+	struct snap old, new;
+	unsigned saw_old = 0, saw_new = 0;
+
+	if (label)
+		assert_int_equal(create(&base, VPMEM_NS_FSDAX, 16 * M, "first", NULL, NULL), 0);
+	old = snap_of(rd(&base));
+	assert_int_equal(create(&base, mode, label ? 32 * M : 0, NULL, &out, &p), 0);
+	memcpy(t.buf, base.buf, base.size);
+	apply_mem(&t, &p, SIZE_MAX);
+	new = snap_of(rd(&t));
+	assert_false(snap_eq(&old, &new));
+	/* the new namespace is what the planner promised */
+	{
+		const struct vpmem_region_info *ri = rd(&t);
+		const struct vpmem_ns_info *ns = &ri->ns[out.index];
+
+		assert_int_equal(ns->mode, mode);
+		assert_int_equal(ns->size, out.size);
+		assert_int_equal(ns->dpa, out.dpa);
+		assert_memory_equal(ns->uuid, out.uuid, 16);
+	}
+	for (size_t n = 0; n <= p.n; n++) {
+		struct snap s;
+
+		memcpy(t.buf, base.buf, base.size);
+		apply_mem(&t, &p, n);
+		s = snap_of(rd(&t));
+		if (snap_eq(&s, &old))
+			saw_old++;
+		else if (snap_eq(&s, &new))
+			saw_new++;
+		else
+			fail_msg("label %llu v%d mode %d: crash after write %zu of %zu leaves neither state",
+				 (unsigned long long)label, v, mode, n, p.n);
+		if (n == p.n)
+			assert_true(snap_eq(&s, &new));
+	}
+	assert_true(saw_old >= 1 && saw_new >= 1);
+	vpmem_wplan_free(&p);
+	free(base.buf);
+	free(t.buf);
+}
+
+static void test_crash_create(void **state)
+{
+	(void)state;
+	for (int mode = VPMEM_NS_RAW; mode <= VPMEM_NS_DEVDAX; mode++) {
+		crash_create(L128, VPMEM_LABEL_V1_1, (enum vpmem_ns_mode)mode);
+		crash_create(L128, VPMEM_LABEL_V1_2, (enum vpmem_ns_mode)mode);
+		if (mode != VPMEM_NS_RAW)
+			crash_create(0, VPMEM_LABEL_V1_1, (enum vpmem_ns_mode)mode);
+	}
+}
+
+static void test_crash_destroy(void **state)
+{
+	(void)state;
+	for (int v = VPMEM_LABEL_V1_1; v <= VPMEM_LABEL_V1_2; v++) {
+		struct img base = make(64 * M, L128, (enum vpmem_label_version)v), t = { malloc(base.size), base.size };
+		struct vpmem_wplan p = { 0 };
+		struct snap old, new;
+		unsigned count;
+
+		assert_int_equal(create(&base, VPMEM_NS_SECTOR, 16 * M, "a", NULL, NULL),
+				 v == VPMEM_LABEL_V1_1 ? -EINVAL : 0); /* BTT 1.1: 16M - 4K < one arena */
+		if (v == VPMEM_LABEL_V1_1)
+			assert_int_equal(create(&base, VPMEM_NS_SECTOR, 32 * M, "a", NULL, NULL), 0);
+		assert_int_equal(create(&base, VPMEM_NS_DEVDAX, 16 * M, "b", NULL, NULL), 0);
+		assert_int_equal(create(&base, VPMEM_NS_FSDAX, 16 * M, "c", NULL, NULL), 0);
+		old = snap_of(rd(&base));
+		assert_int_equal(old.n, 3);
+		assert_int_equal(vpmem_ns_plan_destroy(rd(&base), VPMEM_MATCH_NAME, NULL, "b", &p, &count, NULL), 0);
+		assert_int_equal(count, 1);
+		memcpy(t.buf, base.buf, base.size);
+		apply_mem(&t, &p, SIZE_MAX);
+		new = snap_of(rd(&t));
+		assert_int_equal(new.n, 2);
+		for (size_t n = 0; n <= p.n; n++) {
+			struct snap s;
+
+			memcpy(t.buf, base.buf, base.size);
+			apply_mem(&t, &p, n);
+			s = snap_of(rd(&t));
+			assert_true(snap_eq(&s, &old) || snap_eq(&s, &new));
+		}
+		/* first fit: the freed extent is reused */
+		memcpy(base.buf, t.buf, base.size);
+		{
+			struct vpmem_ns_info out;
+
+			assert_int_equal(create(&base, VPMEM_NS_RAW, 16 * M, NULL, &out, NULL), 0);
+			assert_int_equal(out.dpa, v == VPMEM_LABEL_V1_1 ? 32 * M : 16 * M);
+			assert_int_equal(out.index, 1);
+		}
+		vpmem_wplan_free(&p);
+		free(base.buf);
+		free(t.buf);
+	}
+}
+
+static void test_rules(void **state)
+{
+	struct img im = make(255 * M + 0xe0000 - 0xe0000 + (240 * M - 240 * M), L128, VPMEM_LABEL_V1_1);
+	struct vpmem_ns_info out;
+	const struct vpmem_region_info *ri;
+
+	(void)state;
+	free(im.buf);
+	/* the usual 256M file with a 128K label area: region 0xffe0000, 240M allocatable */
+	im = make(256 * M - L128, L128, VPMEM_LABEL_V1_1);
+	ri = rd(&im);
+	assert_int_equal(ri->region_size, 0xffe0000);
+	assert_int_equal(ri->available_size, 240 * M);
+	assert_int_equal(create(&im, VPMEM_NS_FSDAX, 100 * M, NULL, NULL, NULL), -EINVAL); /* not 16M multiple */
+	assert_int_equal(create(&im, VPMEM_NS_FSDAX, 256 * M, NULL, NULL, NULL), -ENOSPC);
+	assert_int_equal(create(&im, VPMEM_NS_FSDAX, 0, "0123456789012345678901234567890123456789012345678901234567890123",
+				NULL, NULL), -EINVAL);
+	/* default size = largest free extent */
+	assert_int_equal(create(&im, VPMEM_NS_FSDAX, 0, NULL, &out, NULL), 0);
+	assert_int_equal(out.rawsize, 240 * M);
+	assert_int_equal(create(&im, VPMEM_NS_RAW, 0, NULL, NULL, NULL), -ENOSPC);
+	free(im.buf);
+
+	/* label-less: one namespace of the whole region, no subdividing, no names */
+	im = make(256 * M, 0, VPMEM_LABEL_V1_1);
+	ri = rd(&im);
+	assert_false(ri->labelled);
+	assert_int_equal(ri->nns, 1);
+	assert_int_equal(ri->ns[0].mode, VPMEM_NS_RAW);
+	assert_int_equal(create(&im, VPMEM_NS_FSDAX, 32 * M, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(create(&im, VPMEM_NS_FSDAX, 0, "x", NULL, NULL), -EINVAL);
+	assert_int_equal(create(&im, VPMEM_NS_SECTOR, 0, NULL, &out, NULL), 0);
+	ri = rd(&im);
+	assert_int_equal(ri->ns[0].mode, VPMEM_NS_SECTOR);
+	assert_int_equal(ri->ns[0].size, 65208ULL * 4096); /* FORMATS.md 5.3: label-less 256M BTT1.1 */
+	assert_int_equal(create(&im, VPMEM_NS_FSDAX, 0, NULL, NULL, NULL), -EEXIST);
+	free(im.buf);
+}
+
+static void test_corrupt_reports(void **state)
+{
+	struct img im = make(64 * M, L128, VPMEM_LABEL_V1_2);
+	const struct vpmem_region_info *ri;
+	uint64_t lsa = im.size - L128;
+
+	(void)state;
+	create(&im, VPMEM_NS_FSDAX, 16 * M, "a", NULL, NULL);
+	/* the info block's checksum breaks: listed raw, with the reason */
+	im.buf[16 * 0 + 4096 + 300] ^= 1;
+	ri = rd(&im);
+	assert_int_equal(ri->ns[0].mode, VPMEM_NS_RAW);
+	assert_non_null(strstr(ri->ns[0].note, "bad checksum"));
+	/* a label's checksum breaks: the kernel ignores it */
+	im.buf[lsa + 512 + 40] ^= 1;
+	ri = rd(&im);
+	assert_int_equal(ri->nns, 0);
+	/* both index blocks break: label-less, reported */
+	im.buf[lsa + 30] ^= 1;
+	im.buf[lsa + 256 + 30] ^= 1;
+	ri = rd(&im);
+	assert_false(ri->labelled);
+	assert_true(ri->nproblems >= 1);
+	assert_non_null(strstr(ri->problems[0], "no valid index block"));
+	free(im.buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crash_create),
+		cmocka_unit_test(test_crash_destroy),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_corrupt_reports),
+	};
+
+	return cmocka_run_group_tests_name("namespace", tests, NULL, NULL);
+}
