@@ -3,7 +3,7 @@
 set -u
 : "${VPMEM:?VPMEM must point to the vpmem binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/vpmem-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP_T:-}" ] || rm -rf "$T"' EXIT
 export XDG_STATE_HOME="$T/state"
 nfail=0
 ncheck=0
