@@ -12,7 +12,7 @@ mode=${1:-demo}
 
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev libjson-c-dev uuid-dev libxml2-dev
 libcmocka-dev qemu-system-x86 busybox-static ndctl daxctl cpio kmod xz-utils
-e2fsprogs xfsprogs python3 libxml2-utils libvirt-clients"
+e2fsprogs xfsprogs python3 libxml2-utils libvirt-clients clang libclang-rt-14-dev"
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -52,8 +52,12 @@ test)
 	[ -d build-san ] || meson setup build-san -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dguest_tests=false >/dev/null
 	ninja -C build-san >/dev/null
+	# libFuzzer (clang) build of the image reader, ASan+UBSan
+	[ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false -Dguest_tests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	ninja -C build-fuzz >/dev/null
 	./build/src/vpmem guest build
-	exec python3 scripts/run-tests.py build build-san
+	exec python3 scripts/run-tests.py build build-san build-fuzz:fuzz
 	;;
 *) echo "usage: scripts/setup.sh demo|test|deps|build" >&2; exit 2 ;;
 esac
