@@ -350,9 +350,11 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 	if (spec->virtio && spec->persistence)
 		return vpmem_err_set(err, EINVAL,
 				     "--persistence applies to NFIT vNVDIMMs, not --virtio-pmem (virtio-pmem flushes through the host)");
-	if (!spec->pmem && !spec->nimages)
+	if (spec->no_pmem && (spec->pmem || spec->nimages))
+		return vpmem_err_set(err, EINVAL, "--no-pmem cannot be combined with --qemu-pmem or --pmem-image");
+	if (!spec->pmem && !spec->nimages && !spec->no_pmem)
 		return vpmem_err_set(err, EINVAL,
-				     "no persistent memory asked for (use --qemu-pmem SIZE or --pmem-image FILE)");
+				     "no persistent memory asked for (use --qemu-pmem SIZE or --pmem-image FILE, or --no-pmem)");
 	r = add_images(spec, label_size, spec->label_size >= 0, plan, err);
 	if (!r)
 		r = add_created(spec, label_size, plan, err);

@@ -45,6 +45,7 @@ const char usage_run[] =
 	"  --label-size SIZE       label area per vNVDIMM (>= 128K; default 0 = label-less)\n"
 	"  --persistence cpu|mem-ctrl  persistence domain the guest is told\n"
 	"  --virtio-pmem           virtio-pmem-pci devices instead of NFIT vNVDIMMs\n"
+	"  --no-pmem               no PMem device at all (e.g. to try memmap= emulation)\n"
 	"  --require-persistence   refuse to start unless every backing guarantees\n"
 	"                          persistence (see 'vpmem help doctor')\n"
 	"Backings:\n"
@@ -73,7 +74,7 @@ const char usage_run[] =
 enum {
 	OPT_MEMORY = 256, OPT_PMEM, OPT_NODES, OPT_CORES, OPT_HOTPLUG, OPT_LABEL, OPT_PERSIST,
 	OPT_VIRTIO, OPT_IMAGE, OPT_DIR, OPT_NAME, OPT_STATE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
-	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT, OPT_REQUIRE,
+	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT, OPT_REQUIRE, OPT_NO_PMEM,
 };
 
 static const struct option run_opts[] = {
@@ -100,6 +101,7 @@ static const struct option run_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "libvirt-xml", no_argument, NULL, OPT_LIBVIRT },
 	{ "require-persistence", no_argument, NULL, OPT_REQUIRE },
+	{ "no-pmem", no_argument, NULL, OPT_NO_PMEM },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -248,6 +250,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case OPT_JSON: o->json = true; break;
 		case OPT_LIBVIRT: o->libvirt = true; break;
 		case OPT_REQUIRE: o->require = true; break;
+		case OPT_NO_PMEM: o->spec.no_pmem = true; break;
 		case 'q': o->quiet = true; break;
 		case ':':
 			r = cmd_usage_error("run", "option '%s' needs a value", argv[optind - 1]);

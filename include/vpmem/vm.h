@@ -64,6 +64,7 @@ struct vpmem_vm_spec {
 	int64_t label_size;        /* -1 = not given; 0 = label-less */
 	enum vpmem_persistence persistence;
 	bool virtio;               /* virtio-pmem-pci instead of NFIT vNVDIMMs */
+	bool no_pmem;              /* a VM without persistent memory devices, on purpose */
 	unsigned nimages;
 	struct vpmem_image_req images[VPMEM_MAX_DIMMS];
 	unsigned ndirs;            /* --pmem-dir, one per node */
