@@ -482,19 +482,26 @@ int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_re
 	if ((uint64_t)st.st_size < (16ULL << 20))
 		return vpmem_err_set(err, EINVAL, "only %" PRIu64 " bytes: too small to be a vNVDIMM image",
 				     (uint64_t)st.st_size);
-	/* the slot an unlabelled image was made for (vpmem image create --slot) */
-	n = hh.slot < 0 ? fgetxattr(fd, "user.vpmem.slot", xs, sizeof(xs) - 1) : -1;
-	if (n > 0) {
-		xs[n] = '\0';
-		hh.slot = atoi(xs);
-	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return vpmem_err_set(err, errno, "cannot map: %s", strerror(errno));
 	r = vpmem_region_read_buf(map, (uint64_t)st.st_size, &hh, ri, err);
 	munmap(map, (size_t)st.st_size);
-	if (!r && n > 0 && !strcmp(ri->slot_source, "hint"))
-		snprintf(ri->slot_source, sizeof(ri->slot_source), "xattr");
+	/* no hint and no labels to tell: the slot `vpmem image create --slot`
+	 * remembered in an xattr (labels, once written, carry it themselves) */
+	n = !r && !strcmp(ri->slot_source, "default") ? fgetxattr(fd, "user.vpmem.slot", xs, sizeof(xs) - 1) : -1;
+	if (n > 0) {
+		struct vpmem_nfit_dimm d;
+
+		xs[n] = '\0';
+		if (atoi(xs) >= 0 && atoi(xs) < (int)VPMEM_NFIT_MAX_SLOTS) {
+			ri->slot = atoi(xs);
+			snprintf(ri->slot_source, sizeof(ri->slot_source), "xattr");
+			vpmem_nfit_dimm((unsigned)ri->slot, &d);
+			ri->iset_id = (ri->labelled ? ri->lsa.g.version == VPMEM_LABEL_V1_2 : ri->label_size != 0)
+				? d.cookie2 : d.cookie1;
+		}
+	}
 	return r;
 }
 

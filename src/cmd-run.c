@@ -624,6 +624,25 @@ static int write_file(const char *path, const char *data)
 	return 0;
 }
 
+/* The VM spec next to its state (slots pinned, exact argv): `vpmem map --vm`
+ * reads it. Written atomically. */
+static int save_spec(const char *state, const struct vpmem_vm_plan *plan, const struct vpmem_strv *qargv)
+{
+	json_object *j = plan_json(plan), *a = json_object_new_array();
+	char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
+	int r = 0;
+
+	for (size_t i = 0; i < qargv->n; i++)
+		json_object_array_add(a, json_object_new_string(qargv->v[i]));
+	json_object_object_add(j, "argv", a);
+	snprintf(path, sizeof(path), "%s/spec.json", state);
+	snprintf(tmp, sizeof(tmp), "%s/.spec.json.tmp", state);
+	if (json_object_to_file_ext(tmp, j, JSON_C_TO_STRING_PRETTY) || rename(tmp, path))
+		r = cmd_error(EXIT_FAIL, "cannot save the VM spec '%s': %s", path, strerror(errno));
+	json_object_put(j);
+	return r;
+}
+
 static void remove_created(const struct vpmem_vm_plan *plan)
 {
 	for (unsigned i = 0; i < plan->ndimms; i++)
@@ -805,6 +824,8 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		}
 	}
 	r = build_argv(&o, &plan, &g, accel, append, paths, &qargv);
+	if (!r)
+		r = save_spec(state, &plan, &qargv);
 	if (r)
 		goto out;
 	if (o.json && !o.cmd)

@@ -21,6 +21,7 @@ static const struct vpmem_cmd commands[] = {
 	{ "namespace", cmd_namespace, "create or destroy namespaces inside an image, offline", usage_namespace },
 	{ "list", cmd_list, "show what a guest would see in images (ndctl list shape)", usage_list },
 	{ "emulate", cmd_emulate, "emulate PMem with DRAM (memmap=, GRUB)", usage_emulate },
+	{ "map", cmd_map, "map host backings to guest nmemN by identity", usage_map },
 	{ "doctor", cmd_doctor, "tell whether PMem backings really persist", usage_doctor },
 	{ "guest", cmd_guest, "build or locate the default guest", usage_guest },
 	{ "help", cmd_help_cmd, "show help for a command", usage_help },

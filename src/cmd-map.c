@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+/* vpmem map: host backing <-> guest nmemN, by identity. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vpmem/guest.h>
+#include <vpmem/hostmap.h>
+
+#include "vpmem.h"
+
+const char usage_map[] =
+	"usage: vpmem map [--qemu-cmdline FILE | --qemu-pid PID | --libvirt-xml FILE | --vm NAME |\n"
+	"                  --state-dir DIR] [--vmdk FILE]... [--vmkfstools-output FILE]\n"
+	"                 [--guest-json FILE | --sysroot DIR] [--json]\n"
+	"\n"
+	"Which host file is nmem1 in my guest? Join a host description with the\n"
+	"guest's DIMMs by identity, never by enumeration order: QEMU slots (guest\n"
+	"serial 0x123456 + slot, id 8680-…), libvirt <address type='dimm' slot>,\n"
+	"VMware vPMem disk UUIDs (id 8902- + the UUID's last 32 bits). Prints per\n"
+	"device: host backing, slot or UUID, guest nmemN and id, region, namespaces\n"
+	"and their /dev nodes; every mismatch is said plainly (exit status 1).\n"
+	"\n"
+	"Host side:  --qemu-cmdline FILE (a saved command line, shell words or\n"
+	"            NUL-separated), --qemu-pid PID, --libvirt-xml FILE (virsh dumpxml),\n"
+	"            --vm NAME / --state-dir DIR (the spec vpmem run saved),\n"
+	"            --vmdk FILE (ddb.uuid, repeatable), --vmkfstools-output FILE.\n"
+	"Guest side: --guest-json FILE (ndctl list -D or -DRN output), else the live\n"
+	"            /sys/bus/nd (under --sysroot), i.e. run inside the guest.\n"
+	"\n"
+	"Keeping identities stable: give every device an explicit slot (vpmem run\n"
+	"always does); when you remove one, leave its slot empty and never renumber\n"
+	"the others. Labelled images carry their slot and must stay in it.\n";
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 65536 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 131072);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+	} while (r);
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static const char *kind_name(enum vpmem_host_kind k)
+{
+	switch (k) {
+	case VPMEM_HOST_QEMU: return "qemu";
+	case VPMEM_HOST_LIBVIRT: return "libvirt";
+	case VPMEM_HOST_VMWARE: return "vmware";
+	default: return "virtio-pmem";
+	}
+}
+
+static int load_spec(const char *state, struct vpmem_host *h, struct vpmem_err *err)
+{
+	char path[PATH_MAX];
+	json_object *o, *a;
+	char **argv;
+	size_t n;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/spec.json", state);
+	o = json_object_from_file(path);
+	if (!o || !json_object_object_get_ex(o, "argv", &a) || !json_object_is_type(a, json_type_array)) {
+		json_object_put(o);
+		return vpmem_err_set(err, ENOENT, "no VM spec in '%s' (vpmem run saves it when it starts a VM)", path);
+	}
+	n = json_object_array_length(a);
+	argv = calloc(n + 1, sizeof(*argv));
+	if (!argv) {
+		json_object_put(o);
+		return vpmem_err_set(err, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		argv[i] = (char *)json_object_get_string(json_object_array_get_idx(a, i));
+	r = vpmem_host_from_qemu_argv(argv, h, err);
+	free(argv);
+	json_object_put(o);
+	return r;
+}
+
+int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "qemu-cmdline", required_argument, NULL, 'c' }, { "qemu-pid", required_argument, NULL, 'p' },
+		{ "libvirt-xml", required_argument, NULL, 'l' }, { "vm", required_argument, NULL, 'v' },
+		{ "state-dir", required_argument, NULL, 'S' }, { "vmdk", required_argument, NULL, 'k' },
+		{ "vmkfstools-output", required_argument, NULL, 'o' }, { "guest-json", required_argument, NULL, 'g' },
+		{ "sysroot", required_argument, NULL, 'r' }, { "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct vpmem_host h;
+	static struct vpmem_guest_view g;
+	static struct vpmem_mapping m;
+	struct vpmem_err err = { 0 };
+	const char *qfile = NULL, *lfile = NULL, *vm = NULL, *state = NULL, *vmk = NULL, *gjson = NULL,
+		   *sysroot = NULL, *vmdks[VPMEM_MAP_MAX];
+	unsigned nvmdk = 0, nhost = 0;
+	long pid = 0;
+	bool json = ctx->json;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': qfile = optarg; nhost++; break;
+		case 'p': {
+			char *end;
+
+			pid = strtol(optarg, &end, 10);
+			if (*end || pid <= 0)
+				return cmd_usage_error("map", "--qemu-pid '%s' is not a process id", optarg);
+			nhost++;
+			break;
+		}
+		case 'l': lfile = optarg; nhost++; break;
+		case 'v': vm = optarg; nhost++; break;
+		case 'S': state = optarg; nhost++; break;
+		case 'k':
+			if (nvmdk >= VPMEM_MAP_MAX)
+				return cmd_usage_error("map", "too many --vmdk");
+			if (!nvmdk++)
+				nhost++;
+			vmdks[nvmdk - 1] = optarg;
+			break;
+		case 'o': vmk = optarg; nhost++; break;
+		case 'g': gjson = optarg; break;
+		case 'r': sysroot = optarg; break;
+		case 'j': json = true; break;
+		default: return cmd_usage_error("map", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("map", "unexpected argument '%s'", argv[optind]);
+	if (nhost != 1 && !(nhost == 2 && nvmdk && vmk))
+		return cmd_usage_error("map", "give one host description (--qemu-cmdline, --qemu-pid, --libvirt-xml, --vm, --state-dir, or VMware --vmdk/--vmkfstools-output)");
+	if (gjson && sysroot)
+		return cmd_usage_error("map", "--guest-json and --sysroot cannot be combined");
+
+	/* host */
+	memset(&h, 0, sizeof(h));
+	if (qfile || pid) {
+		char path[64];
+		size_t len = 0;
+		char *text;
+
+		if (pid)
+			snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+		text = slurp(pid ? path : qfile, &len);
+		if (!text)
+			return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", pid ? path : qfile, strerror(errno));
+		if (vpmem_host_from_qemu_text(text, len, &h, &err)) {
+			free(text);
+			return cmd_error(EXIT_FAIL, "map: '%s': %s", pid ? path : qfile, err.msg);
+		}
+		free(text);
+	} else if (lfile) {
+		size_t len = 0;
+		char *xml = slurp(lfile, &len);
+
+		if (!xml)
+			return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", lfile, strerror(errno));
+		if (vpmem_host_from_libvirt(xml, len, &h, &err)) {
+			free(xml);
+			return cmd_error(EXIT_FAIL, "map: '%s': %s", lfile, err.msg);
+		}
+		free(xml);
+	} else if (vm || state) {
+		char dir[PATH_MAX];
+
+		if (state) {
+			snprintf(dir, sizeof(dir), "%s", state);
+		} else {
+			if (vpmem_state_dir(dir, sizeof(dir) - 64, &err))
+				return cmd_lib_error(EXIT_FAIL, &err);
+			snprintf(dir + strlen(dir), 64, "/vm/%s", vm);
+		}
+		if (load_spec(dir, &h, &err))
+			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
+	} else {
+		for (unsigned i = 0; i < nvmdk; i++)
+			if (vpmem_host_from_vmdk(vmdks[i], &h, &err))
+				return cmd_error(EXIT_FAIL, "map: %s", err.msg);
+		if (vmk) {
+			char *text = slurp(vmk, NULL);
+
+			if (!text)
+				return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", vmk, strerror(errno));
+			if (vpmem_host_from_vmkfstools(text, &h, &err)) {
+				free(text);
+				return cmd_error(EXIT_FAIL, "map: '%s': %s", vmk, err.msg);
+			}
+			free(text);
+		}
+	}
+
+	/* guest */
+	if (gjson) {
+		char *text = slurp(gjson, NULL);
+
+		if (!text)
+			return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", gjson, strerror(errno));
+		if (vpmem_guest_from_json(text, &g, &err)) {
+			free(text);
+			return cmd_error(EXIT_FAIL, "map: '%s': %s", gjson, err.msg);
+		}
+		free(text);
+	} else if (vpmem_guest_from_sysfs(sysroot, &g, &err)) {
+		return cmd_error(EXIT_FAIL, "map: %s (give --guest-json outside the guest)", err.msg);
+	}
+
+	vpmem_map_join(&h, &g, &m);
+	if (json) {
+		json_object *o = json_object_new_object(), *rows = json_object_new_array(), *un = json_object_new_array(),
+			    *pr = json_object_new_array();
+
+		for (unsigned i = 0; i < m.nrows; i++) {
+			const struct vpmem_host_dev *d = &h.d[m.row[i].host];
+			json_object *r = json_object_new_object(), *ho = json_object_new_object();
+			static const char *const states[] = { "matched", "no-guest", "ambiguous", "no-id" };
+
+			json_object_object_add(ho, "path", json_object_new_string(d->path));
+			json_object_object_add(ho, "kind", json_object_new_string(kind_name(d->kind)));
+			if (d->slot >= 0)
+				json_object_object_add(ho, "slot", json_object_new_int(d->slot));
+			if (d->node >= 0)
+				json_object_object_add(ho, "node", json_object_new_int(d->node));
+			if (d->uuid[0])
+				json_object_object_add(ho, "uuid", json_object_new_string(d->uuid));
+			if (d->expect_id[0])
+				json_object_object_add(ho, "id", json_object_new_string(d->expect_id));
+			json_object_object_add(r, "host", ho);
+			json_object_object_add(r, "state", json_object_new_string(states[m.row[i].state]));
+			if (m.row[i].guest >= 0) {
+				const struct vpmem_guest_dimm *gd = &g.d[m.row[i].guest];
+				json_object *go = json_object_new_object(), *nss = json_object_new_array();
+
+				json_object_object_add(go, "dimm", json_object_new_string(gd->dev));
+				json_object_object_add(go, "id", json_object_new_string(gd->id));
+				if (gd->handle >= 0)
+					json_object_object_add(go, "handle", json_object_new_int(gd->handle));
+				if (gd->region[0])
+					json_object_object_add(go, "region", json_object_new_string(gd->region));
+				for (unsigned k = 0; k < gd->nns; k++) {
+					json_object *x = json_object_new_object();
+
+					json_object_object_add(x, "dev", json_object_new_string(gd->ns[k].dev));
+					json_object_object_add(x, "mode", json_object_new_string(gd->ns[k].mode));
+					if (gd->ns[k].node[0])
+						json_object_object_add(x, "devnode", json_object_new_string(gd->ns[k].node));
+					json_object_array_add(nss, x);
+				}
+				json_object_object_add(go, "namespaces", nss);
+				json_object_object_add(r, "guest", go);
+			}
+			json_object_array_add(rows, r);
+		}
+		for (unsigned i = 0; i < m.nunmatched; i++) {
+			json_object *x = json_object_new_object();
+
+			json_object_object_add(x, "dimm", json_object_new_string(g.d[m.unmatched_guest[i]].dev));
+			json_object_object_add(x, "id", json_object_new_string(g.d[m.unmatched_guest[i]].id));
+			json_object_array_add(un, x);
+		}
+		for (unsigned i = 0; i < m.nproblems; i++)
+			json_object_array_add(pr, json_object_new_string(m.problems[i]));
+		json_object_object_add(o, "devices", rows);
+		json_object_object_add(o, "unmatched_guest", un);
+		json_object_object_add(o, "problems", pr);
+		out_json(o);
+	} else {
+		printf("%-40s %-16s %-5s %-7s %-14s %-8s %s\n", "HOST", "SLOT/UUID", "NODE", "GUEST", "ID", "REGION", "NAMESPACES");
+		for (unsigned i = 0; i < m.nrows; i++) {
+			const struct vpmem_host_dev *d = &h.d[m.row[i].host];
+			const struct vpmem_guest_dimm *gd = m.row[i].guest >= 0 ? &g.d[m.row[i].guest] : NULL;
+			char slot[64], node[16];
+
+			if (d->uuid[0])
+				snprintf(slot, sizeof(slot), "%.11s…", d->uuid + strlen(d->uuid) - 11);
+			else if (d->slot >= 0)
+				snprintf(slot, sizeof(slot), "%d", d->slot);
+			else
+				snprintf(slot, sizeof(slot), "-");
+			snprintf(node, sizeof(node), "%d", d->node);
+			printf("%-40s %-16s %-5s %-7s %-14s %-8s", d->path, slot, d->node >= 0 ? node : "-",
+			       gd ? gd->dev : "-", gd ? gd->id : d->expect_id[0] ? d->expect_id : "-",
+			       gd && gd->region[0] ? gd->region : "-");
+			for (unsigned k = 0; gd && k < gd->nns; k++)
+				printf(" %s(%s%s%s)", gd->ns[k].dev, gd->ns[k].mode, gd->ns[k].node[0] ? " /dev/" : "",
+				       gd->ns[k].node);
+			putchar('\n');
+		}
+		for (unsigned i = 0; i < m.nproblems; i++)
+			printf("problem: %s\n", m.problems[i]);
+	}
+	return m.nproblems ? EXIT_FAIL : EXIT_OK;
+}
