@@ -5,9 +5,13 @@
 # 64 GiB backings and two modes. Reports wall time, the ratio, and the bytes
 # physically allocated in the backing file (both start sparse).
 #
-# usage: VPMEM=build/src/vpmem bench/provision.sh [SIZE...]   (default: 1G 64G)
+# Offline is measured twice: through the command (two process start-ups) and
+# in-process through libvpmem (bench/provision-lib.c), the provisioning work
+# alone.
+#
+# usage: VPMEM=build/src/vpmem LIB=build/bench/provision-lib bench/provision.sh [SIZE...]
 set -eu
-: "${VPMEM:?}"
+: "${VPMEM:?}" "${LIB:?}"
 sizes=${*:-1G 64G}
 dir=${BENCH_DIR:-$(mktemp -d /var/tmp/vpmem-bench.XXXXXX)}
 trap 'rm -rf "$dir"' EXIT
@@ -17,7 +21,7 @@ bytes() { numfmt --to=iec-i --suffix=B "$1"; }
 L=131072
 
 "$VPMEM" guest build --quiet
-printf '%-6s %-7s %12s %12s %9s %14s %14s\n' size mode offline in-guest ratio offline-alloc guest-alloc
+printf '%-5s %-7s %10s %10s %10s %8s %8s %11s %11s %11s\n' size mode cli lib in-guest ratio-cli ratio-lib lib-written lib-alloc guest-alloc
 for size in $sizes; do
 	b=$(numfmt --from=iec "$size")
 	for mode in fsdax sector; do
@@ -26,20 +30,23 @@ for size in $sizes; do
 		"$VPMEM" image create "$dir/off.img" --size $((b + L)) >/dev/null
 		"$VPMEM" namespace create "$dir/off.img" --mode $mode >/dev/null
 		t1=$(now)
-		off_ms=$(( (t1 - t0) / 1000000 ))
-		off_alloc=$(alloc "$dir/off.img")
+		off_us=$(( (t1 - t0) / 1000 ))
+		rm -f "$dir/lib.img"
+		set -- $("$LIB" "$dir/lib.img" "$size" $mode)
+		lib_us=$1 lib_written=$2 lib_alloc=$3
 
 		truncate -s $((b + L)) "$dir/guest.img"
 		t0=$(now)
 		"$VPMEM" run -q --timeout 1800 --state-dir "$dir/vm" --label-size 128K \
 			--pmem-image "$dir/guest.img" --guest-cmd "
 ndctl disable-region all >/dev/null && ndctl init-labels all >/dev/null &&
-ndctl enable-region all >/dev/null && ndctl create-namespace -m $mode >/dev/null" >/dev/null
+ndctl enable-region all >/dev/null && ndctl create-namespace -m $mode >/dev/null" >/dev/null 2>&1
 		t1=$(now)
-		g_ms=$(( (t1 - t0) / 1000000 ))
+		g_us=$(( (t1 - t0) / 1000 ))
 		g_alloc=$(alloc "$dir/guest.img")
-		printf '%-6s %-7s %10sms %10sms %8sx %14s %14s\n' "$size" $mode $off_ms $g_ms \
-			$(( g_ms / (off_ms ? off_ms : 1) )) "$(bytes $off_alloc)" "$(bytes $g_alloc)"
+		printf '%-5s %-7s %8sms %8sms %8sms %7sx %7sx %11s %11s %11s\n' "$size" $mode \
+			$((off_us / 1000)) "$(awk -v u=$lib_us 'BEGIN { printf "%.1f", u / 1000 }')" $((g_us / 1000)) \
+			$((g_us / off_us)) $((g_us / lib_us)) "$(bytes $lib_written)" "$(bytes $lib_alloc)" "$(bytes $g_alloc)"
 		rm -rf "$dir/vm"
 	done
 done

@@ -380,6 +380,29 @@ static int inspect_images(struct run_opts *o)
 	return 0;
 }
 
+/* A --pmem-dir per guest node that lies on a device of host NUMA node K:
+ * bind that guest node's RAM to host node K (memory-backend-ram host-nodes=K,
+ * policy=bind), so the guest's CPUs and memory sit next to its PMem. */
+static void bind_host_nodes(const struct run_opts *o, struct vpmem_vm_plan *plan)
+{
+	if (o->spec.ndirs != plan->nodes || plan->nodes < 2)
+		return;
+	for (unsigned n = 0; n < plan->nodes; n++) {
+		struct stat st;
+		int k;
+
+		if (stat(o->spec.dirs[n], &st))
+			continue;
+		k = vpmem_host_node_of_blockdev(NULL, major(st.st_dev), minor(st.st_dev));
+		if (k < 0)
+			continue;
+		plan->node[n].host_node = k;
+		if (!o->quiet)
+			fprintf(stderr, "vpmem: guest node %u: RAM bound to host node %d, where '%s' lies\n", n, k,
+				o->spec.dirs[n]);
+	}
+}
+
 /* Backings the plan creates: reuse an existing file of exactly the planned
  * size, refuse any other. Checked for all before anything is created. */
 static int check_created(struct vpmem_vm_plan *plan)
@@ -757,6 +780,7 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	r = check_created(&plan);
 	if (r)
 		goto out;
+	bind_host_nodes(&o, &plan);
 	if (vpmem_guest_files(&g, false, &err)) {
 		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;

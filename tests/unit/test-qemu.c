@@ -124,6 +124,29 @@ static void test_virtio(void **state)
 	vpmem_strv_free(&sv);
 }
 
+static void test_host_nodes(void **state)
+{
+	struct vpmem_vm_spec s;
+	struct vpmem_vm_plan p;
+	struct vpmem_qemu_boot boot = { 0 };
+	struct vpmem_strv sv = VPMEM_STRV_INIT;
+	struct vpmem_err err = { 0 };
+
+	(void)state;
+	spec_init(&s);
+	s.pmem = G;
+	s.nodes = 2;
+	s.state_dir = "/st";
+	assert_int_equal(vpmem_vm_plan(&s, &p, &err), 0);
+	p.node[1].host_node = 3;
+	assert_int_equal(vpmem_qemu_argv(&p, &boot, &sv, &err), 0);
+	assert_string_equal(after(&sv, "-object", 0), "memory-backend-ram,id=ram-node0,size=268435456");
+	assert_string_equal(after(&sv, "-object", 1),
+			    "memory-backend-ram,id=ram-node1,size=268435456,host-nodes=3,policy=bind");
+	vpmem_strv_free(&sv);
+	vpmem_vm_plan_free(&p);
+}
+
 static void test_quote(void **state)
 {
 	char *q;
@@ -152,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_two_nodes),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_virtio),
+		cmocka_unit_test(test_host_nodes),
 		cmocka_unit_test(test_quote),
 	};
 
