@@ -96,6 +96,17 @@ echo namespace0.0 >"$S/sys/bus/nd/devices/pfn0.1/namespace"
 run_vpmem map --qemu-cmdline cmdline.txt --sysroot "$S" --json
 expect_eq "sysfs: slot 2 is nmem0 there" "$(field "$out" '[r["guest"]["namespaces"][0]["devnode"] for r in j["devices"] if r["state"]=="matched"][0]')" pmem0
 
+# --- a live process: /proc/PID/cmdline
+sh -c 'sleep 30' sh -object memory-backend-file,id=m0,mem-path=/live/x.img,size=256M -device nvdimm,memdev=m0,slot=1 &
+live=$!
+sleep 0.3
+run_vpmem map --qemu-pid $live --guest-json q.json --json
+kill $live 2>/dev/null
+wait $live 2>/dev/null
+expect_eq "--qemu-pid reads the live command line" "$(field "$out" '[(r["host"]["path"], r["guest"]["dimm"]) for r in j["devices"]][0]')" "('/live/x.img', 'nmem1')"
+run_vpmem map --qemu-pid 999999999 --guest-json q.json
+expect_match "--qemu-pid of no process" "$err" "cannot read '/proc/999999999/cmdline'"
+
 # --- garbage and usage
 printf 'not a vmkfstools output\n' >junk.txt
 run_vpmem map --vmkfstools-output junk.txt --guest-json q.json

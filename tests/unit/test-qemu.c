@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* VM plan -> QEMU argv: exact options, escaping, quoting. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,6 +148,42 @@ static void test_host_nodes(void **state)
 	vpmem_vm_plan_free(&p);
 }
 
+static void test_caps(void **state)
+{
+	struct vpmem_vm_spec s;
+	struct vpmem_vm_plan p;
+	struct vpmem_qemu_caps all = { .version = "7.2.22", .nvdimm = true, .virtio_pmem = true,
+				       .backend_pmem = true, .backend_align = true, .nvdimm_label_size = true };
+	struct vpmem_qemu_caps c;
+	struct vpmem_err err = { 0 };
+
+	(void)state;
+	spec_init(&s);
+	s.pmem = G;
+	s.label_size = 128 << 10;
+	s.state_dir = "/st";
+	assert_int_equal(vpmem_vm_plan(&s, &p, &err), 0);
+	assert_int_equal(vpmem_qemu_check(&p, &all, &err), 0);
+	c = all;
+	c.nvdimm_label_size = false;
+	assert_int_equal(vpmem_qemu_check(&p, &c, &err), -EOPNOTSUPP);
+	assert_non_null(strstr(err.msg, "no label-size property"));
+	p.dimm[0].pmem = true;
+	c = all;
+	c.backend_pmem = false;
+	assert_int_equal(vpmem_qemu_check(&p, &c, &err), -EOPNOTSUPP);
+	assert_non_null(strstr(err.msg, "built without libpmem"));
+	c = all;
+	c.nvdimm = false;
+	assert_int_equal(vpmem_qemu_check(&p, &c, &err), -EOPNOTSUPP);
+	p.virtio = true;
+	c = all;
+	c.virtio_pmem = false;
+	assert_int_equal(vpmem_qemu_check(&p, &c, &err), -EOPNOTSUPP);
+	assert_non_null(strstr(err.msg, "no virtio-pmem-pci"));
+	vpmem_vm_plan_free(&p);
+}
+
 static void test_quote(void **state)
 {
 	char *q;
@@ -176,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_virtio),
 		cmocka_unit_test(test_host_nodes),
+		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_quote),
 	};
 
