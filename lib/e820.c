@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <vpmem/e820.h>
+#include <vpmem/file.h>
 #include <vpmem/size.h>
 
 #define FOUR_GiB (4ULL << 30)
@@ -235,34 +236,6 @@ int vpmem_e820_parse(const char *text, bool firmware_only, struct vpmem_e820_map
 	return finish(m, err);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (len + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n);
-	fclose(f);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
 int vpmem_e820_read(const char *sysroot, struct vpmem_e820_map *m, struct vpmem_err *err)
 {
 	const char *root = sysroot ? sysroot : "";
@@ -278,7 +251,7 @@ int vpmem_e820_read(const char *sysroot, struct vpmem_e820_map *m, struct vpmem_
 			char *v;
 
 			snprintf(path, sizeof(path), "%s/sys/firmware/memmap/%u/%s", root, i, attrs[a]);
-			v = slurp(path);
+			v = vpmem_read_file(path, 4096, NULL);
 			if (!v)
 				break;
 			{
@@ -301,7 +274,7 @@ int vpmem_e820_read(const char *sysroot, struct vpmem_e820_map *m, struct vpmem_
 		return r;
 	}
 	snprintf(path, sizeof(path), "%s/proc/iomem", root);
-	iomem = slurp(path);
+	iomem = vpmem_read_file(path, 1 << 20, NULL);
 	if (!iomem)
 		return vpmem_err_set(err, ENOENT, "no memory map under '%s' (/sys/firmware/memmap, /proc/iomem)",
 				     *root ? root : "/");

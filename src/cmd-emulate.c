@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <vpmem/e820.h>
+#include <vpmem/file.h>
 #include <vpmem/grub.h>
 #include <vpmem/size.h>
 
@@ -99,32 +100,12 @@ static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx
 	return 0;
 }
 
-static char *slurp(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = malloc(max + 1);
-	n = buf ? fread(buf, 1, max, f) : 0;
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	if (buf)
-		buf[n] = '\0';
-	return buf;
-}
-
 static int load_map(const struct em_args *a, struct vpmem_e820_map *m)
 {
 	struct vpmem_err err = { 0 };
 
 	if (a->e820) {
-		char *text = slurp(a->e820, 1 << 20);
+		char *text = vpmem_read_file(a->e820, 1 << 20, NULL);
 		int r;
 
 		if (!text)
@@ -349,7 +330,7 @@ static int em_apply(const struct em_args *a)
 	if (r)
 		return r;
 	grub_path(a, grub, sizeof(grub));
-	content = slurp(grub, 1 << 20);
+	content = vpmem_read_file(grub, 1 << 20, NULL);
 	if (!content || stat(grub, &st))
 		return cmd_error(EXIT_FAIL, "emulate: cannot read '%s': %s", grub, strerror(errno));
 	have_state = state_read(grub, &old) == 0;
@@ -428,7 +409,7 @@ static int em_remove(const struct em_args *a)
 	grub_path(a, grub, sizeof(grub));
 	if (state_read(grub, &s))
 		return cmd_error(EXIT_FAIL, "emulate: no vpmem reservation recorded for '%s' (nothing to remove)", grub);
-	content = slurp(grub, 1 << 20);
+	content = vpmem_read_file(grub, 1 << 20, NULL);
 	if (!content || stat(grub, &st)) {
 		state_free(&s);
 		return cmd_error(EXIT_FAIL, "emulate: cannot read '%s': %s", grub, strerror(errno));
@@ -483,7 +464,7 @@ static char *sysattr(const char *root, const char *dir, const char *name, const 
 	char *v;
 
 	snprintf(path, sizeof(path), "%s%s/%s/%s", root, dir, name, attr);
-	v = slurp(path, 4096);
+	v = vpmem_read_file(path, 4096, NULL);
 	if (v)
 		v[strcspn(v, "\n")] = '\0';
 	return v;
@@ -501,7 +482,7 @@ static int em_status(const struct em_args *a)
 	int n;
 
 	snprintf(path, sizeof(path), "%s/proc/cmdline", root);
-	cmdline = slurp(path, 8192);
+	cmdline = vpmem_read_file(path, 8192, NULL);
 	np = cmdline ? vpmem_e820_cmdline_pram(cmdline, planned, 16) : 0;
 	grub_path(a, grub, sizeof(grub));
 	if (!state_read(grub, &s)) {
@@ -510,7 +491,7 @@ static int em_status(const struct em_args *a)
 	}
 	/* e820 type 12 as the running kernel has it: /proc/iomem */
 	snprintf(path, sizeof(path), "%s/proc/iomem", root);
-	iomem = slurp(path, 1 << 20);
+	iomem = vpmem_read_file(path, 1 << 20, NULL);
 	for (char *l = iomem, *save = NULL; iomem && (l = strtok_r(l == iomem ? iomem : NULL, "\n", &save)); l = NULL) {
 		unsigned long long s0, e0;
 

@@ -74,15 +74,10 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 			break;
 		case 'n': nolabels = true; break;
 		case 'V': if (parse_version(optarg, &req.version)) return EXIT_USAGE; break;
-		case 'S': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*end || end == optarg || v < 0 || v >= (long)VPMEM_NFIT_MAX_SLOTS)
-				return cmd_usage_error("image", "--slot '%s': use 0 to %u", optarg, VPMEM_NFIT_MAX_SLOTS - 1);
-			req.slot = (int)v;
+		case 'S':
+			if (parse_slot_opt("image", optarg, &req.slot))
+				return EXIT_USAGE;
 			break;
-		}
 		case 'd': dry = true; break;
 		case 'j': json = true; break;
 		default: return cmd_usage_error("image", "unknown option '%s'", argv[optind - 1]);

@@ -51,15 +51,10 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 				return cmd_error(EXIT_USAGE, "list: %s", err.msg);
 			h.label_size_set = true;
 			break;
-		case 's': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*end || end == optarg || v < 0 || v >= (long)VPMEM_NFIT_MAX_SLOTS)
-				return cmd_usage_error("list", "--slot '%s': use 0 to %u", optarg, VPMEM_NFIT_MAX_SLOTS - 1);
-			h.slot = (int)v;
+		case 's':
+			if (parse_slot_opt("list", optarg, &h.slot))
+				return EXIT_USAGE;
 			break;
-		}
 		case 'j': json = true; break;
 		case 'v': verbose = true; break;
 		default: return cmd_usage_error("list", "unknown option '%s'", argv[optind - 1]);

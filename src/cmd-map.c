@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <vpmem/file.h>
 #include <vpmem/guest.h>
 #include <vpmem/hostmap.h>
 
@@ -36,35 +37,6 @@ const char usage_map[] =
 	"Keeping identities stable: give every device an explicit slot (vpmem run\n"
 	"always does); when you remove one, leave its slot empty and never renumber\n"
 	"the others. Labelled images carry their slot and must stay in it.\n";
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 65536 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap ? cap * 2 : 131072);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r);
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
 
 static const char *kind_name(enum vpmem_host_kind k)
 {
@@ -172,7 +144,7 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 
 		if (pid)
 			snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-		text = slurp(pid ? path : qfile, &len);
+		text = vpmem_read_file(pid ? path : qfile, 64 << 20, &len);
 		if (!text)
 			return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", pid ? path : qfile, strerror(errno));
 		if (vpmem_host_from_qemu_text(text, len, &h, &err)) {
@@ -182,7 +154,7 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 		free(text);
 	} else if (lfile) {
 		size_t len = 0;
-		char *xml = slurp(lfile, &len);
+		char *xml = vpmem_read_file(lfile, 64 << 20, &len);
 
 		if (!xml)
 			return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", lfile, strerror(errno));
@@ -208,7 +180,7 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 			if (vpmem_host_from_vmdk(vmdks[i], &h, &err))
 				return cmd_error(EXIT_FAIL, "map: %s", err.msg);
 		if (vmk) {
-			char *text = slurp(vmk, NULL);
+			char *text = vpmem_read_file(vmk, 64 << 20, NULL);
 
 			if (!text)
 				return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", vmk, strerror(errno));
@@ -222,7 +194,7 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 
 	/* guest */
 	if (gjson) {
-		char *text = slurp(gjson, NULL);
+		char *text = vpmem_read_file(gjson, 64 << 20, NULL);
 
 		if (!text)
 			return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", gjson, strerror(errno));

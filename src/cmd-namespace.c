@@ -131,15 +131,10 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 				return cmd_error(EXIT_USAGE, "namespace: %s", err.msg);
 			a->hints.label_size_set = true;
 			break;
-		case O_SLOT: {
-			char *end;
-			long s = strtol(optarg, &end, 10);
-
-			if (*end || end == optarg || s < 0 || s >= (long)VPMEM_NFIT_MAX_SLOTS)
-				return cmd_usage_error("namespace", "--slot '%s': use 0 to %u", optarg, VPMEM_NFIT_MAX_SLOTS - 1);
-			a->hints.slot = (int)s;
+		case O_SLOT:
+			if (parse_slot_opt("namespace", optarg, &a->hints.slot))
+				return EXIT_USAGE;
 			break;
-		}
 		case O_SPA:
 			if (vpmem_size_parse(optarg, 0, "--spa", &a->hints.spa_base, &err))
 				return cmd_error(EXIT_USAGE, "namespace: %s", err.msg);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <vpmem/nfit.h>
+
 #include "version.h"
 #include "vpmem.h"
 
@@ -93,6 +95,17 @@ void out_json(json_object *obj)
 	      stdout);
 	fputc('\n', stdout);
 	json_object_put(obj);
+}
+
+int parse_slot_opt(const char *cmd, const char *arg, int *slot)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*end || end == arg || v < 0 || v >= (long)VPMEM_NFIT_MAX_SLOTS)
+		return cmd_usage_error(cmd, "--slot '%s': use 0 to %u", arg, VPMEM_NFIT_MAX_SLOTS - 1);
+	*slot = (int)v;
+	return 0;
 }
 
 int cmd_help_cmd(int argc, char **argv, struct vpmem_ctx *ctx)

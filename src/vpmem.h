@@ -31,6 +31,8 @@ int cmd_error(int status, const char *fmt, ...) __attribute__((format(printf, 2,
 int cmd_lib_error(int status, const struct vpmem_err *err);
 /* "vpmem: error: CMD: unknown option" style usage error, exit 2. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parse a QEMU slot number (0-255) given to @cmd's --slot; usage error if bad. */
+int parse_slot_opt(const char *cmd, const char *arg, int *slot);
 /* Print the help text of @cmd to @f. */
 void cmd_help(const struct vpmem_cmd *cmd, FILE *f);
 const struct vpmem_cmd *cmd_find(const char *name);
