@@ -53,7 +53,8 @@ run_vpmem namespace create small.img --mode raw
 expect_match "too small image" "$err" 'too small to be a vNVDIMM image'
 
 # an image mapped by another process (a running VM) is refused, untouched
-python3 -c 'import mmap,os,sys,time; f=open("a.img","r+b"); m=mmap.mmap(f.fileno(), 4096); open("mapped","w").close(); time.sleep(30)' &
+python3 -c 'import mmap,os,sys,time; f=open("a.img","r+b"); m=mmap.mmap(f.fileno(), 4096); open("mapped","w").close(); time.sleep(30)' \
+	</dev/null >/dev/null 2>&1 &
 mapper=$!
 for i in $(seq 50); do [ -e mapped ] && break; sleep 0.1; done
 run_vpmem namespace create a.img --mode raw --size 16M

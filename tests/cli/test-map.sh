@@ -97,7 +97,9 @@ run_vpmem map --qemu-cmdline cmdline.txt --sysroot "$S" --json
 expect_eq "sysfs: slot 2 is nmem0 there" "$(field "$out" '[r["guest"]["namespaces"][0]["devnode"] for r in j["devices"] if r["state"]=="matched"][0]')" pmem0
 
 # --- a live process: /proc/PID/cmdline
-sh -c 'sleep 30' sh -object memory-backend-file,id=m0,mem-path=/live/x.img,size=256M -device nvdimm,memdev=m0,slot=1 &
+# (its stdio away from the test runner's pipes, so a leftover sleep holds nothing open)
+sh -c 'sleep 10' sh -object memory-backend-file,id=m0,mem-path=/live/x.img,size=256M -device nvdimm,memdev=m0,slot=1 \
+	</dev/null >/dev/null 2>&1 &
 live=$!
 sleep 0.3
 run_vpmem map --qemu-pid $live --guest-json q.json --json
