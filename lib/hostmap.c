@@ -11,8 +11,6 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include <vpmem/hostmap.h>
 #include <vpmem/image.h>
@@ -20,6 +18,9 @@
 #include <vpmem/size.h>
 
 #include "le.h"
+#include "xml.h"
+
+static const struct vpmem_xml *lx; /* set by vpmem_host_from_libvirt() */
 
 #define VMWARE_VENDOR_ID "8902" /* the vendor part VMware vPMem DIMMs show in ndctl */
 
@@ -286,43 +287,47 @@ out:
 static xmlNodePtr child(xmlNodePtr n, const char *name)
 {
 	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && !xmlStrcmp(c->name, (const xmlChar *)name))
+		if (c->type == XML_ELEMENT_NODE && !lx->StrCmp(c->name, (const xmlChar *)name))
 			return c;
 	return NULL;
 }
 
 static char *text_of(xmlNodePtr n)
 {
-	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
+	xmlChar *t = n ? lx->NodeGetContent(n) : NULL;
 	char *s = t ? strdup((const char *)t) : NULL;
 
-	xmlFree(t);
+	(*lx->Free)(t);
 	return s;
 }
 
 static char *attr_of(xmlNodePtr n, const char *a)
 {
-	xmlChar *t = n ? xmlGetProp(n, (const xmlChar *)a) : NULL;
+	xmlChar *t = n ? lx->GetProp(n, (const xmlChar *)a) : NULL;
 	char *s = t ? strdup((const char *)t) : NULL;
 
-	xmlFree(t);
+	(*lx->Free)(t);
 	return s;
 }
 
-int vpmem_host_from_libvirt(const char *xml, size_t len, struct vpmem_host *h, struct vpmem_err *err)
+int vpmem_host_from_libvirt(const char *text, size_t len, struct vpmem_host *h, struct vpmem_err *err)
 {
-	xmlDocPtr doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlDocPtr doc;
 	xmlNodePtr root, devs;
 	bool used[VPMEM_NFIT_MAX_SLOTS] = { false };
 	int pending[VPMEM_MAP_MAX], npending = 0;
 
 	memset(h, 0, sizeof(*h));
+	lx = vpmem_xml_load(err);
+	if (!lx)
+		return -ENOSYS;
+	doc = lx->ReadMemory(text, (int)len, "domain.xml", NULL,
+			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc)
 		return vpmem_err_set(err, EINVAL, "not well-formed XML");
-	root = xmlDocGetRootElement(doc);
-	if (!root || xmlStrcmp(root->name, (const xmlChar *)"domain")) {
-		xmlFreeDoc(doc);
+	root = lx->DocGetRootElement(doc);
+	if (!root || lx->StrCmp(root->name, (const xmlChar *)"domain")) {
+		lx->FreeDoc(doc);
 		return vpmem_err_set(err, EINVAL, "not a libvirt <domain>");
 	}
 	devs = child(root, "devices");
@@ -330,7 +335,7 @@ int vpmem_host_from_libvirt(const char *xml, size_t len, struct vpmem_host *h, s
 		char *model, *path, *node, *slot;
 		struct vpmem_host_dev *d;
 
-		if (m->type != XML_ELEMENT_NODE || xmlStrcmp(m->name, (const xmlChar *)"memory"))
+		if (m->type != XML_ELEMENT_NODE || lx->StrCmp(m->name, (const xmlChar *)"memory"))
 			continue;
 		model = attr_of(m, "model");
 		if (!model || (strcmp(model, "nvdimm") && strcmp(model, "virtio-pmem"))) {
@@ -390,7 +395,7 @@ int vpmem_host_from_libvirt(const char *xml, size_t len, struct vpmem_host *h, s
 			check_image_slot(h, &h->d[i]);
 		}
 	}
-	xmlFreeDoc(doc);
+	lx->FreeDoc(doc);
 	if (!h->n)
 		return vpmem_err_set(err, ENODEV, "the domain has no <memory model='nvdimm'> or 'virtio-pmem'");
 	return 0;

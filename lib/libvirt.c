@@ -8,15 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/tree.h>
-
 #include <vpmem/libvirt.h>
+
+#include "xml.h"
 
 #define X(s) ((const xmlChar *)(s))
 
+static const struct vpmem_xml *lx; /* set by vpmem_libvirt_xml() before any use */
+
 static xmlNodePtr child(xmlNodePtr parent, const char *name, const char *text)
 {
-	return xmlNewTextChild(parent, NULL, X(name), text ? X(text) : NULL);
+	return lx->NewTextChild(parent, NULL, X(name), text ? X(text) : NULL);
 }
 
 static void prop(xmlNodePtr n, const char *name, const char *fmt, ...)
@@ -29,7 +31,7 @@ static void prop(xmlNodePtr n, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	xmlNewProp(n, X(name), X(buf));
+	lx->NewProp(n, X(name), X(buf));
 }
 
 /* <NAME unit='KiB'>bytes/1024</NAME> (every size here is KiB-aligned) */
@@ -40,7 +42,7 @@ static xmlNodePtr kib(xmlNodePtr parent, const char *name, uint64_t bytes)
 
 	snprintf(buf, sizeof(buf), "%" PRIu64, bytes >> 10);
 	n = child(parent, name, buf);
-	xmlNewProp(n, X("unit"), X("KiB"));
+	lx->NewProp(n, X("unit"), X("KiB"));
 	return n;
 }
 
@@ -49,8 +51,8 @@ static void memory_device(xmlNodePtr devs, const struct vpmem_vm_plan *plan,
 {
 	xmlNodePtr mem = child(devs, "memory", NULL), src, tgt, n;
 
-	xmlNewProp(mem, X("model"), X(plan->virtio ? "virtio-pmem" : "nvdimm"));
-	xmlNewProp(mem, X("access"), X("shared"));
+	lx->NewProp(mem, X("model"), X(plan->virtio ? "virtio-pmem" : "nvdimm"));
+	lx->NewProp(mem, X("access"), X("shared"));
 	src = child(mem, "source", NULL);
 	child(src, "path", d->path);
 	if (!plan->virtio) {
@@ -70,7 +72,7 @@ static void memory_device(xmlNodePtr devs, const struct vpmem_vm_plan *plan,
 		if (d->label_size)
 			kib(child(tgt, "label", NULL), "size", d->label_size);
 		n = child(mem, "address", NULL);
-		xmlNewProp(n, X("type"), X("dimm"));
+		lx->NewProp(n, X("type"), X("dimm"));
 		prop(n, "slot", "%u", d->slot);
 		prop(n, "base", "0x%" PRIx64, d->addr);
 	}
@@ -79,16 +81,20 @@ static void memory_device(xmlNodePtr devs, const struct vpmem_vm_plan *plan,
 int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvirt_opts *o,
 		      char **xml, struct vpmem_err *err)
 {
-	xmlDocPtr doc = xmlNewDoc(X("1.0"));
+	xmlDocPtr doc;
 	xmlNodePtr dom, n, os, devs;
 	xmlChar *buf = NULL;
 	int len = 0;
 
+	lx = vpmem_xml_load(err);
+	if (!lx)
+		return -ENOSYS;
+	doc = lx->NewDoc(X("1.0"));
 	if (!doc)
 		return vpmem_err_set(err, ENOMEM, "out of memory");
-	dom = xmlNewNode(NULL, X("domain"));
-	xmlDocSetRootElement(doc, dom);
-	xmlNewProp(dom, X("type"), X(o->kvm ? "kvm" : "qemu"));
+	dom = lx->NewNode(NULL, X("domain"));
+	lx->DocSetRootElement(doc, dom);
+	lx->NewProp(dom, X("type"), X(o->kvm ? "kvm" : "qemu"));
 	child(dom, "name", o->name ? o->name : "vpmem");
 	n = kib(dom, "maxMemory", plan->maxmem);
 	prop(n, "slots", "%u", plan->slots);
@@ -99,12 +105,12 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		char c[16];
 
 		snprintf(c, sizeof(c), "%u", plan->cores);
-		xmlNodeSetContent(xmlGetLastChild(dom), X(c));
+		lx->NodeSetContent(lx->GetLastChild(dom), X(c));
 	}
 	os = child(dom, "os", NULL);
 	n = child(os, "type", "hvm");
-	xmlNewProp(n, X("arch"), X("x86_64"));
-	xmlNewProp(n, X("machine"), X("pc"));
+	lx->NewProp(n, X("arch"), X("x86_64"));
+	lx->NewProp(n, X("machine"), X("pc"));
 	if (o->kernel) {
 		child(os, "kernel", o->kernel);
 		if (o->initrd)
@@ -117,10 +123,10 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		xmlNodePtr cpu = child(dom, "cpu", NULL);
 
 		if (!o->kvm) {
-			xmlNewProp(cpu, X("mode"), X("maximum"));
-			xmlNewProp(cpu, X("match"), X("exact"));
+			lx->NewProp(cpu, X("mode"), X("maximum"));
+			lx->NewProp(cpu, X("match"), X("exact"));
 		} else {
-			xmlNewProp(cpu, X("mode"), X("host-passthrough"));
+			lx->NewProp(cpu, X("mode"), X("host-passthrough"));
 		}
 		if (plan->nodes > 1) {
 			xmlNodePtr numa = child(cpu, "numa", NULL);
@@ -135,7 +141,7 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 				else
 					prop(cell, "cpus", "%u", nd->cpu_first);
 				prop(cell, "memory", "%" PRIu64, nd->ram >> 10);
-				xmlNewProp(cell, X("unit"), X("KiB"));
+				lx->NewProp(cell, X("unit"), X("KiB"));
 			}
 		}
 	}
@@ -147,21 +153,21 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		child(devs, "emulator", o->emulator);
 	for (unsigned i = 0; i < plan->ndimms; i++)
 		memory_device(devs, plan, &plan->dimm[i]);
-	xmlNewProp(child(devs, "serial", NULL), X("type"), X("pty"));
-	xmlNewProp(child(devs, "console", NULL), X("type"), X("pty"));
+	lx->NewProp(child(devs, "serial", NULL), X("type"), X("pty"));
+	lx->NewProp(child(devs, "console", NULL), X("type"), X("pty"));
 	if (plan->persistence && !plan->virtio) {
 		/* libvirt has no element for nvdimm-persistence: pass it to QEMU
 		 * (QEMU merges repeated -machine options). */
-		xmlNsPtr ns = xmlNewNs(dom, X("http://libvirt.org/schemas/domain/qemu/1.0"), X("qemu"));
-		xmlNodePtr cl = xmlNewChild(dom, ns, X("commandline"), NULL);
+		xmlNsPtr ns = lx->NewNs(dom, X("http://libvirt.org/schemas/domain/qemu/1.0"), X("qemu"));
+		xmlNodePtr cl = lx->NewChild(dom, ns, X("commandline"), NULL);
 		char val[64];
 
 		snprintf(val, sizeof(val), "nvdimm-persistence=%s", vpmem_persistence_name(plan->persistence));
-		xmlNewProp(xmlNewChild(cl, ns, X("arg"), NULL), X("value"), X("-machine"));
-		xmlNewProp(xmlNewChild(cl, ns, X("arg"), NULL), X("value"), X(val));
+		lx->NewProp(lx->NewChild(cl, ns, X("arg"), NULL), X("value"), X("-machine"));
+		lx->NewProp(lx->NewChild(cl, ns, X("arg"), NULL), X("value"), X(val));
 	}
-	xmlDocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", 1);
-	xmlFreeDoc(doc);
+	lx->DocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", 1);
+	lx->FreeDoc(doc);
 	if (!buf)
 		return vpmem_err_set(err, ENOMEM, "out of memory");
 	/* drop the XML declaration: libvirt's own dumps have none */
@@ -172,6 +178,6 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 			start = strchr(start, '\n') + 1;
 		*xml = strdup(start);
 	}
-	xmlFree(buf);
+	(*lx->Free)(buf);
 	return *xml ? 0 : vpmem_err_set(err, ENOMEM, "out of memory");
 }
