@@ -154,43 +154,53 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 	return 0;
 }
 
-static int ns_create(int argc, char **argv, struct vpmem_ctx *ctx)
+/* What one change does to the image: plan it from the decoded region. */
+struct ns_change {
+	struct ns_args *a;
+	enum vpmem_ns_match how;   /* destroy */
+	struct vpmem_ns_info out;  /* create: the new namespace */
+	unsigned count;            /* destroy: how many match */
+	int (*plan)(struct ns_change *c, const struct vpmem_region_info *ri, struct vpmem_wplan *p,
+		    struct vpmem_err *err);
+};
+
+static int plan_create(struct ns_change *c, const struct vpmem_region_info *ri, struct vpmem_wplan *p,
+		       struct vpmem_err *err)
 {
-	struct ns_args a;
+	c->count = 1;
+	return vpmem_ns_plan_create(ri, &c->a->hints, &c->a->req, p, &c->out, err);
+}
+
+static int plan_destroy(struct ns_change *c, const struct vpmem_region_info *ri, struct vpmem_wplan *p,
+			struct vpmem_err *err)
+{
+	return vpmem_ns_plan_destroy(ri, c->how, c->a->req.uuid, c->a->req.name, p, &c->count, err);
+}
+
+/*
+ * Open the image (locked, refused while mapped elsewhere), decode it, plan
+ * the change, then print the plan (--dry-run) or apply it. *@applied says
+ * whether it was written; 0 or the exit status of an error already printed.
+ */
+static int change_image(struct ns_change *c, bool *applied)
+{
 	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_err err = { 0 };
-	struct vpmem_ns_info out;
-	int r, fd = -1;
+	int r = 0, fd;
 
+	*applied = false;
 	if (!ri)
 		return cmd_error(EXIT_FAIL, "out of memory");
-	r = parse(argc, argv, &a, ctx);
-	if (!r && !a.mode_set)
-		r = cmd_usage_error("namespace", "create needs --mode");
-	if (!r && a.all)
-		r = cmd_usage_error("namespace", "--all is for destroy");
-	if (r)
-		goto out;
-	fd = vpmem_image_open_locked(a.file, &err);
-	if (fd < 0 || vpmem_region_read(fd, &a.hints, ri, &err) ||
-	    vpmem_ns_plan_create(ri, &a.hints, &a.req, &plan, &out, &err)) {
-		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", a.file, err.msg);
-		goto out;
-	}
-	if (a.dry) {
-		wplan_print(&plan, a.file);
-		goto out;
-	}
-	if (wplan_apply_cmd(fd, &plan, &err)) {
-		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", a.file, err.msg);
-		goto out;
-	}
-	if (a.json)
-		out_json(ns_to_json(&out, 0, false));
+	fd = vpmem_image_open_locked(c->a->file, &err);
+	if (fd < 0 || vpmem_region_read(fd, &c->a->hints, ri, &err) || c->plan(c, ri, &plan, &err))
+		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", c->a->file, err.msg);
+	else if (c->count && c->a->dry)
+		wplan_print(&plan, c->a->file);
+	else if (c->count && wplan_apply_cmd(fd, &plan, &err))
+		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", c->a->file, err.msg);
 	else
-		ns_print_text(&out, 0);
-out:
+		*applied = c->count != 0;
 	if (fd >= 0)
 		close(fd);
 	vpmem_wplan_free(&plan);
@@ -199,62 +209,63 @@ out:
 	return r;
 }
 
+static int ns_create(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	struct ns_args a;
+	struct ns_change c = { .a = &a, .plan = plan_create };
+	bool applied;
+	int r = parse(argc, argv, &a, ctx);
+
+	if (!r && !a.mode_set)
+		r = cmd_usage_error("namespace", "create needs --mode");
+	if (!r && a.all)
+		r = cmd_usage_error("namespace", "--all is for destroy");
+	if (!r)
+		r = change_image(&c, &applied);
+	if (r || !applied)
+		return r;
+	if (a.json)
+		out_json(ns_to_json(&c.out, 0, false));
+	else
+		ns_print_text(&c.out, 0);
+	return EXIT_OK;
+}
+
 static int ns_destroy(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	struct ns_args a;
-	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
-	struct vpmem_wplan plan = { 0 };
-	struct vpmem_err err = { 0 };
-	enum vpmem_ns_match how;
-	unsigned count = 0;
-	int r, fd = -1;
+	struct ns_change c = { .a = &a, .plan = plan_destroy };
+	bool applied;
+	int r = parse(argc, argv, &a, ctx);
 
-	if (!ri)
-		return cmd_error(EXIT_FAIL, "out of memory");
-	r = parse(argc, argv, &a, ctx);
 	if (!r && a.all + a.req.uuid_set + a.name_set != 1)
 		r = cmd_usage_error("namespace", "destroy needs one of --uuid, --name or --all");
 	if (!r && (a.mode_set || a.req.size || a.req.map || a.req.align || a.req.sector_size))
 		r = cmd_usage_error("namespace", "destroy takes no --mode, --size, --map, --align or --sector-size");
 	if (r)
-		goto out;
-	how = a.all ? VPMEM_MATCH_ALL : a.req.uuid_set ? VPMEM_MATCH_UUID : VPMEM_MATCH_NAME;
-	fd = vpmem_image_open_locked(a.file, &err);
-	if (fd < 0 || vpmem_region_read(fd, &a.hints, ri, &err) ||
-	    vpmem_ns_plan_destroy(ri, how, a.req.uuid, a.req.name, &plan, &count, &err)) {
-		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", a.file, err.msg);
-		goto out;
-	}
-	if (!count) {
-		r = how == VPMEM_MATCH_ALL ? EXIT_OK
-			: cmd_error(EXIT_FAIL, "namespace: '%s': no namespace matches", a.file);
-		if (how == VPMEM_MATCH_ALL && !a.json)
+		return r;
+	c.how = a.all ? VPMEM_MATCH_ALL : a.req.uuid_set ? VPMEM_MATCH_UUID : VPMEM_MATCH_NAME;
+	r = change_image(&c, &applied);
+	if (r)
+		return r;
+	if (!c.count) {
+		if (c.how != VPMEM_MATCH_ALL)
+			return cmd_error(EXIT_FAIL, "namespace: '%s': no namespace matches", a.file);
+		if (!a.json)
 			printf("no namespace to destroy in '%s'\n", a.file);
-		goto out;
+		return EXIT_OK;
 	}
-	if (a.dry) {
-		wplan_print(&plan, a.file);
-		goto out;
-	}
-	if (wplan_apply_cmd(fd, &plan, &err)) {
-		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", a.file, err.msg);
-		goto out;
-	}
+	if (!applied)
+		return EXIT_OK; /* --dry-run */
 	if (a.json) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "destroyed", json_object_new_int((int)count));
+		json_object_object_add(o, "destroyed", json_object_new_int((int)c.count));
 		out_json(o);
 	} else {
-		printf("destroyed %u namespace%s in '%s'\n", count, count == 1 ? "" : "s", a.file);
+		printf("destroyed %u namespace%s in '%s'\n", c.count, c.count == 1 ? "" : "s", a.file);
 	}
-out:
-	if (fd >= 0)
-		close(fd);
-	vpmem_wplan_free(&plan);
-	vpmem_region_free(ri);
-	free(ri);
-	return r;
+	return EXIT_OK;
 }
 
 int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx)
