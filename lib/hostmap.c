@@ -223,8 +223,6 @@ int vpmem_host_from_qemu_text(const char *text, size_t len, struct vpmem_host *h
 		size_t i = 0;
 
 		while (i < len) {
-			bool word = false;
-
 			while (i < len && (isspace((unsigned char)text[i]) ||
 					   (text[i] == '\\' && i + 1 < len && text[i + 1] == '\n'))) {
 				i += text[i] == '\\' ? 2 : 1;
@@ -235,7 +233,6 @@ int vpmem_host_from_qemu_text(const char *text, size_t len, struct vpmem_host *h
 			while (i < len && !isspace((unsigned char)text[i])) {
 				char c = text[i];
 
-				word = true;
 				if (c == '\'') {
 					const char *q = memchr(text + i + 1, '\'', len - i - 1);
 
@@ -271,7 +268,6 @@ int vpmem_host_from_qemu_text(const char *text, size_t len, struct vpmem_host *h
 				}
 			}
 			buf[o++] = '\0';
-			(void)word;
 		}
 	}
 	argv[n] = NULL;

@@ -177,8 +177,7 @@ void vpmem_label_encode(const struct vpmem_lsa_geom *g, const struct vpmem_label
 	}
 }
 
-static void label_decode(const struct vpmem_lsa_geom *g, const uint8_t *p, uint32_t slot,
-			 struct vpmem_label *l)
+static void label_decode(const struct vpmem_lsa_geom *g, const uint8_t *p, struct vpmem_label *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->slot = get_le32(p + L_SLOT);
@@ -200,7 +199,6 @@ static void label_decode(const struct vpmem_lsa_geom *g, const uint8_t *p, uint3
 		l->checksum_ok = vpmem_fletcher64(tmp, 256, 1) == get_le64(p + L_CHECKSUM);
 		l->claim = claim_of(p + L_ABSTRACTION_GUID);
 	}
-	(void)slot;
 }
 
 /* __nd_label_validate for one index block; returns NULL or why not. */
@@ -309,7 +307,7 @@ int vpmem_lsa_decode(const uint8_t *buf, uint64_t cfg, struct vpmem_lsa *lsa, st
 			if (vpmem_slot_free(lsa->free, s))
 				continue;
 			l = &lsa->labels[lsa->nlabels];
-			label_decode(g, buf + 2 * (size_t)g->isz + (size_t)s * g->lsz, s, l);
+			label_decode(g, buf + 2 * (size_t)g->isz + (size_t)s * g->lsz, l);
 			/* slot_valid(): the label must say where it is, and (v1.2) checksum */
 			if (l->slot != s || !l->checksum_ok)
 				continue;

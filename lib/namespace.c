@@ -78,7 +78,7 @@ static uint64_t first_fit(const struct vpmem_region_info *ri, uint64_t size)
 }
 
 /* Writes that give the namespace at region offset @dpa its mode. */
-static int plan_info_area(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
+static int plan_info_area(const struct vpmem_image_hints *h,
 			  const struct vpmem_ns_req *req, uint64_t dpa, uint64_t size,
 			  const uint8_t *parent, bool btt2, struct vpmem_wplan *p,
 			  struct vpmem_ns_info *out, struct vpmem_err *err)
@@ -88,7 +88,6 @@ static int plan_info_area(const struct vpmem_region_info *ri, const struct vpmem
 	uint8_t dev_uuid[16];
 	int rc = 0;
 
-	(void)ri;
 	if (req->dev_uuid_set)
 		memcpy(dev_uuid, req->dev_uuid, 16);
 	else
@@ -223,7 +222,7 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 		if (!ri->region_size)
 			return vpmem_err_set(err, ENOSPC, "the image has no region");
 		out->rawsize = ri->region_size;
-		return plan_info_area(ri, h, &req, 0, ri->region_size, NULL, false, p, out, err);
+		return plan_info_area(h, &req, 0, ri->region_size, NULL, false, p, out, err);
 	}
 	/* labelled: allocate, then info area, label, index (commit) */
 	if (req.size) {
@@ -259,7 +258,7 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 	/* the kernel keeps one free slot for its own updates (available_slots = free - 1) */
 	if (nfree < 2)
 		return vpmem_err_set(err, ENOSPC, "the label area has no free label slot");
-	rc = plan_info_area(ri, h, &req, dpa, size, req.uuid, lsa->g.version == VPMEM_LABEL_V1_2, p, out, err);
+	rc = plan_info_area(h, &req, dpa, size, req.uuid, lsa->g.version == VPMEM_LABEL_V1_2, p, out, err);
 	if (rc)
 		return rc;
 	memset(&l, 0, sizeof(l));

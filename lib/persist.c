@@ -160,7 +160,7 @@ static void mount_info(const char *sysroot, dev_t dev, char *fstype, size_t len,
 	fclose(f);
 }
 
-static void check_devdax(const char *path, const struct stat *st, const struct vpmem_persist_opts *o,
+static void check_devdax(const struct stat *st, const struct vpmem_persist_opts *o,
 			 struct vpmem_persist_report *rep)
 {
 	char buf[64];
@@ -178,7 +178,6 @@ static void check_devdax(const char *path, const struct stat *st, const struct v
 	    !read_sys(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/numa_node",
 		      major(st->st_rdev), minor(st->st_rdev)))
 		rep->host_node = atoi(buf) >= 0 ? atoi(buf) : -1;
-	(void)path;
 }
 
 static void check_file(const char *path, const struct stat *st, const struct vpmem_persist_opts *o,
@@ -282,7 +281,7 @@ int vpmem_persist_check(const char *path, const struct vpmem_persist_opts *opts,
 		n = readlink(sub, link, sizeof(link) - 1);
 		link[n > 0 ? n : 0] = '\0';
 		if (n > 0 && (!strcmp(strrchr(link, '/') ? strrchr(link, '/') + 1 : link, "dax"))) {
-			check_devdax(path, &st, o, rep);
+			check_devdax(&st, o, rep);
 		} else {
 			rep->kind = VPMEM_KIND_CHAR;
 			reason(rep, VPMEM_UNUSABLE, "use a devdax device (/dev/daxX.Y) or a file",
