@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,23 +17,13 @@
 #include <vpmem/size.h>
 
 #include "le.h"
+#include "msg.h"
 #include "xml.h"
 
 static const struct vpmem_xml *lx; /* set by vpmem_host_from_libvirt() */
 
 #define VMWARE_VENDOR_ID "8902" /* the vendor part VMware vPMem DIMMs show in ndctl */
 
-static void hproblem(struct vpmem_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void hproblem(struct vpmem_host *h, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (h->nproblems >= sizeof(h->problems) / sizeof(h->problems[0]))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(h->problems[h->nproblems++], sizeof(h->problems[0]), fmt, ap);
-	va_end(ap);
-}
 
 /* ---- QEMU keyval (util/qemu-option.c: ',,' is a literal comma) ---- */
 
@@ -118,7 +107,7 @@ static void check_image_slot(struct vpmem_host *h, const struct vpmem_host_dev *
 	ri = calloc(1, sizeof(*ri));
 	if (ri && !vpmem_region_read(fd, &hints, ri, NULL) && ri->labelled &&
 	    !strcmp(ri->slot_source, "labels") && ri->slot != d->slot)
-		hproblem(h, "'%s' carries labels made for slot %d but is plugged into slot %d: the guest ignores them (plug it into slot %d)",
+		MSG_ADD(h->problems, &h->nproblems, "'%s' carries labels made for slot %d but is plugged into slot %d: the guest ignores them (plug it into slot %d)",
 			 d->path, ri->slot, d->slot, ri->slot);
 	if (ri)
 		vpmem_region_free(ri);
@@ -182,7 +171,7 @@ int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vp
 				if (*end || s < 0 || s >= (long)VPMEM_NFIT_MAX_SLOTS)
 					return vpmem_err_set(err, EINVAL, "-device nvdimm: bad slot '%s'", v);
 				if (used[s])
-					hproblem(h, "slot %ld is given to two nvdimm devices (QEMU refuses to start)", s);
+					MSG_ADD(h->problems, &h->nproblems, "slot %ld is given to two nvdimm devices (QEMU refuses to start)", s);
 				d->slot = (int)s;
 			} else {
 				/* pc_dimm_get_free_slot(): the lowest slot free when it is plugged */
@@ -362,7 +351,7 @@ int vpmem_host_from_libvirt(const char *text, size_t len, struct vpmem_host *h, 
 			if (slot && atoi(slot) >= 0 && atoi(slot) < (int)VPMEM_NFIT_MAX_SLOTS) {
 				d->slot = atoi(slot);
 				if (used[d->slot])
-					hproblem(h, "slot %d is given to two nvdimm devices", d->slot);
+					MSG_ADD(h->problems, &h->nproblems, "slot %d is given to two nvdimm devices", d->slot);
 				used[d->slot] = true;
 			} else {
 				pending[npending++] = (int)h->n;
@@ -712,18 +701,6 @@ int vpmem_guest_from_sysfs(const char *sysroot, struct vpmem_guest_view *g, stru
 
 /* ---- join ---- */
 
-static void mproblem(struct vpmem_mapping *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mproblem(struct vpmem_mapping *m, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (m->nproblems >= sizeof(m->problems) / sizeof(m->problems[0]))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(m->problems[m->nproblems++], sizeof(m->problems[0]), fmt, ap);
-	va_end(ap);
-}
-
 void vpmem_map_join(const struct vpmem_host *h, const struct vpmem_guest_view *g, struct vpmem_mapping *m)
 {
 	bool taken[VPMEM_MAP_MAX] = { false };
@@ -731,7 +708,7 @@ void vpmem_map_join(const struct vpmem_host *h, const struct vpmem_guest_view *g
 
 	memset(m, 0, sizeof(*m));
 	for (unsigned i = 0; i < h->nproblems; i++)
-		mproblem(m, "%s", h->problems[i]);
+		MSG_ADD(m->problems, &m->nproblems, "%s", h->problems[i]);
 	for (unsigned i = 0; i < h->n; i++) {
 		const struct vpmem_host_dev *d = &h->d[i];
 		int found = -1, count = 0, twins = 0;
@@ -742,7 +719,7 @@ void vpmem_map_join(const struct vpmem_host *h, const struct vpmem_guest_view *g
 		m->row[m->nrows].guest = -1;
 		if (!d->expect_id[0]) {
 			m->row[m->nrows++].state = VPMEM_NO_ID;
-			mproblem(m, "'%s' is a virtio-pmem device: it has no NVDIMM id to match (identify it by its PCI address)",
+			MSG_ADD(m->problems, &m->nproblems, "'%s' is a virtio-pmem device: it has no NVDIMM id to match (identify it by its PCI address)",
 				 d->path);
 			continue;
 		}
@@ -755,18 +732,18 @@ void vpmem_map_join(const struct vpmem_host *h, const struct vpmem_guest_view *g
 			}
 		if (twins) {
 			m->row[m->nrows++].state = VPMEM_AMBIGUOUS;
-			mproblem(m, "'%s' and another host device both map to guest id %s: cannot tell them apart",
+			MSG_ADD(m->problems, &m->nproblems, "'%s' and another host device both map to guest id %s: cannot tell them apart",
 				 d->path, d->expect_id);
 			continue;
 		}
 		if (count > 1) {
 			m->row[m->nrows++].state = VPMEM_AMBIGUOUS;
-			mproblem(m, "guest id %s of '%s' appears on %d DIMMs", d->expect_id, d->path, count);
+			MSG_ADD(m->problems, &m->nproblems, "guest id %s of '%s' appears on %d DIMMs", d->expect_id, d->path, count);
 			continue;
 		}
 		if (found < 0) {
 			m->row[m->nrows++].state = VPMEM_NO_GUEST;
-			mproblem(m, "'%s' (guest id %s) has no DIMM in the guest", d->path, d->expect_id);
+			MSG_ADD(m->problems, &m->nproblems, "'%s' (guest id %s) has no DIMM in the guest", d->path, d->expect_id);
 			continue;
 		}
 		taken[found] = true;
@@ -778,12 +755,12 @@ void vpmem_map_join(const struct vpmem_host *h, const struct vpmem_guest_view *g
 			continue;
 		m->unmatched_guest[m->nunmatched++] = (int)k;
 		if (qemu && !strncmp(g->d[k].id, VMWARE_VENDOR_ID "-", 5))
-			mproblem(m, "guest %s (id %s) has VMware's vendor id, but the host description is QEMU",
+			MSG_ADD(m->problems, &m->nproblems, "guest %s (id %s) has VMware's vendor id, but the host description is QEMU",
 				 g->d[k].dev, g->d[k].id);
 		else if (vmware && !strncmp(g->d[k].id, "8680-", 5))
-			mproblem(m, "guest %s (id %s) has QEMU's vendor id, but the host description is VMware",
+			MSG_ADD(m->problems, &m->nproblems, "guest %s (id %s) has QEMU's vendor id, but the host description is VMware",
 				 g->d[k].dev, g->d[k].id);
 		else
-			mproblem(m, "guest %s (id %s) matches no host device", g->d[k].dev, g->d[k].id);
+			MSG_ADD(m->problems, &m->nproblems, "guest %s (id %s) matches no host device", g->d[k].dev, g->d[k].id);
 	}
 }

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include <vpmem/size.h>
 
 #include "le.h"
+#include "msg.h"
 
 #define REGION_ALIGN (16ULL << 20)
 #define DEFAULT_SPA (4ULL << 30)
@@ -159,19 +159,6 @@ int vpmem_slot_of_cookie(uint64_t cookie)
 	return -1;
 }
 
-static void problem(struct vpmem_region_info *ri, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void problem(struct vpmem_region_info *ri, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ri->nproblems >= sizeof(ri->problems) / sizeof(ri->problems[0]))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ri->problems[ri->nproblems++], sizeof(ri->problems[0]), fmt, ap);
-	va_end(ap);
-}
-
 static bool in_region(const struct vpmem_region_info *ri, uint64_t off, uint64_t len)
 {
 	return off <= ri->region_size && len <= ri->region_size - off;
@@ -235,7 +222,7 @@ static bool probe_pfn(const uint8_t *buf, struct vpmem_region_info *ri, struct v
 	if (r == -ENODEV || (!r && sb.dax != dax))
 		return false;
 	if (r) {
-		problem(ri, "namespace%u: %s; the kernel will not enable it", ns->index, why->msg);
+		MSG_ADD(ri->problems, &ri->nproblems, "namespace%u: %s; the kernel will not enable it", ns->index, why->msg);
 		snprintf(ns->note, sizeof(ns->note), "%s", why->msg);
 		return false;
 	}
@@ -304,7 +291,8 @@ static void free_space(struct vpmem_region_info *ri)
 	}
 }
 
-static void read_labels(const uint8_t *buf, struct vpmem_region_info *ri, const struct vpmem_image_hints *h)
+static void read_labels(const uint8_t *buf, struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
+			int fallback_slot)
 {
 	struct vpmem_lsa *lsa = &ri->lsa;
 	bool v12 = lsa->g.version == VPMEM_LABEL_V1_2;
@@ -318,19 +306,19 @@ static void read_labels(const uint8_t *buf, struct vpmem_region_info *ri, const 
 		if (s >= 0 && slot < 0)
 			slot = s;
 		else if (s >= 0 && s != slot)
-			problem(ri, "label slot %u carries the cookie of QEMU slot %d, others slot %d",
+			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u carries the cookie of QEMU slot %d, others slot %d",
 				lsa->labels[i].slot, s, slot);
 	}
 	if (slot >= 0) {
 		if (h && h->slot >= 0 && h->slot != slot)
-			problem(ri, "labels belong to QEMU slot %d, not the slot %d given: a guest with the image in slot %d ignores them",
+			MSG_ADD(ri->problems, &ri->nproblems, "labels belong to QEMU slot %d, not the slot %d given: a guest with the image in slot %d ignores them",
 				slot, h->slot, h->slot);
 		if (!(h && h->slot >= 0)) {
 			ri->slot = slot;
 			snprintf(ri->slot_source, sizeof(ri->slot_source), "labels");
 		}
 	}
-	vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : 0), &d);
+	vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : fallback_slot), &d);
 	ri->iset_id = v12 ? d.cookie2 : d.cookie1;
 	for (unsigned i = 0; i < lsa->nlabels; i++) {
 		const struct vpmem_label *l = &lsa->labels[i];
@@ -339,28 +327,28 @@ static void read_labels(const uint8_t *buf, struct vpmem_region_info *ri, const 
 
 		/* create_namespace_pmem(): cookie (or altcookie: equal for one mapping) */
 		if (l->isetcookie != ri->iset_id) {
-			problem(ri, "label slot %u: interleave cookie %#" PRIx64 " is not this DIMM's %#" PRIx64 " (ignored by the kernel)",
+			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: interleave cookie %#" PRIx64 " is not this DIMM's %#" PRIx64 " (ignored by the kernel)",
 				l->slot, l->isetcookie, ri->iset_id);
 			continue;
 		}
 		if (l->nlabel != 1 || l->position != 0) {
-			problem(ri, "label slot %u: nlabel %u position %u (QEMU regions have one DIMM; ignored)",
+			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: nlabel %u position %u (QEMU regions have one DIMM; ignored)",
 				l->slot, l->nlabel, l->position);
 			continue;
 		}
 		if (l->claim == VPMEM_CLAIM_UNKNOWN) {
-			problem(ri, "label slot %u: unknown abstraction GUID (ignored)", l->slot);
+			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: unknown abstraction GUID (ignored)", l->slot);
 			continue;
 		}
 		if (!l->rawsize || l->dpa > ri->region_size || l->rawsize > ri->region_size - l->dpa) {
-			problem(ri, "label slot %u: extent 0x%" PRIx64 "+0x%" PRIx64 " is outside the region (ignored)",
+			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: extent 0x%" PRIx64 "+0x%" PRIx64 " is outside the region (ignored)",
 				l->slot, l->dpa, l->rawsize);
 			continue;
 		}
 		for (unsigned k = 0; k < ri->nns; k++)
 			dup |= !memcmp(ri->ns[k].raw_uuid, l->uuid, 16);
 		if (dup) {
-			problem(ri, "label slot %u: duplicate namespace uuid (the kernel rejects both)", l->slot);
+			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: duplicate namespace uuid (the kernel rejects both)", l->slot);
 			continue;
 		}
 		if (ri->nns >= VPMEM_MAX_NAMESPACES)
@@ -379,7 +367,7 @@ static void read_labels(const uint8_t *buf, struct vpmem_region_info *ri, const 
 	qsort(ri->ns, ri->nns, sizeof(ri->ns[0]), cmp_dpa);
 	for (unsigned i = 0; i + 1 < ri->nns; i++)
 		if (ri->ns[i].dpa + ri->ns[i].rawsize > ri->ns[i + 1].dpa)
-			problem(ri, "namespaces at DPA 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
+			MSG_ADD(ri->problems, &ri->nproblems, "namespaces at DPA 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
 				ri->ns[i].dpa, ri->ns[i + 1].dpa);
 }
 
@@ -388,8 +376,13 @@ void vpmem_region_free(struct vpmem_region_info *ri)
 	vpmem_lsa_free(&ri->lsa);
 }
 
-int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_image_hints *h,
-			  struct vpmem_region_info *ri, struct vpmem_err *err)
+/*
+ * Decode; the slot is the hint's, else the one the labels carry, else
+ * @fallback_slot (named @fallback_source): every cookie below follows it.
+ */
+static int region_read(const uint8_t *buf, uint64_t size, const struct vpmem_image_hints *h,
+		       int fallback_slot, const char *fallback_source, struct vpmem_region_info *ri,
+		       struct vpmem_err *err)
 {
 	uint64_t L = 0;
 	bool sig_seen = false;
@@ -436,14 +429,14 @@ int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_
 	ri->region_size = vpmem_align_down(size - L, 4096);
 	ri->labelled = ri->lsa.current >= 0;
 	if (L && !ri->labelled && sig_seen)
-		problem(ri, "label area at 0x%" PRIx64 ": no valid index block (index0: %s; index1: %s); the guest sees a label-less DIMM",
+		MSG_ADD(ri->problems, &ri->nproblems, "label area at 0x%" PRIx64 ": no valid index block (index0: %s; index1: %s); the guest sees a label-less DIMM",
 			size - L, ri->lsa.why[0], ri->lsa.why[1]);
 	if (ri->labelled) {
-		read_labels(buf, ri, h);
+		read_labels(buf, ri, h, fallback_slot);
 	} else {
 		struct vpmem_nfit_dimm d;
 
-		vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : 0), &d);
+		vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : fallback_slot), &d);
 		/* set_cookie_show: label-less DIMM -> cookie1; label-capable without an
 		 * index -> cookie2 (FORMATS.md 2) */
 		ri->iset_id = L ? d.cookie2 : d.cookie1;
@@ -454,8 +447,8 @@ int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_
 		}
 	}
 	if (ri->slot < 0) {
-		ri->slot = 0;
-		snprintf(ri->slot_source, sizeof(ri->slot_source), "default");
+		ri->slot = fallback_slot;
+		snprintf(ri->slot_source, sizeof(ri->slot_source), "%s", fallback_source);
 	}
 	for (unsigned i = 0; i < ri->nns; i++) {
 		ri->ns[i].index = i;
@@ -465,15 +458,20 @@ int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_
 	return 0;
 }
 
+int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_image_hints *h,
+			  struct vpmem_region_info *ri, struct vpmem_err *err)
+{
+	return region_read(buf, size, h, 0, "default", ri, err);
+}
+
 int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_region_info *ri,
 		      struct vpmem_err *err)
 {
-	struct vpmem_image_hints hh = h ? *h : (struct vpmem_image_hints){ .slot = -1 };
 	struct stat st;
 	void *map;
 	char xs[16];
 	ssize_t n;
-	int r;
+	int r, fallback = 0;
 
 	if (fstat(fd, &st))
 		return vpmem_err_set(err, errno, "cannot stat: %s", strerror(errno));
@@ -482,26 +480,20 @@ int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_re
 	if ((uint64_t)st.st_size < (16ULL << 20))
 		return vpmem_err_set(err, EINVAL, "only %" PRIu64 " bytes: too small to be a vNVDIMM image",
 				     (uint64_t)st.st_size);
+	/* with no hint and no labels to tell: the slot `vpmem image create --slot`
+	 * remembered in an xattr (labels, once written, carry it themselves) */
+	n = h && h->slot >= 0 ? -1 : fgetxattr(fd, "user.vpmem.slot", xs, sizeof(xs) - 1);
+	if (n > 0) {
+		xs[n] = '\0';
+		fallback = atoi(xs);
+		if (fallback < 0 || fallback >= (int)VPMEM_NFIT_MAX_SLOTS)
+			n = -1, fallback = 0;
+	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return vpmem_err_set(err, errno, "cannot map: %s", strerror(errno));
-	r = vpmem_region_read_buf(map, (uint64_t)st.st_size, &hh, ri, err);
+	r = region_read(map, (uint64_t)st.st_size, h, fallback, n > 0 ? "xattr" : "default", ri, err);
 	munmap(map, (size_t)st.st_size);
-	/* no hint and no labels to tell: the slot `vpmem image create --slot`
-	 * remembered in an xattr (labels, once written, carry it themselves) */
-	n = !r && !strcmp(ri->slot_source, "default") ? fgetxattr(fd, "user.vpmem.slot", xs, sizeof(xs) - 1) : -1;
-	if (n > 0) {
-		struct vpmem_nfit_dimm d;
-
-		xs[n] = '\0';
-		if (atoi(xs) >= 0 && atoi(xs) < (int)VPMEM_NFIT_MAX_SLOTS) {
-			ri->slot = atoi(xs);
-			snprintf(ri->slot_source, sizeof(ri->slot_source), "xattr");
-			vpmem_nfit_dimm((unsigned)ri->slot, &d);
-			ri->iset_id = (ri->labelled ? ri->lsa.g.version == VPMEM_LABEL_V1_2 : ri->label_size != 0)
-				? d.cookie2 : d.cookie1;
-		}
-	}
 	return r;
 }
 
