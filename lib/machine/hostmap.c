@@ -16,9 +16,9 @@
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
-#include "le.h"
-#include "msg.h"
-#include "xml.h"
+#include "util/le.h"
+#include "util/msg.h"
+#include "util/xml.h"
 
 static const struct vpmem_xml *lx; /* set by vpmem_host_from_libvirt() */
 

@@ -10,7 +10,7 @@
 
 #include <vpmem/libvirt.h>
 
-#include "xml.h"
+#include "util/xml.h"
 
 #define X(s) ((const xmlChar *)(s))
 

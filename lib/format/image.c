@@ -26,8 +26,8 @@
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
 
-#include "le.h"
-#include "msg.h"
+#include "util/le.h"
+#include "util/msg.h"
 
 #define REGION_ALIGN (16ULL << 20)
 #define DEFAULT_SPA (4ULL << 30)

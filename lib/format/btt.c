@@ -7,7 +7,7 @@
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
 
-#include "le.h"
+#include "util/le.h"
 
 enum { B_SIG = 0, B_UUID = 16, B_PARENT = 32, B_FLAGS = 48, B_MAJOR = 52, B_MINOR = 54,
        B_EXT_LBASIZE = 56, B_EXT_NLBA = 60, B_INT_LBASIZE = 64, B_INT_NLBA = 68, B_NFREE = 72,

@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
-#include "xml.h"
+#include "util/xml.h"
 
 static struct vpmem_xml x;
 static const struct vpmem_xml *loaded;

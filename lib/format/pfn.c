@@ -7,7 +7,7 @@
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
 
-#include "le.h"
+#include "util/le.h"
 
 enum { P_SIG = 0, P_UUID = 16, P_PARENT = 32, P_FLAGS = 48, P_MAJOR = 52, P_MINOR = 54,
        P_DATAOFF = 56, P_NPFNS = 64, P_MODE = 72, P_START_PAD = 76, P_END_TRUNC = 80,

@@ -16,7 +16,7 @@
 #include <vpmem/label.h>
 #include <vpmem/nfit.h>
 
-#include "le.h"
+#include "util/le.h"
 
 /* struct nd_namespace_index field offsets */
 enum { IX_SIG = 0, IX_FLAGS = 16, IX_LABELSIZE = 19, IX_SEQ = 20, IX_MYOFF = 24, IX_MYSIZE = 32,
