@@ -530,6 +530,10 @@ static int region_read(struct src *src, const struct vpmem_image_hints *h,
 			r = lsa_at(src, L, &ri->lsa);
 			if (r == -ENOMEM || r == -EIO)
 				return src_fail(src, ri, err);
+			if (r) {
+				vpmem_region_free(ri);
+				return vpmem_err_set(err, -r, "label area at 0x%" PRIx64 ": %s", size - L, strerror(-r));
+			}
 			ri->label_size_detected = true;
 		}
 	}

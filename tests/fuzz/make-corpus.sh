@@ -40,6 +40,6 @@ printf '{"dimms":2}' >"$C/ndctl-json/dimms-number"
 cp "$here"/../data/map/*.vmdk "$C/vmdk/"
 cp "$here"/../data/map/vmkfstools.txt "$C/vmkfstools/"
 # mountinfo: a captured one, device 8:1 (the 4-byte device prefix), and a dax mount
-printf '\010\000\001\000' | cat - /proc/self/mountinfo >"$C/mountinfo/self"
+printf "\010\000\001\000%s\n" "22 28 0:21 / /sys rw,nosuid shared:7 - sysfs sysfs rw" "28 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw" "40 28 259:1 / /mnt/my\\040pmem rw shared:9 - xfs /dev/pmem1 rw,attr2,dax=always" >"$C/mountinfo/self"
 printf '\003\001\000\000%s\n' '36 35 259:0 / /mnt/pmem rw,relatime shared:1 - ext4 /dev/pmem0 rw,dax=always' \
 	>"$C/mountinfo/dax"
