@@ -17,6 +17,7 @@
 #include <vpmem/e820.h>
 #include <vpmem/file.h>
 #include <vpmem/grub.h>
+#include <vpmem/input.h>
 #include <vpmem/size.h>
 
 #include "vpmem.h"
@@ -105,11 +106,11 @@ static int load_map(const struct em_args *a, struct vpmem_e820_map *m)
 	struct vpmem_err err = { 0 };
 
 	if (a->e820) {
-		char *text = vpmem_read_file(a->e820, 1 << 20, NULL);
+		char *text = vpmem_read_input(a->e820, 16 << 20, NULL, "memory map", &err);
 		int r;
 
 		if (!text)
-			return cmd_error(EXIT_FAIL, "emulate: cannot read '%s': %s", a->e820, strerror(errno));
+			return cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
 		r = vpmem_e820_parse(text, true, m, &err);
 		free(text);
 		if (r)

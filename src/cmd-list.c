@@ -11,6 +11,7 @@
 #include <uuid/uuid.h>
 
 #include <vpmem/image.h>
+#include <vpmem/input.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
@@ -71,11 +72,15 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
 		struct vpmem_nfit_dimm d;
 		char nmem[32], a[32], b[32];
-		int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+		int fd = vpmem_open_input(argv[i], O_RDONLY, VPMEM_IN_REG, "image", &err);
 
-		if (!ri || fd < 0 || vpmem_region_read(fd, &h, ri, &err)) {
-			r = cmd_error(EXIT_FAIL, "list: '%s': %s", argv[i], !ri ? "out of memory"
-				      : fd < 0 ? strerror(errno) : err.msg);
+		if (fd < 0) {
+			r = cmd_error(EXIT_FAIL, "list: %s", err.msg);
+			free(ri);
+			continue;
+		}
+		if (!ri || vpmem_region_read(fd, &h, ri, &err)) {
+			r = cmd_error(EXIT_FAIL, "list: '%s': %s", argv[i], !ri ? "out of memory" : err.msg);
 			if (fd >= 0)
 				close(fd);
 			free(ri);

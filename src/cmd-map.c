@@ -12,6 +12,7 @@
 #include <vpmem/file.h>
 #include <vpmem/guest.h>
 #include <vpmem/hostmap.h>
+#include <vpmem/input.h>
 
 #include "vpmem.h"
 
@@ -144,9 +145,9 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 
 		if (pid)
 			snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-		text = vpmem_read_file(pid ? path : qfile, 64 << 20, &len);
+		text = vpmem_read_input(pid ? path : qfile, 64 << 20, &len, "QEMU command line", &err);
 		if (!text)
-			return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", pid ? path : qfile, strerror(errno));
+			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
 		if (vpmem_host_from_qemu_text(text, len, &h, &err)) {
 			free(text);
 			return cmd_error(EXIT_FAIL, "map: '%s': %s", pid ? path : qfile, err.msg);
@@ -154,10 +155,10 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 		free(text);
 	} else if (lfile) {
 		size_t len = 0;
-		char *xml = vpmem_read_file(lfile, 64 << 20, &len);
+		char *xml = vpmem_read_input(lfile, 64 << 20, &len, "domain XML", &err);
 
 		if (!xml)
-			return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", lfile, strerror(errno));
+			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
 		if (vpmem_host_from_libvirt(xml, len, &h, &err)) {
 			free(xml);
 			return cmd_error(EXIT_FAIL, "map: '%s': %s", lfile, err.msg);
@@ -180,10 +181,10 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 			if (vpmem_host_from_vmdk(vmdks[i], &h, &err))
 				return cmd_error(EXIT_FAIL, "map: %s", err.msg);
 		if (vmk) {
-			char *text = vpmem_read_file(vmk, 64 << 20, NULL);
+			char *text = vpmem_read_input(vmk, 64 << 20, NULL, "vmkfstools output", &err);
 
 			if (!text)
-				return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", vmk, strerror(errno));
+				return cmd_error(EXIT_FAIL, "map: %s", err.msg);
 			if (vpmem_host_from_vmkfstools(text, &h, &err)) {
 				free(text);
 				return cmd_error(EXIT_FAIL, "map: '%s': %s", vmk, err.msg);
@@ -194,10 +195,10 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 
 	/* guest */
 	if (gjson) {
-		char *text = vpmem_read_file(gjson, 64 << 20, NULL);
+		char *text = vpmem_read_input(gjson, 64 << 20, NULL, "guest JSON", &err);
 
 		if (!text)
-			return cmd_error(EXIT_FAIL, "map: cannot read '%s': %s", gjson, strerror(errno));
+			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
 		if (vpmem_guest_from_json(text, &g, &err)) {
 			free(text);
 			return cmd_error(EXIT_FAIL, "map: '%s': %s", gjson, err.msg);

@@ -15,6 +15,7 @@
 
 #include <vpmem/guest.h>
 #include <vpmem/image.h>
+#include <vpmem/input.h>
 #include <vpmem/libvirt.h>
 #include <vpmem/nfit.h>
 #include <vpmem/persist.h>
@@ -209,7 +210,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_LABEL:
 			r = parse_size_opt("--label-size", optarg, VPMEM_SIZE_ALLOW_ZERO, &sz);
-			o->spec.label_size = (int64_t)sz;
+			/* the planner refuses what is too large; never let it wrap negative (= not given) */
+			o->spec.label_size = sz > INT64_MAX ? -2 : (int64_t)sz;
 			break;
 		case OPT_PERSIST: {
 			struct vpmem_err err = { 0 };
@@ -299,8 +301,12 @@ static int detect_labels(struct vpmem_image_req *im, int64_t label_size)
 		h.label_size_set = true;
 	}
 	ri = calloc(1, sizeof(*ri));
-	fd = open(im->path, O_RDONLY | O_CLOEXEC);
-	if (!ri || fd < 0 || vpmem_region_read(fd, &h, ri, &err)) {
+	fd = vpmem_open_input(im->path, O_RDONLY, VPMEM_IN_REG, "image", &err);
+	if (fd < 0) {
+		free(ri);
+		return cmd_error(EXIT_FAIL, "--pmem-image: %s", err.msg);
+	}
+	if (!ri || vpmem_region_read(fd, &h, ri, &err)) {
 		if (fd >= 0)
 			close(fd);
 		free(ri);
@@ -435,7 +441,7 @@ static int create_backings(const struct vpmem_vm_plan *plan)
 		if (!d->create)
 			continue;
 		/* sparse at the exact size: never fallocate (on tmpfs that costs RAM) */
-		fd = open(d->path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+		fd = open(d->path, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return cmd_error(EXIT_FAIL, "cannot create backing '%s': %s", d->path, strerror(errno));
 		if (ftruncate(fd, (off_t)d->size) || fsync(fd)) {
@@ -633,15 +639,21 @@ static int print_libvirt(const struct run_opts *o, const struct vpmem_vm_plan *p
 	return EXIT_OK;
 }
 
+/* A file in the state directory, made afresh: a symlink planted there is
+ * removed, never followed (vpmem_create_own). */
 static int write_file(const char *path, const char *data)
 {
-	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	struct vpmem_err err = { 0 };
+	int fd = vpmem_create_own(path, 0600, &err);
 	size_t len = strlen(data);
 
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
-		if (fd >= 0)
-			close(fd);
-		return cmd_error(EXIT_FAIL, "cannot write '%s': %s", path, strerror(errno));
+	if (fd < 0)
+		return cmd_lib_error(EXIT_FAIL, &err);
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd)) {
+		int e = errno ? errno : EIO;
+
+		close(fd);
+		return cmd_error(EXIT_FAIL, "cannot write '%s': %s", path, strerror(e));
 	}
 	close(fd);
 	return 0;
@@ -660,7 +672,8 @@ static int save_spec(const char *state, const struct vpmem_vm_plan *plan, const 
 	json_object_object_add(j, "argv", a);
 	snprintf(path, sizeof(path), "%s/spec.json", state);
 	snprintf(tmp, sizeof(tmp), "%s/.spec.json.tmp", state);
-	if (json_object_to_file_ext(tmp, j, JSON_C_TO_STRING_PRETTY) || rename(tmp, path))
+	r = write_file(tmp, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));
+	if (!r && rename(tmp, path))
 		r = cmd_error(EXIT_FAIL, "cannot save the VM spec '%s': %s", path, strerror(errno));
 	json_object_put(j);
 	return r;
@@ -729,10 +742,18 @@ static int lock_state(const struct run_opts *o, const char *state)
 	int fd;
 
 	snprintf(lockp, sizeof(lockp), "%s/lock", state);
-	fd = open(lockp, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		cmd_error(EXIT_FAIL, "cannot open '%s': %s", lockp, strerror(errno));
-		return -1;
+	{
+		struct vpmem_err err = { 0 };
+
+		if (vpmem_check_own_dir(state, &err)) {
+			cmd_lib_error(EXIT_FAIL, &err);
+			return -1;
+		}
+		fd = vpmem_open_own(lockp, O_CREAT | O_RDWR, 0600, &err);
+		if (fd < 0) {
+			cmd_lib_error(EXIT_FAIL, &err);
+			return -1;
+		}
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		close(fd);
@@ -820,7 +841,7 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	accel = choose_accel(&o, &caps, &g);
 
 	/* Apply: state dir, lock, backings; then judge them, then QEMU. */
-	if (vpmem_mkdir_p(rundir, &err)) {
+	if (vpmem_mkdir_p(rundir, &err) || vpmem_check_own_dir(rundir, &err)) {
 		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;
 	}

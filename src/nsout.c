@@ -19,6 +19,22 @@ static void uuid_str(const uint8_t u[16], char out[37])
 	uuid_unparse_lower(u, out);
 }
 
+/* A name from the image, in double quotes; bytes a terminal would act on
+ * (ESC, newline, other controls) and quote/backslash are shown escaped. */
+static void print_quoted(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
 static void devname(const struct vpmem_ns_info *ns, unsigned region, char *blk, size_t len)
 {
 	/* pmemR, pmemR.N (N > 0), "s" for the BTT device; daxR.N for devdax */
@@ -140,8 +156,10 @@ void ns_print_text(const struct vpmem_ns_info *ns, unsigned region)
 		uuid_unparse_lower(ns->uuid, u);
 		printf("  uuid %s", u);
 	}
-	if (ns->name[0])
-		printf("  name \"%s\"", ns->name);
+	if (ns->name[0]) {
+		fputs("  name ", stdout);
+		print_quoted(ns->name);
+	}
 	putchar('\n');
 	if (ns->note[0])
 		printf("    note: %s\n", ns->note);

@@ -10,7 +10,8 @@ extern "C" {
 #endif
 
 /*
- * Read at most @max bytes of @path into a malloc'ed, NUL-terminated buffer;
+ * Read @path (a regular file of at most @max bytes: more is EFBIG, anything
+ * but a regular file EINVAL) into a malloc'ed, NUL-terminated buffer;
  * *@len (may be NULL) gets the length. NULL with errno set on failure.
  */
 char *vpmem_read_file(const char *path, size_t max, size_t *len);

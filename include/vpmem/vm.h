@@ -30,6 +30,9 @@
 extern "C" {
 #endif
 
+#define VPMEM_MAX_LABEL_SIZE (2ULL << 30)  /* the label geometry's limit (label.h) */
+#define VPMEM_MAX_PMEM (1ULL << 52)        /* x86-64's largest physical address space */
+
 #define VPMEM_MAX_DIMMS 64
 #define VPMEM_MAX_NODES 64
 #define VPMEM_REGION_ALIGN (16ULL << 20)  /* Linux default region align (region_devs.c) */

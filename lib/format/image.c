@@ -21,6 +21,7 @@
 
 #include <vpmem/btt.h>
 #include <vpmem/image.h>
+#include <vpmem/input.h>
 #include <vpmem/nfit.h>
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
@@ -658,13 +659,13 @@ static int mapped_by_other(dev_t dev, ino_t ino)
 int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDWR | O_CLOEXEC), pid;
+	int fd = vpmem_open_input(path, O_RDWR, VPMEM_IN_REG, "image", err), pid;
 
 	if (fd < 0)
-		return vpmem_err_set(err, errno, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		return fd;
+	if (fstat(fd, &st)) {
 		close(fd);
-		return vpmem_err_set(err, EINVAL, "'%s' is not a regular file", path);
+		return vpmem_err_set(err, errno, "cannot stat '%s': %s", path, strerror(errno));
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		close(fd);

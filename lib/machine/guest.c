@@ -14,6 +14,7 @@
 
 #include <vpmem/exec.h>
 #include <vpmem/guest.h>
+#include <vpmem/input.h>
 
 static int xdg_dir(const char *var, const char *fallback, char *buf, size_t len,
 		   struct vpmem_err *err)
@@ -154,14 +155,10 @@ static void last_line(const char *path, char *buf, size_t len)
 
 static int create_empty(const char *path, struct vpmem_err *err)
 {
-	int fd;
-
 	if (!path)
 		return -1;
-	fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
-	return fd;
+	/* run/ files of a state directory: a symlink there is removed, not followed */
+	return vpmem_create_own(path, 0644, err);
 }
 
 int vpmem_guest_exec(const struct vpmem_guest_io *io, int *guest_status, struct vpmem_err *err)
@@ -318,10 +315,16 @@ bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
 			fclose(c);
 	}
 	free(out);
-	f = fopen(cache_file, "w");
-	if (f) {
-		fprintf(f, "%s %s\n", key, ok ? "ok" : "fail");
-		fclose(f);
+	{
+		int cfd = vpmem_create_own(cache_file, 0644, NULL);
+
+		f = cfd >= 0 ? fdopen(cfd, "w") : NULL;
+		if (f) {
+			fprintf(f, "%s %s\n", key, ok ? "ok" : "fail");
+			fclose(f);
+		} else if (cfd >= 0) {
+			close(cfd);
+		}
 	}
 	return ok;
 }

@@ -13,6 +13,7 @@
 
 #include <vpmem/hostmap.h>
 #include <vpmem/image.h>
+#include <vpmem/input.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
@@ -101,7 +102,8 @@ static void check_image_slot(struct vpmem_host *h, const struct vpmem_host_dev *
 
 	if (d->slot < 0)
 		return;
-	fd = open(d->path, O_RDONLY | O_CLOEXEC);
+	/* a mem-path may be a FIFO or a device: never open what is not a file */
+	fd = vpmem_open_input(d->path, O_RDONLY, VPMEM_IN_REG, "backing", NULL);
 	if (fd < 0)
 		return;
 	ri = calloc(1, sizeof(*ri));
@@ -392,8 +394,11 @@ int vpmem_vmware_guest_id(const char *uuid, char out[16])
 {
 	unsigned b[16], n = 0;
 
-	for (const char *p = uuid; *p && n < 16;) {
+	/* exactly 16 bytes: more is not a disk UUID, not a longer one to cut */
+	for (const char *p = uuid; *p;) {
 		if (isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1])) {
+			if (n == 16)
+				return -EINVAL;
 			sscanf(p, "%2x", &b[n++]);
 			p += 2;
 		} else if (*p == ' ' || *p == '-') {
@@ -429,11 +434,11 @@ static int add_vmware(struct vpmem_host *h, const char *path, const char *uuid, 
 int vpmem_host_from_vmdk(const char *path, struct vpmem_host *h, struct vpmem_err *err)
 {
 	char buf[65536], *p, uuid[64];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = vpmem_open_input(path, O_RDONLY, VPMEM_IN_REG, "VMDK", err);
 	ssize_t n;
 
 	if (fd < 0)
-		return vpmem_err_set(err, errno, "cannot open '%s': %s", path, strerror(errno));
+		return fd;
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (n >= 512 && !memcmp(buf, "KDMV", 4)) {
 		/* hosted sparse extent: descriptorOffset/descriptorSize in sectors at
@@ -676,6 +681,8 @@ int vpmem_guest_from_sysfs(const char *sysroot, struct vpmem_guest_view *g, stru
 	struct dirent **ents = NULL;
 	int n;
 
+	unsigned over = 0;
+
 	memset(g, 0, sizeof(*g));
 	snprintf(dir, sizeof(dir), "%s%s", root, bus);
 	n = scandir(dir, &ents, NULL, alphasort);
@@ -684,8 +691,14 @@ int vpmem_guest_from_sysfs(const char *sysroot, struct vpmem_guest_view *g, stru
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 
-		if (!strncmp(name, "nmem", 4) && g->n < VPMEM_MAP_MAX && !rd(root, bus, name, "nfit/id", v, sizeof(v))) {
-			struct vpmem_guest_dimm *d = &g->d[g->n++];
+		if (!strncmp(name, "nmem", 4) && !rd(root, bus, name, "nfit/id", v, sizeof(v))) {
+			struct vpmem_guest_dimm *d;
+
+			if (g->n >= VPMEM_MAP_MAX) {
+				over = 1; /* said below, never dropped silently */
+				continue;
+			}
+			d = &g->d[g->n++];
 
 			memset(d, 0, sizeof(*d));
 			snprintf(d->dev, sizeof(d->dev), "%s", name);
@@ -712,8 +725,12 @@ int vpmem_guest_from_sysfs(const char *sysroot, struct vpmem_guest_view *g, stru
 					char size[64] = "", sub[4096];
 
 					if (strncmp(ns, pfx, strlen(pfx)) || rd(root, bus, ns, "size", size, sizeof(size)) ||
-					    !strcmp(size, "0") || d->nns >= 16)
+					    !strcmp(size, "0"))
 						continue;
+					if (d->nns >= sizeof(d->ns) / sizeof(d->ns[0])) {
+						over = 2;
+						continue;
+					}
 					x = &d->ns[d->nns++];
 					memset(x, 0, sizeof(*x));
 					snprintf(x->dev, sizeof(x->dev), "%s", ns);
@@ -741,6 +758,11 @@ int vpmem_guest_from_sysfs(const char *sysroot, struct vpmem_guest_view *g, stru
 	for (int i = 0; i < n; i++)
 		free(ents[i]);
 	free(ents);
+	if (over == 1)
+		return vpmem_err_set(err, E2BIG, "more than %d NVDIMMs under %s%s", VPMEM_MAP_MAX, root, bus);
+	if (over == 2)
+		return vpmem_err_set(err, E2BIG, "a region under %s%s has more than %zu namespaces", root, bus,
+				     sizeof(g->d[0].ns) / sizeof(g->d[0].ns[0]));
 	if (!g->n)
 		return vpmem_err_set(err, ENODEV, "no NVDIMMs under %s%s", root, bus);
 	return 0;

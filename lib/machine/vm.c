@@ -281,6 +281,9 @@ static int place(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 
 	qsort(plan->dimm, plan->ndimms, sizeof(plan->dimm[0]), cmp_slot);
 	for (unsigned i = 0; i < plan->ndimms; i++) {
+		if (plan->dimm[i].size > VPMEM_MAX_PMEM || total + plan->dimm[i].size > VPMEM_MAX_PMEM)
+			return vpmem_err_set(err, EINVAL, "%s of persistent memory is more than a guest can address",
+					     plan->dimm[i].size > VPMEM_MAX_PMEM ? "one vNVDIMM" : "the vNVDIMMs together");
 		total += plan->dimm[i].size;
 		if (plan->dimm[i].slot + 1 > maxslot)
 			maxslot = plan->dimm[i].slot + 1;
@@ -328,7 +331,7 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 		  struct vpmem_err *err)
 {
 	uint64_t label_size = spec->label_size > 0 ? (uint64_t)spec->label_size : 0;
-	char a[32];
+	char a[32], b[32];
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
@@ -341,6 +344,18 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 		return vpmem_err_set(err, EINVAL,
 				     "--label-size %s is below QEMU's minimum of 128K (use 128K or more, or 0 for no labels)",
 				     vpmem_size_str(label_size, a, sizeof(a)));
+	/* the label geometry (vpmem_lsa_geom) stops at 2 GiB; a larger value is a
+	 * typo, not a wish to ignore */
+	if (spec->label_size < -1 || label_size > VPMEM_MAX_LABEL_SIZE)
+		return vpmem_err_set(err, EINVAL, "--label-size%s%s is too large (at most %s)",
+				     spec->label_size < -1 ? "" : " ",
+				     spec->label_size < -1 ? "" : vpmem_size_str(label_size, a, sizeof(a)),
+				     vpmem_size_str(VPMEM_MAX_LABEL_SIZE, b, sizeof(b)));
+	/* x86-64 guests address at most 2^52 bytes: more cannot be planned, and
+	 * sums of such sizes would wrap */
+	if (spec->pmem > VPMEM_MAX_PMEM)
+		return vpmem_err_set(err, EINVAL, "--qemu-pmem %s is too large (at most %s, the 52-bit physical address space)",
+				     vpmem_size_str(spec->pmem, a, sizeof(a)), vpmem_size_str(VPMEM_MAX_PMEM, b, sizeof(b)));
 	if (label_size && !vpmem_is_aligned(label_size, 4096))
 		return vpmem_err_set(err, EINVAL, "--label-size %s is not a multiple of 4K",
 				     vpmem_size_str(label_size, a, sizeof(a)));

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Long fuzz runs: every libFuzzer target of tests/fuzz for SECS seconds each
+# (default 600), from its checked-in corpus, under ASan+UBSan (the build-fuzz
+# build of scripts/setup.sh). Inputs that add coverage are kept in
+# OUT/corpus/TARGET (merge the useful ones into tests/fuzz/corpus/TARGET with
+# `FUZZER -merge=1 tests/fuzz/corpus/TARGET OUT/corpus/TARGET`); a crash, leak
+# or timeout leaves its input in OUT/artifacts/. One line per target:
+#   target  seconds  execs  execs/s  new-inputs  corpus  result
+#
+#   bench/fuzz-long.sh [-b BUILD] [-o OUT] [-j JOBS] [SECS [TARGET...]]
+set -u
+build=build-fuzz out=fuzz-long jobs=1
+while getopts b:o:j: o; do
+	case $o in
+	b) build=$OPTARG ;;
+	o) out=$OPTARG ;;
+	j) jobs=$OPTARG ;;
+	*) echo "usage: $0 [-b BUILD] [-o OUT] [-j JOBS] [SECS [TARGET...]]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+secs=${1:-600}
+[ $# -gt 0 ] && shift
+src=$(cd "$(dirname "$0")/.." && pwd)
+targets=${*:-labels pfn btt image e820 grub size qemu libvirt ndctl-json vmdk vmkfstools mountinfo}
+mkdir -p "$out/artifacts" "$out/logs"
+fail=0
+run_one() {
+	t=$1
+	fz=$build/tests/fuzz/fuzz-$t
+	[ -x "$fz" ] || { echo "$t: no $fz (build with scripts/setup.sh test)"; return 1; }
+	mkdir -p "$out/corpus/$t"
+	seeds=$src/tests/fuzz/corpus/$t
+	if [ "$t" = image ]; then
+		seeds=$out/seeds-image
+		mkdir -p "$seeds"
+		(cd "$seeds" && VPMEM=$src/$build/src/vpmem FUZZ_DIR=$src/tests/fuzz sh "$src/tests/fuzz/image-seeds.sh" &&
+			mv corpus/* . && rmdir corpus)
+	fi
+	before=$(ls "$out/corpus/$t" | wc -l)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		"$fz" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$out/artifacts/$t-" "$out/corpus/$t" "$seeds" >"$out/logs/$t.log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/logs/$t.log")
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$out/logs/$t.log")
+	after=$(ls "$out/corpus/$t" | wc -l)
+	printf '%-11s %5ss %10s %7s/s %5s new %5s corpus  %s\n' "$t" "$secs" "${execs:-?}" "${rate:-?}" \
+		$((after - before)) "$after" "$([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc, see $out/logs/$t.log)")"
+	return $rc
+}
+n=0
+for t in $targets; do
+	run_one "$t" >"$out/logs/$t.line" 2>&1 &
+	n=$((n + 1))
+	if [ "$n" -ge "$jobs" ]; then
+		wait
+		n=0
+	fi
+done
+wait
+for t in $targets; do
+	cat "$out/logs/$t.line"
+	grep -q FAILED "$out/logs/$t.line" && fail=1
+done
+exit $fail
