@@ -46,7 +46,13 @@ static int find_line(const char *c, struct vpmem_grub_line *l, struct vpmem_err 
 				if (!close)
 					return vpmem_err_set(err, EINVAL, "line %u: unterminated %c quote in GRUB_CMDLINE_LINUX",
 							     lineno, *v);
-				/* only a comment may follow the closing quote */
+				/* sh: the word goes on after the closing quote unless a
+				 * blank ends it ("a"b and "a"#b are one word); after the
+				 * blank only a comment may follow */
+				if (close + 1 < c + end && close[1] != ' ' && close[1] != '\t')
+					return vpmem_err_set(err, EINVAL,
+							     "line %u: GRUB_CMDLINE_LINUX continues after its closing quote; edit it by hand",
+							     lineno);
 				for (const char *q = close + 1; q < c + end; q++) {
 					if (*q == '#')
 						break;
@@ -56,14 +62,27 @@ static int find_line(const char *c, struct vpmem_grub_line *l, struct vpmem_err 
 				}
 				l->value = strndup(v + 1, (size_t)(close - v - 1));
 			} else {
-				size_t n = strcspn(v, " \t#\n");
+				/* unquoted: one plain word, as sh reads it; quotes, escapes
+				 * or expansions inside it (a"b c") change its meaning
+				 * when edited, so they are refused (D9) */
+				size_t n = strcspn(v, " \t\n");
 
+				if (strcspn(v, "\"'\\$`") < n)
+					return vpmem_err_set(err, EINVAL,
+							     "line %u: unquoted GRUB_CMDLINE_LINUX value with quotes, escapes or expansions; quote the whole value or edit it by hand",
+							     lineno);
+				for (const char *q = v + n; q < c + end; q++) {
+					if (*q == '#')
+						break;
+					if (!isspace((unsigned char)*q))
+						return vpmem_err_set(err, EINVAL,
+								     "line %u: text after the GRUB_CMDLINE_LINUX value", lineno);
+				}
 				l->value = strndup(v, n);
 			}
 			if (!l->value)
 				return vpmem_err_set(err, ENOMEM, "out of memory");
-			if (strchr(l->value, '`') || strstr(l->value, "$(") ||
-			    (l->quote == '"' && strchr(l->value, '\\')))
+			if (l->quote == '"' && strpbrk(l->value, "`$\\"))
 				return vpmem_err_set(err, EINVAL,
 						     "line %u: GRUB_CMDLINE_LINUX uses shell substitution or escapes; edit it by hand",
 						     lineno);

@@ -69,6 +69,60 @@ static bool kv_get(const char *opts, const char *key, char *out, size_t len)
 	return false;
 }
 
+/* The first key given twice in keyval @opts (into @key), or false. QEMU's
+ * QemuOpts would take the last; a reader that took the first would map the
+ * wrong slot, so such a line is refused, not guessed at. */
+static bool kv_dup(const char *opts, char *key, size_t len)
+{
+	char seen[64][64];
+	unsigned n = 0;
+
+	for (const char *p = opts; *p;) {
+		char k[64];
+		size_t m = 0;
+		bool has_eq = false;
+
+		while (*p && !(*p == ',' && p[1] != ',')) {
+			if (*p == ',')
+				p++; /* ',,' */
+			if (*p == '=' && !has_eq)
+				has_eq = true;
+			else if (!has_eq && m + 1 < sizeof(k))
+				k[m++] = *p;
+			p++;
+		}
+		k[m] = '\0';
+		if (*p == ',')
+			p++;
+		if (!has_eq)
+			continue;
+		for (unsigned i = 0; i < n; i++)
+			if (!strcmp(seen[i], k)) {
+				snprintf(key, len, "%s", k);
+				return true;
+			}
+		if (n < sizeof(seen) / sizeof(seen[0]))
+			snprintf(seen[n++], sizeof(seen[0]), "%s", k);
+	}
+	return false;
+}
+
+/* A decimal number in [0, max] (no sign, no empty string, nothing after). */
+static bool strict_uint(const char *v, long max, long *out)
+{
+	char *end;
+	long x;
+
+	if (!isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (errno || *end || x > max)
+		return false;
+	*out = x;
+	return true;
+}
+
 struct backend { char id[128], path[1024]; };
 
 static bool obj_get(const char *arg, const char *key, char *out, size_t len)
@@ -126,10 +180,14 @@ int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vp
 	memset(h, 0, sizeof(*h));
 	for (size_t i = 0; argv[i]; i++) {
 		const char *a = argv[i + 1];
-		char type[128] = "";
+		char type[128] = "", dup[64];
 
 		if (!a)
 			break;
+		if ((!strcmp(argv[i], "-object") || !strcmp(argv[i], "-device")) && a[0] != '{' &&
+		    kv_dup(a, dup, sizeof(dup)))
+			return vpmem_err_set(err, EINVAL, "%s '%.80s': '%s' is given twice (QEMU takes the last; say it once)",
+					     argv[i], a, dup);
 		if (!strcmp(argv[i], "-object") && obj_get(a, NULL, type, sizeof(type)) &&
 		    !strcmp(type, "memory-backend-file")) {
 			if (nbe >= VPMEM_MAP_MAX)
@@ -160,17 +218,22 @@ int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vp
 						     "-device %s uses memdev '%s', which is not a memory-backend-file defined before it",
 						     type, memdev);
 			snprintf(d->path, sizeof(d->path), "%s", be[k].path);
-			if (obj_get(a, "node", v, sizeof(v)))
-				d->node = atoi(v);
-			if (obj_get(a, "label-size", v, sizeof(v)))
-				vpmem_size_parse(v, VPMEM_SIZE_ALLOW_ZERO, NULL, &d->label_size, NULL);
+			if (obj_get(a, "node", v, sizeof(v))) {
+				long nd;
+
+				if (!strict_uint(v, 255, &nd))
+					return vpmem_err_set(err, EINVAL, "-device %s: bad node '%s'", type, v);
+				d->node = (int)nd;
+			}
+			if (obj_get(a, "label-size", v, sizeof(v)) &&
+			    vpmem_size_parse(v, VPMEM_SIZE_ALLOW_ZERO, NULL, &d->label_size, NULL))
+				return vpmem_err_set(err, EINVAL, "-device %s: bad label-size '%s'", type, v);
 			if (d->kind == VPMEM_HOST_VIRTIO)
 				continue;
 			if (obj_get(a, "slot", v, sizeof(v))) {
-				char *end;
-				long s = strtol(v, &end, 10);
+				long s;
 
-				if (*end || s < 0 || s >= (long)VPMEM_NFIT_MAX_SLOTS)
+				if (!strict_uint(v, (long)VPMEM_NFIT_MAX_SLOTS - 1, &s))
 					return vpmem_err_set(err, EINVAL, "-device nvdimm: bad slot '%s'", v);
 				if (used[s])
 					MSG_ADD(h->problems, &h->nproblems, "slot %ld is given to two nvdimm devices (QEMU refuses to start)", s);
@@ -198,7 +261,9 @@ int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vp
 /* Shell words (as a command line is usually saved) or NUL-separated argv. */
 int vpmem_host_from_qemu_text(const char *text, size_t len, struct vpmem_host *h, struct vpmem_err *err)
 {
-	char **argv = calloc(len / 2 + 2, sizeof(char *)), *buf = malloc(len + 1);
+	/* every word takes at least one byte (its NUL or a separator), so
+	 * len + 2 slots hold them all, empty arguments included */
+	char **argv = calloc(len + 2, sizeof(char *)), *buf = malloc(len + 1);
 	size_t n = 0, o = 0;
 	int r;
 
@@ -208,8 +273,12 @@ int vpmem_host_from_qemu_text(const char *text, size_t len, struct vpmem_host *h
 		return vpmem_err_set(err, ENOMEM, "out of memory");
 	}
 	if (memchr(text, '\0', len)) {
-		for (size_t i = 0; i < len; i += strlen(text + i) + 1)
-			argv[n++] = (char *)text + i;
+		/* /proc/PID/cmdline: NUL-separated, maybe without a final NUL; the
+		 * copy in buf ends with one, so no word runs past @len */
+		memcpy(buf, text, len);
+		buf[len] = '\0';
+		for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+			argv[n++] = buf + i;
 	} else {
 		size_t i = 0;
 

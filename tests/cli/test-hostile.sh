@@ -3,7 +3,8 @@
 # that the command line reaches. Bad input gets one line, a non-zero status,
 # no crash, no hang and no change to anything.
 . "$(dirname "$0")/../lib.sh"
-d=$(cd "$(dirname "$0")/../data/map" && pwd)
+data=$(cd "$(dirname "$0")/../data" && pwd)
+md=$data/map   # not "d": lib.sh's check() sets d
 cd "$T" || exit 1
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # one_line DESCRIPTION WANT-PATTERN: the last run failed (1 or 2) with one matching line
@@ -17,7 +18,7 @@ one_line() {
 for j in '{"dimms":2}' '{"dimms":[{"id":7}]}' '[1,2]' '{"dimms":[],"regions":{"a":1}}' '"x"' \
 	'{"dimms":[{"id":"8902-a2ebf260","dev":"nmem0"}],"regions":[{"mappings":3,"namespaces":{}}]}'; do
 	printf '%s' "$j" >bad.json
-	run_vpmem map --vmkfstools-output "$d/vmkfstools.txt" --guest-json bad.json
+	run_vpmem map --vmkfstools-output "$md/vmkfstools.txt" --guest-json bad.json
 	case $j in
 	*regions\":\[*) expect_match "D6 $j: not a crash" "$rc" '^[01]$' ;;
 	*) one_line "D6 $j" "error: map: 'bad.json': " ;;
@@ -45,6 +46,89 @@ else
 	echo "skip D5: no user namespaces for a private tmpfs"
 fi
 
+# D2: empty NUL-separated arguments (as /proc/PID/cmdline can hold) overflowed
+# the argument array; now read like any other command line
+python3 -c 'import sys; sys.stdout.buffer.write(b"qemu\0" + b"\0" * 5000)' >c
+run_vpmem map --qemu-cmdline c --guest-json q.json
+one_line "D2: 5000 empty arguments" "has no -device nvdimm"
+python3 -c 'import sys; sys.stdout.buffer.write(b"qemu\0-m\0\0\0-device")' >c2
+run_vpmem map --qemu-cmdline c2 --guest-json q.json
+one_line "D2: no final NUL" "has no -device nvdimm"
+
+# D15: a key given twice, or an empty number, in a QEMU option is refused
+truncate -s 64M q0.img
+printf 'qemu -object memory-backend-file,id=m0,mem-path=%s/q0.img,size=64M -device nvdimm,memdev=m0,slot=1,slot=0\n' "$T" >dup
+run_vpmem map --qemu-cmdline dup --guest-json q.json
+one_line "D15: slot=1,slot=0" "'slot' is given twice"
+printf 'qemu -object memory-backend-file,id=m0,mem-path=%s/q0.img,size=64M -device nvdimm,memdev=m0,slot=\n' "$T" >empty
+run_vpmem map --qemu-cmdline empty --guest-json q.json
+one_line "D15: slot= empty" "bad slot ''"
+
+# GRUB: D3 (byte for byte, or refused), D9 (shell quoting), D10 (links,
+# devices, stale backups), D4 (the write error path)
+g=$data/grub/debian12.grub
+e820=$data/e820/guest-dmesg.txt
+apply() { run_vpmem emulate apply --size 1G --e820 "$e820" --grub-file "$@"; }
+cp "$g" big.grub
+head -c 1100000 /dev/zero | tr '\0' '#' >>big.grub
+cp big.grub big.orig
+apply big.grub
+one_line "D3: a GRUB file over 1 MiB" "'big.grub' is larger than 1.00 MiB"
+check "D3: big file untouched" cmp -s big.grub big.orig
+check "D3: no backup of a cut file" test ! -e big.grub.vpmem.bak
+{ cat "$g"; printf 'X=1\000\n'; } >nul.grub
+cp nul.grub nul.orig
+apply nul.grub
+one_line "D3: a NUL byte" "'nul.grub' contains a NUL byte"
+check "D3: NUL file untouched" cmp -s nul.grub nul.orig
+for v in 'a"b c"' "a'b c'" 'a\ b' '$X' '"a"#b' '"a"b'; do
+	printf 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=%s\n' "$v" >q.grub
+	cp q.grub q.orig
+	apply q.grub
+	one_line "D9: GRUB_CMDLINE_LINUX=$v" "'q.grub' refused \\(left untouched\\): line 2: "
+	check "D9: $v untouched" cmp -s q.grub q.orig
+done
+printf 'GRUB_CMDLINE_LINUX=quiet#x\n' >h.grub
+apply h.grub
+expect_eq "D9: a # inside an unquoted word is part of it" "$rc" 0
+expect_match "D9: the word kept whole" "$(cat h.grub)" '^GRUB_CMDLINE_LINUX="quiet#x memmap='
+cp "$g" real.grub
+ln -s real.grub link.grub
+apply link.grub
+expect_eq "D10: apply through a symlink" "$rc" 0
+check "D10: the link is still a link" test -L link.grub
+expect_match "D10: its target was edited" "$(grep '^GRUB_CMDLINE_LINUX=' real.grub)" 'memmap='
+check "D10: the backup is of the target" cmp -s real.grub.vpmem.bak "$g"
+run_vpmem emulate remove --grub-file link.grub
+check "D10: remove through the link restores the target" cmp -s real.grub "$g"
+check "D10: still a link after remove" test -L link.grub
+# a device node of our own (a null device): a broken vpmem replacing it by a
+# file must not take the system's /dev/null with it
+if mknod nulldev c 1 3 2>/dev/null; then
+	apply nulldev
+	one_line "D10: a device as --grub-file" "'nulldev' is a character device, not a regular file"
+	check "D10: the device is still a device" test -c nulldev
+else
+	echo "skip D10 device: cannot mknod"
+fi
+cp "$g" s.grub
+echo stale >s.grub.vpmem.bak
+apply s.grub
+check "D10: a stale backup is replaced by the real one" cmp -s s.grub.vpmem.bak "$g"
+echo foreign >s.grub.vpmem.bak
+run_vpmem emulate remove --grub-file s.grub
+check "D10: a backup that is not vpmem's is not deleted" test -e s.grub.vpmem.bak
+expect_match "D10: and that is said" "$out" "is not the backup vpmem made: left in place"
+if unshare -rm true 2>/dev/null; then
+	mkdir ro && cp "$g" ro/r.grub
+	unshare -rm sh -c 'mount --bind ro ro && mount -o remount,bind,ro ro &&
+		"$0" emulate apply --size 1G --e820 "$1" --grub-file ro/r.grub >ro.out 2>ro.err; echo $? >ro.rc' "$VPMEM" "$e820"
+	rc=$(cat ro.rc) err=$(cat ro.err)
+	one_line "D4: a read-only directory (the write error path)" "cannot write in 'ro': Read-only file system"
+else
+	echo "skip D4: no user namespaces for a read-only bind mount"
+fi
+
 # D13: sizes that would wrap the planner, or be ignored, are refused
 run_vpmem run --qemu-pmem 0xffffffffffffffff --print
 one_line "D13: --qemu-pmem 2^64-1" "--qemu-pmem 18446744073709551615 is too large"
@@ -60,8 +144,8 @@ one_line "D13: --label-size 4G" "--label-size 4G is too large \(at most 2G\)"
 run_vpmem list n.img
 expect_match "D15: ESC and newline escaped" "$out" 'name "a\\x1b\[2Jb\\x0ac"'
 expect_eq "D15: no raw ESC in the listing" "$(printf '%s' "$out" | tr -d -c '\033' | wc -c)" 0
-sed 's/ddb.uuid = "\([^"]*\)"/ddb.uuid = "\1 61"/' "$d/pmem-guest-001.vmdk" >long.vmdk
-run_vpmem map --vmdk long.vmdk --guest-json "$d/guest-vmware-D.json"
+sed 's/ddb.uuid = "\([^"]*\)"/ddb.uuid = "\1 61"/' "$md/pmem-guest-001.vmdk" >long.vmdk
+run_vpmem map --vmdk long.vmdk --guest-json "$md/guest-vmware-D.json"
 one_line "D15: over-long VMDK uuid" "is not a 16-byte disk UUID"
 "$VPMEM" image create c.img --size 512M >/dev/null
 ( i=0; while [ $i -lt 400 ] && [ ! -e stop ]; do "$VPMEM" list c.img >/dev/null 2>&1; i=$((i + 1)); done ) &
@@ -81,7 +165,7 @@ while [ $i -lt 257 ]; do
 	printf '8680-%08x\n' $i >"sr/sys/bus/nd/devices/nmem$i/nfit/id"
 	i=$((i + 1))
 done
-run_vpmem map --vmkfstools-output "$d/vmkfstools.txt" --sysroot "$T/sr"
+run_vpmem map --vmkfstools-output "$md/vmkfstools.txt" --sysroot "$T/sr"
 one_line "D15: 257 guest DIMMs" "more than 256 NVDIMMs under"
 
 # D8: a FIFO (or a device) where a file is meant: refused at once in one line,
@@ -101,7 +185,7 @@ run_t map --libvirt-xml fifo --guest-json q.json
 one_line "D8: map --libvirt-xml FIFO" "'fifo' is a FIFO, not a regular file"
 run_t map --vmdk fifo --guest-json q.json
 one_line "D8: map --vmdk FIFO" "'fifo' is a FIFO, not a regular file"
-run_t map --vmkfstools-output "$d/vmkfstools.txt" --guest-json fifo
+run_t map --vmkfstools-output "$md/vmkfstools.txt" --guest-json fifo
 one_line "D8: map --guest-json FIFO" "'fifo' is a FIFO, not a regular file"
 run_t emulate plan --e820 fifo --size 1G
 one_line "D8: emulate --e820 FIFO" "'fifo' is a FIFO, not a regular file"
