@@ -15,6 +15,7 @@
 
 #include <vpmem/guest.h>
 #include <vpmem/image.h>
+#include <vpmem/kconfig.h>
 #include <vpmem/libvirt.h>
 #include <vpmem/nfit.h>
 #include <vpmem/persist.h>
@@ -56,6 +57,9 @@ const char usage_run[] =
 	"  --state-dir DIR         state directory instead of the above\n"
 	"Guest:\n"
 	"  --kernel FILE --initrd FILE  boot these instead of the default guest\n"
+	"  --kernel-config FILE    the guest kernel's configuration, when it is neither\n"
+	"                          embedded nor config-RELEASE beside --kernel; run\n"
+	"                          refuses what the guest kernel cannot use (doc/kernel.md)\n"
 	"  --append ARGS           extra kernel command line\n"
 	"  --guest-cmd CMD         run CMD (sh syntax) in the guest, print its output,\n"
 	"                          exit with its status, power off\n"
@@ -75,6 +79,7 @@ enum {
 	OPT_MEMORY = 256, OPT_PMEM, OPT_NODES, OPT_CORES, OPT_HOTPLUG, OPT_LABEL, OPT_PERSIST,
 	OPT_VIRTIO, OPT_IMAGE, OPT_DIR, OPT_NAME, OPT_STATE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
 	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT, OPT_REQUIRE, OPT_NO_PMEM,
+	OPT_KCONFIG,
 };
 
 static const struct option run_opts[] = {
@@ -102,6 +107,7 @@ static const struct option run_opts[] = {
 	{ "libvirt-xml", no_argument, NULL, OPT_LIBVIRT },
 	{ "require-persistence", no_argument, NULL, OPT_REQUIRE },
 	{ "no-pmem", no_argument, NULL, OPT_NO_PMEM },
+	{ "kernel-config", required_argument, NULL, OPT_KCONFIG },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -109,6 +115,7 @@ static const struct option run_opts[] = {
 struct run_opts {
 	struct vpmem_vm_spec spec;
 	const char *name, *state_dir, *kernel, *initrd, *append, *cmd, *accel, *qemu;
+	const char *kernel_config;
 	unsigned timeout;
 	bool timeout_set, print, json, quiet, libvirt, require;
 	char *const *extra;
@@ -251,6 +258,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case OPT_LIBVIRT: o->libvirt = true; break;
 		case OPT_REQUIRE: o->require = true; break;
 		case OPT_NO_PMEM: o->spec.no_pmem = true; break;
+		case OPT_KCONFIG: o->kernel_config = optarg; break;
 		case 'q': o->quiet = true; break;
 		case ':':
 			r = cmd_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
@@ -709,6 +717,36 @@ static int print_plan(const struct run_opts *o, const struct vpmem_vm_plan *plan
 	return EXIT_OK;
 }
 
+/* Will the guest kernel see what this machine gives it? Refuse in one line
+ * when an option is not set; warn when a module is not in the initramfs
+ * (lib/host/kernel.c, cached per kernel). */
+static int check_guest_kernel(const struct run_opts *o, const struct vpmem_vm_plan *plan,
+			      const struct vpmem_guest_files *g, const char *append)
+{
+	struct vpmem_kernel_req req = {
+		.kernel = o->kernel ? o->kernel : g->kernel, .config = o->kernel_config,
+		.initrd = o->kernel ? o->initrd : g->initrd, .no_modules = o->kernel && !o->initrd,
+	};
+	struct vpmem_kernel_needs needs = {
+		.nvdimm = plan->ndimms && !plan->virtio, .virtio_pmem = plan->ndimms && plan->virtio,
+		.memmap = strstr(append, "memmap=") && strchr(strstr(append, "memmap="), '!'),
+		.own_initrd = o->kernel != NULL,
+	};
+	struct vpmem_kernel_verdict v;
+	struct vpmem_err err = { 0 };
+
+	if (vpmem_guest_kernel_check(&req, &needs, &v, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	if (v.refuse)
+		return cmd_error(EXIT_FAIL, "%s", v.refusal);
+	for (unsigned i = 0; i < v.nwarnings; i++)
+		fprintf(stderr, "vpmem: warning: %s\n", v.warnings[i]);
+	if (v.unknown && o->kernel && !o->quiet)
+		fprintf(stderr, "vpmem: guest kernel not checked: no configuration found (%s); see --kernel-config\n",
+			v.note);
+	return 0;
+}
+
 /* auto: KVM only when a probe boot of the default guest really works */
 static const char *choose_accel(const struct run_opts *o, const struct vpmem_qemu_caps *caps,
 				const struct vpmem_guest_files *g)
@@ -817,6 +855,9 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 			goto out;
 		}
 	}
+	r = check_guest_kernel(&o, &plan, &g, append);
+	if (r)
+		goto out;
 	accel = choose_accel(&o, &caps, &g);
 
 	/* Apply: state dir, lock, backings; then judge them, then QEMU. */

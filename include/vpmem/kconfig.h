@@ -153,6 +153,8 @@ struct vpmem_kernel_needs {
 };
 
 struct vpmem_kernel_verdict {
+	bool unknown;            /* no configuration found: nothing checked */
+	char note[1024];         /* when @unknown: what was tried */
 	bool refuse;             /* the guest cannot use what it asks for */
 	char refusal[512];       /* one line, when @refuse */
 	unsigned nwarnings;
@@ -162,6 +164,14 @@ struct vpmem_kernel_verdict {
 /* Judge the features @needs lists; pure (no I/O). */
 void vpmem_kernel_check_needs(const struct vpmem_kernel *k, const struct vpmem_kernel_needs *needs,
 			      struct vpmem_kernel_verdict *v);
+
+/*
+ * `vpmem run`'s check: find @req's configuration and modules through the
+ * cache ($XDG_CACHE_HOME/vpmem/kcheck), then vpmem_kernel_check_needs().
+ * Errors only for files that cannot be read.
+ */
+int vpmem_guest_kernel_check(const struct vpmem_kernel_req *req, const struct vpmem_kernel_needs *needs,
+			     struct vpmem_kernel_verdict *v, struct vpmem_err *err);
 
 #ifdef __cplusplus
 }

@@ -941,3 +941,28 @@ int vpmem_kernel_open_cached(const struct vpmem_kernel_req *req, const char *cac
 		save_cache(k, path);
 	return 0;
 }
+
+int vpmem_guest_kernel_check(const struct vpmem_kernel_req *req, const struct vpmem_kernel_needs *needs,
+			     struct vpmem_kernel_verdict *v, struct vpmem_err *err)
+{
+	char cache[PATH_MAX - 16], dir[PATH_MAX];
+	struct vpmem_kernel k;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if (vpmem_cache_dir(cache, sizeof(cache), NULL))
+		r = vpmem_kernel_open(req, &k, err);
+	else {
+		snprintf(dir, sizeof(dir), "%s/kcheck", cache);
+		r = vpmem_kernel_open_cached(req, dir, &k, err);
+	}
+	if (r)
+		return r;
+	vpmem_kernel_check_needs(&k, needs, v);
+	if (!k.config) {
+		v->unknown = true;
+		snprintf(v->note, sizeof(v->note), "%s", k.no_config);
+	}
+	vpmem_kernel_close(&k);
+	return 0;
+}
