@@ -81,6 +81,10 @@ struct vpmem_kernel {
 int vpmem_kernel_open(const struct vpmem_kernel_req *req, struct vpmem_kernel *k,
 		      struct vpmem_err *err);
 void vpmem_kernel_close(struct vpmem_kernel *k);
+/* Add the modules of the initramfs in @p/@n (cpio newc archives, the last
+ * one possibly compressed) to @k, named @path in messages. */
+int vpmem_kernel_scan_initrd(struct vpmem_kernel *k, const uint8_t *p, size_t n, const char *path,
+			     struct vpmem_err *err);
 /* Is module @name (any of '-'/'_') among k->modules? */
 bool vpmem_kernel_has_module(const struct vpmem_kernel *k, const char *name);
 

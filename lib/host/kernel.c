@@ -590,8 +590,6 @@ static int initrd_want(void *ctx, const char *path, uint64_t size)
 }
 
 int vpmem_kernel_scan_initrd(struct vpmem_kernel *k, const uint8_t *p, size_t n, const char *path,
-			     struct vpmem_err *err);
-int vpmem_kernel_scan_initrd(struct vpmem_kernel *k, const uint8_t *p, size_t n, const char *path,
 			     struct vpmem_err *err)
 {
 	size_t pos = 0;
