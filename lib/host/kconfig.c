@@ -450,9 +450,18 @@ static void __attribute__((format(printf, 2, 3))) md(struct mbuf *b, const char 
 	}
 }
 
+/* a table cell: '|' escaped */
+static void md_cell(struct mbuf *b, const char *s)
+{
+	for (; *s; s++)
+		md(b, *s == '|' ? "\\|" : "%c", *s);
+}
+
 static void md_opt(struct mbuf *b, const struct vpmem_kopt *o, const char *prefix)
 {
-	md(b, "| %s`CONFIG_%s` | %s | %s |\n", prefix, o->option, o->module ? o->module : "(bool)", o->source);
+	md(b, "| %s`CONFIG_%s` | %s | ", prefix, o->option, o->module ? o->module : "(bool)");
+	md_cell(b, o->source);
+	md(b, " |\n");
 }
 
 char *vpmem_kfeatures_markdown(void)
@@ -476,9 +485,11 @@ char *vpmem_kfeatures_markdown(void)
 	       "`.ko.gz`) are looked for under `--modules DIR`, in the package, in `lib/modules/RELEASE`\n"
 	       "beside `/boot`, or in the initramfs (`vpmem run` with `--initrd`).\n\n");
 	md(&b, "| feature | what the guest gets |\n|---|---|\n");
-	for (size_t i = 0; i < vpmem_nkfeatures; i++)
-		md(&b, "| `%s` | %s: %s |\n", vpmem_kfeatures[i].name, vpmem_kfeatures[i].title,
-		   vpmem_kfeatures[i].gives);
+	for (size_t i = 0; i < vpmem_nkfeatures; i++) {
+		md(&b, "| `%s` | %s: ", vpmem_kfeatures[i].name, vpmem_kfeatures[i].title);
+		md_cell(&b, vpmem_kfeatures[i].gives);
+		md(&b, " |\n");
+	}
 	for (size_t i = 0; i < vpmem_nkfeatures; i++) {
 		const struct vpmem_kfeature *f = &vpmem_kfeatures[i];
 

@@ -32,13 +32,47 @@
 struct mapped {
 	const uint8_t *p;
 	size_t n;
-	void *map;
+	void *map;     /* mmap'ed, or */
+	uint8_t *heap; /* read */
 };
+
+/* read(2) the whole file: for /proc files (no mmap, st_size not the size) */
+static int slurp(int fd, struct mapped *m)
+{
+	size_t cap = 1u << 16, n = 0;
+	uint8_t *b = malloc(cap);
+	ssize_t r;
+
+	if (!b)
+		return -ENOMEM;
+	while ((r = read(fd, b + n, cap - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(b);
+			return -errno;
+		}
+		n += (size_t)r;
+		if (n == cap) {
+			uint8_t *nb = cap < FILE_MAX ? realloc(b, cap * 2) : NULL;
+
+			if (!nb) {
+				free(b);
+				return cap < FILE_MAX ? -ENOMEM : -EFBIG;
+			}
+			b = nb;
+			cap *= 2;
+		}
+	}
+	m->p = m->heap = b;
+	m->n = n;
+	return 0;
+}
 
 static int map_file(const char *path, struct mapped *m, struct vpmem_err *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
 
 	memset(m, 0, sizeof(*m));
 	if (fd < 0 || fstat(fd, &st)) {
@@ -57,20 +91,19 @@ static int map_file(const char *path, struct mapped *m, struct vpmem_err *err)
 		return vpmem_err_set(err, EFBIG, "cannot read '%s': larger than 2 GiB", path);
 	}
 	m->n = (size_t)st.st_size;
-	if (m->n) {
+	if (m->n)
 		m->map = mmap(NULL, m->n, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (m->map == MAP_FAILED) {
-			int e = errno;
-
-			close(fd);
-			m->map = NULL;
-			return vpmem_err_set(err, e, "cannot read '%s': %s", path, strerror(e));
-		}
+	if (m->n && m->map != MAP_FAILED) {
 		m->p = m->map;
 	} else {
-		m->p = (const uint8_t *)"";
+		m->map = NULL;
+		r = slurp(fd, m);
 	}
 	close(fd);
+	if (r)
+		return vpmem_err_set(err, -r, "cannot read '%s': %s", path, strerror(-r));
+	if (!m->p)
+		m->p = (const uint8_t *)"";
 	return 0;
 }
 
@@ -78,6 +111,7 @@ static void unmap_file(struct mapped *m)
 {
 	if (m->map)
 		munmap(m->map, m->n);
+	free(m->heap);
 	memset(m, 0, sizeof(*m));
 }
 
