@@ -836,9 +836,14 @@ static void key_file(uint64_t *h, const char *tag, const char *path)
 	key_add(h, buf);
 }
 
-static void put_opt(FILE *f, const struct vpmem_kernel *k, const struct vpmem_kopt *o)
+static void put_opt(FILE *f, const struct vpmem_kernel *k, const struct vpmem_kopt *o, struct vpmem_strv *done)
 {
 	const char *v = vpmem_kconfig_get(k->config, o->option);
+
+	for (size_t i = 0; i < done->n; i++)
+		if (!strcmp(done->v[i], o->option))
+			return; /* options shared by several features: once */
+	vpmem_strv_push(done, o->option);
 
 	if (v)
 		fprintf(f, "CONFIG_%s=%s\n", o->option, v);
@@ -873,12 +878,15 @@ static void save_cache(const struct vpmem_kernel *k, const char *path)
 			fprintf(f, "# module: %s\n", k->modules.v[i]);
 	}
 	if (k->config) {
+		struct vpmem_strv done = VPMEM_STRV_INIT;
+
 		for (size_t i = 0; i < vpmem_nkfeatures; i++) {
 			for (unsigned j = 0; j < VPMEM_KFEATURE_MAX_OPTS && vpmem_kfeatures[i].all[j].option; j++)
-				put_opt(f, k, &vpmem_kfeatures[i].all[j]);
+				put_opt(f, k, &vpmem_kfeatures[i].all[j], &done);
 			for (unsigned j = 0; j < 3 && vpmem_kfeatures[i].any[j].option; j++)
-				put_opt(f, k, &vpmem_kfeatures[i].any[j]);
+				put_opt(f, k, &vpmem_kfeatures[i].any[j], &done);
 		}
+		vpmem_strv_free(&done);
 	}
 	if (fflush(f) || fsync(fd)) {
 		fclose(f);
@@ -963,6 +971,14 @@ int vpmem_kernel_open_cached(const struct vpmem_kernel_req *req, const char *cac
 	key_file(&h, "modules", req->modules);
 	key_file(&h, "initrd", req->initrd);
 	key_add(&h, req->no_modules ? "no-modules" : "modules");
+	/* the options kept are the table's: a new table must not read an old
+	 * cache's missing lines as "not set" */
+	for (size_t i = 0; i < vpmem_nkfeatures; i++) {
+		for (unsigned j = 0; j < VPMEM_KFEATURE_MAX_OPTS && vpmem_kfeatures[i].all[j].option; j++)
+			key_add(&h, vpmem_kfeatures[i].all[j].option);
+		for (unsigned j = 0; j < 3 && vpmem_kfeatures[i].any[j].option; j++)
+			key_add(&h, vpmem_kfeatures[i].any[j].option);
+	}
 	snprintf(path, sizeof(path), "%s/%016" PRIx64, cache_dir, h);
 	if (!load_cache(k, path))
 		return 0;

@@ -403,6 +403,46 @@ static void test_ar(void **state)
 	assert_int_equal(unpack_ar_find((const uint8_t *)"!<arc", 5, "x", name, &d, &sz), -ENODEV);
 }
 
+/* run's cache: read back instead of the kernel, invalidated when a file changes */
+static void test_cache(void **state)
+{
+	char dir[] = "/tmp/vpmem-kcache-XXXXXX", cfg[64], cache[80], cmd[256];
+	struct vpmem_kernel_req req = { 0 };
+	struct vpmem_kernel k;
+	struct vpmem_err err = { 0 };
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cfg, sizeof(cfg), "%s/config-6.99", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	f = fopen(cfg, "w");
+	fputs("CONFIG_VIRTIO_PMEM=m\nCONFIG_LIBNVDIMM=y\nCONFIG_UNRELATED=y\n", f);
+	fclose(f);
+	req.kernel = cfg;
+	assert_int_equal(vpmem_kernel_open_cached(&req, cache, &k, &err), 0);
+	assert_int_equal(vpmem_kconfig_tristate(k.config, "VIRTIO_PMEM"), 'm');
+	assert_string_equal(k.release, "6.99");
+	vpmem_kernel_close(&k);
+	/* the cache holds the table's options only, and is what is read next */
+	snprintf(cmd, sizeof(cmd), "grep -q UNRELATED %s/* || sed -i 's/^CONFIG_VIRTIO_PMEM=m/CONFIG_VIRTIO_PMEM=y/' %s/*",
+		 cache, cache);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(vpmem_kernel_open_cached(&req, cache, &k, &err), 0);
+	assert_int_equal(vpmem_kconfig_tristate(k.config, "VIRTIO_PMEM"), 'y');
+	assert_string_equal(k.config_from, cfg);
+	vpmem_kernel_close(&k);
+	/* a changed file is a new key */
+	f = fopen(cfg, "a");
+	fputs("CONFIG_MORE=y\n", f);
+	fclose(f);
+	assert_int_equal(vpmem_kernel_open_cached(&req, cache, &k, &err), 0);
+	assert_int_equal(vpmem_kconfig_tristate(k.config, "VIRTIO_PMEM"), 'm');
+	vpmem_kernel_close(&k);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_tar),
 		cmocka_unit_test(test_cpio_and_codecs),
 		cmocka_unit_test(test_ar),
+		cmocka_unit_test(test_cache),
 	};
 
 	return cmocka_run_group_tests_name("kconfig", tests, NULL, NULL);
