@@ -46,6 +46,7 @@ struct vpmem_qemu_boot {
 	const char *err_path;      /* batch: ttyS2 (command stderr) */
 	const char *status_path;   /* batch: ttyS3 (exit status) */
 	const char *cmd_path;      /* fw_cfg opt/vpmem/cmd (the command) */
+	const char *qmp_path;      /* a QMP unix socket (vpmem vm stop), NULL = none */
 	char *const *extra;        /* raw arguments appended last (NULL-terminated) */
 };
 

@@ -246,6 +246,21 @@ int vpmem_qemu_argv(const struct vpmem_vm_plan *plan, const struct vpmem_qemu_bo
 		r |= vpmem_strv_push(argv, "-serial");
 		r |= vpmem_strv_push(argv, "mon:stdio");
 	}
+	if (!r && boot->qmp_path) {
+		/* QMP for `vpmem vm stop` (system_powerdown = the ACPI power button) */
+		char *o = strdup("unix:");
+		size_t n;
+
+		r = o ? vpmem_qemu_escape_append(&o, boot->qmp_path) : -ENOMEM;
+		n = r ? 0 : strlen(o);
+		if (!r && !(o = realloc(o, n + 32)))
+			r = -ENOMEM;
+		if (!r) {
+			strcpy(o + n, ",server=on,wait=off");
+			r = push_opt(argv, "-qmp", o), o = NULL;
+		}
+		free(o);
+	}
 	if (!r && boot->cmd_path) {
 		char *o = strdup("name=opt/vpmem/cmd");
 
