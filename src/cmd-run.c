@@ -547,6 +547,7 @@ struct run_paths {
 	char console[PATH_MAX + 32], out[PATH_MAX + 32], err[PATH_MAX + 32], status[PATH_MAX + 32];
 	char cmd[PATH_MAX + 32], qemu_log[PATH_MAX + 32], qmp[PATH_MAX + 32];
 	char lvdir[PATH_MAX - 64];        /* libvirt (system): what its QEMU reads */
+	char lvcmd[PATH_MAX];             /* the command file there */
 	char kernel[PATH_MAX], initrd[PATH_MAX];
 };
 
@@ -567,12 +568,13 @@ static int libvirt_xml(const struct run_opts *o, const struct vpmem_vm_plan *pla
 {
 	struct vpmem_libvirt_opts lo = {
 		.name = o->name, .kernel = p->kernel, .initrd = o->kernel && !o->initrd ? NULL : p->initrd,
-		.cmdline = append, .kvm = !strcmp(accel, "kvm"), .cmd = o->cmd,
+		.cmdline = append, .kvm = !strcmp(accel, "kvm"),
 	};
 	struct vpmem_err err = { 0 };
 	char emu[PATH_MAX];
 
 	if (o->cmd) {
+		lo.cmd_path = p->lvcmd[0] ? p->lvcmd : p->cmd;
 		lo.console_path = p->console;
 		lo.out_path = p->out;
 		lo.err_path = p->err;
@@ -682,13 +684,16 @@ out:
 static int libvirt_paths(const struct run_opts *o, struct run_paths *p)
 {
 	struct vpmem_err err = { 0 };
+	char k[PATH_MAX], i[PATH_MAX];
 
 	if (!vpmem_libvirt_uri_is_system(o->connect))
 		return 0;
 	if (vpmem_libvirt_vm_dir(o->name, p->lvdir, sizeof(p->lvdir), true, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
-	if (vpmem_libvirt_stage(p->lvdir, p->kernel, "vmlinuz", p->kernel, sizeof(p->kernel), &err) ||
-	    (p->initrd[0] && vpmem_libvirt_stage(p->lvdir, p->initrd, "initrd.img", p->initrd, sizeof(p->initrd), &err)))
+	snprintf(k, sizeof(k), "%s", p->kernel);
+	snprintf(i, sizeof(i), "%s", p->initrd);
+	if (vpmem_libvirt_stage(p->lvdir, k, "vmlinuz", p->kernel, sizeof(p->kernel), &err) ||
+	    (i[0] && vpmem_libvirt_stage(p->lvdir, i, "initrd.img", p->initrd, sizeof(p->initrd), &err)))
 		return cmd_lib_error(EXIT_FAIL, &err);
 	return 0;
 }
@@ -762,6 +767,13 @@ static int run_libvirt(const struct run_opts *o, const struct run_paths *p, cons
 	char *xml = NULL;
 	int r, status = 0;
 
+	if (o->cmd) {
+		r = write_file(p->lvcmd[0] ? p->lvcmd : p->cmd, o->cmd);
+		if (!r)
+			chmod(p->lvcmd[0] ? p->lvcmd : p->cmd, 0644);
+		if (r)
+			return r;
+	}
 	r = libvirt_xml(o, plan, p, append, accel, &xml);
 	if (r)
 		return r;
@@ -851,6 +863,7 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 			return cmd_lib_error(EXIT_FAIL, &err);
 		if (!o.state_dir)
 			o.spec.state_dir = p.lvdir;
+		snprintf(p.lvcmd, sizeof(p.lvcmd), "%s/cmd", p.lvdir);
 	}
 	for (unsigned i = 0; i < o.spec.nimages; i++)
 		if (vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))

@@ -33,8 +33,10 @@ struct vpmem_libvirt_opts {
 	const char *kernel, *initrd, *cmdline;
 	bool kvm;               /* domain type kvm (else qemu = TCG) */
 	/* batch mode (a guest command, guest.h protocol): four file serials and
-	 * the command as the fw_cfg string opt/vpmem/cmd; else a pty console */
-	const char *cmd;
+	 * the command file as fw_cfg opt/vpmem/cmd; else a pty console. (A file,
+	 * not an inline string: libvirt 9.0 hands QEMU the string still
+	 * XML-escaped, '&' as '&amp;'.) QEMU opens it: it must be readable. */
+	const char *cmd_path;
 	const char *console_path, *out_path, *err_path, *status_path;
 };
 

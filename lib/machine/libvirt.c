@@ -119,13 +119,15 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		snprintf(c, sizeof(c), "%u", plan->cores);
 		lx->NodeSetContent(lx->GetLastChild(dom), X(c));
 	}
-	if (o->cmd) {
-		/* fw_cfg opt/vpmem/cmd carries the command (guest.h): a string entry
+	if (o->cmd_path) {
+		/* fw_cfg opt/vpmem/cmd carries the command (guest.h): a file entry
 		 * (formatdomain.html#smbios-system-information, type='fwcfg') */
-		xmlNodePtr si = child(dom, "sysinfo", NULL);
+		xmlNodePtr si = child(dom, "sysinfo", NULL), e;
 
 		lx->NewProp(si, X("type"), X("fwcfg"));
-		lx->NewProp(child(si, "entry", o->cmd), X("name"), X("opt/vpmem/cmd"));
+		e = child(si, "entry", NULL);
+		lx->NewProp(e, X("name"), X("opt/vpmem/cmd"));
+		lx->NewProp(e, X("file"), X(o->cmd_path));
 	}
 	os = child(dom, "os", NULL);
 	n = child(os, "type", "hvm");
@@ -294,16 +296,17 @@ static int dom_state(const struct conn *k, virDomainPtr d)
 	return st;
 }
 
-/* The serial files, empty, before QEMU (virtlogd appends to them). */
-static int fresh(const char *path, struct vpmem_err *err)
+/* A serial file virtlogd writes (created by it when QEMU starts, or by us
+ * first: O_CREAT without O_TRUNC, so nothing it wrote is lost). */
+static int open_out(const char *path, struct vpmem_err *err)
 {
 	int fd;
 
 	if (!path)
 		return -1;
-	fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+	fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
+		return vpmem_err_set(err, errno, "cannot open '%s': %s", path, strerror(errno));
 	return fd;
 }
 
@@ -368,26 +371,38 @@ int vpmem_libvirt_run(const struct vpmem_libvirt_run *r, int *guest_status, stru
 {
 	struct conn k = { 0 };
 	virDomainPtr d = NULL;
+	char *withuuid = NULL;
 	int ofd = -1, efd = -1, rc;
 
 	rc = conn_open(&k, r->uri, err);
 	if (rc)
 		return rc;
 	if (r->wait) {
-		int sfd = fresh(r->status_path, err), cfd = fresh(r->console_path, err);
+		/* virtlogd makes the serial files anew when QEMU starts: remove
+		 * the last run's, read the new ones once the domain is up */
+		const char *files[] = { r->out_path, r->err_path, r->status_path, r->console_path };
 
-		ofd = fresh(r->out_path, err);
-		efd = fresh(r->err_path, err);
-		if (sfd >= 0)
-			close(sfd);
-		if (cfd >= 0)
-			close(cfd);
-		if (ofd < -1 || efd < -1 || sfd < -1 || cfd < -1) {
-			rc = -EIO;
-			goto out;
-		}
+		for (unsigned i = 0; i < 4; i++)
+			if (files[i] && unlink(files[i]) && errno != ENOENT) {
+				rc = vpmem_err_set(err, errno, "cannot remove '%s': %s", files[i], strerror(errno));
+				goto out;
+			}
 	}
-	d = k.v->DomainDefineXML(k.c, r->xml);
+	/* defining it again updates it: same name, same uuid */
+	d = k.v->DomainLookupByName(k.c, r->name);
+	if (d) {
+		char uuid[VIR_UUID_STRING_BUFLEN];
+		const char *name_end = strstr(r->xml, "</name>");
+
+		if (!k.v->DomainGetUUIDString(d, uuid) && name_end) {
+			size_t at = (size_t)(name_end - r->xml) + 7;
+
+			if (asprintf(&withuuid, "%.*s\n  <uuid>%s</uuid>%s", (int)at, r->xml, uuid, r->xml + at) < 0)
+				withuuid = NULL;
+		}
+		k.v->DomainFree(d);
+	}
+	d = k.v->DomainDefineXML(k.c, withuuid ? withuuid : r->xml);
 	if (!d) {
 		rc = vpmem_err_set(err, EINVAL, "libvirt refused to define domain '%s': %s", r->name,
 				   k.v->GetLastErrorMessage());
@@ -408,6 +423,15 @@ int vpmem_libvirt_run(const struct vpmem_libvirt_run *r, int *guest_status, stru
 		rc = vpmem_err_set(err, EINTR, "interrupted: domain '%s' destroyed", r->name);
 		goto out;
 	}
+	if (r->wait) {
+		ofd = open_out(r->out_path, err);
+		efd = open_out(r->err_path, err);
+		if (ofd < -1 || efd < -1) {
+			k.v->DomainDestroy(d);
+			rc = -EIO;
+			goto out;
+		}
+	}
 	rc = r->wait ? wait_command(&k, d, r, ofd, efd, guest_status, err) : 0;
 out:
 	if (ofd >= 0)
@@ -416,6 +440,7 @@ out:
 		close(efd);
 	if (d)
 		k.v->DomainFree(d);
+	free(withuuid);
 	conn_close(&k);
 	return rc;
 }

@@ -31,7 +31,7 @@ static void load(void)
 		S(DomainDestroy, "virDomainDestroy"), S(DomainShutdownFlags, "virDomainShutdownFlags"),
 		S(DomainUndefine, "virDomainUndefine"), S(DomainGetXMLDesc, "virDomainGetXMLDesc"),
 		S(DomainFree, "virDomainFree"), S(GetLastErrorMessage, "virGetLastErrorMessage"),
-		S(SetErrorFunc, "virSetErrorFunc"),
+		S(SetErrorFunc, "virSetErrorFunc"), S(DomainGetUUIDString, "virDomainGetUUIDString"),
 #undef S
 	};
 	void *h = dlopen("libvirt.so.0", RTLD_NOW | RTLD_LOCAL);

@@ -25,6 +25,7 @@ struct vpmem_virt {
 	int (*DomainUndefine)(virDomainPtr dom);
 	char *(*DomainGetXMLDesc)(virDomainPtr dom, unsigned int flags);
 	int (*DomainFree)(virDomainPtr dom);
+	int (*DomainGetUUIDString)(virDomainPtr dom, char *buf);
 	const char *(*GetLastErrorMessage)(void);
 	void (*SetErrorFunc)(void *userData, virErrorFunc handler);
 };
