@@ -84,6 +84,14 @@ const char *vpmem_choose_accel(const char *want, const char *qemu, const char *q
 			       const struct vpmem_guest_files *g, bool default_guest);
 
 /*
+ * Stop the QEMU-launched VM whose state is @dir: ACPI power button over its
+ * QMP socket, wait up to @timeout_sec for the VM's lock to be released (QEMU
+ * and its vpmem run gone), then SIGTERM, and SIGKILL 3 s later (*@killed).
+ * -ESRCH when it is not running.
+ */
+int vpmem_qemu_vm_stop(const char *dir, unsigned timeout_sec, bool *killed, struct vpmem_err *err);
+
+/*
  * Stop requests: install handlers for SIGINT, SIGTERM and SIGHUP that only
  * raise a flag (no SA_RESTART, so waits wake up), and restore the old ones.
  * vpmem_stop_flag() is the flag to poll (vpmem_guest_io.stop).

@@ -54,6 +54,12 @@ struct vpmem_qemu_boot {
 int vpmem_qemu_argv(const struct vpmem_vm_plan *plan, const struct vpmem_qemu_boot *boot,
 		    struct vpmem_strv *argv, struct vpmem_err *err);
 
+/*
+ * Press the guest's ACPI power button through the QMP socket @sock
+ * (qmp_capabilities, then system_powerdown; QEMU's QMP reference).
+ */
+int vpmem_qmp_powerdown(const char *sock, struct vpmem_err *err);
+
 /* Shell-quote @s for display ('…' with embedded quotes escaped); malloc'ed. */
 char *vpmem_shell_quote(const char *s);
 

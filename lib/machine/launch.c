@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #include <vpmem/image.h>
 #include <vpmem/launch.h>
 #include <vpmem/persist.h>
+#include <vpmem/qemu.h>
+#include <vpmem/vmstate.h>
 #include <vpmem/size.h>
 
 /* The label area and the slot its labels were written for (labels carry the
@@ -359,4 +362,46 @@ const volatile int *vpmem_stop_flag(void)
 int vpmem_stop_signal(void)
 {
 	return stop_flag ? stop_sig : 0;
+}
+
+static void nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int vpmem_qemu_vm_stop(const char *dir, unsigned timeout_sec, bool *killed, struct vpmem_err *err)
+{
+	char sock[PATH_MAX + 32];
+	long pid = vpmem_vmstate_pid(dir);
+	long waited = 0;
+
+	*killed = false;
+	if (!pid)
+		return vpmem_err_set(err, ESRCH, "it is not running");
+	snprintf(sock, sizeof(sock), "%s/run/qmp.sock", dir);
+	if (vpmem_qmp_powerdown(sock, NULL))
+		timeout_sec = 0; /* no QMP (an older run): nothing to wait for */
+	while (vpmem_vmstate_pid(dir) && waited < (long)timeout_sec * 1000) {
+		nap(100);
+		waited += 100;
+		/* a guest still booting misses the button: press it again */
+		if (waited % 3000 == 0)
+			vpmem_qmp_powerdown(sock, NULL);
+	}
+	if (!vpmem_vmstate_pid(dir))
+		return 0;
+	*killed = true;
+	if (pid > 0)
+		kill((pid_t)pid, SIGTERM);
+	for (waited = 0; vpmem_vmstate_pid(dir) && waited < 3000; waited += 100)
+		nap(100);
+	if (vpmem_vmstate_pid(dir) && pid > 0)
+		kill((pid_t)pid, SIGKILL);
+	for (waited = 0; vpmem_vmstate_pid(dir) && waited < 3000; waited += 100)
+		nap(100);
+	if (vpmem_vmstate_pid(dir))
+		return vpmem_err_set(err, EBUSY, "process %ld does not die", pid);
+	return 0;
 }

@@ -498,8 +498,14 @@ int vpmem_libvirt_stop(const char *uri, const char *name, unsigned timeout_sec, 
 	if (dom_state(&k, d) != VIR_DOMAIN_SHUTOFF) {
 		if (k.v->DomainShutdownFlags(d, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0)
 			deadline = 0; /* no ACPI: straight to destroy */
-		while (dom_state(&k, d) != VIR_DOMAIN_SHUTOFF && ms_now() < deadline)
+		for (long long next = ms_now() + 3000; dom_state(&k, d) != VIR_DOMAIN_SHUTOFF && ms_now() < deadline;) {
 			sleep_ms(100);
+			/* a guest still booting misses the button: press it again */
+			if (ms_now() > next) {
+				k.v->DomainShutdownFlags(d, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+				next = ms_now() + 3000;
+			}
+		}
 		if (dom_state(&k, d) != VIR_DOMAIN_SHUTOFF) {
 			*killed = true;
 			if (k.v->DomainDestroy(d) < 0)

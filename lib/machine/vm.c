@@ -410,9 +410,11 @@ bool vpmem_vm_spec_differs(const struct vpmem_vm_spec *s, const struct vpmem_vm_
 		differ(buf, len, &any, opt, x, y);                                  \
 	}
 	if (s->ram != a->ram)
-		differ(buf, len, &any, "--qemu-memory", u64s(s->ram, x, sizeof(x)), u64s(a->ram, y, sizeof(y)));
+		differ(buf, len, &any, "--qemu-memory", s->ram ? u64s(s->ram, x, sizeof(x)) : "default",
+		       a->ram ? u64s(a->ram, y, sizeof(y)) : "default");
 	if (s->pmem != a->pmem)
-		differ(buf, len, &any, "--qemu-pmem", u64s(s->pmem, x, sizeof(x)), u64s(a->pmem, y, sizeof(y)));
+		differ(buf, len, &any, "--qemu-pmem", s->pmem ? u64s(s->pmem, x, sizeof(x)) : "none",
+		       a->pmem ? u64s(a->pmem, y, sizeof(y)) : "none");
 	NUM(nodes, "--qemu-nodes", "%u")
 	NUM(cores, "--qemu-cores", "%u")
 	NUM(hotplug_slots, "--hotplug-slots", "%d")
