@@ -89,7 +89,8 @@ struct vpmem_libvirt_run {
  * start it. With @r->wait, stream the command's output while it runs and
  * return its exit status in *@guest_status, as vpmem_guest_exec() does.
  * When *@r->stop is raised or the timeout passes, the domain it started is
- * destroyed (-EINTR / -ETIMEDOUT).
+ * destroyed (-EINTR / -ETIMEDOUT); interrupted, a domain this call defined
+ * (none of that name before) is undefined too: nothing is left behind.
  */
 int vpmem_libvirt_run(const struct vpmem_libvirt_run *r, int *guest_status, struct vpmem_err *err);
 

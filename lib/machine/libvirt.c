@@ -73,14 +73,13 @@ static void memory_device(xmlNodePtr devs, const struct vpmem_vm_plan *plan,
 	}
 	tgt = child(mem, "target", NULL);
 	kib(tgt, "size", d->size);
-	{
+	if (!plan->virtio) {
 		char node[16];
 
-		/* a NUMA cell always exists with memory devices: name it */
+		/* a NUMA cell always exists with memory devices: name it
+		 * (libvirt refuses a node on virtio-pmem, a PCI device) */
 		snprintf(node, sizeof(node), "%u", d->node);
 		child(tgt, "node", node);
-	}
-	if (!plan->virtio) {
 		if (d->label_size)
 			kib(child(tgt, "label", NULL), "size", d->label_size);
 		n = child(mem, "address", NULL);
@@ -372,6 +371,7 @@ int vpmem_libvirt_run(const struct vpmem_libvirt_run *r, int *guest_status, stru
 	struct conn k = { 0 };
 	virDomainPtr d = NULL;
 	char *withuuid = NULL;
+	bool existed;
 	int ofd = -1, efd = -1, rc;
 
 	rc = conn_open(&k, r->uri, err);
@@ -390,6 +390,7 @@ int vpmem_libvirt_run(const struct vpmem_libvirt_run *r, int *guest_status, stru
 	}
 	/* defining it again updates it: same name, same uuid */
 	d = k.v->DomainLookupByName(k.c, r->name);
+	existed = d != NULL;
 	if (d) {
 		char uuid[VIR_UUID_STRING_BUFLEN];
 		const char *name_end = strstr(r->xml, "</name>");
@@ -410,18 +411,25 @@ int vpmem_libvirt_run(const struct vpmem_libvirt_run *r, int *guest_status, stru
 	}
 	if (r->stop && *r->stop) {
 		rc = vpmem_err_set(err, EINTR, "interrupted before domain '%s' started", r->name);
-		goto out;
+		goto undefine;
 	}
 	if (k.v->DomainCreate(d) < 0) {
-		rc = vpmem_err_set(err, EIO, "libvirt cannot start domain '%s': %s", r->name,
-				   k.v->GetLastErrorMessage());
+		const char *m = k.v->GetLastErrorMessage();
+
+		/* measured with libvirt 9.0 (Debian 12): QEMU starts, then libvirt
+		 * fails on QEMU's query-memory-devices answer for virtio-pmem */
+		rc = vpmem_err_set(err, EIO, "libvirt cannot start domain '%s': %s%s", r->name, m,
+				   strstr(m, "virtio-pmem memory device info is not handled")
+				   ? " (this libvirt cannot start virtio-pmem domains: use the QEMU launcher)" : "");
+		if (!existed)
+			k.v->DomainUndefine(d);
 		goto out;
 	}
 	/* a signal during virDomainCreate: the domain it started goes too */
 	if (r->stop && *r->stop) {
 		k.v->DomainDestroy(d);
 		rc = vpmem_err_set(err, EINTR, "interrupted: domain '%s' destroyed", r->name);
-		goto out;
+		goto undefine;
 	}
 	if (r->wait) {
 		ofd = open_out(r->out_path, err);
@@ -433,6 +441,10 @@ int vpmem_libvirt_run(const struct vpmem_libvirt_run *r, int *guest_status, stru
 		}
 	}
 	rc = r->wait ? wait_command(&k, d, r, ofd, efd, guest_status, err) : 0;
+undefine:
+	/* interrupted: a domain this run defined goes away with it */
+	if (rc == -EINTR && !existed && d)
+		k.v->DomainUndefine(d);
 out:
 	if (ofd >= 0)
 		close(ofd);
