@@ -17,6 +17,19 @@ libvirt_up
 chmod 755 "$T"
 export VPMEM_ACCEL=tcg
 
+# A private copy of the default guest: the shared cache may be rebuilt by
+# other checkouts meanwhile, and vm stop needs this one's ACPI handler.
+has_acpid() { { xz -dc "$1" 2>/dev/null || gzip -dc "$1" 2>/dev/null || cat "$1"; } |
+	cpio -i --quiet --to-stdout init 2>/dev/null | grep -q 'acpid -c'; }
+gdir=$("$VPMEM" guest path)
+mkdir -p "$T/g"
+for _try in 1 2 3; do
+	cp "$gdir/vmlinuz" "$gdir/initrd.img" "$T/g/" && has_acpid "$T/g/initrd.img" && break
+	"$VPMEM" guest build --quiet
+done
+check "private guest has the ACPI handler" has_acpid "$T/g/initrd.img"
+K="--kernel $T/g/vmlinuz --initrd $T/g/initrd.img"
+
 # lv_run NAME ARGS... SCRIPT: vpmem run NAME's machine with SCRIPT as the guest command
 lv_run() {
 	_name=$1
@@ -29,7 +42,8 @@ lv_run() {
 		[ "$_i" -lt "$_n" ] && set -- "$@" "$_a"
 	done
 	shift "$_n"
-	"$VPMEM" run -q --timeout "$GUEST_TIMEOUT" --name "$_name" "$@" --guest-cmd "$_script" >"$T/.gout" 2>"$T/.gerr"
+	# shellcheck disable=SC2086
+	"$VPMEM" run -q --timeout "$GUEST_TIMEOUT" --name "$_name" $K "$@" --guest-cmd "$_script" >"$T/.gout" 2>"$T/.gerr"
 	grc=$?
 	gout=$(cat "$T/.gout")
 	gerr=$(cat "$T/.gerr")
@@ -75,20 +89,22 @@ run_vpmem run -q --libvirt --name "$name" --virtio-pmem --qemu-pmem 64M --guest-
 expect_eq "virtio-pmem via libvirt 9.0: refused" "$rc" 1
 expect_match "virtio-pmem: says why in one line" "$err" "cannot start virtio-pmem domains: use the QEMU launcher"
 check "virtio-pmem: no domain left" sh -c "! virsh -c qemu:///system dominfo '$name' >/dev/null 2>&1"
+run_vpmem vm rm --backings "$name"
+expect_eq "virtio-pmem: vm rm of the VM that never started" "$rc" 0
 
 # -- QEMU launcher: SIGINT mid-boot, then the saved machine again --
 qa=$LV_PREFIX-qa
-"$VPMEM" run -q --name "$qa" --qemu-pmem 64M --guest-cmd 'sleep 600' >"$T/qa.out" 2>&1 &
+"$VPMEM" run -q --name "$qa" $K --qemu-pmem 64M --guest-cmd 'sleep 600' >"$T/qa.out" 2>&1 &
 pid=$!
 sleep 4
 kill -INT "$pid"
 wait "$pid"
 expect_eq "qemu: SIGINT mid-boot: status 130" "$?" 130
-check "qemu: SIGINT: no QEMU left" sh -c "! pgrep -f 'vm/$qa/' >/dev/null"
+check "qemu: SIGINT: no QEMU left" sh -c "! pgrep -f '[v]m/$qa/' >/dev/null"
 run_vpmem vm list --json
 expect_eq "qemu: SIGINT: lock released (vm list says stopped)" "$(printf '%s' "$out" | python3 -c "import json,sys; print([v['state'] for v in json.load(sys.stdin) if v['name']=='$qa'])")" "['stopped']"
 qimg=$T/state/vpmem/vm/$qa/pmem0.img
-"$VPMEM" run -q --name "$qa" --guest-cmd 'printf marker-qa | dd of=/dev/pmem0 conv=notrunc 2>/dev/null; sync; sleep 600' >"$T/qa.out" 2>&1 &
+"$VPMEM" run -q --name "$qa" $K --guest-cmd 'printf marker-qa | dd of=/dev/pmem0 conv=notrunc 2>/dev/null; sync; sleep 600' >"$T/qa.out" 2>&1 &
 pid=$!
 for _i in $(seq 300); do [ "$(head -c 9 "$qimg" 2>/dev/null)" = marker-qa ] && break; sleep 1; done
 expect_eq "qemu: next run boots the saved machine" "$(head -c 9 "$qimg")" marker-qa
@@ -111,7 +127,7 @@ check "qemu: vm rm --backings" test ! -e "$qimg"
 
 # -- libvirt: SIGINT mid-boot, then a run that stays up --
 lb=$LV_PREFIX-lb
-"$VPMEM" run -q --libvirt --name "$lb" --qemu-pmem 64M --label-size 128K --guest-cmd 'sleep 600' >"$T/lb.out" 2>&1 &
+"$VPMEM" run -q --libvirt --name "$lb" $K --qemu-pmem 64M --guest-cmd 'sleep 600' >"$T/lb.out" 2>&1 &
 pid=$!
 for _i in $(seq 100); do [ "$(virsh -c qemu:///system domstate "$lb" 2>/dev/null)" = running ] && break; sleep 0.2; done
 sleep 2
@@ -119,9 +135,9 @@ kill -INT "$pid"
 wait "$pid"
 expect_eq "libvirt: SIGINT mid-boot: status 130" "$?" 130
 check "libvirt: SIGINT: no domain left" sh -c "! virsh -c qemu:///system dominfo '$lb' >/dev/null 2>&1"
-check "libvirt: SIGINT: no QEMU left" sh -c "! pgrep -f 'guest=$lb,' >/dev/null"
+check "libvirt: SIGINT: no QEMU left" sh -c "! pgrep -f '[g]uest=$lb,' >/dev/null"
 limg=$VPMEM_LIBVIRT_DIR/$lb/pmem0.img
-"$VPMEM" run -q --libvirt --name "$lb" --guest-cmd 'printf marker-lb | dd of=/dev/pmem0 conv=notrunc 2>/dev/null; sync; sleep 600' >"$T/lb.out" 2>&1 &
+"$VPMEM" run -q --libvirt --name "$lb" $K --guest-cmd 'printf marker-lb | dd of=/dev/pmem0 conv=notrunc 2>/dev/null; sync; sleep 600' >"$T/lb.out" 2>&1 &
 pid=$!
 for _i in $(seq 300); do [ "$(head -c 9 "$limg" 2>/dev/null)" = marker-lb ] && break; sleep 1; done
 expect_eq "libvirt: next run fine" "$(head -c 9 "$limg")" marker-lb
