@@ -186,9 +186,14 @@ static int json_strv(json_object *o, const char *key, struct vpmem_strv *sv)
 
 	if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array))
 		return 0;
-	for (size_t i = 0; i < json_object_array_length(a); i++)
-		if (vpmem_strv_push(sv, json_object_get_string(json_object_array_get_idx(a, i))))
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(e, json_type_string))
+			continue; /* not what run writes: skipped */
+		if (vpmem_strv_push(sv, json_object_get_string(e)))
 			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -278,7 +283,7 @@ int vpmem_vmstate_load(const char *dir, struct vpmem_vmstate *st, struct vpmem_e
 	st->launcher = !strcmp(buf, "libvirt") ? VPMEM_LAUNCHER_LIBVIRT : VPMEM_LAUNCHER_QEMU;
 	gets_(j, "connect", st->connect, sizeof(st->connect));
 	gets_(j, "domain", st->domain, sizeof(st->domain));
-	if (json_object_object_get_ex(j, "libvirt_dir", &v))
+	if (json_object_object_get_ex(j, "libvirt_dir", &v) && json_object_is_type(v, json_type_string))
 		st->extra_dir = strdup(json_object_get_string(v));
 	st->virtio = json_object_object_get_ex(j, "virtio_pmem", &v) && json_object_get_boolean(v);
 	if (json_object_object_get_ex(j, "dimms", &a) && json_object_is_type(a, json_type_array)) {
@@ -286,9 +291,11 @@ int vpmem_vmstate_load(const char *dir, struct vpmem_vmstate *st, struct vpmem_e
 			json_object *o = json_object_array_get_idx(a, i);
 			struct vpmem_vmstate_dimm *d = &st->dimm[st->ndimms];
 
-			if (!json_object_object_get_ex(o, "path", &v))
+			if (!json_object_object_get_ex(o, "path", &v) || !json_object_is_type(v, json_type_string))
 				continue;
 			d->path = strdup(json_object_get_string(v));
+			if (!d->path)
+				continue;
 			d->slot = (unsigned)getu(o, "slot");
 			d->node = (unsigned)getu(o, "node");
 			d->size = getu(o, "size");
