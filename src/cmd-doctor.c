@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_doctor[] =
@@ -421,9 +421,9 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 	int c, worst = 0;
 	json_object *all = NULL;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "doctor", .longopts = opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's': if (on_off("--share", optarg, &po.share_off)) return EXIT_USAGE; break;
 		case 'p': if (on_off("--pmem", optarg, &po.pmem_off)) return EXIT_USAGE; break;
@@ -434,8 +434,7 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 'r': root = optarg; po.sysroot = optarg; break;
 		case 'q': qemu = optarg; break;
 		case 'j': json = true; break;
-		default:
-			return cmd_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
 	if (optind == argc)

@@ -24,6 +24,7 @@
 #include <vpmem/vmstate.h>
 
 #include "guest-build.h"
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_run[] =
@@ -290,7 +291,6 @@ static int apply_opt(struct run_opts *o, int c, char *arg, const char *optname)
 	case OPT_REQUIRE: o->require = true; return 0;
 	case OPT_NO_PMEM: o->spec.no_pmem = true; return 0;
 	case 'q': o->quiet = true; return 0;
-	case ':': return cmd_usage_error("run", "option '%s' needs a value", optname);
 	default: return cmd_usage_error("run", "unknown option '%s'", optname);
 	}
 }
@@ -298,13 +298,14 @@ static int apply_opt(struct run_opts *o, int c, char *arg, const char *optname)
 /* getopt over @argv into @o; machine options are recorded in @o->machine. */
 static int parse_into(struct run_opts *o, int argc, char **argv, bool machine_only)
 {
+	struct cmd_opts p = { .cmd = "run", .shortopts = "+q", .longopts = run_opts };
 	int c, r = 0;
 
-	opterr = 0;
-	optind = 1;
-	while (!r && (c = getopt_long(argc, argv, "+:q", run_opts, NULL)) != -1) {
+	while (!r && (c = cmd_getopt(&p, argc, argv)) != -1) {
 		const char *name = argv[optind - 1];
 
+		if (c == '?')
+			return EXIT_USAGE; /* cmd_getopt said why */
 		if (machine_only && !machine_opt(c))
 			return cmd_error(EXIT_FAIL, "run: saved option '%s' is not a machine option", name);
 		r = apply_opt(o, c, optarg, name);

@@ -15,6 +15,7 @@
 #include <vpmem/size.h>
 #include <vpmem/vmstate.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_vm[] =
@@ -146,6 +147,7 @@ static int vm_stop(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
 	};
+	struct cmd_opts p = { .cmd = "vm", .sub = "stop", .longopts = opts };
 	static struct vpmem_vmstate st;
 	struct vpmem_err err = { 0 };
 	char dir[PATH_MAX];
@@ -153,9 +155,7 @@ static int vm_stop(int argc, char **argv)
 	bool killed = false;
 	int c, r;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -164,12 +164,11 @@ static int vm_stop(int argc, char **argv)
 			if (*end || !*optarg || timeout > 3600)
 				return cmd_usage_error("vm stop", "--timeout '%s': use 0 to 3600 seconds", optarg);
 			break;
-		case ':': return cmd_usage_error("vm stop", "option '%s' needs a value", argv[optind - 1]);
-		default: return cmd_usage_error("vm stop", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
-	if (optind + 1 != argc)
-		return cmd_usage_error("vm stop", optind < argc ? "one VM name, please" : "missing VM name");
+	if (cmd_operands(&p, argc, argv, 1, 1, "missing VM name"))
+		return EXIT_USAGE;
 	r = load_vm("vm stop", argv[optind], dir, sizeof(dir), &st);
 	if (r)
 		return r;

@@ -4,16 +4,12 @@
  * `vpmem run` saves and `vpmem vm`, `vpmem map --vm` and `run --name` read
  * back. Input: the bytes of spec.json.
  */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <vpmem/vmstate.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
