@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_doctor[] =
@@ -624,10 +624,10 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 	static struct kdoc_opts ko;
 	bool kernel_mode = false;
 
+	struct cmd_opts op = { .cmd = "doctor", .shortopts = "v", .longopts = opts };
+
 	memset(&ko, 0, sizeof(ko));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's': if (on_off("--share", optarg, &po.share_off)) return EXIT_USAGE; break;
 		case 'p': if (on_off("--pmem", optarg, &po.pmem_off)) return EXIT_USAGE; break;
@@ -643,8 +643,7 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 				return EXIT_USAGE;
 			kernel_mode = true;
 			break;
-		default:
-			return cmd_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
 	if (kernel_mode) {
