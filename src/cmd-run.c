@@ -383,23 +383,20 @@ static int reuse_saved(struct run_opts *o, struct run_opts *saved_o, const char 
 		return 0; /* nothing saved (or unreadable: run saves a new one) */
 	opts_init(saved_o);
 	if (st.options.n) {
-		struct vpmem_strv av = VPMEM_STRV_INIT;
+		/* saved_o points into these strings (--pmem-dir): they live as long
+		 * as the command (static, so reachable to the end) */
+		static struct vpmem_strv av = VPMEM_STRV_INIT;
 
 		vpmem_strv_push(&av, "run");
 		for (size_t i = 0; i < st.options.n; i++)
 			vpmem_strv_push(&av, st.options.v[i]);
 		r = parse_into(saved_o, (int)av.n, av.v, true);
-		/* the saved strings must outlive av: keep them in saved_o->machine */
 		for (size_t i = 1; i < av.n; i++)
 			vpmem_strv_push(&saved_o->machine, av.v[i]);
 		if (r) {
-			vpmem_strv_free(&av);
 			vpmem_vmstate_free(&st);
 			return r;
 		}
-		/* av's strings are referenced by saved_o (paths, dirs): leak them
-		 * on purpose for the life of the command */
-		av.v = NULL;
 	}
 	if (!o->machine.n) {
 		if (!st.options.n) {
