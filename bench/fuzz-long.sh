@@ -22,7 +22,7 @@ shift $((OPTIND - 1))
 secs=${1:-600}
 [ $# -gt 0 ] && shift
 src=$(cd "$(dirname "$0")/.." && pwd)
-targets=${*:-labels pfn btt btt-io image e820 grub size qemu libvirt ndctl-json vmdk vmkfstools mountinfo}
+targets=${*:-labels pfn btt btt-io image e820 grub size qemu libvirt ndctl-json vmdk vmkfstools mountinfo vmstate kconfig}
 mkdir -p "$out/artifacts" "$out/logs"
 fail=0
 run_one() {
@@ -31,7 +31,7 @@ run_one() {
 	[ -x "$fz" ] || { echo "$t: no $fz (build with scripts/setup.sh test)"; return 1; }
 	mkdir -p "$out/corpus/$t"
 	seeds=$src/tests/fuzz/corpus/$t
-	if [ "$t" = image ] || [ "$t" = btt-io ]; then
+	if [ -f "$src/tests/fuzz/$t-seeds.sh" ]; then
 		# seeds made at run time (tests/fuzz/TARGET-seeds.sh)
 		seeds=$out/seeds-$t
 		rm -rf "$seeds"
