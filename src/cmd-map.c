@@ -2,7 +2,6 @@
 /* vpmem map: host backing <-> guest nmemN, by identity. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <vpmem/guest.h>
 #include <vpmem/hostmap.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_map[] =
@@ -97,9 +97,9 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 	bool json = ctx->json;
 	int c;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "map", .longopts = opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 'c': qfile = optarg; nhost++; break;
 		case 'p': {
@@ -125,11 +125,11 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 'g': gjson = optarg; break;
 		case 'r': sysroot = optarg; break;
 		case 'j': json = true; break;
-		default: return cmd_usage_error("map", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error("map", "unexpected argument '%s'", argv[optind]);
+	if (cmd_operands(&op, argc, argv, 0, 0, NULL))
+		return EXIT_USAGE;
 	if (nhost != 1 && !(nhost == 2 && nvmdk && vmk))
 		return cmd_usage_error("map", "give one host description (--qemu-cmdline, --qemu-pid, --libvirt-xml, --vm, --state-dir, or VMware --vmdk/--vmkfstools-output)");
 	if (gjson && sysroot)

@@ -20,6 +20,7 @@
 #include <vpmem/size.h>
 
 #include "nsout.h"
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_namespace[] =
@@ -102,9 +103,9 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 	memset(a, 0, sizeof(*a));
 	a->hints.slot = -1;
 	a->json = ctx->json;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", ns_opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "namespace", .longopts = ns_opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case O_MODE:
 			if (parse_mode(optarg, &a->req.mode))
@@ -167,8 +168,7 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 		case O_DRY: a->dry = true; break;
 		case O_JSON: a->json = true; break;
 		case O_ALL: a->all = true; break;
-		default:
-			return cmd_usage_error("namespace", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
 	if (optind + 1 != argc)
