@@ -21,6 +21,7 @@ static const struct vpmem_cmd commands[] = {
 	{ "run", cmd_run, "boot a VM with persistent memory (QEMU vNVDIMMs)", usage_run },
 	{ "image", cmd_image, "create vNVDIMM backing files", usage_image },
 	{ "namespace", cmd_namespace, "create, destroy, import or export namespaces of an image, offline", usage_namespace },
+	{ "check", cmd_check, "verify and repair labels, info blocks and BTTs of images, offline", usage_check },
 	{ "list", cmd_list, "show what a guest would see in images (ndctl list shape)", usage_list },
 	{ "emulate", cmd_emulate, "emulate PMem with DRAM (memmap=, GRUB)", usage_emulate },
 	{ "map", cmd_map, "map host backings to guest nmemN by identity", usage_map },
