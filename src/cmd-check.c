@@ -155,6 +155,15 @@ static int repair_one(const char *file, const struct vpmem_image_hints *h, bool 
 		close(fd);
 		return r;
 	}
+	if (getenv("VPMEM_TEST_CRASH_AFTER_WRITES")) {
+		/* tests: die after N planned writes, as a killed process would */
+		long long n = strtoll(getenv("VPMEM_TEST_CRASH_AFTER_WRITES"), NULL, 10);
+
+		if (n >= 0 && (size_t)n < rep.repair.n) {
+			vpmem_wplan_apply(fd, &rep.repair, (size_t)n, NULL, &err);
+			_exit(99);
+		}
+	}
 	if (rep.repair.n && vpmem_wplan_apply(fd, &rep.repair, SIZE_MAX, NULL, &err)) {
 		r = cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
 		vpmem_check_free(&rep);
