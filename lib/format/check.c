@@ -406,6 +406,33 @@ static bool bit_test_set(uint64_t *bm, uint32_t b)
 	return was;
 }
 
+/* [off, off + len) of the image is one hole (SEEK_DATA finds nothing in it). */
+static bool map_hole(int fd, uint64_t off, uint64_t len)
+{
+	off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+
+	if (d < 0)
+		return errno == ENXIO;   /* no data up to the end of the file */
+	return (uint64_t)d >= off + len;
+}
+
+/* Set bits [p, p + n); false if any was set already. */
+static bool bits_set_once(uint64_t *bm, uint32_t p, uint32_t n)
+{
+	bool ok = true;
+	uint64_t i = p, end = (uint64_t)p + n;
+
+	while (i < end && i % 64)
+		ok &= !bit_test_set(bm, (uint32_t)i++);
+	for (; i + 64 <= end; i += 64) {
+		ok &= !bm[i / 64];
+		bm[i / 64] = ~0ULL;
+	}
+	while (i < end)
+		ok &= !bit_test_set(bm, (uint32_t)i++);
+	return ok;
+}
+
 static void check_arena(struct chk *c, const struct vpmem_ns_info *ns, struct vpmem_btt *b, unsigned ai,
 			uint32_t *map)
 {
@@ -471,6 +498,17 @@ static void check_arena(struct chk *c, const struct vpmem_ns_info *ns, struct vp
 	for (uint32_t p = 0; p < v.external_nlba; p += MAP_CHUNK) {
 		uint32_t n = v.external_nlba - p < MAP_CHUNK ? v.external_nlba - p : MAP_CHUNK;
 
+		if (!v.npending && map_hole(c->fd, v.map + p * 4ULL, n * 4ULL)) {
+			/* a hole reads as zero entries: the identity map, p+i -> p+i
+			 * (in range: external_nlba <= internal_nlba), each block once */
+			if (!bits_set_once(bm, p, n)) {
+				add(c, nsi, VPMEM_CHECK_DAMAGED, v.map + p * 4ULL, st,
+				    "two sectors share one block: one of them lost its data; ndctl cannot repair it either",
+				    "an internal block in %u..%u is referenced by two map entries", p, p + n - 1);
+				goto out;
+			}
+			continue;
+		}
 		if (vpmem_btt_map_raw(b, ai, p, n, map, &e)) {
 			add(c, nsi, VPMEM_CHECK_DAMAGED, v.map + p * 4ULL, st, "the image is truncated", "%s", e.msg);
 			goto out;
