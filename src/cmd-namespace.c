@@ -3,7 +3,6 @@
  * offline, in an image, and move data in and out of them. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -328,13 +327,13 @@ static int io_parse(int argc, char **argv, bool import, struct io_args *a, struc
 	struct vpmem_err err = { 0 };
 	int c;
 
+	struct cmd_opts op = { .cmd = "namespace", .sub = import ? "import" : "export", .longopts = io_opts };
+
 	memset(a, 0, sizeof(*a));
 	a->import = import;
 	a->hints.slot = -1;
 	a->json = ctx->json;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", io_opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case X_NAME: a->name = optarg; break;
 		case X_DEV: a->dev = optarg; break;
@@ -367,11 +366,11 @@ static int io_parse(int argc, char **argv, bool import, struct io_args *a, struc
 				return EXIT_USAGE;
 			break;
 		default:
-			return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
-	if (optind + 1 != argc)
-		return cmd_usage_error(cmd, "needs exactly one FILE");
+	if (cmd_operands(&op, argc, argv, 1, 1, "needs exactly one FILE"))
+		return EXIT_USAGE;
 	a->file = argv[optind];
 	if (!!a->name + !!a->dev + a->uuid_set != 1)
 		return cmd_usage_error(cmd, "needs one of --name, --uuid or --dev");

@@ -50,10 +50,11 @@ int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_emulate(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_vm(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_help_cmd(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_version(int argc, char **argv, struct vpmem_ctx *ctx);
 
 extern const char usage_run[], usage_guest[], usage_doctor[], usage_image[], usage_namespace[],
-	usage_list[], usage_check[], usage_emulate[], usage_map[];
+	usage_list[], usage_check[], usage_emulate[], usage_map[], usage_vm[];
 
 #endif

@@ -1,8 +1,7 @@
 #!/bin/sh
-# Seeds for fuzz-btt-io, made in the current directory's ./corpus from the
-# golden BTTs (made by the guest kernel) and a vpmem-made BTT with data
-# written through it twice (so the flog has rotated and the map has normal
-# and trimmed entries): see seeds-btt.py.
+# Seeds for fuzz-btt-io, made in ./corpus: the golden BTTs (made by the
+# guest kernel) and a vpmem-made BTT with data imported twice (the flog has
+# rotated; the map has normal and trimmed entries): see seeds-btt.py.
 set -eu
 : "${VPMEM:?}" "${FUZZ_DIR:?}"
 for g in v11 v12 ll-sector; do
@@ -13,5 +12,5 @@ done
 head -c 300000 /dev/urandom >data.bin
 "$VPMEM" namespace import w.img --dev namespace0.0 --from data.bin >/dev/null
 "$VPMEM" namespace import w.img --dev namespace0.0 --from data.bin >/dev/null
-python3 "$FUZZ_DIR/seeds-btt.py" corpus ./*.img
+python3 "$FUZZ_DIR/seeds-btt.py" corpus ./*.img >/dev/null
 rm -f ./*.img data.bin

@@ -11,19 +11,14 @@
  * namespace is 64 MiB (the golden BTTs fit) in a memfd (pread/pwrite, as in production); then
  * open, read sectors 0-7 and the last, write and zero one.
  */
-#define _GNU_SOURCE
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <vpmem/btt.h>
 
-#define NS (64u << 20)
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define NS (64u << 20)
 
 static uint64_t le64(const uint8_t *p)
 {
