@@ -406,13 +406,23 @@ static bool bit_test_set(uint64_t *bm, uint32_t b)
 	return was;
 }
 
-/* [off, off + len) of the image is one hole (SEEK_DATA finds nothing in it). */
-static bool map_hole(int fd, uint64_t off, uint64_t len)
+/*
+ * [off, off + len) of the image is one hole (SEEK_DATA finds nothing in
+ * it). *@next caches where the next data starts (0: unknown), so walking a
+ * map in order costs one lseek per run of holes, not one per chunk.
+ */
+static bool map_hole(int fd, uint64_t off, uint64_t len, uint64_t *next)
 {
-	off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+	off_t d;
 
-	if (d < 0)
-		return errno == ENXIO;   /* no data up to the end of the file */
+	if (*next > off)
+		return *next >= off + len;
+	d = lseek(fd, (off_t)off, SEEK_DATA);
+	if (d < 0) {
+		*next = errno == ENXIO ? UINT64_MAX : 0;   /* ENXIO: no data up to the end */
+		return errno == ENXIO;
+	}
+	*next = (uint64_t)d;
 	return (uint64_t)d >= off + len;
 }
 
@@ -433,6 +443,106 @@ static bool bits_set_once(uint64_t *bm, uint32_t p, uint32_t n)
 	return ok;
 }
 
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+struct nonid { uint32_t premap, post; };
+
+static int cmp_premap(const void *x, const void *y)
+{
+	return cmp_u32(&((const struct nonid *)x)->premap, &((const struct nonid *)y)->premap);
+}
+
+#define SPARSE_MAX (1u << 20)
+
+/*
+ * ndctl's bitmap test without the bitmap, for BTTs that are mostly identity
+ * (fresh or sparsely written: the map is holes and zero entries). Only
+ * entries with flags (Z/E set: not the identity) and the free blocks are
+ * collected; block b is referenced by the identity entry b when b <
+ * external_nlba and entry b has no flags. With internal_nlba = external_nlba
+ * + nfree (the info block decoder checked it), no block referenced twice
+ * means every block referenced exactly once: lost blocks show as doubles.
+ * Returns false (nothing judged) when more than SPARSE_MAX entries carry
+ * flags: the bitmap walk then does the job.
+ */
+static bool check_refs_sparse(struct chk *c, int nsi, const struct vpmem_btt *b, unsigned ai,
+			      const struct vpmem_btt_view *v, uint32_t *map, const char *st)
+{
+	struct nonid *n = NULL, key;
+	uint32_t *refs = NULL;
+	size_t nn = 0, alloc = 0, nr;
+	struct vpmem_err e = { 0 };
+	bool judged = false;
+	uint64_t next = 0;
+
+	if (v->npending)
+		return false;
+	for (uint32_t p = 0; p < v->external_nlba; p += MAP_CHUNK) {
+		uint32_t cnt = v->external_nlba - p < MAP_CHUNK ? v->external_nlba - p : MAP_CHUNK;
+
+		if (map_hole(c->fd, v->map + p * 4ULL, cnt * 4ULL, &next))
+			continue;
+		if (vpmem_btt_map_raw(b, ai, p, cnt, map, &e))
+			goto out;     /* the bitmap walk reports it */
+		for (uint32_t i = 0; i < cnt; i++) {
+			if (!(map[i] & (MAP_Z | MAP_E)))
+				continue;
+			if ((map[i] & MAP_MASK) >= v->internal_nlba)
+				goto out;
+			if (nn == alloc) {
+				struct nonid *nw;
+
+				if (alloc >= SPARSE_MAX)
+					goto out;
+				alloc = alloc ? alloc * 2 : 4096;
+				nw = realloc(n, alloc * sizeof(*n));
+				if (!nw)
+					goto out;
+				n = nw;
+			}
+			n[nn++] = (struct nonid){ p + i, map[i] & MAP_MASK };
+		}
+	}
+	refs = malloc((nn + v->nfree) * sizeof(*refs));
+	if (!refs)
+		goto out;
+	for (size_t i = 0; i < nn; i++)
+		refs[i] = n[i].post;
+	for (uint32_t lane = 0; lane < v->nfree; lane++) {
+		uint32_t ent[4];
+
+		vpmem_btt_log_new(b, ai, lane, ent);
+		refs[nn + lane] = ent[1] & MAP_MASK;
+	}
+	nr = nn + v->nfree;
+	qsort(refs, nr, sizeof(*refs), cmp_u32);
+	/* n is in premap order already (collected in map order) */
+	judged = true;
+	for (size_t i = 0; i < nr; i++) {
+		bool twice = i + 1 < nr && refs[i] == refs[i + 1];
+
+		key.premap = refs[i];
+		if (!twice && refs[i] < v->external_nlba)
+			twice = !bsearch(&key, n, nn, sizeof(*n), cmp_premap); /* its identity entry too */
+		if (twice) {
+			add(c, nsi, VPMEM_CHECK_DAMAGED, v->map, st,
+			    "two references to one block: a sector lost its data or the next write destroys one; ndctl cannot repair it either",
+			    "internal block %u is referenced by two map entries or a map entry and a flog lane", refs[i]);
+			break;
+		}
+	}
+	c->rep->btt_blocks += v->external_nlba + v->nfree;
+out:
+	free(n);
+	free(refs);
+	return judged;
+}
+
 static void check_arena(struct chk *c, const struct vpmem_ns_info *ns, struct vpmem_btt *b, unsigned ai,
 			uint32_t *map)
 {
@@ -440,7 +550,7 @@ static void check_arena(struct chk *c, const struct vpmem_ns_info *ns, struct vp
 	uint8_t i1[4096], i2[4096];
 	struct vpmem_btt_info info;
 	struct vpmem_err e = { 0 };
-	uint64_t *bm, lost = 0, first_lost = UINT64_MAX;
+	uint64_t *bm, lost = 0, first_lost = UINT64_MAX, next = 0;
 	char st[48];
 	int nsi = (int)ns->index;
 	bool bad = false;
@@ -489,6 +599,8 @@ static void check_arena(struct chk *c, const struct vpmem_ns_info *ns, struct vp
 	}
 	if (bad)
 		return;
+	if (check_refs_sparse(c, nsi, b, ai, &v, map, st))
+		return;
 	/* btt_check_map_entries + btt_check_bitmap: every internal block referenced once */
 	bm = calloc((v.internal_nlba + 63) / 64 + 1, 8);
 	if (!bm) {
@@ -498,7 +610,7 @@ static void check_arena(struct chk *c, const struct vpmem_ns_info *ns, struct vp
 	for (uint32_t p = 0; p < v.external_nlba; p += MAP_CHUNK) {
 		uint32_t n = v.external_nlba - p < MAP_CHUNK ? v.external_nlba - p : MAP_CHUNK;
 
-		if (!v.npending && map_hole(c->fd, v.map + p * 4ULL, n * 4ULL)) {
+		if (!v.npending && map_hole(c->fd, v.map + p * 4ULL, n * 4ULL, &next)) {
 			/* a hole reads as zero entries: the identity map, p+i -> p+i
 			 * (in range: external_nlba <= internal_nlba), each block once */
 			if (!bits_set_once(bm, p, n)) {
@@ -543,14 +655,17 @@ static void check_arena(struct chk *c, const struct vpmem_ns_info *ns, struct vp
 			goto out;
 		}
 	}
-	for (uint32_t k = 0; k < v.internal_nlba; k++)
-		if (!(bm[k / 64] >> (k % 64) & 1)) {
-			lost++;
-			if (first_lost == UINT64_MAX)
-				first_lost = k;
-		}
+	for (uint64_t w = 0; w < (v.internal_nlba + 63) / 64; w++) {
+		uint64_t want = w == v.internal_nlba / 64 ? (1ULL << (v.internal_nlba % 64)) - 1 : ~0ULL;
+
+		if ((bm[w] & want) == want)
+			continue;   /* a whole word referenced: the common case, 64 blocks at once */
+		lost += (uint64_t)__builtin_popcountll(~bm[w] & want);
+		if (first_lost == UINT64_MAX)
+			first_lost = w * 64 + (uint64_t)__builtin_ctzll(~bm[w] & want);
+	}
 	if (lost)
-		add(c, nsi, VPMEM_CHECK_DAMAGED, v.data + first_lost * 0, st,
+		add(c, nsi, VPMEM_CHECK_DAMAGED, v.data, st,
 		    "ndctl check-namespace reports the same bitmap error and does not repair it",
 		    "%" PRIu64 " internal blocks are referenced by nothing (first: %" PRIu64 ")", lost, first_lost);
 out:

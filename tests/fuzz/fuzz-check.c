@@ -10,7 +10,6 @@
  * 64 KiB before the label area (where a 32 MiB BTT keeps its map tail, flog
  * and backup info block). The image is 32 MiB + 128 KiB, zero elsewhere.
  */
-#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
