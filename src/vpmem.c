@@ -22,6 +22,7 @@ static const struct vpmem_cmd commands[] = {
 	{ "vm", cmd_vm, "list, stop or remove the VMs run started", usage_vm },
 	{ "image", cmd_image, "create vNVDIMM backing files", usage_image },
 	{ "namespace", cmd_namespace, "create, destroy, import or export namespaces of an image, offline", usage_namespace },
+	{ "check", cmd_check, "verify and repair labels, info blocks and BTTs of images, offline", usage_check },
 	{ "list", cmd_list, "show what a guest would see in images (ndctl list shape)", usage_list },
 	{ "emulate", cmd_emulate, "emulate PMem with DRAM (memmap=, GRUB)", usage_emulate },
 	{ "map", cmd_map, "map host backings to guest nmemN by identity", usage_map },

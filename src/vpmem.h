@@ -46,6 +46,7 @@ int cmd_guest(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_image(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_emulate(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx);
@@ -54,6 +55,6 @@ int cmd_help_cmd(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_version(int argc, char **argv, struct vpmem_ctx *ctx);
 
 extern const char usage_run[], usage_guest[], usage_doctor[], usage_image[], usage_namespace[],
-	usage_list[], usage_emulate[], usage_map[], usage_vm[];
+	usage_list[], usage_check[], usage_emulate[], usage_map[], usage_vm[];
 
 #endif
