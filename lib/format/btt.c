@@ -512,8 +512,11 @@ static int discover(struct vpmem_btt *b, uint64_t ns_off, uint64_t ns_size, bool
 
 		if (b->narenas >= VPMEM_BTT_MAX_ARENAS)
 			return vpmem_err_set(err, EINVAL, "BTT: more than %u arenas", VPMEM_BTT_MAX_ARENAS);
-		if (rawsize - cur < 4096 || (r = pread_all(b, sb, sizeof(sb), base, err)))
-			return r ? r : vpmem_err_set(err, EINVAL, "BTT arena %u: no room for its info block", b->narenas);
+		if (rawsize - cur < 4096)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: no room for its info block", b->narenas);
+		r = pread_all(b, sb, sizeof(sb), base, err);
+		if (r)
+			return r;
 		r = vpmem_btt_info_decode(sb, parent, &info, err);
 		if (r == -ENODEV && b->narenas)
 			return vpmem_err_set(err, EINVAL, "BTT arena %u at 0x%" PRIx64 ": %s", b->narenas, base, err->msg);
