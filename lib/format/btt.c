@@ -273,16 +273,23 @@ static unsigned maplock_idx(uint64_t premap)
 	return (unsigned)((premap * 4 / 64) % NMAPLOCK);
 }
 
-/* Lock the map entries [p, p + n) (n <= MAXBATCH) in ascending lock order. */
+/* Lock the map entries [p, p + n) (n <= MAXBATCH) in ascending lock order:
+ * their locks are consecutive indices, maybe wrapping past the last one. */
 static void lock_range(struct btt_arena *a, uint64_t p, uint64_t n, bool lock)
 {
-	bool want[NMAPLOCK] = { false };
+	unsigned first = maplock_idx(p), cnt = (unsigned)((p + n - 1) / 16 - p / 16 + 1);
+	unsigned lo[2], hi[2], parts;
 
-	for (uint64_t q = p; q < p + n; q += 16)
-		want[maplock_idx(q)] = true;
-	want[maplock_idx(p + n - 1)] = true;
-	for (unsigned i = 0; i < NMAPLOCK; i++)
-		if (want[i]) {
+	if (cnt >= NMAPLOCK) {
+		lo[0] = 0, hi[0] = NMAPLOCK - 1, parts = 1;
+	} else if (first + cnt <= NMAPLOCK) {
+		lo[0] = first, hi[0] = first + cnt - 1, parts = 1;
+	} else {                        /* wraps: [0, rest) then [first, end] */
+		lo[0] = 0, hi[0] = first + cnt - NMAPLOCK - 1;
+		lo[1] = first, hi[1] = NMAPLOCK - 1, parts = 2;
+	}
+	for (unsigned k = 0; k < parts; k++)
+		for (unsigned i = lo[k]; i <= hi[k]; i++) {
 			if (lock)
 				pthread_mutex_lock(&a->maplock[i]);
 			else

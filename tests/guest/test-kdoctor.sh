@@ -6,6 +6,7 @@
 # fsdax, devdax, mount -o dax, MAP_SYNC, virtio-pmem, memmap=; CXL when `run`
 # offers it) and the two are compared feature by feature.
 . "$(dirname "$0")/lib-guest.sh"
+PY=$(command -v /usr/bin/python3 || command -v python3) # not a version-manager shim
 
 # compare KERNEL INITRD: the doctor's verdicts on KERNEL against boots of it
 ncompare=0
@@ -15,12 +16,12 @@ kargs="--kernel $1 --initrd $2"
 ncompare=$((ncompare + 1)) # fresh backings (labels) per kernel and boot
 "$VPMEM" doctor --kernel "$gk" --json >"$T/doctor.json"
 expect_eq "the doctor found the guest's configuration" \
-	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["found"])' "$T/doctor.json")" True
-verdict() { python3 -c 'import json,sys
+	"$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["found"])' "$T/doctor.json")" True
+verdict() { "$PY" -c 'import json,sys
 j = json.load(open(sys.argv[1]))
 f = [f for f in j["features"] if f["name"] == sys.argv[2]][0]
 print("yes" if f["verdict"].startswith("works") else "no")' "$T/doctor.json" "$1"; }
-echo "guest kernel: $gk ($(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["release"])' "$T/doctor.json"))" >&2
+echo "guest kernel: $gk ($("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["release"])' "$T/doctor.json"))" >&2
 
 # ---- NFIT vNVDIMMs: labels, raw, sector, fsdax, devdax, -o dax, MAP_SYNC ----
 GUEST_STATE=$T/vm$ncompare-nfit guest_run $kargs --qemu-nodes 3 --qemu-pmem 768M --label-size 128K '
@@ -73,7 +74,7 @@ fi
 }
 
 # the selected guest (the default one, or whatever VPMEM_GUEST_KERNEL selects)
-eval "$("$VPMEM" guest path --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print("gkernel=%s ginitrd=%s" % (j["kernel"], j["initrd"]))')"
+eval "$("$VPMEM" guest path --json | "$PY" -c 'import json,sys; j=json.load(sys.stdin); print("gkernel=%s ginitrd=%s" % (j["kernel"], j["initrd"]))')"
 compare "$gkernel" "$ginitrd"
 
 # and Debian's 6.12 when the selected guest is another one and its package is
