@@ -21,6 +21,8 @@ static const struct vpmem_cmd commands[] = {
 	{ "run", cmd_run, "boot a VM with persistent memory (QEMU vNVDIMMs)", usage_run },
 	{ "image", cmd_image, "create vNVDIMM backing files", usage_image },
 	{ "namespace", cmd_namespace, "create or destroy namespaces inside an image, offline", usage_namespace },
+	{ "apply", cmd_apply, "bring a region to a layout (JSON), in an image or live", usage_apply },
+	{ "layout", cmd_layout, "print a region as a layout, or Nova's pmem_namespaces", usage_layout },
 	{ "list", cmd_list, "show what a guest would see in images (ndctl list shape)", usage_list },
 	{ "emulate", cmd_emulate, "emulate PMem with DRAM (memmap=, GRUB)", usage_emulate },
 	{ "map", cmd_map, "map host backings to guest nmemN by identity", usage_map },

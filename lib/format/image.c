@@ -464,8 +464,43 @@ int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_
 	return region_read(buf, size, h, 0, "default", ri, err);
 }
 
+/* Apply @p to the private mapping @map: zero ranges become fresh anonymous
+ * pages (no copy of a large hole), data is copied in. */
+static int overlay(uint8_t *map, uint64_t size, const struct vpmem_wplan *p)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct vpmem_write *w = &p->w[i];
+		uint64_t s, e;
+
+		if (w->off > size || w->len > size - w->off)
+			return -EINVAL;
+		if (w->data) {
+			memcpy(map + w->off, w->data, w->len);
+			continue;
+		}
+		e = vpmem_align_down(w->off + w->len, pg);
+		if (vpmem_align_up(w->off, pg, &s) && e > s + pg &&
+		    mmap(map + s, e - s, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+			    MAP_FAILED) {
+			memset(map + w->off, 0, s - w->off);
+			memset(map + e, 0, w->off + w->len - e);
+		} else {
+			memset(map + w->off, 0, w->len);
+		}
+	}
+	return 0;
+}
+
 int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_region_info *ri,
 		      struct vpmem_err *err)
+{
+	return vpmem_region_read_after(fd, h, NULL, ri, err);
+}
+
+int vpmem_region_read_after(int fd, const struct vpmem_image_hints *h, const struct vpmem_wplan *pending,
+			    struct vpmem_region_info *ri, struct vpmem_err *err)
 {
 	struct stat st;
 	void *map;
@@ -489,9 +524,15 @@ int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_re
 		if (fallback < 0 || fallback >= (int)VPMEM_NFIT_MAX_SLOTS)
 			n = -1, fallback = 0;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	/* with pending writes: a private copy-on-write view of the file */
+	map = mmap(NULL, (size_t)st.st_size, pending ? PROT_READ | PROT_WRITE : PROT_READ,
+		   pending ? MAP_PRIVATE : MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return vpmem_err_set(err, errno, "cannot map: %s", strerror(errno));
+	if (pending && overlay(map, (uint64_t)st.st_size, pending)) {
+		munmap(map, (size_t)st.st_size);
+		return vpmem_err_set(err, EINVAL, "a planned write lies outside the image");
+	}
 	r = region_read(map, (uint64_t)st.st_size, h, fallback, n > 0 ? "xattr" : "default", ri, err);
 	munmap(map, (size_t)st.st_size);
 	return r;
