@@ -23,6 +23,7 @@ static const struct vpmem_cmd commands[] = {
 	{ "namespace", cmd_namespace, "create or destroy namespaces inside an image, offline", usage_namespace },
 	{ "apply", cmd_apply, "bring a region to a layout (JSON), in an image or live", usage_apply },
 	{ "layout", cmd_layout, "print a region as a layout, or Nova's pmem_namespaces", usage_layout },
+	{ "goal", cmd_goal, "plan and check ipmctl goals (Optane PMem regions)", usage_goal },
 	{ "list", cmd_list, "show what a guest would see in images (ndctl list shape)", usage_list },
 	{ "emulate", cmd_emulate, "emulate PMem with DRAM (memmap=, GRUB)", usage_emulate },
 	{ "map", cmd_map, "map host backings to guest nmemN by identity", usage_map },
