@@ -419,6 +419,19 @@ int vpmem_ipm_parse_ndctl(const char *text, size_t len, struct vpmem_ipm *s, str
 			s->kregion[s->nkregions].nmappings = (unsigned)json_object_array_length(v);
 		s->nkregions++;
 	}
+	/* with -D, NVDIMM regions map DIMMs; a region mapping none (memmap=, the
+	 * e820 bus) is not made by a goal: leave it out */
+	{
+		unsigned k = 0, with = 0;
+
+		for (unsigned i = 0; i < s->nkregions; i++)
+			with += s->kregion[i].nmappings > 0;
+		for (unsigned i = 0; with && i < s->nkregions; i++)
+			if (s->kregion[i].nmappings)
+				s->kregion[k++] = s->kregion[i];
+		if (with)
+			s->nkregions = k;
+	}
 	json_object_put(root);
 	return 0;
 }
