@@ -133,6 +133,12 @@ static void add_num(json_object *o, const char *key, char *val)
 	free(val);
 }
 
+/* An attribute as text, "unknown" where sysfs did not give it. */
+static const char *known(json_object *v)
+{
+	return v ? json_object_get_string(v) : "unknown";
+}
+
 static json_object *host_nvdimm(const char *root)
 {
 	char dir[PATH_MAX];
@@ -352,9 +358,9 @@ static int host_view(const char *root, const char *qemu, bool json)
 
 			printf("  %s: size %s, node %s, persistence %s, %zu namespace(s)\n",
 			       json_object_get_string(json_object_object_get(r, "dev")),
-			       json_object_get_string(json_object_object_get(r, "size")),
-			       json_object_get_string(json_object_object_get(r, "numa_node")),
-			       json_object_get_string(json_object_object_get(r, "persistence_domain")),
+			       known(json_object_object_get(r, "size")),
+			       known(json_object_object_get(r, "numa_node")),
+			       known(json_object_object_get(r, "persistence_domain")),
 			       json_object_array_length(nss));
 		}
 		a = json_object_object_get(o, "devdax");

@@ -421,7 +421,11 @@ static int region_read(const uint8_t *buf, uint64_t size, const struct vpmem_ima
 			vpmem_lsa_free(&ri->lsa);
 		}
 		if (!ri->label_size_detected && sig_seen) {
-			vpmem_lsa_decode(buf + size - L, L, &ri->lsa, NULL);
+			struct vpmem_err e;
+
+			r = vpmem_lsa_decode(buf + size - L, L, &ri->lsa, &e);
+			if (r)
+				return vpmem_err_set(err, -r, "label area at 0x%" PRIx64 ": %s", size - L, e.msg);
 			ri->label_size_detected = true;
 		}
 	}

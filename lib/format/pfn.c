@@ -19,11 +19,7 @@ enum { P_SIG = 0, P_UUID = 16, P_PARENT = 32, P_FLAGS = 48, P_MAJOR = 52, P_MINO
 
 uint64_t vpmem_sb_checksum(const uint8_t buf[VPMEM_INFO_SIZE])
 {
-	uint8_t tmp[VPMEM_INFO_SIZE];
-
-	memcpy(tmp, buf, sizeof(tmp));
-	memset(tmp + P_CHECKSUM, 0, 8);
-	return vpmem_fletcher64(tmp, sizeof(tmp), 1);
+	return vpmem_block_checksum(buf, VPMEM_INFO_SIZE, P_CHECKSUM);
 }
 
 /* nd_supported_alignment on x86-64 with THP: 4K, 2M, 1G */

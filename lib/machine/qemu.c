@@ -286,14 +286,14 @@ int vpmem_qemu_probe(const char *binary, struct vpmem_qemu_caps *caps, struct vp
 {
 	char *argv[] = { (char *)binary, (char *)"-version", NULL };
 	char *out = NULL, *p;
+	struct vpmem_err cause = { 0 };
 	int st, r;
 
 	memset(caps, 0, sizeof(*caps));
-	r = vpmem_exec_capture(argv, NULL, 30, &out, &st, err);
+	r = vpmem_exec_capture(argv, NULL, 30, &out, &st, &cause);
 	if (r)
-		return vpmem_err_set(err, -r == ENOENT ? ENOENT : -r,
-				     "cannot run QEMU '%s' (install qemu-system-x86): %s", binary,
-				     err ? err->msg : "");
+		return vpmem_err_set(err, -r, "cannot run QEMU '%s' (install qemu-system-x86): %s",
+				     binary, cause.msg);
 	p = st == 0 ? strstr(out, "version ") : NULL;
 	if (!p || sscanf(p, "version %63[0-9.]", caps->version) != 1) {
 		free(out);

@@ -17,4 +17,10 @@ for f in "$here"/../data/ipmctl/*.xml "$here"/../data/ipmctl/*.txt; do
 	{ printf '\001'; cat "$f"; } >"$T/corpus/i$i"; i=$((i + 1))
 done
 printf '\003{"dimms":[{"dev":"nmem0"}],"regions":[{"dev":"region0","type":"pmem","numa_node":0,"mappings":[{"dimm":"nmem0"}]}]}' >"$T/corpus/n"
-"$FUZZER" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 "$T/corpus" 2>&1 | tail -n 25
+rc=0
+"$FUZZER" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 "$T/corpus" >"$T/log" 2>&1 || rc=$?
+tail -n 25 "$T/log"
+if [ "$rc" -ne 0 ]; then
+	echo "error: fuzzer '$(basename "$FUZZER")' exited with status $rc" >&2
+fi
+exit "$rc"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Run the image fuzzer for a bounded time from seeds made of the golden images
-# and of vpmem-made images (every mode). Fails on any crash, leak or UB report.
+# and of vpmem-made images (every mode). Fails on any crash, leak or UB report:
+# the exit status is the fuzzer's, not that of the tail that shortens its log
+# (sh has no pipefail, so the log goes to a file first).
 set -eu
 : "${FUZZER:?}" "${VPMEM:?}"
 secs=${FUZZ_SECONDS:-60}
@@ -15,4 +17,10 @@ done
 "$VPMEM" namespace create v.img --mode sector --size 16M --name s >/dev/null
 "$VPMEM" namespace create v.img --mode devdax --size 16M >/dev/null
 python3 "$here/seeds.py" corpus ./*.img
-"$FUZZER" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 corpus 2>&1 | tail -n 25
+rc=0
+"$FUZZER" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 corpus >log 2>&1 || rc=$?
+tail -n 25 log
+if [ "$rc" -ne 0 ]; then
+	echo "error: fuzzer '$(basename "$FUZZER")' exited with status $rc" >&2
+fi
+exit "$rc"
