@@ -530,7 +530,7 @@ int vpmem_region_read_after(int fd, const struct vpmem_image_hints *h, const str
 	}
 	/* with pending writes: a private copy-on-write view of the file */
 	map = mmap(NULL, (size_t)st.st_size, pending ? PROT_READ | PROT_WRITE : PROT_READ,
-		   pending ? MAP_PRIVATE : MAP_SHARED, fd, 0);
+		   pending ? MAP_PRIVATE | MAP_NORESERVE : MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return vpmem_err_set(err, errno, "cannot map: %s", strerror(errno));
 	if (pending && overlay(map, (uint64_t)st.st_size, pending)) {

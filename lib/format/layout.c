@@ -20,6 +20,7 @@
 
 #include <vpmem/exec.h>
 #include <vpmem/file.h>
+#include <vpmem/label.h>
 #include <vpmem/layout.h>
 #include <vpmem/size.h>
 
@@ -811,10 +812,76 @@ static int plan_create_step(int fd, const struct vpmem_image_hints *h, const str
 	return r;
 }
 
+/*
+ * One commit for all the creates: each create was planned with its own index
+ * update (so the next one sees its slot and space taken); drop those, let the
+ * info areas, filesystems and labels (all in free space and free slots, so
+ * unreachable until the commit) go out with one barrier, then write the
+ * final free bitmap once, into the index block that was not current, with the
+ * next sequence number — the kernel's two-index update (label.c
+ * nd_label_write_index). A crash before it leaves the region as it was; after
+ * it, with every new namespace. Three fsyncs instead of three per namespace.
+ */
+static int batch_commit(int fd, const struct vpmem_image_hints *h, struct vpmem_wplan *wp, size_t c0,
+			struct vpmem_err *err)
+{
+	struct vpmem_region_info *fin = calloc(1, sizeof(*fin)), *base = calloc(1, sizeof(*base));
+	struct vpmem_wplan head = *wp;
+	uint8_t *ix = NULL;
+	size_t k = c0;
+	int r = 0, next;
+	uint32_t seq;
+	char what[64];
+
+	if (!fin || !base) {
+		r = vpmem_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	head.n = c0;
+	r = vpmem_region_read_after(fd, h, wp, fin, err);
+	if (!r)
+		r = vpmem_region_read_after(fd, h, &head, base, err);
+	if (r || !base->labelled || !fin->labelled)
+		goto out;
+	next = !base->lsa.current;
+	seq = vpmem_nsindex_next_seq(base->lsa.seq[base->lsa.current]);
+	ix = malloc(fin->lsa.g.isz);
+	if (!ix) {
+		r = vpmem_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	vpmem_nsindex_encode(&fin->lsa.g, next, seq, fin->lsa.free, ix);
+	for (size_t i = c0; i < wp->n; i++) {
+		if (!strncmp(wp->w[i].what, "label index", 11)) {
+			free(wp->w[i].data);
+			continue;
+		}
+		wp->w[k] = wp->w[i];
+		wp->w[k++].sync = false;
+	}
+	wp->n = k;
+	if (k > c0)
+		wp->w[k - 1].sync = true;
+	snprintf(what, sizeof(what), "label index %d (commit: every new namespace)", next);
+	if (vpmem_wplan_add(wp, fin->size - fin->label_size + (uint64_t)next * fin->lsa.g.isz, ix, fin->lsa.g.isz,
+			    true, what))
+		r = vpmem_err_set(err, ENOMEM, "out of memory");
+out:
+	free(ix);
+	if (fin)
+		vpmem_region_free(fin);
+	if (base)
+		vpmem_region_free(base);
+	free(fin);
+	free(base);
+	return r;
+}
+
 int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const struct vpmem_region_info *ri,
 			    const struct vpmem_layout *l, const struct vpmem_lplan *lp,
 			    struct vpmem_wplan *wp, struct vpmem_err *err)
 {
+	size_t c0;
 	struct vpmem_region_info *cur = calloc(1, sizeof(*cur));
 	int r = 0;
 
@@ -834,6 +901,7 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 		vpmem_region_free(cur);
 	}
 	/* 2. creates: sized ones in the layout's order, then the one taking the rest */
+	c0 = wp->n;
 	for (int pass = 0; pass < 2; pass++)
 		for (unsigned i = 0; !r && i < lp->nsteps; i++) {
 			const struct vpmem_lstep *s = &lp->step[i];
@@ -843,6 +911,8 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 				continue;
 			r = plan_create_step(fd, h, &l->ns[s->want], s->mkfs, wp, err);
 		}
+	if (!r && ri->labelled && wp->n > c0)
+		r = batch_commit(fd, h, wp, c0, err);
 	/* 3. filesystems on kept namespaces */
 	for (unsigned i = 0; !r && i < lp->nsteps; i++) {
 		const struct vpmem_lstep *s = &lp->step[i];

@@ -58,7 +58,7 @@ expect_eq "no target: usage" "$rc" 2
 run_vpmem apply "$data/example-nofs.json" --image a.img --dry-run
 expect_eq "dry run status" "$rc" 0
 expect_match "dry run plans four creates" "$(echo $out)" 'create db .* create cache .* create log .* create rest raw \(rest\)'
-expect_match "dry run lists the writes" "$out" 'label index [01] \(commit\)'
+expect_match "dry run lists the writes" "$out" 'label index [01] \(commit: every new namespace\)'
 expect_eq "dry run writes nothing" "$(sum a.img)" "$before"
 
 # apply: every namespace as named; "rest" takes the rest (496M - 208M)
