@@ -277,4 +277,14 @@ expect_match "nova from an image" "$out" '^pmem_namespaces = 64MB:cache,32MB:new
 run_vpmem layout x.json
 expect_eq "LAYOUT without --nova: usage" "$rc" 2
 
+# --live on a machine without NVDIMMs (this host, unless ndctl sees regions): one line
+if [ -z "$(ndctl list -R 2>/dev/null)" ]; then
+	run_vpmem apply "$data/example-nofs.json" --live
+	expect_eq "live without regions: one line" "$err" "vpmem: error: apply: this machine has no pmem region (ndctl list -R shows none)"
+	run_vpmem layout --live
+	expect_eq "layout --live without regions" "$rc" 1
+fi
+run_vpmem apply "$data/example-nofs.json" --live --slot 1
+expect_eq "--slot with --live: usage" "$rc" 2
+
 done_testing
