@@ -232,12 +232,15 @@ check "the plan has writes" test "${nw:-0}" -gt 10
 i=1
 while [ "$i" -lt "$nw" ]; do
 	cp --sparse=always base.img cut.img
-	VPMEM_TEST_CRASH_AFTER_WRITES=$i "$VPMEM" apply "$data/example.json" --image cut.img >/dev/null 2>&1
-	expect_eq "cut after write $i" "$?" 99
+	VPMEM_TEST_CRASH_AFTER_WRITES=$i "$VPMEM" apply "$data/example.json" --image cut.img >/dev/null 2>"$T/cut.err"
+	crc=$?
+	expect_eq "cut after write $i" "$crc" 99
+	[ "$crc" = 99 ] || cat "$T/cut.err" >&2
 	run_vpmem list --json cut.img
 	expect_nomatch "cut after write $i: decodes cleanly" "$out" '"problems"'
 	run_vpmem apply "$data/example.json" --image cut.img
 	expect_eq "cut after write $i: apply resumes" "$rc" 0
+	[ "$rc" = 0 ] || echo "$err" >&2
 	expect_eq "cut after write $i: the layout reached" "$(names cut.img)" "db:fsdax:100663296 cache:devdax:67108864 log:sector:50331648 rest:raw:301989888"
 	i=$((i + 1))
 done
