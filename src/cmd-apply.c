@@ -69,7 +69,7 @@ int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hin
 {
 	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
 	struct vpmem_lplan *lp = calloc(1, sizeof(*lp));
-	enum vpmem_fs *fs = calloc(VPMEM_MAX_NAMESPACES, sizeof(*fs));
+	enum vpmem_fs *fs = NULL;
 	struct vpmem_wplan wp = { 0 };
 	struct vpmem_err err = { 0 };
 	char a[32], what[300];
@@ -77,11 +77,12 @@ int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hin
 	int r = 0;
 
 	snprintf(what, sizeof(what), "'%s'", path);
-	if (!ri || !lp || !fs) {
+	if (!ri || !lp) {
 		r = cmd_error(EXIT_FAIL, "out of memory");
 		goto out;
 	}
-	if (vpmem_region_read(fd, h, ri, &err) || vpmem_image_probe_fs(fd, ri, fs, &err) ||
+	if (vpmem_region_read(fd, h, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
+	    vpmem_image_probe_fs(fd, ri, fs, &err) ||
 	    vpmem_layout_diff(l, ri->ns, ri->nns, ri->labelled, ri->region_size, fs, force, lp, &err)) {
 		r = cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err.msg);
 		goto out;

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* vpmem guest build | path */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +7,7 @@
 #include <vpmem/guest.h>
 
 #include "guest-build.h"
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_guest[] =
@@ -66,19 +66,18 @@ static int guest_build_cmd(int argc, char **argv)
 	struct vpmem_err err = { 0 };
 	int c;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "guest", .sub = "build", .shortopts = "+", .longopts = opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 'k': pkg = optarg; break;
 		case 'f': force = true; break;
 		case 'q': quiet = true; break;
-		default:
-			return cmd_usage_error("guest", "build: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error("guest", "build: unexpected argument '%s'", argv[optind]);
+	if (cmd_operands(&op, argc, argv, 0, 0, NULL))
+		return EXIT_USAGE;
 	if (pkg && (!*pkg || strchr(pkg, '/') || pkg[0] == '-'))
 		return cmd_usage_error("guest", "--kernel-package: invalid package name '%s'", pkg);
 	if (guest_build(pkg, force, quiet, &err))

@@ -54,15 +54,16 @@ static int print_nova(const struct vpmem_layout *l, const char *what)
 static int of_image(const char *path, const struct vpmem_image_hints *h, struct vpmem_layout *l)
 {
 	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
-	enum vpmem_fs *fs = calloc(VPMEM_MAX_NAMESPACES, sizeof(*fs));
+	enum vpmem_fs *fs = NULL;
 	struct vpmem_err err = { 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
 
-	if (!ri || !fs)
+	if (!ri)
 		r = cmd_error(EXIT_FAIL, "out of memory");
 	else if (fd < 0)
 		r = cmd_error(EXIT_FAIL, "layout: cannot open '%s': %s", path, strerror(errno));
-	else if (vpmem_region_read(fd, h, ri, &err) || vpmem_image_probe_fs(fd, ri, fs, &err))
+	else if (vpmem_region_read(fd, h, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
+	    vpmem_image_probe_fs(fd, ri, fs, &err))
 		r = cmd_error(EXIT_FAIL, "layout: '%s': %s", path, err.msg);
 	if (!r) {
 		for (unsigned i = 0; i < ri->nproblems; i++)

@@ -33,6 +33,9 @@
 extern "C" {
 #endif
 
+/* At most this many namespaces in a layout, and in a region a layout is diffed against. */
+#define VPMEM_MAX_NAMESPACES 1024
+
 enum vpmem_fs { VPMEM_FS_NONE, VPMEM_FS_EXT4, VPMEM_FS_XFS, VPMEM_FS_OTHER };
 
 struct vpmem_layout_ns {

@@ -551,7 +551,8 @@ int vpmem_layout_diff(const struct vpmem_layout *l, const struct vpmem_ns_info *
 
 	memset(p, 0, offsetof(struct vpmem_lplan, step));
 	if (nns > VPMEM_MAX_NAMESPACES)
-		nns = VPMEM_MAX_NAMESPACES;
+		return vpmem_err_set(err, E2BIG, "the region holds %u namespaces; layouts handle up to %d", nns,
+				     VPMEM_MAX_NAMESPACES);
 	if (!labelled)
 		return diff_labelless(l, ns, nns, region_size, fs, force, p, err);
 	for (unsigned i = 0; i < l->nns; i++) {
