@@ -972,10 +972,6 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		if (!strcmp(o.accel, "auto"))
 			accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, true);
 	}
-	r = check_guest_kernel(&o, &plan, &g, append);
-	if (r)
-		goto out;
-
 	/* Apply: lock, safety, backings, verdicts, spec; then the launcher. */
 	if (vpmem_mkdir_p(p.run, &err)) {
 		r = cmd_lib_error(EXIT_FAIL, &err);
@@ -1001,6 +997,10 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		}
 	}
 	r = check_in_use(&plan, p.state);
+	if (r)
+		goto out;
+	/* after the lock: a VM that is already running is said first */
+	r = check_guest_kernel(&o, &plan, &g, append);
 	if (r)
 		goto out;
 	if (o.libvirt) {
