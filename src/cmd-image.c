@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <vpmem/image.h>
+#include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
@@ -51,7 +52,7 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		{ "slot", required_argument, NULL, 'S' }, { "dry-run", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
 	};
-	struct vpmem_image_spec req = { .label_size = 128 << 10, .version = VPMEM_LABEL_V1_1, .slot = 0 };
+	struct vpmem_image_spec req = { .label_size = VPMEM_MIN_LABEL_SIZE, .version = VPMEM_LABEL_V1_1, .slot = 0 };
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_err err = { 0 };
 	bool dry = false, json = ctx->json, nolabels = false, lset = false;
@@ -92,12 +93,12 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_usage_error("image", "--no-labels and --label-size cannot be combined");
 	if (nolabels)
 		req.label_size = 0;
-	if (req.label_size && req.label_size < (128 << 10))
-		return cmd_error(EXIT_FAIL, "image: --label-size %s is below QEMU's minimum of 128K",
-				 vpmem_size_str(req.label_size, a, sizeof(a)));
-	if (req.label_size % 4096 || req.size % 4096)
-		return cmd_error(EXIT_FAIL, "image: --size and --label-size must be multiples of 4K");
-	if (req.size < req.label_size + (16ULL << 20))
+	if (vpmem_label_size_check(req.label_size, &err))
+		return cmd_error(EXIT_FAIL, "image: %s", err.msg);
+	if (req.size % 4096)
+		return cmd_error(EXIT_FAIL, "image: --size %s is not a multiple of 4K",
+				 vpmem_size_str(req.size, a, sizeof(a)));
+	if (req.size < req.label_size + VPMEM_REGION_ALIGN)
 		return cmd_error(EXIT_FAIL, "image: --size %s leaves less than 16M for the region",
 				 vpmem_size_str(req.size, a, sizeof(a)));
 	if (!access(path, F_OK))

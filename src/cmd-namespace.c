@@ -9,6 +9,7 @@
 #include <uuid/uuid.h>
 
 #include <vpmem/image.h>
+#include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 

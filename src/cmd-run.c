@@ -292,7 +292,7 @@ static int detect_labels(struct vpmem_image_req *im, int64_t label_size)
 	struct vpmem_err err = { 0 };
 	int fd;
 
-	if (im->size < (16ULL << 20))
+	if (im->size < VPMEM_REGION_ALIGN)
 		return 0; /* the planner says why it is too small */
 	if (label_size >= 0) {
 		h.label_size = (uint64_t)label_size;

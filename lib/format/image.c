@@ -22,6 +22,7 @@
 
 #include <vpmem/btt.h>
 #include <vpmem/image.h>
+#include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
@@ -29,8 +30,6 @@
 #include "util/le.h"
 #include "util/msg.h"
 
-#define REGION_ALIGN (16ULL << 20)
-#define DEFAULT_SPA (4ULL << 30)
 #define MAX_DETECT_LABEL (64ULL << 20)
 
 /* ---- write plans ---- */
@@ -140,25 +139,6 @@ const char *vpmem_ns_mode_name(enum vpmem_ns_mode m)
 	return m <= VPMEM_NS_DEVDAX ? n[m] : "unknown";
 }
 
-int vpmem_slot_of_cookie(uint64_t cookie)
-{
-	uint32_t lo = (uint32_t)cookie, hi = (uint32_t)(cookie >> 32);
-	struct vpmem_nfit_dimm d;
-	int64_t s;
-
-	/* cookie1 = (2S)<<32 | S; cookie2 lo = S + 0x8086 (FORMATS.md 1.3) */
-	s = (int64_t)lo - VPMEM_NFIT_SERIAL_BASE;
-	if (s >= 0 && s < (int64_t)VPMEM_NFIT_MAX_SLOTS && hi == 2 * lo)
-		return (int)s;
-	s = (int64_t)lo - VPMEM_NFIT_VENDOR_QEMU - VPMEM_NFIT_SERIAL_BASE;
-	if (s >= 0 && s < (int64_t)VPMEM_NFIT_MAX_SLOTS) {
-		vpmem_nfit_dimm((unsigned)s, &d);
-		if (d.cookie2 == cookie)
-			return (int)s;
-	}
-	return -1;
-}
-
 static bool in_region(const struct vpmem_region_info *ri, uint64_t off, uint64_t len)
 {
 	return off <= ri->region_size && len <= ri->region_size - off;
@@ -169,16 +149,16 @@ static bool probe_btt(const uint8_t *buf, const struct vpmem_region_info *ri, st
 		      const uint8_t *parent, struct vpmem_err *why)
 {
 	bool v2 = ns->claim == VPMEM_CLAIM_BTT2;
-	uint64_t off = ns->dpa + (v2 ? 0 : 4096), end = ns->dpa + ns->rawsize, total = 0;
+	uint64_t off = ns->dpa + (v2 ? 0 : VPMEM_BTT_INFO_SIZE), end = ns->dpa + ns->rawsize, total = 0;
 	struct vpmem_btt_info info;
 	unsigned arenas = 0;
 
 	if (ns->claim != VPMEM_CLAIM_NONE && ns->claim != VPMEM_CLAIM_BTT && !v2)
 		return false;
-	if (ns->rawsize < VPMEM_BTT_MIN_ARENA || !in_region(ri, off, 4096))
+	if (ns->rawsize < VPMEM_BTT_MIN_ARENA || !in_region(ri, off, VPMEM_BTT_INFO_SIZE))
 		return false;
 	for (;;) {
-		if (off + 4096 > end || vpmem_btt_info_decode(buf + off, parent, &info, why))
+		if (off + VPMEM_BTT_INFO_SIZE > end || vpmem_btt_info_decode(buf + off, parent, &info, why))
 			break;
 		if (info.major != (v2 ? 2 : 1) || info.minor != (v2 ? 0 : 1)) {
 			vpmem_err_set(why, EINVAL, "BTT info block version %u.%u where %s is expected",
@@ -210,7 +190,7 @@ static bool probe_pfn(const uint8_t *buf, struct vpmem_region_info *ri, struct v
 		      struct vpmem_err *why)
 {
 	struct vpmem_pfn_sb sb;
-	uint64_t spa = (h && h->spa_base ? h->spa_base : DEFAULT_SPA) + ns->dpa;
+	uint64_t spa = (h && h->spa_base ? h->spa_base : VPMEM_DEFAULT_SPA) + ns->dpa;
 	enum vpmem_claim want = dax ? VPMEM_CLAIM_DAX : VPMEM_CLAIM_PFN;
 	int r;
 
@@ -278,8 +258,8 @@ static void free_space(struct vpmem_region_info *ri)
 	for (unsigned i = 0; i <= ri->nns; i++) {
 		uint64_t end = i < ri->nns ? ri->ns[i].dpa : ri->region_size, s, e;
 
-		if (vpmem_align_up(pos, REGION_ALIGN, &s) && end > s) {
-			e = vpmem_align_down(end, REGION_ALIGN);
+		if (vpmem_align_up(pos, VPMEM_REGION_ALIGN, &s) && end > s) {
+			e = vpmem_align_down(end, VPMEM_REGION_ALIGN);
 			if (e > s) {
 				ri->available_size += e - s;
 				if (e - s > ri->max_available_extent)
@@ -405,7 +385,7 @@ static int region_read(const uint8_t *buf, uint64_t size, const struct vpmem_ima
 			sig_seen = r == 0;
 		}
 	} else {
-		for (uint64_t c = 128 << 10; c <= size / 2 && c <= MAX_DETECT_LABEL; c *= 2) {
+		for (uint64_t c = VPMEM_MIN_LABEL_SIZE; c <= size / 2 && c <= MAX_DETECT_LABEL; c *= 2) {
 			r = vpmem_lsa_decode(buf + size - c, c, &ri->lsa, NULL);
 			if (r == -ENOMEM)
 				return vpmem_err_set(err, ENOMEM, "out of memory");
@@ -481,7 +461,7 @@ int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_re
 		return vpmem_err_set(err, errno, "cannot stat: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return vpmem_err_set(err, EINVAL, "not a regular file");
-	if ((uint64_t)st.st_size < (16ULL << 20))
+	if ((uint64_t)st.st_size < VPMEM_REGION_ALIGN)
 		return vpmem_err_set(err, EINVAL, "only %" PRIu64 " bytes: too small to be a vNVDIMM image",
 				     (uint64_t)st.st_size);
 	/* with no hint and no labels to tell: the slot `vpmem image create --slot`

@@ -21,6 +21,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <vpmem/namespace.h>
 #include <vpmem/persist.h>
 #include <vpmem/size.h>
 
@@ -37,7 +38,6 @@
 #define TMPFS_MAGIC_ 0x01021994
 #define RAMFS_MAGIC_ 0x858458f6
 #define HUGETLBFS_MAGIC_ 0x958458f6
-#define MIN_BACKING (16ULL << 20) /* smallest useful vNVDIMM: one region alignment */
 
 const char *vpmem_verdict_name(enum vpmem_verdict v)
 {
@@ -311,7 +311,7 @@ int vpmem_persist_check(const char *path, const struct vpmem_persist_opts *opts,
 		reason(rep, VPMEM_UNUSABLE, "use a larger backing or ask for less",
 		       "it is %s, smaller than the %s asked", vpmem_size_str(rep->size, a, sizeof(a)),
 		       vpmem_size_str(o->want_size, b, sizeof(b)));
-	else if (rep->size < MIN_BACKING)
+	else if (rep->size < VPMEM_REGION_ALIGN)
 		reason(rep, VPMEM_UNUSABLE, "make it at least 16M",
 		       "it is %s, too small for a vNVDIMM region (at least 16M)",
 		       vpmem_size_str(rep->size, a, sizeof(a)));

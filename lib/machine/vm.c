@@ -328,7 +328,6 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 		  struct vpmem_err *err)
 {
 	uint64_t label_size = spec->label_size > 0 ? (uint64_t)spec->label_size : 0;
-	char a[32];
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
@@ -337,13 +336,9 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 	r = plan_nodes(spec, plan, err);
 	if (r)
 		return r;
-	if (label_size && label_size < VPMEM_MIN_LABEL_SIZE)
-		return vpmem_err_set(err, EINVAL,
-				     "--label-size %s is below QEMU's minimum of 128K (use 128K or more, or 0 for no labels)",
-				     vpmem_size_str(label_size, a, sizeof(a)));
-	if (label_size && !vpmem_is_aligned(label_size, 4096))
-		return vpmem_err_set(err, EINVAL, "--label-size %s is not a multiple of 4K",
-				     vpmem_size_str(label_size, a, sizeof(a)));
+	r = vpmem_label_size_check(label_size, err);
+	if (r)
+		return r;
 	if (spec->virtio && label_size)
 		return vpmem_err_set(err, EINVAL,
 				     "--label-size cannot be used with --virtio-pmem (virtio-pmem devices have no label area)");

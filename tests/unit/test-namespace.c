@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <vpmem/image.h>
+#include <vpmem/namespace.h>
 
 #define M (1ULL << 20)
 #define L128 (128ULL << 10)
