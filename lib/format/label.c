@@ -269,7 +269,11 @@ int vpmem_lsa_decode(const uint8_t *buf, uint64_t cfg, struct vpmem_lsa *lsa, st
 			why = index_invalid(&g, buf + (size_t)i * g.isz, i, cfg);
 			lsa->valid[i] = !why;
 			lsa->seq[i] = get_le32(buf + (size_t)i * g.isz + IX_SEQ);
-			snprintf(lsa->why[i], sizeof(lsa->why[i]), "%s", why ? why : "");
+			/* keep the reason of the pass whose label size the block has: a
+			 * v1.1 block with a bad checksum is not "label size does not
+			 * match" because the v1.2 pass came last */
+			if (!why || !lsa->why[i][0] || strcmp(why, "label size does not match"))
+				snprintf(lsa->why[i], sizeof(lsa->why[i]), "%s", why ? why : "");
 			if (!why || strcmp(why, "no index signature"))
 				any_sig = true;
 		}
