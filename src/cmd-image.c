@@ -2,13 +2,11 @@
 /* vpmem image create: a sparse vNVDIMM backing with an initialised label area. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <vpmem/image.h>
@@ -56,9 +54,9 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_err err = { 0 };
 	bool dry = false, json = ctx->json, nolabels = false, lset = false;
-	char tmp[PATH_MAX], a[32], b[32];
+	char a[32], b[32];
 	const char *path;
-	int c, fd, r = EXIT_OK;
+	int c;
 
 	struct cmd_opts op = { .cmd = "image", .longopts = opts };
 
@@ -103,9 +101,9 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 				 vpmem_size_str(req.size, a, sizeof(a)));
 	if (!access(path, F_OK))
 		return cmd_error(EXIT_FAIL, "image: '%s' exists (vpmem never overwrites an image)", path);
-	if (vpmem_image_plan_init_labels(&req, &plan, &err))
-		return cmd_lib_error(EXIT_FAIL, &err);
 	if (dry) {
+		if (vpmem_image_plan_init_labels(&req, &plan, &err))
+			return cmd_lib_error(EXIT_FAIL, &err);
 		printf("create '%s': %s sparse, label area %s (v1.%d), slot %d\n", path,
 		       vpmem_size_str(req.size, a, sizeof(a)), vpmem_size_str(req.label_size, b, sizeof(b)),
 		       req.version == VPMEM_LABEL_V1_2 ? 2 : 1, req.slot);
@@ -113,46 +111,8 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		vpmem_wplan_free(&plan);
 		return EXIT_OK;
 	}
-	{
-		char *d = strdup(path), *dir = d ? dirname(d) : NULL;
-
-		snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir ? dir : ".", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-		free(d);
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		vpmem_wplan_free(&plan);
-		return cmd_error(EXIT_FAIL, "image: cannot create '%s': %s", path, strerror(errno));
-	}
-	if (ftruncate(fd, (off_t)req.size)) {
-		r = cmd_error(EXIT_FAIL, "image: cannot size '%s': %s", path, strerror(errno));
-	} else if (wplan_apply_cmd(fd, &plan, &err)) {
-		r = cmd_lib_error(EXIT_FAIL, &err);
-	} else {
-		char s[16];
-
-		snprintf(s, sizeof(s), "%d", req.slot);
-		/* remembered for unlabelled images; labels carry it in their cookies */
-		fsetxattr(fd, "user.vpmem.slot", s, strlen(s), 0);
-		fchmod(fd, 0644);
-		if (fsync(fd) || link(tmp, path))
-			r = cmd_error(EXIT_FAIL, "image: cannot create '%s': %s", path, strerror(errno));
-	}
-	close(fd);
-	unlink(tmp);
-	vpmem_wplan_free(&plan);
-	if (r)
-		return r;
-	{
-		char *d = strdup(path);
-		int dfd = d ? open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(d);
-	}
+	if (vpmem_image_create(path, &req, 0644, &err))
+		return cmd_error(EXIT_FAIL, "image: %s", err.msg);
 	if (json) {
 		json_object *o = json_object_new_object();
 		struct vpmem_nfit_dimm n;

@@ -126,6 +126,18 @@ int vpmem_image_plan_init_labels(const struct vpmem_image_spec *r, struct vpmem_
 				 struct vpmem_err *err);
 
 /*
+ * Create the image @path as @spec says: a sparse file of spec->size bytes
+ * (never fallocated: on tmpfs that would cost RAM), fresh index blocks when
+ * spec->label_size is not 0, spec->slot remembered in the user.vpmem.slot
+ * xattr (label-less images have no cookie to carry it), permissions @mode.
+ * Made as a temporary file beside @path, synced, then linked into place: @path
+ * never exists half made, and an existing @path is never replaced (-EEXIST).
+ * The caller validates @spec first (vpmem_label_size_check, region size).
+ */
+int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
+		       struct vpmem_err *err);
+
+/*
  * Open @path read-write for a metadata change: take an exclusive flock (other
  * vpmem processes) and refuse when any other process has the file mapped (a
  * running QEMU maps its backings; /proc/PID/maps). Returns the fd or -errno.

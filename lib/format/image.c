@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -659,4 +660,62 @@ int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
 				     path, pid);
 	}
 	return fd;
+}
+
+/* The directory of @path into @dir; returns its last component. */
+static const char *dir_of(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, len, ".");
+	else if (slash == path)
+		snprintf(dir, len, "/");
+	else
+		snprintf(dir, len, "%.*s", (int)(slash - path), path);
+	return slash ? slash + 1 : path;
+}
+
+int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
+		       struct vpmem_err *err)
+{
+	struct vpmem_wplan plan = { 0 };
+	char dir[PATH_MAX], tmp[PATH_MAX + 64], slot[16];
+	const char *name = dir_of(path, dir, sizeof(dir));
+	int fd, r;
+
+	if ((r = vpmem_image_plan_init_labels(spec, &plan, err)))
+		return r;
+	if (!access(path, F_OK)) {
+		vpmem_wplan_free(&plan);
+		return vpmem_err_set(err, EEXIST, "'%s' exists (vpmem never overwrites an image)", path);
+	}
+	/* a temporary name beside @path, linked into place only when complete */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir, name);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		vpmem_wplan_free(&plan);
+		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
+	}
+	if (ftruncate(fd, (off_t)spec->size)) {
+		r = vpmem_err_set(err, errno, "cannot size '%s': %s", path, strerror(errno));
+	} else if (!(r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err))) {
+		snprintf(slot, sizeof(slot), "%d", spec->slot);
+		/* remembered for label-less images; labels carry it in their cookies */
+		fsetxattr(fd, "user.vpmem.slot", slot, strlen(slot), 0);
+		if (fchmod(fd, (mode_t)mode) || fsync(fd) || link(tmp, path))
+			r = vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
+	}
+	close(fd);
+	unlink(tmp);
+	vpmem_wplan_free(&plan);
+	if (r)
+		return r;
+	/* the new name itself durable */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
 }
