@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <vpmem/btt.h>
+#include <vpmem/file.h>
 #include <vpmem/image.h>
 #include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
@@ -602,41 +603,6 @@ int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_re
 	return region_read(&s, h, fallback, n > 0 ? "xattr" : "default", ri, err);
 }
 
-/* Is dev:ino mapped by a process other than us? Returns its pid or 0. */
-static int mapped_by_other(dev_t dev, ino_t ino)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int found = 0;
-
-	while (d && !found && (e = readdir(d))) {
-		char path[64], line[4096];
-		FILE *f;
-		int pid = atoi(e->d_name);
-
-		if (pid <= 0 || pid == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f)) {
-			unsigned ma, mi;
-			unsigned long long inode;
-
-			/* "start-end perms offset MAJ:MIN inode path" (proc(5)) */
-			if (sscanf(line, "%*s %*s %*s %x:%x %llu", &ma, &mi, &inode) == 3 &&
-			    inode == (unsigned long long)ino && makedev(ma, mi) == dev) {
-				found = pid;
-				break;
-			}
-		}
-		if (f)
-			fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
 {
 	struct stat st;
@@ -652,7 +618,7 @@ int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
 		close(fd);
 		return vpmem_err_set(err, EBUSY, "'%s' is locked by another process", path);
 	}
-	pid = mapped_by_other(st.st_dev, st.st_ino);
+	pid = vpmem_file_mapped_by(st.st_dev, st.st_ino, NULL);
 	if (pid) {
 		close(fd);
 		return vpmem_err_set(err, EBUSY,

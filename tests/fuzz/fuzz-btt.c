@@ -4,7 +4,7 @@
  * nd_btt_arena_is_valid's checks) and the layout planner it is checked
  * against. Input: 1 flag byte (bit0: recompute the checksum, bit1: pass a
  * parent uuid = bytes 32..47 of the block), then the 4 KiB block.
- * The library has no BTT map/flog reader yet: when one lands, extend this.
+ * The map/flog reader and sector I/O have their own target: fuzz-btt-io.c.
  */
 #include <vpmem/btt.h>
 #include <vpmem/pfn.h>
