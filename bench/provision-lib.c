@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <vpmem/image.h>
+#include <vpmem/namespace.h>
 #include <vpmem/size.h>
 
 static uint64_t now_us(void)

@@ -13,9 +13,11 @@
 
 #include <vpmem/guest.h>
 #include <vpmem/kconfig.h>
+#include <vpmem/mount.h>
 #include <vpmem/persist.h>
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
+#include <vpmem/sysfs.h>
 
 #include "options.h"
 #include "vpmem.h"
@@ -123,20 +125,7 @@ static void report_text(const char *path, const struct vpmem_persist_report *r)
 /* Read <root><dir>/<name>/<attr>, first line; malloc'ed or NULL. */
 static char *sysread(const char *root, const char *dir, const char *name, const char *attr)
 {
-	char path[PATH_MAX], buf[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s/%s/%s", root, dir, name, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return strdup(buf);
+	return vpmem_sysfs_get(root, "%s/%s/%s", dir, name, attr);
 }
 
 static void add_str(json_object *o, const char *key, char *val)
@@ -236,37 +225,29 @@ static json_object *host_devdax(const char *root)
 
 static json_object *host_dax_mounts(const char *root, bool *map_sync, bool *tried)
 {
-	char path[PATH_MAX], line[4096];
 	json_object *a = json_object_new_array();
-	FILE *f;
+	struct vpmem_mount *mounts;
+	size_t n;
 
-	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", root);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char mnt[1024], fs[64], src[1024], super[1024] = "", *sep = strstr(line, " - ");
-		bool dax = false;
+	if (vpmem_mounts_read(root, &mounts, &n, NULL))
+		return a;
+	for (size_t i = 0; i < n; i++) {
+		const struct vpmem_mount *mt = &mounts[i];
+		json_object *m;
 
-		if (!sep || sscanf(line, "%*u %*u %*s %*s %1023s", mnt) != 1 ||
-		    sscanf(sep, " - %63s %1023s %1023s", fs, src, super) < 2)
+		if (!mt->dax)
 			continue;
-		for (char *t = strtok(super, ","); t; t = strtok(NULL, ","))
-			dax |= !strcmp(t, "dax") || !strcmp(t, "dax=always");
-		if (!dax)
-			continue;
-		{
-			json_object *m = json_object_new_object();
-
-			json_object_object_add(m, "mountpoint", json_object_new_string(mnt));
-			json_object_object_add(m, "fstype", json_object_new_string(fs));
-			json_object_object_add(m, "source", json_object_new_string(src));
-			json_object_array_add(a, m);
-		}
+		m = json_object_new_object();
+		json_object_object_add(m, "mountpoint", json_object_new_string(mt->target));
+		json_object_object_add(m, "fstype", json_object_new_string(mt->fstype));
+		json_object_object_add(m, "source", json_object_new_string(mt->source));
+		json_object_array_add(a, m);
 		if (!*tried && !*root) {
 			/* probe with a temporary file, removed at once */
 			char tmpl[PATH_MAX];
 			int fd;
 
-			snprintf(tmpl, sizeof(tmpl), "%s/.vpmem-doctor-XXXXXX", mnt);
+			snprintf(tmpl, sizeof(tmpl), "%s/.vpmem-doctor-XXXXXX", mt->target);
 			fd = mkstemp(tmpl);
 			if (fd >= 0) {
 				if (!ftruncate(fd, 4096)) {
@@ -278,8 +259,7 @@ static json_object *host_dax_mounts(const char *root, bool *map_sync, bool *trie
 			}
 		}
 	}
-	if (f)
-		fclose(f);
+	free(mounts);
 	return a;
 }
 

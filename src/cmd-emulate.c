@@ -10,14 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <vpmem/e820.h>
 #include <vpmem/file.h>
+#include <vpmem/exec.h>
 #include <vpmem/grub.h>
 #include <vpmem/input.h>
 #include <vpmem/size.h>
+#include <vpmem/sysfs.h>
 
 #include "options.h"
 #include "vpmem.h"
@@ -343,7 +344,9 @@ static const char *update_cmd(const char *sysroot, char *buf, size_t len)
 
 static int run_update(const struct em_args *a)
 {
-	char cmd[128];
+	char cmd[128], words[128], *out = NULL;
+	const char *argv[8];
+	struct vpmem_err err = { 0 };
 	int st;
 
 	if (!update_cmd(a->sysroot, cmd, sizeof(cmd)))
@@ -352,9 +355,17 @@ static int run_update(const struct em_args *a)
 		return cmd_error(EXIT_FAIL, "emulate: --update with --sysroot: run '%s' inside that system", cmd);
 	printf("running: %s\n", cmd);
 	fflush(stdout);
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
-		return cmd_error(EXIT_FAIL, "emulate: '%s' failed", cmd);
+	/* argv, no shell (the README's promise): the known commands are plain words */
+	snprintf(words, sizeof(words), "%s", cmd);
+	if (vpmem_exec_capture((char *const *)tokens(words, argv, 8), NULL, 0, &out, &st, &err)) {
+		free(out);
+		return cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
+	}
+	if (out)
+		fputs(out, stdout);
+	free(out);
+	if (st)
+		return cmd_error(EXIT_FAIL, "emulate: '%s' failed (exit status %d)", cmd, st);
 	return 0;
 }
 
@@ -542,14 +553,7 @@ out:
 
 static char *sysattr(const char *root, const char *dir, const char *name, const char *attr)
 {
-	char path[PATH_MAX];
-	char *v;
-
-	snprintf(path, sizeof(path), "%s%s/%s/%s", root, dir, name, attr);
-	v = vpmem_read_file(path, 4096, NULL);
-	if (v)
-		v[strcspn(v, "\n")] = '\0';
-	return v;
+	return vpmem_sysfs_get(root, "%s/%s/%s", dir, name, attr);
 }
 
 static int em_status(const struct em_args *a)
@@ -559,6 +563,7 @@ static int em_status(const struct em_args *a)
 	unsigned np, nf = 0, matched = 0;
 	char path[PATH_MAX], *cmdline, *iomem, grub[PATH_MAX], a1[32], a2[32];
 	json_object *o = json_object_new_object(), *jr = json_object_new_array(), *jp = json_object_new_array();
+	struct vpmem_e820_map *map = NULL;
 	struct em_state s;
 	struct dirent **ents = NULL;
 	int n;
@@ -571,19 +576,17 @@ static int em_status(const struct em_args *a)
 		json_object_object_add(o, "grub_param", json_object_new_string(s.param));
 		state_free(&s);
 	}
-	/* e820 type 12 as the running kernel has it: /proc/iomem */
+	/* e820 type 12 as the running kernel has it: /proc/iomem (e820.c parses it) */
 	snprintf(path, sizeof(path), "%s/proc/iomem", root);
 	iomem = vpmem_read_file(path, 1 << 20, NULL);
-	for (char *l = iomem, *save = NULL; iomem && (l = strtok_r(l == iomem ? iomem : NULL, "\n", &save)); l = NULL) {
-		unsigned long long s0, e0;
-
-		if (l[0] != ' ' && strstr(l, ": Persistent Memory (legacy)") &&
-		    sscanf(l, "%llx-%llx", &s0, &e0) == 2 && nf < 16) {
-			found[nf].start = s0;
-			found[nf].size = e0 - s0 + 1;
-			nf++;
-		}
-	}
+	if (iomem && (map = calloc(1, sizeof(*map))) && !vpmem_e820_parse(iomem, false, map, NULL))
+		for (unsigned i = 0; i < map->n && nf < 16; i++)
+			if (map->r[i].type == VPMEM_E820_PRAM) {
+				found[nf].start = map->r[i].start;
+				found[nf].size = map->r[i].end - map->r[i].start + 1;
+				nf++;
+			}
+	free(map);
 	free(iomem);
 	for (unsigned i = 0; i < np; i++) {
 		json_object *x = json_object_new_object();

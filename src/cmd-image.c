@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: MIT
 /* vpmem image create: a sparse vNVDIMM backing with an initialised label area. */
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
+#include <sys/xattr.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <vpmem/image.h>
 #include <vpmem/layout.h>
+#include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
@@ -55,7 +56,7 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		{ "json", no_argument, NULL, 'j' }, { "layout", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vpmem_image_spec req = { .label_size = 128 << 10, .version = VPMEM_LABEL_V1_1, .slot = 0 };
+	struct vpmem_image_spec req = { .label_size = VPMEM_MIN_LABEL_SIZE, .version = VPMEM_LABEL_V1_1, .slot = 0 };
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_err err = { 0 };
 	bool dry = false, json = ctx->json, nolabels = false, lset = false;
@@ -98,12 +99,12 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_usage_error("image", "--no-labels and --label-size cannot be combined");
 	if (nolabels)
 		req.label_size = 0;
-	if (req.label_size && req.label_size < (128 << 10))
-		return cmd_error(EXIT_FAIL, "image: --label-size %s is below QEMU's minimum of 128K",
-				 vpmem_size_str(req.label_size, a, sizeof(a)));
-	if (req.label_size % 4096 || req.size % 4096)
-		return cmd_error(EXIT_FAIL, "image: --size and --label-size must be multiples of 4K");
-	if (req.size < req.label_size + (16ULL << 20))
+	if (vpmem_label_size_check(req.label_size, &err))
+		return cmd_error(EXIT_FAIL, "image: %s", err.msg);
+	if (req.size % 4096)
+		return cmd_error(EXIT_FAIL, "image: --size %s is not a multiple of 4K",
+				 vpmem_size_str(req.size, a, sizeof(a)));
+	if (req.size < req.label_size + VPMEM_REGION_ALIGN)
 		return cmd_error(EXIT_FAIL, "image: --size %s leaves less than 16M for the region",
 				 vpmem_size_str(req.size, a, sizeof(a)));
 	if (!access(path, F_OK))
@@ -120,6 +121,8 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_lib_error(EXIT_FAIL, &err);
 	}
 	if (dry) {
+		if (vpmem_image_plan_init_labels(&req, &plan, &err))
+			return cmd_lib_error(EXIT_FAIL, &err);
 		printf("create '%s': %s sparse, label area %s (v1.%d), slot %d\n", path,
 		       vpmem_size_str(req.size, a, sizeof(a)), vpmem_size_str(req.label_size, b, sizeof(b)),
 		       req.version == VPMEM_LABEL_V1_2 ? 2 : 1, req.slot);

@@ -16,6 +16,7 @@
 #include <vpmem/image.h>
 #include <vpmem/input.h>
 #include <vpmem/io.h>
+#include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 

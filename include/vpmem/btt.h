@@ -33,6 +33,7 @@ extern "C" {
 #endif
 
 #define VPMEM_BTT_SIG "BTT_ARENA_INFO"
+#define VPMEM_BTT_INFO_SIZE 4096      /* struct btt_sb, infosize */
 #define VPMEM_BTT_NFREE 256          /* ND_MAX_LANES */
 #define VPMEM_BTT_MAX_ARENA (512ULL << 30)
 #define VPMEM_BTT_MIN_ARENA (16ULL << 20)

@@ -26,6 +26,11 @@
 extern "C" {
 #endif
 
+/* Where QEMU puts the first vNVDIMM of a VM with less than 3 GiB of RAM: the
+ * start of device memory, 4 GiB (hw/i386/pc.c pc_memory_init). Info blocks
+ * depend on it (pfn start_pad); a hint may say otherwise. */
+#define VPMEM_DEFAULT_SPA (4ULL << 30)
+
 /* ---- planned writes ---- */
 struct vpmem_write {
 	uint64_t off, len;
@@ -97,7 +102,7 @@ struct vpmem_image_hints {
 	uint64_t label_size;       /* 0 = detect */
 	bool label_size_set;       /* --label-size given (0 = no label area) */
 	int slot;                  /* -1 = detect */
-	uint64_t spa_base;         /* guest address of the region (default 4 GiB) */
+	uint64_t spa_base;         /* guest address of the region (0 = VPMEM_DEFAULT_SPA) */
 };
 
 /* Decode what a guest would see in the image open on @fd. */
@@ -124,28 +129,17 @@ struct vpmem_image_spec {
 int vpmem_image_plan_init_labels(const struct vpmem_image_spec *r, struct vpmem_wplan *p,
 				 struct vpmem_err *err);
 
-struct vpmem_ns_req {
-	enum vpmem_ns_mode mode;
-	uint64_t size;              /* 0 = largest free extent */
-	const char *name;
-	bool uuid_set;
-	uint8_t uuid[16];           /* label uuid (else random) */
-	uint8_t dev_uuid[16];       /* info-block uuid (random; tests may fix it) */
-	bool dev_uuid_set;
-	uint32_t sector_size;       /* sector: 512/4096 (default 4096); raw/fsdax/devdax: 512 */
-	enum vpmem_ns_map map;      /* fsdax/devdax (default dev) */
-	uint32_t align;             /* fsdax/devdax (default 2M) */
-};
-/* Plan a namespace in @ri; *@out describes it as a guest will list it. */
-int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
-			 const struct vpmem_ns_req *req, struct vpmem_wplan *p,
-			 struct vpmem_ns_info *out, struct vpmem_err *err);
-
-enum vpmem_ns_match { VPMEM_MATCH_UUID, VPMEM_MATCH_NAME, VPMEM_MATCH_ALL };
-/* Plan destroying matching namespaces; *@count = how many. */
-int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_match how,
-			  const uint8_t uuid[16], const char *name, struct vpmem_wplan *p,
-			  unsigned *count, struct vpmem_err *err);
+/*
+ * Create the image @path as @spec says: a sparse file of spec->size bytes
+ * (never fallocated: on tmpfs that would cost RAM), fresh index blocks when
+ * spec->label_size is not 0, spec->slot remembered in the user.vpmem.slot
+ * xattr (label-less images have no cookie to carry it), permissions @mode.
+ * Made as a temporary file beside @path, synced, then linked into place: @path
+ * never exists half made, and an existing @path is never replaced (-EEXIST).
+ * The caller validates @spec first (vpmem_label_size_check, region size).
+ */
+int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
+		       struct vpmem_err *err);
 
 /*
  * Open @path read-write for a metadata change: take an exclusive flock (other
@@ -153,9 +147,6 @@ int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_matc
  * running QEMU maps its backings; /proc/PID/maps). Returns the fd or -errno.
  */
 int vpmem_image_open_locked(const char *path, struct vpmem_err *err);
-
-/* Slot whose interleave-set cookie is @cookie (v1.1 or v1.2), or -1. */
-int vpmem_slot_of_cookie(uint64_t cookie);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,8 @@ extern "C" {
 #define VPMEM_NSINDEX_HDR 72
 #define VPMEM_NSINDEX_ALIGN 256
 #define VPMEM_LABEL_NAME_LEN 64
+/* The smallest label area QEMU accepts (hw/mem/nvdimm.c MIN_NAMESPACE_LABEL_SIZE) */
+#define VPMEM_MIN_LABEL_SIZE (128ULL << 10)
 
 enum vpmem_label_version { VPMEM_LABEL_V1_1 = 1, VPMEM_LABEL_V1_2 = 2 };
 
@@ -68,6 +70,10 @@ struct vpmem_lsa_geom {
 
 int vpmem_lsa_geom(uint64_t cfg, enum vpmem_label_version v, struct vpmem_lsa_geom *g,
 		   struct vpmem_err *err);
+
+/* A label area size QEMU takes: 0 (none), or at least VPMEM_MIN_LABEL_SIZE
+ * and a multiple of 4K. 0 or -EINVAL with the reason ("--label-size ..."). */
+int vpmem_label_size_check(uint64_t label_size, struct vpmem_err *err);
 
 /* A decoded label (either version). */
 struct vpmem_label {

@@ -28,6 +28,7 @@
 
 #include <vpmem/error.h>
 #include <vpmem/image.h>
+#include <vpmem/namespace.h>
 
 #ifdef __cplusplus
 extern "C" {

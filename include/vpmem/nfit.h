@@ -39,6 +39,9 @@ struct vpmem_nfit_dimm {
 /* Fill @d for QEMU slot @slot. */
 void vpmem_nfit_dimm(unsigned slot, struct vpmem_nfit_dimm *d);
 
+/* Slot whose interleave-set cookie is @cookie (v1.1 or v1.2), or -1. */
+int vpmem_slot_of_cookie(uint64_t cookie);
+
 /* ndctl id string for an arbitrary vendor/serial (raw table values). */
 void vpmem_nfit_id(uint16_t vendor, uint32_t serial, char *buf, size_t len);
 

@@ -25,6 +25,8 @@
 #include <stdint.h>
 
 #include <vpmem/error.h>
+#include <vpmem/label.h>
+#include <vpmem/namespace.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,8 +37,6 @@ extern "C" {
 
 #define VPMEM_MAX_DIMMS 64
 #define VPMEM_MAX_NODES 64
-#define VPMEM_REGION_ALIGN (16ULL << 20)  /* Linux default region align (region_devs.c) */
-#define VPMEM_MIN_LABEL_SIZE (128ULL << 10) /* QEMU MIN_NAMESPACE_LABEL_SIZE */
 #define VPMEM_DIMM_ADDR_ALIGN (1ULL << 30)  /* each DIMM placed on a 1 GiB boundary */
 /*
  * libvirt rounds every memory device's <target><size> (backend size, label

@@ -13,12 +13,9 @@
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
 
+#include "format/ondisk.h"
 #include "util/le.h"
 
-enum { B_SIG = 0, B_UUID = 16, B_PARENT = 32, B_FLAGS = 48, B_MAJOR = 52, B_MINOR = 54,
-       B_EXT_LBASIZE = 56, B_EXT_NLBA = 60, B_INT_LBASIZE = 64, B_INT_NLBA = 68, B_NFREE = 72,
-       B_INFOSIZE = 76, B_NEXTOFF = 80, B_DATAOFF = 88, B_MAPOFF = 96, B_LOGOFF = 104,
-       B_INFO2OFF = 112, B_CHECKSUM = 4088 };
 
 #define BTT_PG 4096ULL
 #define LOG_GRP 64ULL
@@ -40,7 +37,7 @@ int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_b
 		return vpmem_err_set(err, EINVAL, "sector size %u is not supported by the BTT", lbasize);
 	l->major = v2 ? 2 : 1;
 	l->minor = v2 ? 0 : 1;
-	l->initial_offset = v2 ? 0 : 4096;
+	l->initial_offset = v2 ? 0 : VPMEM_BTT_INFO_SIZE;
 	l->lbasize = lbasize;
 	if (ns_size < VPMEM_BTT_MIN_ARENA + l->initial_offset)
 		return vpmem_err_set(err, EINVAL,
@@ -86,11 +83,11 @@ int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_b
 }
 
 void vpmem_btt_info_encode(const struct vpmem_btt_layout *l, unsigned ai, const uint8_t uuid[16],
-			   const uint8_t parent[16], uint8_t out[4096])
+			   const uint8_t parent[16], uint8_t out[VPMEM_BTT_INFO_SIZE])
 {
 	const struct vpmem_btt_arena *a = &l->arena[ai];
 
-	memset(out, 0, 4096);
+	memset(out, 0, VPMEM_BTT_INFO_SIZE);
 	memcpy(out + B_SIG, VPMEM_BTT_SIG, sizeof(VPMEM_BTT_SIG));
 	memcpy(out + B_UUID, uuid, 16);
 	if (parent)
@@ -102,7 +99,7 @@ void vpmem_btt_info_encode(const struct vpmem_btt_layout *l, unsigned ai, const 
 	put_le32(out + B_INT_LBASIZE, a->internal_lbasize);
 	put_le32(out + B_INT_NLBA, a->internal_nlba);
 	put_le32(out + B_NFREE, a->nfree);
-	put_le32(out + B_INFOSIZE, 4096);
+	put_le32(out + B_INFOSIZE, VPMEM_BTT_INFO_SIZE);
 	put_le64(out + B_NEXTOFF, a->nextoff);
 	put_le64(out + B_DATAOFF, a->dataoff);
 	put_le64(out + B_MAPOFF, a->mapoff);
@@ -125,7 +122,7 @@ void vpmem_btt_flog_init(const struct vpmem_btt_arena *a, uint8_t *out)
 	}
 }
 
-int vpmem_btt_info_decode(const uint8_t buf[4096], const uint8_t *parent,
+int vpmem_btt_info_decode(const uint8_t buf[VPMEM_BTT_INFO_SIZE], const uint8_t *parent,
 			  struct vpmem_btt_info *info, struct vpmem_err *err)
 {
 	static const uint8_t zero[16];
@@ -154,7 +151,7 @@ int vpmem_btt_info_decode(const uint8_t buf[4096], const uint8_t *parent,
 	a->mapoff = get_le64(buf + B_MAPOFF);
 	a->logoff = get_le64(buf + B_LOGOFF);
 	a->info2off = get_le64(buf + B_INFO2OFF);
-	if (get_le32(buf + B_INFOSIZE) != 4096)
+	if (get_le32(buf + B_INFOSIZE) != VPMEM_BTT_INFO_SIZE)
 		return vpmem_err_set(err, EINVAL, "BTT info block: infosize %u is not 4096",
 				     get_le32(buf + B_INFOSIZE));
 	if (a->internal_nlba < a->external_nlba || a->internal_nlba - a->external_nlba != a->nfree)

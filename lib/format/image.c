@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <vpmem/file.h>
 #include <vpmem/image.h>
 #include <vpmem/input.h>
+#include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
@@ -30,8 +32,6 @@
 #include "util/le.h"
 #include "util/msg.h"
 
-#define REGION_ALIGN (16ULL << 20)
-#define DEFAULT_SPA (4ULL << 30)
 #define MAX_DETECT_LABEL (64ULL << 20)
 
 /* ---- write plans ---- */
@@ -141,25 +141,6 @@ const char *vpmem_ns_mode_name(enum vpmem_ns_mode m)
 	return m <= VPMEM_NS_DEVDAX ? n[m] : "unknown";
 }
 
-int vpmem_slot_of_cookie(uint64_t cookie)
-{
-	uint32_t lo = (uint32_t)cookie, hi = (uint32_t)(cookie >> 32);
-	struct vpmem_nfit_dimm d;
-	int64_t s;
-
-	/* cookie1 = (2S)<<32 | S; cookie2 lo = S + 0x8086 (FORMATS.md 1.3) */
-	s = (int64_t)lo - VPMEM_NFIT_SERIAL_BASE;
-	if (s >= 0 && s < (int64_t)VPMEM_NFIT_MAX_SLOTS && hi == 2 * lo)
-		return (int)s;
-	s = (int64_t)lo - VPMEM_NFIT_VENDOR_QEMU - VPMEM_NFIT_SERIAL_BASE;
-	if (s >= 0 && s < (int64_t)VPMEM_NFIT_MAX_SLOTS) {
-		vpmem_nfit_dimm((unsigned)s, &d);
-		if (d.cookie2 == cookie)
-			return (int)s;
-	}
-	return -1;
-}
-
 /*
  * Where the image's bytes come from: a buffer (fuzzing, tests) or a file read
  * with pread, never a mapping: a file on a full tmpfs, or one truncated by
@@ -228,19 +209,20 @@ static bool in_region(const struct vpmem_region_info *ri, uint64_t off, uint64_t
 static bool probe_btt(struct src *src, const struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
 		      const uint8_t *parent, struct vpmem_err *why)
 {
-	uint8_t scratch[4096];
+	uint8_t scratch[VPMEM_BTT_INFO_SIZE];
 	const uint8_t *blk;
 	bool v2 = ns->claim == VPMEM_CLAIM_BTT2;
-	uint64_t off = ns->dpa + (v2 ? 0 : 4096), end = ns->dpa + ns->rawsize, total = 0;
+	uint64_t off = ns->dpa + (v2 ? 0 : VPMEM_BTT_INFO_SIZE), end = ns->dpa + ns->rawsize, total = 0;
 	struct vpmem_btt_info info;
 	unsigned arenas = 0;
 
 	if (ns->claim != VPMEM_CLAIM_NONE && ns->claim != VPMEM_CLAIM_BTT && !v2)
 		return false;
-	if (ns->rawsize < VPMEM_BTT_MIN_ARENA || !in_region(ri, off, 4096))
+	if (ns->rawsize < VPMEM_BTT_MIN_ARENA || !in_region(ri, off, VPMEM_BTT_INFO_SIZE))
 		return false;
 	for (;;) {
-		if (off + 4096 > end || !(blk = src_at(src, off, 4096, scratch)) ||
+		if (off + VPMEM_BTT_INFO_SIZE > end ||
+		    !(blk = src_at(src, off, VPMEM_BTT_INFO_SIZE, scratch)) ||
 		    vpmem_btt_info_decode(blk, parent, &info, why))
 			break;
 		if (info.major != (v2 ? 2 : 1) || info.minor != (v2 ? 0 : 1)) {
@@ -275,7 +257,7 @@ static bool probe_pfn(struct src *src, struct vpmem_region_info *ri, struct vpme
 	uint8_t scratch[VPMEM_INFO_SIZE];
 	const uint8_t *blk;
 	struct vpmem_pfn_sb sb;
-	uint64_t spa = (h && h->spa_base ? h->spa_base : DEFAULT_SPA) + ns->dpa;
+	uint64_t spa = (h && h->spa_base ? h->spa_base : VPMEM_DEFAULT_SPA) + ns->dpa;
 	enum vpmem_claim want = dax ? VPMEM_CLAIM_DAX : VPMEM_CLAIM_PFN;
 	int r;
 
@@ -349,8 +331,8 @@ static void free_space(struct vpmem_region_info *ri)
 	for (unsigned i = 0; i <= ri->nns; i++) {
 		uint64_t end = i < ri->nns ? ri->ns[i].dpa : ri->region_size, s, e;
 
-		if (vpmem_align_up(pos, REGION_ALIGN, &s) && end > s) {
-			e = vpmem_align_down(end, REGION_ALIGN);
+		if (vpmem_align_up(pos, VPMEM_REGION_ALIGN, &s) && end > s) {
+			e = vpmem_align_down(end, VPMEM_REGION_ALIGN);
 			if (e > s) {
 				ri->available_size += e - s;
 				if (e - s > ri->max_available_extent)
@@ -526,7 +508,7 @@ static int region_read(struct src *src, const struct vpmem_image_hints *h,
 			sig_seen = r == 0;
 		}
 	} else {
-		for (uint64_t c = 128 << 10; c <= size / 2 && c <= MAX_DETECT_LABEL; c *= 2) {
+		for (uint64_t c = VPMEM_MIN_LABEL_SIZE; c <= size / 2 && c <= MAX_DETECT_LABEL; c *= 2) {
 			r = lsa_at(src, c, &ri->lsa);
 			if (r == -ENOMEM || r == -EIO)
 				return src_fail(src, ri, err);
@@ -620,7 +602,7 @@ int vpmem_region_read_after(int fd, const struct vpmem_image_hints *h, const str
 		return vpmem_err_set(err, errno, "cannot stat: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return vpmem_err_set(err, EINVAL, "not a regular file");
-	if ((uint64_t)st.st_size < (16ULL << 20))
+	if ((uint64_t)st.st_size < VPMEM_REGION_ALIGN)
 		return vpmem_err_set(err, EINVAL, "only %" PRIu64 " bytes: too small to be a vNVDIMM image",
 				     (uint64_t)st.st_size);
 	s.size = (uint64_t)st.st_size;
@@ -664,4 +646,62 @@ int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
 				     path, pid);
 	}
 	return fd;
+}
+
+/* The directory of @path into @dir; returns its last component. */
+static const char *dir_of(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, len, ".");
+	else if (slash == path)
+		snprintf(dir, len, "/");
+	else
+		snprintf(dir, len, "%.*s", (int)(slash - path), path);
+	return slash ? slash + 1 : path;
+}
+
+int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
+		       struct vpmem_err *err)
+{
+	struct vpmem_wplan plan = { 0 };
+	char dir[PATH_MAX], tmp[PATH_MAX + 64], slot[16];
+	const char *name = dir_of(path, dir, sizeof(dir));
+	int fd, r;
+
+	if ((r = vpmem_image_plan_init_labels(spec, &plan, err)))
+		return r;
+	if (!access(path, F_OK)) {
+		vpmem_wplan_free(&plan);
+		return vpmem_err_set(err, EEXIST, "'%s' exists (vpmem never overwrites an image)", path);
+	}
+	/* a temporary name beside @path, linked into place only when complete */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir, name);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		vpmem_wplan_free(&plan);
+		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
+	}
+	if (ftruncate(fd, (off_t)spec->size)) {
+		r = vpmem_err_set(err, errno, "cannot size '%s': %s", path, strerror(errno));
+	} else if (!(r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err))) {
+		snprintf(slot, sizeof(slot), "%d", spec->slot);
+		/* remembered for label-less images; labels carry it in their cookies */
+		fsetxattr(fd, "user.vpmem.slot", slot, strlen(slot), 0);
+		if (fchmod(fd, (mode_t)mode) || fsync(fd) || link(tmp, path))
+			r = vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
+	}
+	close(fd);
+	unlink(tmp);
+	vpmem_wplan_free(&plan);
+	if (r)
+		return r;
+	/* the new name itself durable */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
 }

@@ -15,17 +15,11 @@
 
 #include <vpmem/label.h>
 #include <vpmem/nfit.h>
+#include <vpmem/size.h>
 
+#include "format/ondisk.h"
 #include "util/le.h"
 
-/* struct nd_namespace_index field offsets */
-enum { IX_SIG = 0, IX_FLAGS = 16, IX_LABELSIZE = 19, IX_SEQ = 20, IX_MYOFF = 24, IX_MYSIZE = 32,
-       IX_OTHEROFF = 40, IX_LABELOFF = 48, IX_NSLOT = 56, IX_MAJOR = 60, IX_MINOR = 62,
-       IX_CHECKSUM = 64, IX_FREE = 72 };
-/* struct nd_namespace_label field offsets (UEFI 2.7 layout) */
-enum { L_UUID = 0, L_NAME = 16, L_FLAGS = 80, L_NLABEL = 84, L_POSITION = 86, L_ISETCOOKIE = 88,
-       L_LBASIZE = 96, L_DPA = 104, L_RAWSIZE = 112, L_SLOT = 120, L_ALIGN = 124,
-       L_TYPE_GUID = 128, L_ABSTRACTION_GUID = 144, L_CHECKSUM = 248 };
 
 /* GUID strings (label.h), stored in EFI byte order (guid_t) */
 static const char *const claim_guids[] = {
@@ -85,6 +79,20 @@ static uint32_t sizeof_index(uint32_t nslot)
 	uint32_t n = VPMEM_NSINDEX_HDR + (nslot + 7) / 8;
 
 	return (n + VPMEM_NSINDEX_ALIGN - 1) / VPMEM_NSINDEX_ALIGN * VPMEM_NSINDEX_ALIGN;
+}
+
+int vpmem_label_size_check(uint64_t label_size, struct vpmem_err *err)
+{
+	char a[32];
+
+	if (label_size && label_size < VPMEM_MIN_LABEL_SIZE)
+		return vpmem_err_set(err, EINVAL,
+				     "--label-size %s is below QEMU's minimum of 128K (use 128K or more, or 0 for no labels)",
+				     vpmem_size_str(label_size, a, sizeof(a)));
+	if (label_size && !vpmem_is_aligned(label_size, 4096))
+		return vpmem_err_set(err, EINVAL, "--label-size %s is not a multiple of 4K",
+				     vpmem_size_str(label_size, a, sizeof(a)));
+	return 0;
 }
 
 int vpmem_lsa_geom(uint64_t cfg, enum vpmem_label_version v, struct vpmem_lsa_geom *g,

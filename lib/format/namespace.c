@@ -20,12 +20,11 @@
 
 #include <vpmem/btt.h>
 #include <vpmem/image.h>
+#include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
 
-#define REGION_ALIGN (16ULL << 20)
-#define DEFAULT_SPA (4ULL << 30)
 #define INFO_AREA 8192ULL   /* ndctl zero_info_block(): the first 8K of a namespace */
 
 static int nomem(struct vpmem_err *err)
@@ -68,8 +67,8 @@ static uint64_t first_fit(const struct vpmem_region_info *ri, uint64_t size)
 	for (unsigned i = 0; i <= ri->nns; i++) {
 		uint64_t end = i < ri->nns ? ri->ns[i].dpa : ri->region_size, s;
 
-		if (vpmem_align_up(pos, REGION_ALIGN, &s) && end > s &&
-		    vpmem_align_down(end, REGION_ALIGN) >= s + size)
+		if (vpmem_align_up(pos, VPMEM_REGION_ALIGN, &s) && end > s &&
+		    vpmem_align_down(end, VPMEM_REGION_ALIGN) >= s + size)
 			return s;
 		if (i < ri->nns && ri->ns[i].dpa + ri->ns[i].rawsize > pos)
 			pos = ri->ns[i].dpa + ri->ns[i].rawsize;
@@ -104,7 +103,7 @@ static int plan_info_area(const struct vpmem_image_hints *h,
 	case VPMEM_NS_DEVDAX: {
 		struct vpmem_pfn_sb sb;
 		bool dax = req->mode == VPMEM_NS_DEVDAX;
-		uint64_t spa = (h && h->spa_base ? h->spa_base : DEFAULT_SPA) + dpa;
+		uint64_t spa = (h && h->spa_base ? h->spa_base : VPMEM_DEFAULT_SPA) + dpa;
 
 		rc = vpmem_pfn_compute(dax, spa, size,
 				       req->map == VPMEM_MAP_MEM ? VPMEM_PFN_MODE_RAM : VPMEM_PFN_MODE_PMEM,
@@ -151,10 +150,10 @@ static int plan_info_area(const struct vpmem_image_hints *h,
 			vpmem_btt_info_encode(l, a, dev_uuid, parent ? parent : zero16, info);
 			snprintf(what, sizeof(what), "BTT arena %u info2 (backup)", a);
 			if (!rc)
-				rc = vpmem_wplan_add(p, base + ar->info2off, info, 4096, true, what);
+				rc = vpmem_wplan_add(p, base + ar->info2off, info, VPMEM_BTT_INFO_SIZE, true, what);
 			snprintf(what, sizeof(what), "BTT arena %u info block", a);
 			if (!rc)
-				rc = vpmem_wplan_add(p, base, info, 4096, true, what);
+				rc = vpmem_wplan_add(p, base, info, VPMEM_BTT_INFO_SIZE, true, what);
 			if (rc == -ENOMEM)
 				rc = nomem(err);
 		}
@@ -240,7 +239,7 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 	}
 	/* labelled: allocate, then info area, label, index (commit) */
 	if (req.size) {
-		if (!vpmem_is_aligned(req.size, REGION_ALIGN))
+		if (!vpmem_is_aligned(req.size, VPMEM_REGION_ALIGN))
 			return vpmem_err_set(err, EINVAL, "--size %s is not a multiple of the region alignment (16M)",
 					     vpmem_size_str(req.size, a, sizeof(a)));
 		size = req.size;

@@ -42,6 +42,25 @@ uint64_t vpmem_block_checksum(const void *buf, size_t len, size_t csum_off)
 	return hi << 32 | lo;
 }
 
+int vpmem_slot_of_cookie(uint64_t cookie)
+{
+	uint32_t lo = (uint32_t)cookie, hi = (uint32_t)(cookie >> 32);
+	struct vpmem_nfit_dimm d;
+	int64_t s;
+
+	/* cookie1 = (2S)<<32 | S; cookie2 lo = S + 0x8086 (FORMATS.md 1.3) */
+	s = (int64_t)lo - VPMEM_NFIT_SERIAL_BASE;
+	if (s >= 0 && s < (int64_t)VPMEM_NFIT_MAX_SLOTS && hi == 2 * lo)
+		return (int)s;
+	s = (int64_t)lo - VPMEM_NFIT_VENDOR_QEMU - VPMEM_NFIT_SERIAL_BASE;
+	if (s >= 0 && s < (int64_t)VPMEM_NFIT_MAX_SLOTS) {
+		vpmem_nfit_dimm((unsigned)s, &d);
+		if (d.cookie2 == cookie)
+			return (int)s;
+	}
+	return -1;
+}
+
 void vpmem_nfit_id(uint16_t vendor, uint32_t serial, char *buf, size_t len)
 {
 	/* acpi_nfit_add_dimm: be16_to_cpu(vendor_id), be32_to_cpu(serial_number)

@@ -7,11 +7,9 @@
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
 
+#include "format/ondisk.h"
 #include "util/le.h"
 
-enum { P_SIG = 0, P_UUID = 16, P_PARENT = 32, P_FLAGS = 48, P_MAJOR = 52, P_MINOR = 54,
-       P_DATAOFF = 56, P_NPFNS = 64, P_MODE = 72, P_START_PAD = 76, P_END_TRUNC = 80,
-       P_ALIGN = 84, P_PAGE_SIZE = 88, P_PAGE_STRUCT_SIZE = 92, P_CHECKSUM = 4088 };
 
 #define PAGE_SIZE_ 4096ULL
 #define MAX_STRUCT_PAGE_SIZE 64ULL   /* include/linux/mm_types.h / pfn_devs.c */

@@ -22,8 +22,11 @@
 #include <unistd.h>
 
 #include <vpmem/file.h>
+#include <vpmem/mount.h>
+#include <vpmem/namespace.h>
 #include <vpmem/persist.h>
 #include <vpmem/size.h>
+#include <vpmem/sysfs.h>
 
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX 0x00200000
@@ -38,7 +41,6 @@
 #define TMPFS_MAGIC_ 0x01021994
 #define RAMFS_MAGIC_ 0x858458f6
 #define HUGETLBFS_MAGIC_ 0x958458f6
-#define MIN_BACKING (16ULL << 20) /* smallest useful vNVDIMM: one region alignment */
 
 const char *vpmem_verdict_name(enum vpmem_verdict v)
 {
@@ -80,37 +82,13 @@ static void reason(struct vpmem_persist_report *rep, enum vpmem_verdict level, c
 	snprintf(r->fix, sizeof(r->fix), "%s", fix ? fix : "");
 }
 
-static int read_sys(const char *sysroot, char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int read_sys(const char *sysroot, char *buf, size_t len, const char *fmt, ...)
-{
-	char path[PATH_MAX], rel[PATH_MAX];
-	va_list ap;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	snprintf(path, sizeof(path), "%s%s", sysroot ? sysroot : "", rel);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 int vpmem_host_node_of_blockdev(const char *sysroot, unsigned major, unsigned minor)
 {
 	char buf[32];
 
 	/* whole disk: /sys/dev/block/M:m/device/numa_node; partition: its parent's */
-	if (!read_sys(sysroot, buf, sizeof(buf), "/sys/dev/block/%u:%u/device/numa_node", major, minor) ||
-	    !read_sys(sysroot, buf, sizeof(buf), "/sys/dev/block/%u:%u/../device/numa_node", major, minor))
+	if (!vpmem_sysfs_read(sysroot, buf, sizeof(buf), "/sys/dev/block/%u:%u/device/numa_node", major, minor) ||
+	    !vpmem_sysfs_read(sysroot, buf, sizeof(buf), "/sys/dev/block/%u:%u/../device/numa_node", major, minor))
 		return atoi(buf) >= 0 ? atoi(buf) : -1;
 	return -1;
 }
@@ -130,38 +108,22 @@ bool vpmem_map_sync_probe(const char *path)
 	return true;
 }
 
-/* The mount of @dev in mountinfo @text: fstype and whether dax/dax=always is
- * in its options (Documentation/filesystems/proc.rst 3.5: "ID PARENT MAJ:MIN
- * ROOT MOUNTPOINT OPTS [OPTIONAL…] - FSTYPE SOURCE SUPEROPTS"). The last
- * matching line wins (the mount on top). */
+/* The mount of @dev in mountinfo @text (libmount, lib/host/mount.c): the last
+ * one of the device wins (the mount on top). */
 void vpmem_mountinfo_find(const char *text, dev_t dev, char *fstype, size_t len, bool *dax)
 {
-	*dax = false;
-	for (const char *p = text; *p;) {
-		size_t n = strcspn(p, "\n");
-		char line[4096], opts[1024] = "", fs[64] = "", super[1024] = "", *sep, *save = NULL;
-		unsigned ma, mi;
+	struct vpmem_mount *m;
+	size_t n;
 
-		if (n < sizeof(line)) {
-			memcpy(line, p, n);
-			line[n] = '\0';
-		} else {
-			line[0] = '\0'; /* longer than any real line: not a mount we can read */
+	*dax = false;
+	if (vpmem_mounts_parse(text, &m, &n, NULL))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].dev == dev) {
+			snprintf(fstype, len, "%s", m[i].fstype);
+			*dax = m[i].dax;
 		}
-		p += n + (p[n] == '\n');
-		if (sscanf(line, "%*u %*u %u:%u %*s %*s %1023s", &ma, &mi, opts) != 3)
-			continue;
-		if (makedev(ma, mi) != dev)
-			continue;
-		sep = strstr(line, " - ");
-		if (!sep || sscanf(sep, " - %63s %*s %1023s", fs, super) < 1)
-			continue;
-		snprintf(fstype, len, "%s", fs);
-		*dax = false;
-		for (char *tok = strtok_r(super, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-			if (!strcmp(tok, "dax") || !strcmp(tok, "dax=always"))
-				*dax = true;
-	}
+	free(m);
 }
 
 static void mount_info(const char *sysroot, dev_t dev, char *fstype, size_t len, bool *dax)
@@ -211,15 +173,15 @@ static void check_devdax(const struct stat *st, const struct vpmem_persist_opts 
 
 	rep->kind = VPMEM_KIND_DEVDAX;
 	rep->dax = true;
-	if (!read_sys(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/size", major(st->st_rdev),
+	if (!vpmem_sysfs_read(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/size", major(st->st_rdev),
 		      minor(st->st_rdev)))
 		rep->size = strtoull(buf, NULL, 10);
-	if (!read_sys(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/align", major(st->st_rdev),
+	if (!vpmem_sysfs_read(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/align", major(st->st_rdev),
 		      minor(st->st_rdev)))
 		rep->dax_align = strtoull(buf, NULL, 10);
-	if (!read_sys(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/device/numa_node",
+	if (!vpmem_sysfs_read(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/device/numa_node",
 		      major(st->st_rdev), minor(st->st_rdev)) ||
-	    !read_sys(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/numa_node",
+	    !vpmem_sysfs_read(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/numa_node",
 		      major(st->st_rdev), minor(st->st_rdev)))
 		rep->host_node = atoi(buf) >= 0 ? atoi(buf) : -1;
 	if (on_e820(o->sysroot, "char", st->st_rdev))
@@ -343,7 +305,7 @@ int vpmem_persist_check(const char *path, const struct vpmem_persist_opts *opts,
 
 		rep->kind = VPMEM_KIND_BLOCK;
 		/* /sys/dev/block/M:m/size is in 512-byte sectors (block/genhd.c) */
-		if (!read_sys(o->sysroot, sz, sizeof(sz), "/sys/dev/block/%u:%u/size", major(st.st_rdev),
+		if (!vpmem_sysfs_read(o->sysroot, sz, sizeof(sz), "/sys/dev/block/%u:%u/size", major(st.st_rdev),
 			      minor(st.st_rdev)))
 			rep->size = strtoull(sz, NULL, 10) * 512;
 		rep->host_node = vpmem_host_node_of_blockdev(o->sysroot, major(st.st_rdev), minor(st.st_rdev));
@@ -361,7 +323,7 @@ int vpmem_persist_check(const char *path, const struct vpmem_persist_opts *opts,
 		reason(rep, VPMEM_UNUSABLE, "use a larger backing or ask for less",
 		       "it is %s, smaller than the %s asked", vpmem_size_str(rep->size, a, sizeof(a)),
 		       vpmem_size_str(o->want_size, b, sizeof(b)));
-	else if (rep->size < MIN_BACKING)
+	else if (rep->size < VPMEM_REGION_ALIGN)
 		reason(rep, VPMEM_UNUSABLE, "make it at least 16M",
 		       "it is %s, too small for a vNVDIMM region (at least 16M)",
 		       vpmem_size_str(rep->size, a, sizeof(a)));

@@ -16,6 +16,7 @@
 #include <vpmem/input.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
+#include <vpmem/sysfs.h>
 
 #include "util/le.h"
 #include "util/msg.h"
@@ -711,20 +712,7 @@ int vpmem_guest_from_json(const char *text, struct vpmem_guest_view *g, struct v
 
 static int rd(const char *root, const char *rel, const char *name, const char *attr, char *out, size_t len)
 {
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s/%s/%s", root, rel, name, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(out, (int)len, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
-	return 0;
+	return vpmem_sysfs_read(root, out, len, "%s/%s/%s", rel, name, attr);
 }
 
 static void first_entry(const char *dir, char *out, size_t len)

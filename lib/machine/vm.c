@@ -356,10 +356,6 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 	r = plan_nodes(spec, plan, err);
 	if (r)
 		return r;
-	if (label_size && label_size < VPMEM_MIN_LABEL_SIZE)
-		return vpmem_err_set(err, EINVAL,
-				     "--label-size %s is below QEMU's minimum of 128K (use 128K or more, or 0 for no labels)",
-				     vpmem_size_str(label_size, a, sizeof(a)));
 	/* the label geometry (vpmem_lsa_geom) stops at 2 GiB; a larger value is a
 	 * typo, not a wish to ignore */
 	if (spec->label_size < -1 || label_size > VPMEM_MAX_LABEL_SIZE)
@@ -372,9 +368,9 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 	if (spec->pmem > VPMEM_MAX_PMEM)
 		return vpmem_err_set(err, EINVAL, "--qemu-pmem %s is too large (at most %s, the 52-bit physical address space)",
 				     vpmem_size_str(spec->pmem, a, sizeof(a)), vpmem_size_str(VPMEM_MAX_PMEM, b, sizeof(b)));
-	if (label_size && !vpmem_is_aligned(label_size, 4096))
-		return vpmem_err_set(err, EINVAL, "--label-size %s is not a multiple of 4K",
-				     vpmem_size_str(label_size, a, sizeof(a)));
+	r = vpmem_label_size_check(label_size, err);
+	if (r)
+		return r;
 	if (spec->virtio && label_size)
 		return vpmem_err_set(err, EINVAL,
 				     "--label-size cannot be used with --virtio-pmem (virtio-pmem devices have no label area)");

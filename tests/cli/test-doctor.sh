@@ -78,8 +78,14 @@ expect_eq "host view sections" "$(python3 -c 'import json,sys; print(sorted(json
 S="$T/sysroot"
 mkdir -p "$S/sys/bus/nd/devices/region0"
 echo 268435456 >"$S/sys/bus/nd/devices/region0/size"
+mkdir -p "$S/proc/self"
+printf '%s\n' '22 1 259:2 / / rw - ext4 /dev/vda1 rw' \
+	'30 22 259:3 / /mnt/pm\040a rw,relatime - ext4 /dev/pmem0 rw,dax=always' \
+	'31 22 259:4 / /mnt/b rw - xfs /dev/pmem1 rw,dax=never' >"$S/proc/self/mountinfo"
 run_vpmem doctor --sysroot "$S" --qemu "$T/no-qemu"
 expect_eq "sysroot host view status" "$rc" 0
+expect_match "DAX mounts: dax=always only" "$out" '^DAX mounts: 1$'
+expect_match "mount point unescaped (libmount)" "$out" '^  /mnt/pm a$'
 expect_match "region without numa_node" "$out" '^  region0: size 268435456, node unknown, persistence unknown, 0 namespace\(s\)$'
 expect_nomatch "no (null) anywhere" "$out" 'null'
 expect_match "QEMU missing, its cause kept" "$out" "^QEMU: cannot run QEMU '$T/no-qemu' \\(install qemu-system-x86\\): cannot run '$T/no-qemu': not found$"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <vpmem/image.h>
+#include <vpmem/namespace.h>
 #include <vpmem/pfn.h>
 
 #define M (1ULL << 20)

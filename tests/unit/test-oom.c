@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <vpmem/image.h>
+#include <vpmem/namespace.h>
 
 #define M (1ULL << 20)
 #define L128 (128ULL << 10)
@@ -46,6 +47,18 @@ void *__wrap_calloc(size_t n, size_t m)
 	return fails() ? NULL : __real_calloc(n, m);
 }
 
+/* Perform @p's writes on the in-memory image @buf and drop the plan. */
+static void apply(uint8_t *buf, struct vpmem_wplan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->w[i].data)
+			memcpy(buf + p->w[i].off, p->w[i].data, p->w[i].len);
+		else
+			memset(buf + p->w[i].off, 0, p->w[i].len);
+	}
+	vpmem_wplan_free(p);
+}
+
 static uint8_t *image(uint64_t region, uint64_t label, enum vpmem_label_version v, uint64_t *size)
 {
 	struct vpmem_image_spec r = { .size = region + label, .label_size = label, .version = v };
@@ -54,13 +67,7 @@ static uint8_t *image(uint64_t region, uint64_t label, enum vpmem_label_version 
 
 	assert_non_null(buf);
 	assert_int_equal(vpmem_image_plan_init_labels(&r, &p, NULL), 0);
-	for (size_t i = 0; i < p.n; i++) {
-		if (p.w[i].data)
-			memcpy(buf + p.w[i].off, p.w[i].data, p.w[i].len);
-		else
-			memset(buf + p.w[i].off, 0, p.w[i].len);
-	}
-	vpmem_wplan_free(&p);
+	apply(buf, &p);
 	*size = region + label;
 	return buf;
 }
@@ -78,13 +85,7 @@ static void add_ns(uint8_t *buf, uint64_t size, enum vpmem_ns_mode mode, const c
 	assert_int_equal(vpmem_region_read_buf(buf, size, &h, ri, NULL), 0);
 	if (vpmem_ns_plan_create(ri, &h, &req, &p, &o, &err))
 		fail_msg("create: %s", err.msg);
-	for (size_t i = 0; i < p.n; i++) {
-		if (p.w[i].data)
-			memcpy(buf + p.w[i].off, p.w[i].data, p.w[i].len);
-		else
-			memset(buf + p.w[i].off, 0, p.w[i].len);
-	}
-	vpmem_wplan_free(&p);
+	apply(buf, &p);
 	vpmem_region_free(ri);
 	free(ri);
 }

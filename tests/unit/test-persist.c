@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Host NUMA node of a block device, from a captured sysfs tree. */
+#include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,12 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include <vpmem/mount.h>
 #include <vpmem/persist.h>
+#include <vpmem/sysfs.h>
 
 static void put(const char *root, const char *rel, const char *val)
 {
@@ -46,10 +52,64 @@ static void test_node(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* mountinfo through libmount: escapes undone, dax told from dax=never, the top mount wins */
+static void test_mounts(void **state)
+{
+	static const char text[] =
+		"22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n"
+		"30 22 259:3 / /mnt/pm\\040a rw,relatime shared:2 - ext4 /dev/pmem0 rw,dax=always\n"
+		"31 22 259:4 / /mnt/b rw - xfs /dev/pmem1 rw,dax=never\n"
+		"32 22 259:5 / /mnt/c rw - ext4 /dev/pmem2 rw,dax\n"
+		"33 31 259:4 / /mnt/b rw - ext2 /dev/pmem1 rw,dax\n";
+	struct vpmem_mount *m;
+	size_t n;
+	char fs[64] = "";
+	bool dax;
+
+	assert_int_equal(vpmem_mounts_parse(text, &m, &n, NULL), 0);
+	assert_int_equal(n, 5);
+	assert_string_equal(m[1].target, "/mnt/pm a");
+	assert_string_equal(m[1].source, "/dev/pmem0");
+	assert_string_equal(m[1].fstype, "ext4");
+	assert_true(m[1].dax);
+	assert_false(m[0].dax);
+	assert_false(m[2].dax);
+	assert_true(m[3].dax);
+	assert_true(m[1].dev == makedev(259, 3));
+	free(m);
+	vpmem_mountinfo_find(text, makedev(259, 4), fs, sizeof(fs), &dax);
+	assert_string_equal(fs, "ext2");
+	assert_true(dax);
+	assert_int_equal(vpmem_mounts_parse("", &m, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	free(m);
+}
+
+/* one sysfs reader: first line, no newline; missing and empty attributes told apart */
+static void test_sysfs(void **state)
+{
+	char root[] = "/tmp/vpmem-sysfs-XXXXXX", buf[16], *v;
+
+	assert_non_null(mkdtemp(root));
+	put(root, "/sys/a/size", "4096\nsecond line\n");
+	put(root, "/sys/a/empty", "");
+	assert_int_equal(vpmem_sysfs_read(root, buf, sizeof(buf), "/sys/%s/size", "a"), 0);
+	assert_string_equal(buf, "4096");
+	assert_int_equal(vpmem_sysfs_read(root, buf, sizeof(buf), "/sys/a/none"), -ENOENT);
+	assert_int_equal(vpmem_sysfs_read(root, buf, sizeof(buf), "/sys/a/empty"), -ENODATA);
+	v = vpmem_sysfs_get(root, "/sys/a/size");
+	assert_non_null(v);
+	assert_string_equal(v, "4096");
+	free(v);
+	assert_null(vpmem_sysfs_get(root, "/sys/a/none"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_node),
+		cmocka_unit_test(test_mounts),
+		cmocka_unit_test(test_sysfs),
 	};
 
 	return cmocka_run_group_tests_name("persist", tests, NULL, NULL);

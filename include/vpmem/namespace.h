@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Namespaces inside an image, planned offline: the allocation and the writes
+ * `ndctl create-namespace` would make (Linux drivers/nvdimm/namespace_devs.c,
+ * label.c; FORMATS.md 3-6). Planners only: each returns a struct vpmem_wplan
+ * that the caller applies (vpmem_wplan_apply, image.h) or prints.
+ */
+#ifndef VPMEM_NAMESPACE_H
+#define VPMEM_NAMESPACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vpmem/error.h>
+#include <vpmem/image.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Namespaces start and end on 16 MiB boundaries of the region: the kernel's
+ * default region alignment (drivers/nvdimm/region_devs.c, memremap_compat_align
+ * x PAGES_PER_SECTION on x86-64). A region smaller than this holds nothing. */
+#define VPMEM_REGION_ALIGN (16ULL << 20)
+
+struct vpmem_ns_req {
+	enum vpmem_ns_mode mode;
+	uint64_t size;              /* 0 = largest free extent */
+	const char *name;
+	bool uuid_set;
+	uint8_t uuid[16];           /* label uuid (else random) */
+	uint8_t dev_uuid[16];       /* info-block uuid (random; tests may fix it) */
+	bool dev_uuid_set;
+	uint32_t sector_size;       /* sector: 512/4096 (default 4096); raw/fsdax/devdax: 512 */
+	enum vpmem_ns_map map;      /* fsdax/devdax (default dev) */
+	uint32_t align;             /* fsdax/devdax (default 2M) */
+};
+/* Plan a namespace in @ri; *@out describes it as a guest will list it. */
+int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
+			 const struct vpmem_ns_req *req, struct vpmem_wplan *p,
+			 struct vpmem_ns_info *out, struct vpmem_err *err);
+
+enum vpmem_ns_match { VPMEM_MATCH_UUID, VPMEM_MATCH_NAME, VPMEM_MATCH_ALL };
+/* Plan destroying matching namespaces; *@count = how many. */
+int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_match how,
+			  const uint8_t uuid[16], const char *name, struct vpmem_wplan *p,
+			  unsigned *count, struct vpmem_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
