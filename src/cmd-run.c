@@ -55,6 +55,9 @@ const char usage_run[] =
 	"                          $XDG_STATE_HOME/vpmem/vm/NAME\n"
 	"  --state-dir DIR         state directory instead of the above\n"
 	"Guest:\n"
+	"  --guest-kernel 6.1|6.12|PACKAGE  the default guest's kernel: Debian 12's\n"
+	"                          cloud kernel 6.1 (default; also $VPMEM_GUEST_KERNEL),\n"
+	"                          6.12, or a linux-image-* package (see 'vpmem guest')\n"
 	"  --kernel FILE --initrd FILE  boot these instead of the default guest\n"
 	"  --append ARGS           extra kernel command line\n"
 	"  --guest-cmd CMD         run CMD (sh syntax) in the guest, print its output,\n"
@@ -75,6 +78,7 @@ enum {
 	OPT_MEMORY = 256, OPT_PMEM, OPT_NODES, OPT_CORES, OPT_HOTPLUG, OPT_LABEL, OPT_PERSIST,
 	OPT_VIRTIO, OPT_IMAGE, OPT_DIR, OPT_NAME, OPT_STATE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
 	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT, OPT_REQUIRE, OPT_NO_PMEM,
+	OPT_GUEST_KERNEL,
 };
 
 static const struct option run_opts[] = {
@@ -91,6 +95,7 @@ static const struct option run_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "state-dir", required_argument, NULL, OPT_STATE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "guest-kernel", required_argument, NULL, OPT_GUEST_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "guest-cmd", required_argument, NULL, OPT_CMD },
@@ -113,6 +118,7 @@ struct run_opts {
 	bool timeout_set, print, json, quiet, libvirt, require;
 	char *const *extra;
 	char image_paths[VPMEM_MAX_DIMMS][PATH_MAX];
+	const char *guest_kernel; /* --guest-kernel, NULL: $VPMEM_GUEST_KERNEL or 6.1 */
 };
 
 static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
@@ -233,6 +239,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_STATE: o->state_dir = optarg; break;
 		case OPT_KERNEL: o->kernel = optarg; break;
+		case OPT_GUEST_KERNEL: o->guest_kernel = optarg; break;
 		case OPT_INITRD: o->initrd = optarg; break;
 		case OPT_APPEND: o->append = optarg; break;
 		case OPT_CMD: o->cmd = optarg; break;
@@ -270,6 +277,15 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	}
 	if (!!o->kernel != !!o->initrd && o->initrd && !o->kernel)
 		return cmd_usage_error("run", "--initrd needs --kernel");
+	if (o->kernel && o->guest_kernel)
+		return cmd_usage_error("run", "--guest-kernel and --kernel cannot be combined");
+	if (!o->kernel) {
+		struct vpmem_guest_kernel k;
+		struct vpmem_err err = { 0 };
+
+		if (vpmem_guest_kernel_parse(o->guest_kernel, &k, &err))
+			return cmd_usage_error("run", "%s%s", o->guest_kernel ? "--guest-kernel: " : "", err.msg);
+	}
 	if (o->print && o->libvirt)
 		return cmd_usage_error("run", "--print and --libvirt-xml cannot be combined");
 	if (o->libvirt && o->extra)
@@ -781,8 +797,8 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	if (r)
 		goto out;
 	bind_host_nodes(&o, &plan);
-	if (vpmem_guest_files(&g, false, &err)) {
-		r = cmd_lib_error(EXIT_FAIL, &err);
+	if (vpmem_guest_files(&g, o.guest_kernel, false, &err)) {
+		r = cmd_lib_error(err.code == EINVAL ? EXIT_USAGE : EXIT_FAIL, &err);
 		goto out;
 	}
 	snprintf(rundir, sizeof(rundir), "%s/run", state);
@@ -811,8 +827,8 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	if (!o.kernel && access(g.initrd, R_OK)) {
 		if (!o.quiet)
-			fprintf(stderr, "vpmem: building the default guest (once)\n");
-		if (guest_build(NULL, false, o.quiet, &err)) {
+			fprintf(stderr, "vpmem: building the default guest for kernel %s (once)\n", g.name);
+		if (guest_build(g.name, false, o.quiet, &err)) {
 			r = cmd_lib_error(EXIT_FAIL, &err);
 			goto out;
 		}
