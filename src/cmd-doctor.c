@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_doctor[] =
@@ -131,6 +131,12 @@ static void add_num(json_object *o, const char *key, char *val)
 	if (val)
 		json_object_object_add(o, key, json_object_new_int64(strtoll(val, NULL, 0)));
 	free(val);
+}
+
+/* An attribute as text, "unknown" where sysfs did not give it. */
+static const char *known(json_object *v)
+{
+	return v ? json_object_get_string(v) : "unknown";
 }
 
 static json_object *host_nvdimm(const char *root)
@@ -352,9 +358,9 @@ static int host_view(const char *root, const char *qemu, bool json)
 
 			printf("  %s: size %s, node %s, persistence %s, %zu namespace(s)\n",
 			       json_object_get_string(json_object_object_get(r, "dev")),
-			       json_object_get_string(json_object_object_get(r, "size")),
-			       json_object_get_string(json_object_object_get(r, "numa_node")),
-			       json_object_get_string(json_object_object_get(r, "persistence_domain")),
+			       known(json_object_object_get(r, "size")),
+			       known(json_object_object_get(r, "numa_node")),
+			       known(json_object_object_get(r, "persistence_domain")),
 			       json_object_array_length(nss));
 		}
 		a = json_object_object_get(o, "devdax");
@@ -415,9 +421,9 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 	int c, worst = 0;
 	json_object *all = NULL;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "doctor", .longopts = opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's': if (on_off("--share", optarg, &po.share_off)) return EXIT_USAGE; break;
 		case 'p': if (on_off("--pmem", optarg, &po.pmem_off)) return EXIT_USAGE; break;
@@ -428,8 +434,7 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 'r': root = optarg; po.sysroot = optarg; break;
 		case 'q': qemu = optarg; break;
 		case 'j': json = true; break;
-		default:
-			return cmd_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
 	if (optind == argc)

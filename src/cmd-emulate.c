@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
@@ -19,6 +18,7 @@
 #include <vpmem/grub.h>
 #include <vpmem/size.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_emulate[] =
@@ -65,9 +65,9 @@ static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx
 
 	memset(a, 0, sizeof(*a));
 	a->json = ctx->json;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "emulate", .longopts = opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's':
 			if (vpmem_size_parse(optarg, 0, "--size", &a->req.size, &err))
@@ -92,12 +92,10 @@ static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx
 		case 'j': a->json = true; break;
 		case 'u': a->update = true; break;
 		case 'd': a->dry = true; break;
-		default: return cmd_usage_error("emulate", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error("emulate", "unexpected argument '%s'", argv[optind]);
-	return 0;
+	return cmd_operands(&op, argc, argv, 0, 0, NULL);
 }
 
 static int load_map(const struct em_args *a, struct vpmem_e820_map *m)

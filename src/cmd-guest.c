@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* vpmem guest build | path */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,14 +9,15 @@
 #include <vpmem/guest.h>
 
 #include "guest-build.h"
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_guest[] =
 	"usage: vpmem guest build [--kernel-package 6.1|6.12|PACKAGE] [--force] [--quiet]\n"
 	"       vpmem guest path [--guest-kernel 6.1|6.12|PACKAGE] [--json]\n"
 	"\n"
-	"The default guest: a Debian kernel package, busybox-static, ndctl/daxctl, mkfs\n"
-	"tools and this vpmem binary in a small initramfs, cached per kernel under\n"
+	"The default guest: a Debian kernel package, busybox-static, ndctl/daxctl/cxl,\n"
+	"mkfs tools and this vpmem binary in a small initramfs, cached per kernel under\n"
 	"$XDG_CACHE_HOME/vpmem/guest/KERNEL (~/.cache/vpmem/guest/6.1, .../6.12, ...)\n"
 	"side by side, so switching kernels never rebuilds, and each rebuilt when any\n"
 	"of its inputs changes (the kernel package, the host's tools, vpmem itself).\n"
@@ -103,21 +103,18 @@ static int guest_build_cmd(int argc, char **argv)
 	struct vpmem_err err = { 0 };
 	int c;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "guest", .sub = "build", .shortopts = "+", .longopts = opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 'k': pkg = optarg; break;
 		case 'f': force = true; break;
 		case 'q': quiet = true; break;
-		case ':':
-			return cmd_usage_error("guest", "build: option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cmd_usage_error("guest", "build: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error("guest", "build: unexpected argument '%s'", argv[optind]);
+	if (cmd_operands(&op, argc, argv, 0, 0, NULL))
+		return EXIT_USAGE;
 	if (vpmem_guest_kernel_parse(pkg, &k, &err))
 		return cmd_usage_error("guest", "%s", err.msg);
 	if (guest_build(k.name, force, quiet, &err))

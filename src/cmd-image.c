@@ -2,7 +2,6 @@
 /* vpmem image create: a sparse vNVDIMM backing with an initialised label area. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <vpmem/size.h>
 
 #include "nsout.h"
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_image[] =
@@ -59,9 +59,9 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	const char *path;
 	int c, fd, r = EXIT_OK;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "image", .longopts = opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's':
 			if (vpmem_size_parse(optarg, 0, "--size", &req.size, &err))
@@ -80,7 +80,7 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 			break;
 		case 'd': dry = true; break;
 		case 'j': json = true; break;
-		default: return cmd_usage_error("image", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
 	if (optind + 1 != argc)

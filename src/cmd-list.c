@@ -2,7 +2,6 @@
 /* vpmem list: what a guest would see in vNVDIMM images, as ndctl list -RND. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <vpmem/size.h>
 
 #include "nsout.h"
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_list[] =
@@ -42,9 +42,9 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 	json_object *dimms = NULL, *regions = NULL;
 	int c, r = EXIT_OK;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "list", .shortopts = "v", .longopts = opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 'l':
 			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
@@ -57,7 +57,7 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 			break;
 		case 'j': json = true; break;
 		case 'v': verbose = true; break;
-		default: return cmd_usage_error("list", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
 	if (optind == argc)

@@ -2,7 +2,6 @@
 /* vpmem map: host backing <-> guest nmemN, by identity. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +11,16 @@
 #include <vpmem/file.h>
 #include <vpmem/guest.h>
 #include <vpmem/hostmap.h>
+#include <vpmem/libvirt.h>
+#include <vpmem/vmstate.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_map[] =
-	"usage: vpmem map [--qemu-cmdline FILE | --qemu-pid PID | --libvirt-xml FILE | --vm NAME |\n"
-	"                  --state-dir DIR] [--vmdk FILE]... [--vmkfstools-output FILE]\n"
+	"usage: vpmem map [--qemu-cmdline FILE | --qemu-pid PID | --libvirt-xml FILE |\n"
+	"                  --libvirt-domain NAME [--connect URI] | --vm NAME | --state-dir DIR]\n"
+	"                 [--vmdk FILE]... [--vmkfstools-output FILE]\n"
 	"                 [--guest-json FILE | --sysroot DIR] [--json]\n"
 	"\n"
 	"Which host file is nmem1 in my guest? Join a host description with the\n"
@@ -29,7 +32,10 @@ const char usage_map[] =
 	"\n"
 	"Host side:  --qemu-cmdline FILE (a saved command line, shell words or\n"
 	"            NUL-separated), --qemu-pid PID, --libvirt-xml FILE (virsh dumpxml),\n"
-	"            --vm NAME / --state-dir DIR (the spec vpmem run saved),\n"
+	"            --libvirt-domain NAME (the live domain's XML through the libvirt\n"
+	"            API; --connect URI, default qemu:///system),\n"
+	"            --vm NAME / --state-dir DIR (the spec vpmem run saved; for a VM\n"
+	"            run with --libvirt, its domain),\n"
 	"            --vmdk FILE (ddb.uuid, repeatable), --vmkfstools-output FILE.\n"
 	"Guest side: --guest-json FILE (ndctl list -D or -DRN output), else the live\n"
 	"            /sys/bus/nd (under --sysroot), i.e. run inside the guest.\n"
@@ -48,31 +54,33 @@ static const char *kind_name(enum vpmem_host_kind k)
 	}
 }
 
+static int host_from_domain(const char *uri, const char *name, struct vpmem_host *h, struct vpmem_err *err)
+{
+	char *xml = NULL;
+	int r = vpmem_libvirt_get_xml(uri, name, &xml, err);
+
+	if (!r)
+		r = vpmem_host_from_libvirt(xml, strlen(xml), h, err);
+	free(xml);
+	return r;
+}
+
+/* The saved VM: its QEMU argv, or for libvirt-launched VMs the live domain. */
 static int load_spec(const char *state, struct vpmem_host *h, struct vpmem_err *err)
 {
-	char path[PATH_MAX];
-	json_object *o, *a;
-	char **argv;
-	size_t n;
-	int r;
+	static struct vpmem_vmstate st;
+	int r = vpmem_vmstate_load(state, &st, err);
 
-	snprintf(path, sizeof(path), "%s/spec.json", state);
-	o = json_object_from_file(path);
-	if (!o || !json_object_object_get_ex(o, "argv", &a) || !json_object_is_type(a, json_type_array)) {
-		json_object_put(o);
-		return vpmem_err_set(err, ENOENT, "no VM spec in '%s' (vpmem run saves it when it starts a VM)", path);
+	if (r)
+		return r;
+	if (st.launcher == VPMEM_LAUNCHER_LIBVIRT) {
+		r = host_from_domain(st.connect, st.domain, h, err);
+	} else if (!st.argv.n) {
+		r = vpmem_err_set(err, ENOENT, "the VM spec in '%s' has no QEMU command line", state);
+	} else {
+		r = vpmem_host_from_qemu_argv(st.argv.v, h, err);
 	}
-	n = json_object_array_length(a);
-	argv = calloc(n + 1, sizeof(*argv));
-	if (!argv) {
-		json_object_put(o);
-		return vpmem_err_set(err, ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++)
-		argv[i] = (char *)json_object_get_string(json_object_array_get_idx(a, i));
-	r = vpmem_host_from_qemu_argv(argv, h, err);
-	free(argv);
-	json_object_put(o);
+	vpmem_vmstate_free(&st);
 	return r;
 }
 
@@ -81,6 +89,7 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 	static const struct option opts[] = {
 		{ "qemu-cmdline", required_argument, NULL, 'c' }, { "qemu-pid", required_argument, NULL, 'p' },
 		{ "libvirt-xml", required_argument, NULL, 'l' }, { "vm", required_argument, NULL, 'v' },
+		{ "libvirt-domain", required_argument, NULL, 'D' }, { "connect", required_argument, NULL, 'C' },
 		{ "state-dir", required_argument, NULL, 'S' }, { "vmdk", required_argument, NULL, 'k' },
 		{ "vmkfstools-output", required_argument, NULL, 'o' }, { "guest-json", required_argument, NULL, 'g' },
 		{ "sysroot", required_argument, NULL, 'r' }, { "json", no_argument, NULL, 'j' },
@@ -90,6 +99,7 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 	static struct vpmem_guest_view g;
 	static struct vpmem_mapping m;
 	struct vpmem_err err = { 0 };
+	const char *domain = NULL, *uri = NULL;
 	const char *qfile = NULL, *lfile = NULL, *vm = NULL, *state = NULL, *vmk = NULL, *gjson = NULL,
 		   *sysroot = NULL, *vmdks[VPMEM_MAP_MAX];
 	unsigned nvmdk = 0, nhost = 0;
@@ -97,9 +107,9 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 	bool json = ctx->json;
 	int c;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "map", .longopts = opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 'c': qfile = optarg; nhost++; break;
 		case 'p': {
@@ -112,6 +122,8 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 			break;
 		}
 		case 'l': lfile = optarg; nhost++; break;
+		case 'D': domain = optarg; nhost++; break;
+		case 'C': uri = optarg; break;
 		case 'v': vm = optarg; nhost++; break;
 		case 'S': state = optarg; nhost++; break;
 		case 'k':
@@ -125,13 +137,15 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 'g': gjson = optarg; break;
 		case 'r': sysroot = optarg; break;
 		case 'j': json = true; break;
-		default: return cmd_usage_error("map", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error("map", "unexpected argument '%s'", argv[optind]);
+	if (cmd_operands(&op, argc, argv, 0, 0, NULL))
+		return EXIT_USAGE;
 	if (nhost != 1 && !(nhost == 2 && nvmdk && vmk))
-		return cmd_usage_error("map", "give one host description (--qemu-cmdline, --qemu-pid, --libvirt-xml, --vm, --state-dir, or VMware --vmdk/--vmkfstools-output)");
+		return cmd_usage_error("map", "give one host description (--qemu-cmdline, --qemu-pid, --libvirt-xml, --libvirt-domain, --vm, --state-dir, or VMware --vmdk/--vmkfstools-output)");
+	if (uri && !domain)
+		return cmd_usage_error("map", "--connect goes with --libvirt-domain");
 	if (gjson && sysroot)
 		return cmd_usage_error("map", "--guest-json and --sysroot cannot be combined");
 
@@ -163,15 +177,17 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 			return cmd_error(EXIT_FAIL, "map: '%s': %s", lfile, err.msg);
 		}
 		free(xml);
+	} else if (domain) {
+		if (host_from_domain(uri, domain, &h, &err))
+			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
 	} else if (vm || state) {
 		char dir[PATH_MAX];
 
 		if (state) {
 			snprintf(dir, sizeof(dir), "%s", state);
 		} else {
-			if (vpmem_state_dir(dir, sizeof(dir) - 64, &err))
+			if (vpmem_vmstate_dir(vm, dir, sizeof(dir), &err))
 				return cmd_lib_error(EXIT_FAIL, &err);
-			snprintf(dir + strlen(dir), 64, "/vm/%s", vm);
 		}
 		if (load_spec(dir, &h, &err))
 			return cmd_error(EXIT_FAIL, "map: %s", err.msg);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* vpmem namespace create | destroy: provision namespaces offline, in an image. */
+/* vpmem namespace create | destroy | import | export: provision namespaces
+ * offline, in an image, and move data in and out of them. */
 #include <errno.h>
-#include <getopt.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +14,12 @@
 #include <uuid/uuid.h>
 
 #include <vpmem/image.h>
+#include <vpmem/io.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
 #include "nsout.h"
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_namespace[] =
@@ -21,6 +27,10 @@ const char usage_namespace[] =
 	"                          [--name NAME] [--uuid UUID] [--sector-size 512|4096]\n"
 	"                          [--map dev|mem] [--align SIZE] [hints] [--dry-run] [--json]\n"
 	"       vpmem namespace destroy FILE (--uuid UUID | --name NAME | --all) [hints] [--dry-run]\n"
+	"       vpmem namespace import FILE (--name N | --uuid U | --dev namespaceX.Y) --from SRC|-\n"
+	"                          [hints] [--dry-run] [--json]\n"
+	"       vpmem namespace export FILE (--name N | --uuid U | --dev namespaceX.Y) --to DST|-\n"
+	"                          [--force] [hints] [--dry-run] [--json]\n"
 	"\n"
 	"Provision a namespace inside a vNVDIMM backing file, offline, so the guest\n"
 	"boots with it ready: labels (v1.1/v1.2, with the kernel's two-index update)\n"
@@ -35,7 +45,20 @@ const char usage_namespace[] =
 	"Hints (what a file cannot tell): --label-size SIZE (an uninitialised label\n"
 	"area), --slot N (the QEMU slot of an unlabelled image), --spa ADDR (guest\n"
 	"address of the region for fsdax/devdax layout; default 4G, vpmem run places\n"
-	"every vNVDIMM on a 1G boundary).\n";
+	"every vNVDIMM on a 1G boundary).\n"
+	"\n"
+	"import and export move the bytes a guest sees in one namespace: from byte 0\n"
+	"of /dev/pmemN (raw; fsdax after its info block's data offset), /dev/daxN.M\n"
+	"(devdax), or sector 0 of /dev/pmemNs through the BTT (sector), written the\n"
+	"way the kernel writes them (data, flog, map), so a killed import leaves\n"
+	"every sector old or new. After an import the namespace reads SRC, then\n"
+	"zeros: zero blocks become holes or trimmed BTT sectors. A source larger\n"
+	"than the namespace is refused before anything is written (a stream from\n"
+	"stdin is checked as it is read). export writes runs of zeros as holes in a\n"
+	"regular file. --dev names the namespace as 'vpmem list FILE' does. The\n"
+	"image is locked; an image mapped by a running VM is refused, and export\n"
+	"takes --force to read it anyway (a live guest may change it meanwhile).\n"
+	"Progress goes to stderr when it is a terminal. See doc/datapath.md.\n";
 
 enum { O_MODE = 256, O_SIZE, O_NAME, O_UUID, O_SECTOR, O_MAP, O_ALIGN, O_LABEL, O_SLOT, O_SPA,
        O_DRY, O_JSON, O_ALL, O_TEST_DEV_UUID };
@@ -79,9 +102,9 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 	memset(a, 0, sizeof(*a));
 	a->hints.slot = -1;
 	a->json = ctx->json;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", ns_opts, NULL)) != -1) {
+	struct cmd_opts op = { .cmd = "namespace", .longopts = ns_opts };
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case O_MODE:
 			if (parse_mode(optarg, &a->req.mode))
@@ -144,8 +167,7 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 		case O_DRY: a->dry = true; break;
 		case O_JSON: a->json = true; break;
 		case O_ALL: a->all = true; break;
-		default:
-			return cmd_usage_error("namespace", "unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
 	if (optind + 1 != argc)
@@ -268,13 +290,269 @@ static int ns_destroy(int argc, char **argv, struct vpmem_ctx *ctx)
 	return EXIT_OK;
 }
 
-int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx)
+static int ns_manage(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	if (argc < 2)
-		return cmd_usage_error("namespace", "missing subcommand (create or destroy)");
+		return cmd_usage_error("namespace", "missing subcommand (create, destroy, import or export)");
 	if (!strcmp(argv[1], "create"))
 		return ns_create(argc - 1, argv + 1, ctx);
 	if (!strcmp(argv[1], "destroy"))
 		return ns_destroy(argc - 1, argv + 1, ctx);
-	return cmd_usage_error("namespace", "unknown subcommand '%s' (create or destroy)", argv[1]);
+	return cmd_usage_error("namespace", "unknown subcommand '%s' (create, destroy, import or export)", argv[1]);
 }
+
+/* ---- import / export: the data path (lib/format/io.c) ---- */
+
+enum { X_NAME = 300, X_UUID, X_DEV, X_FROM, X_TO, X_FORCE, X_DRY, X_JSON, X_LABEL, X_SLOT };
+
+static const struct option io_opts[] = {
+	{ "name", required_argument, NULL, X_NAME }, { "uuid", required_argument, NULL, X_UUID },
+	{ "dev", required_argument, NULL, X_DEV }, { "from", required_argument, NULL, X_FROM },
+	{ "to", required_argument, NULL, X_TO }, { "force", no_argument, NULL, X_FORCE },
+	{ "dry-run", no_argument, NULL, X_DRY }, { "json", no_argument, NULL, X_JSON },
+	{ "label-size", required_argument, NULL, X_LABEL }, { "slot", required_argument, NULL, X_SLOT },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct io_args {
+	bool import, force, dry, json, uuid_set;
+	const char *file, *name, *dev, *path;   /* path: --from or --to */
+	uint8_t uuid[16];
+	struct vpmem_image_hints hints;
+};
+
+static int io_parse(int argc, char **argv, bool import, struct io_args *a, struct vpmem_ctx *ctx)
+{
+	const char *cmd = import ? "namespace import" : "namespace export";
+	struct vpmem_err err = { 0 };
+	int c;
+
+	struct cmd_opts op = { .cmd = "namespace", .sub = import ? "import" : "export", .longopts = io_opts };
+
+	memset(a, 0, sizeof(*a));
+	a->import = import;
+	a->hints.slot = -1;
+	a->json = ctx->json;
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
+		switch (c) {
+		case X_NAME: a->name = optarg; break;
+		case X_DEV: a->dev = optarg; break;
+		case X_UUID:
+			if (uuid_parse(optarg, a->uuid))
+				return cmd_usage_error(cmd, "--uuid '%s' is not a UUID", optarg);
+			a->uuid_set = true;
+			break;
+		case X_FROM:
+		case X_TO:
+			if ((c == X_FROM) != import)
+				return cmd_usage_error(cmd, "%s is for %s", c == X_FROM ? "--from" : "--to",
+						       c == X_FROM ? "import" : "export");
+			a->path = optarg;
+			break;
+		case X_FORCE:
+			if (import)
+				return cmd_usage_error(cmd, "--force is for export");
+			a->force = true;
+			break;
+		case X_DRY: a->dry = true; break;
+		case X_JSON: a->json = true; break;
+		case X_LABEL:
+			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &a->hints.label_size, &err))
+				return cmd_error(EXIT_USAGE, "%s: %s", cmd, err.msg);
+			a->hints.label_size_set = true;
+			break;
+		case X_SLOT:
+			if (parse_slot_opt(cmd, optarg, &a->hints.slot))
+				return EXIT_USAGE;
+			break;
+		default:
+			return EXIT_USAGE; /* cmd_getopt said why */
+		}
+	}
+	if (cmd_operands(&op, argc, argv, 1, 1, "needs exactly one FILE"))
+		return EXIT_USAGE;
+	a->file = argv[optind];
+	if (!!a->name + !!a->dev + a->uuid_set != 1)
+		return cmd_usage_error(cmd, "needs one of --name, --uuid or --dev");
+	if (!a->path)
+		return cmd_usage_error(cmd, "needs %s", import ? "--from SRC" : "--to DST");
+	return 0;
+}
+
+/* Progress on a terminal: one line, rewritten in place. */
+static void show_progress(uint64_t done, uint64_t total, void *arg)
+{
+	char a[32], b[32];
+
+	fprintf(stderr, "\r%s: %s of %s (%u%%)   ", (const char *)arg, vpmem_size_human(done, a, sizeof(a)),
+		vpmem_size_human(total, b, sizeof(b)), total ? (unsigned)(done * 100 / total) : 100);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+/*
+ * Open the image for the copy. Import: read-write, locked, refused while
+ * mapped. Export: the same lock (nothing else may change the image during
+ * the copy); --force reads an image a running VM has mapped, read-only.
+ */
+static int io_open_image(const struct io_args *a, bool *rdonly)
+{
+	const char *cmd = a->import ? "import" : "export";
+	struct vpmem_err err = { 0 };
+	int fd = vpmem_image_open_locked(a->file, &err);
+
+	*rdonly = !a->import;
+	if (fd >= 0 || a->import)
+		return fd >= 0 ? fd : -cmd_error(EXIT_FAIL, "namespace import: %s", err.msg);
+	if (err.code == EBUSY && !a->force)
+		return -cmd_error(EXIT_FAIL, "namespace export: %s; --force exports it anyway (a running guest may change it during the copy)",
+				  err.msg);
+	if (err.code != EBUSY && err.code != EACCES && err.code != EROFS)
+		return -cmd_error(EXIT_FAIL, "namespace %s: %s", cmd, err.msg);
+	/* --force, or an image we may only read: read-only, shared lock unless forced */
+	fd = open(a->file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -cmd_error(EXIT_FAIL, "namespace export: cannot open '%s': %s", a->file, strerror(errno));
+	if (!a->force && flock(fd, LOCK_SH | LOCK_NB)) {
+		close(fd);
+		return -cmd_error(EXIT_FAIL, "namespace export: '%s' is locked by another process", a->file);
+	}
+	return fd;
+}
+
+static int io_report(const struct io_args *a, const struct vpmem_ns_info *ns, uint64_t ns_size,
+		     const struct vpmem_copy_stats *st)
+{
+	if (a->json && (a->import || strcmp(a->path, "-"))) {
+		json_object *o = json_object_new_object();
+		char dev[32];
+
+		snprintf(dev, sizeof(dev), "namespace0.%u", ns->index);
+		json_object_object_add(o, "dev", json_object_new_string(dev));
+		json_object_object_add(o, "mode", json_object_new_string(vpmem_ns_mode_name(ns->mode)));
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)ns_size));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)st->bytes));
+		json_object_object_add(o, "data", json_object_new_int64((int64_t)st->data));
+		json_object_object_add(o, "zero", json_object_new_int64((int64_t)st->zero));
+		out_json(o);
+	} else {
+		char x[32], y[32];
+
+		/* data on stdout: the report goes to stderr */
+		FILE *f = !a->import && !strcmp(a->path, "-") ? stderr : stdout;
+
+		fprintf(f, "%s %s %s namespace0.%u (%s) of '%s': %s data, %s zero%s\n", a->import ? "imported" : "exported",
+		       !strcmp(a->path, "-") ? (a->import ? "stdin" : "stdout") : a->path,
+		       a->import ? "into" : "from", ns->index, vpmem_ns_mode_name(ns->mode), a->file,
+		       vpmem_size_human(st->data, x, sizeof(x)), vpmem_size_human(st->zero, y, sizeof(y)),
+		       a->import || !strcmp(a->path, "-") ? "" : " (holes)");
+	}
+	return EXIT_OK;
+}
+
+static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
+{
+	struct io_args a;
+	struct vpmem_region_info *ri = NULL;
+	struct vpmem_ns_io *io = NULL;
+	struct vpmem_copy_stats st = { 0 };
+	struct vpmem_err err = { 0 };
+	const char *cmd = import ? "namespace import" : "namespace export";
+	const char *what = import ? "importing" : "exporting";
+	bool rdonly, std = false;
+	int r, fd = -1, other = -1, k;
+	long long crash_limit = -1;
+	struct stat sb;
+
+	r = io_parse(argc, argv, import, &a, ctx);
+	if (r)
+		return r;
+	std = !strcmp(a.path, "-");
+	if (!import && std && !a.dry && isatty(STDOUT_FILENO))
+		return cmd_error(EXIT_USAGE, "%s: refusing to write a namespace to a terminal", cmd);
+	/* the other side first: a missing source changes nothing */
+	if (import)
+		other = std ? STDIN_FILENO : open(a.path, O_RDONLY | O_CLOEXEC);
+	if (other < 0 && import)
+		return cmd_error(EXIT_FAIL, "%s: cannot open '%s': %s", cmd, a.path, strerror(errno));
+	fd = io_open_image(&a, &rdonly);
+	if (fd < 0) {
+		r = -fd;
+		goto out;
+	}
+	ri = calloc(1, sizeof(*ri));
+	if (!ri || vpmem_region_read(fd, &a.hints, ri, &err)) {
+		r = cmd_error(EXIT_FAIL, "%s: '%s': %s", cmd, a.file, ri ? err.msg : "out of memory");
+		goto out;
+	}
+	k = vpmem_ns_select(ri, a.name, a.uuid_set ? a.uuid : NULL, a.dev, &err);
+	if (k < 0) {
+		r = cmd_error(EXIT_FAIL, "%s: '%s': %s", cmd, a.file, err.msg);
+		goto out;
+	}
+	if (vpmem_ns_io_open(fd, &ri->ns[k], rdonly || a.dry, &io, &err)) {
+		r = cmd_error(EXIT_FAIL, "%s: '%s' namespace0.%d: %s", cmd, a.file, k, err.msg);
+		goto out;
+	}
+	if (import && !std && !fstat(other, &sb) && S_ISREG(sb.st_mode) &&
+	    (uint64_t)sb.st_size > vpmem_ns_io_size(io)) {
+		char x[32], y[32];
+
+		r = cmd_error(EXIT_FAIL, "%s: '%s' (%s) is larger than namespace0.%d of '%s' (%s)", cmd, a.path,
+			      vpmem_size_human((uint64_t)sb.st_size, x, sizeof(x)), k, a.file,
+			      vpmem_size_human(vpmem_ns_io_size(io), y, sizeof(y)));
+		goto out;
+	}
+	if (a.dry) {
+		char x[32];
+
+		printf("would %s namespace0.%d (%s, %s, %u-byte blocks) of '%s' %s %s\n",
+		       import ? "fill" : "copy all of", k, vpmem_ns_mode_name(ri->ns[k].mode),
+		       vpmem_size_human(vpmem_ns_io_size(io), x, sizeof(x)), vpmem_ns_io_block_size(io), a.file,
+		       import ? "from" : "to", std ? (import ? "stdin" : "stdout") : a.path);
+		if (import)
+			printf("then zeros to its end\n");
+		r = EXIT_OK;
+		goto out;
+	}
+	if (!import) {
+		other = std ? STDOUT_FILENO : open(a.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (other < 0) {
+			r = cmd_error(EXIT_FAIL, "%s: cannot open '%s': %s", cmd, a.path, strerror(errno));
+			goto out;
+		}
+	}
+	if (import && vpmem_ns_io_btt(io) && getenv("VPMEM_TEST_CRASH_AFTER_WRITES")) {
+		/* tests: die after N pwrites into the BTT, as a killed process would */
+		crash_limit = strtoll(getenv("VPMEM_TEST_CRASH_AFTER_WRITES"), NULL, 10);
+		vpmem_btt_set_write_limit(vpmem_ns_io_btt(io), crash_limit);
+	}
+	r = import ? vpmem_ns_import(io, other, isatty(STDERR_FILENO) ? show_progress : NULL, (void *)what, &st, &err)
+		   : vpmem_ns_export(io, other, isatty(STDERR_FILENO) ? show_progress : NULL, (void *)what, &st, &err);
+	if (r && crash_limit >= 0 && strstr(err.msg, "simulated crash"))
+		_exit(99);
+	if (r)
+		r = cmd_error(EXIT_FAIL, "%s: '%s' namespace0.%d: %s", cmd, a.file, k, err.msg);
+	else
+		r = io_report(&a, &ri->ns[k], vpmem_ns_io_size(io), &st);
+out:
+	vpmem_ns_io_close(io);
+	if (fd >= 0)
+		close(fd);
+	if (other >= 0 && !std)
+		close(other);
+	if (ri)
+		vpmem_region_free(ri);
+	free(ri);
+	return r;
+}
+
+int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	if (argc >= 2 && !strcmp(argv[1], "import"))
+		return ns_copy(argc - 1, argv + 1, ctx, true);
+	if (argc >= 2 && !strcmp(argv[1], "export"))
+		return ns_copy(argc - 1, argv + 1, ctx, false);
+	return ns_manage(argc, argv, ctx);
+}
+

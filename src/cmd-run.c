@@ -8,13 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <vpmem/guest.h>
 #include <vpmem/image.h>
+#include <vpmem/launch.h>
 #include <vpmem/libvirt.h>
 #include <vpmem/nfit.h>
 #include <vpmem/persist.h>
@@ -22,14 +21,18 @@
 #include <vpmem/size.h>
 #include <vpmem/strv.h>
 #include <vpmem/vm.h>
+#include <vpmem/vmstate.h>
 
 #include "guest-build.h"
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_run[] =
 	"usage: vpmem run [options] [-- QEMU-ARGS...]\n"
 	"\n"
-	"Boot a QEMU VM with persistent memory (one vNVDIMM per guest NUMA node).\n"
+	"Boot a QEMU VM with persistent memory (one vNVDIMM per guest NUMA node),\n"
+	"directly or as a persistent libvirt domain (--libvirt). 'vpmem run --name X'\n"
+	"with no machine options boots the machine saved for X again.\n"
 	"With no --kernel, the default guest (see 'vpmem guest') is used and built if\n"
 	"missing. With --guest-cmd the command runs in the guest, its output is printed\n"
 	"and its exit status returned; without it you get a shell on the serial console\n"
@@ -42,7 +45,11 @@ const char usage_run[] =
 	"  --qemu-nodes N          guest NUMA nodes (default 1)\n"
 	"  --qemu-cores N          vCPUs, split over the nodes (default: one per node)\n"
 	"  --hotplug-slots N       free memory slots left for hotplug (default 2)\n"
-	"  --label-size SIZE       label area per vNVDIMM (>= 128K; default 0 = label-less)\n"
+	"  --label-size SIZE       label area per vNVDIMM (>= 128K; default 0 = label-less);\n"
+	"                          new backings get it initialised as 'ndctl init-labels'\n"
+	"                          does (with --libvirt rounded up to 2M: see doc/libvirt.md)\n"
+	"  --label-version 1.1|1.2 label format of new label areas (default 1.1, as ndctl)\n"
+	"  --blank-labels          leave new label areas zeroed (the guest must init-labels)\n"
 	"  --persistence cpu|mem-ctrl  persistence domain the guest is told\n"
 	"  --virtio-pmem           virtio-pmem-pci devices instead of NFIT vNVDIMMs\n"
 	"  --no-pmem               no PMem device at all (e.g. to try memmap= emulation)\n"
@@ -67,17 +74,25 @@ const char usage_run[] =
 	"  --accel auto|kvm|tcg    accelerator (default auto: KVM only if a probe boot works;\n"
 	"                          also $VPMEM_ACCEL)\n"
 	"  --qemu BINARY           QEMU binary (default qemu-system-x86_64)\n"
+	"Launcher:\n"
+	"  --libvirt               define and start the machine as a persistent libvirt\n"
+	"                          domain named NAME (libvirt C API)\n"
+	"  --connect URI           libvirt URI (default qemu:///system)\n"
 	"Output:\n"
-	"  --print                 print the QEMU command line instead of running it\n"
-	"  --libvirt-xml           print the same machine as a libvirt domain instead\n"
-	"  --json                  print the plan (and with --print the argv) as JSON\n"
+	"  --print                 print the QEMU command line (with --libvirt: the domain\n"
+	"                          XML) instead of running it; nothing is created\n"
+	"  --libvirt-xml           same as --libvirt --print\n"
+	"  --create                with --print: create the backings, so that what is\n"
+	"                          printed runs as printed\n"
+	"  --json                  print the plan (and with --print the argv or XML) as JSON\n"
 	"  -q, --quiet             do not describe the machine on stderr\n"
 	"  -- QEMU-ARGS...         append raw QEMU arguments\n";
 
 enum {
 	OPT_MEMORY = 256, OPT_PMEM, OPT_NODES, OPT_CORES, OPT_HOTPLUG, OPT_LABEL, OPT_PERSIST,
 	OPT_VIRTIO, OPT_IMAGE, OPT_DIR, OPT_NAME, OPT_STATE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
-	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT, OPT_REQUIRE, OPT_NO_PMEM,
+	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT_XML, OPT_REQUIRE,
+	OPT_NO_PMEM, OPT_LIBVIRT, OPT_CONNECT, OPT_CREATE, OPT_LABEL_VERSION, OPT_BLANK_LABELS,
 	OPT_GUEST_KERNEL,
 };
 
@@ -88,6 +103,8 @@ static const struct option run_opts[] = {
 	{ "qemu-cores", required_argument, NULL, OPT_CORES },
 	{ "hotplug-slots", required_argument, NULL, OPT_HOTPLUG },
 	{ "label-size", required_argument, NULL, OPT_LABEL },
+	{ "label-version", required_argument, NULL, OPT_LABEL_VERSION },
+	{ "blank-labels", no_argument, NULL, OPT_BLANK_LABELS },
 	{ "persistence", required_argument, NULL, OPT_PERSIST },
 	{ "virtio-pmem", no_argument, NULL, OPT_VIRTIO },
 	{ "pmem-image", required_argument, NULL, OPT_IMAGE },
@@ -104,19 +121,37 @@ static const struct option run_opts[] = {
 	{ "qemu", required_argument, NULL, OPT_QEMU },
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "json", no_argument, NULL, OPT_JSON },
-	{ "libvirt-xml", no_argument, NULL, OPT_LIBVIRT },
+	{ "libvirt", no_argument, NULL, OPT_LIBVIRT },
+	{ "connect", required_argument, NULL, OPT_CONNECT },
+	{ "libvirt-xml", no_argument, NULL, OPT_LIBVIRT_XML },
+	{ "create", no_argument, NULL, OPT_CREATE },
 	{ "require-persistence", no_argument, NULL, OPT_REQUIRE },
 	{ "no-pmem", no_argument, NULL, OPT_NO_PMEM },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The options that make the machine: saved with the VM, compared on reuse. */
+static bool machine_opt(int c)
+{
+	switch (c) {
+	case OPT_MEMORY: case OPT_PMEM: case OPT_NODES: case OPT_CORES: case OPT_HOTPLUG:
+	case OPT_LABEL: case OPT_LABEL_VERSION: case OPT_BLANK_LABELS: case OPT_PERSIST:
+	case OPT_VIRTIO: case OPT_IMAGE: case OPT_DIR: case OPT_NO_PMEM:
+		return true;
+	default:
+		return false;
+	}
+}
+
 struct run_opts {
 	struct vpmem_vm_spec spec;
-	const char *name, *state_dir, *kernel, *initrd, *append, *cmd, *accel, *qemu;
+	struct vpmem_backing_opts backing;
+	const char *name, *state_dir, *kernel, *initrd, *append, *cmd, *accel, *qemu, *connect;
 	unsigned timeout;
-	bool timeout_set, print, json, quiet, libvirt, require;
+	bool timeout_set, print, json, quiet, libvirt, require, create;
 	char *const *extra;
+	struct vpmem_strv machine;   /* machine options as given (saved with the VM) */
 	char image_paths[VPMEM_MAX_DIMMS][PATH_MAX];
 	const char *guest_kernel; /* --guest-kernel, NULL: $VPMEM_GUEST_KERNEL or 6.1 */
 };
@@ -189,84 +224,125 @@ static int parse_image(struct run_opts *o, const char *arg)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct run_opts *o)
+static int apply_opt(struct run_opts *o, int c, char *arg, const char *optname)
 {
 	uint64_t sz;
 	unsigned v;
+	int r = 0;
+
+	switch (c) {
+	case OPT_MEMORY: return parse_size_opt("--qemu-memory", arg, 0, &o->spec.ram);
+	case OPT_PMEM: return parse_size_opt("--qemu-pmem", arg, 0, &o->spec.pmem);
+	case OPT_NODES: return parse_uint("--qemu-nodes", arg, 1, VPMEM_MAX_NODES, &o->spec.nodes);
+	case OPT_CORES: return parse_uint("--qemu-cores", arg, 1, 255, &o->spec.cores);
+	case OPT_HOTPLUG:
+		r = parse_uint("--hotplug-slots", arg, 0, VPMEM_NFIT_MAX_SLOTS, &v);
+		o->spec.hotplug_slots = (int)v;
+		return r;
+	case OPT_LABEL:
+		r = parse_size_opt("--label-size", arg, VPMEM_SIZE_ALLOW_ZERO, &sz);
+		o->spec.label_size = (int64_t)sz;
+		return r;
+	case OPT_LABEL_VERSION:
+		if (!strcmp(arg, "1.1"))
+			o->backing.label_version = VPMEM_LABEL_V1_1;
+		else if (!strcmp(arg, "1.2"))
+			o->backing.label_version = VPMEM_LABEL_V1_2;
+		else
+			return cmd_usage_error("run", "--label-version '%s': use 1.1 or 1.2", arg);
+		return 0;
+	case OPT_BLANK_LABELS: o->backing.blank_labels = true; return 0;
+	case OPT_PERSIST: {
+		struct vpmem_err err = { 0 };
+
+		if (vpmem_persistence_parse(arg, &o->spec.persistence, &err))
+			return cmd_error(EXIT_USAGE, "run: %s", err.msg);
+		return 0;
+	}
+	case OPT_VIRTIO: o->spec.virtio = true; return 0;
+	case OPT_IMAGE: return parse_image(o, arg);
+	case OPT_DIR:
+		if (o->spec.ndirs >= VPMEM_MAX_NODES)
+			return cmd_usage_error("run", "too many --pmem-dir");
+		o->spec.dirs[o->spec.ndirs++] = arg;
+		return 0;
+	case OPT_NAME: {
+		struct vpmem_err err = { 0 };
+
+		if (vpmem_vmstate_name_check(arg, &err))
+			return cmd_usage_error("run", "--name: invalid VM name '%s'", arg);
+		o->name = arg;
+		return 0;
+	}
+	case OPT_STATE: o->state_dir = arg; return 0;
+	case OPT_KERNEL: o->kernel = arg; return 0;
+	case OPT_GUEST_KERNEL: o->guest_kernel = arg; return 0;
+	case OPT_INITRD: o->initrd = arg; return 0;
+	case OPT_APPEND: o->append = arg; return 0;
+	case OPT_CMD: o->cmd = arg; return 0;
+	case OPT_TIMEOUT:
+		o->timeout_set = true;
+		return parse_uint("--timeout", arg, 0, 86400, &o->timeout);
+	case OPT_ACCEL:
+		if (strcmp(arg, "auto") && strcmp(arg, "kvm") && strcmp(arg, "tcg"))
+			return cmd_usage_error("run", "--accel: unknown accelerator '%s' (auto, kvm or tcg)", arg);
+		o->accel = arg;
+		return 0;
+	case OPT_QEMU: o->qemu = arg; return 0;
+	case OPT_PRINT: o->print = true; return 0;
+	case OPT_JSON: o->json = true; return 0;
+	case OPT_LIBVIRT: o->libvirt = true; return 0;
+	case OPT_CONNECT: o->connect = arg; o->libvirt = true; return 0;
+	case OPT_LIBVIRT_XML: o->libvirt = o->print = true; return 0;
+	case OPT_CREATE: o->create = true; return 0;
+	case OPT_REQUIRE: o->require = true; return 0;
+	case OPT_NO_PMEM: o->spec.no_pmem = true; return 0;
+	case 'q': o->quiet = true; return 0;
+	default: return cmd_usage_error("run", "unknown option '%s'", optname);
+	}
+}
+
+/* getopt over @argv into @o; machine options are recorded in @o->machine. */
+static int parse_into(struct run_opts *o, int argc, char **argv, bool machine_only)
+{
+	struct cmd_opts p = { .cmd = "run", .shortopts = "+q", .longopts = run_opts };
 	int c, r = 0;
 
+	while (!r && (c = cmd_getopt(&p, argc, argv)) != -1) {
+		const char *name = argv[optind - 1];
+
+		if (c == '?')
+			return EXIT_USAGE; /* cmd_getopt said why */
+		if (machine_only && !machine_opt(c))
+			return cmd_error(EXIT_FAIL, "run: saved option '%s' is not a machine option", name);
+		r = apply_opt(o, c, optarg, name);
+		if (!r && machine_opt(c) && !machine_only) {
+			const struct option *d = run_opts;
+
+			while (d->name && d->val != c)
+				d++;
+			r = vpmem_strv_pushf(&o->machine, "--%s", d->name) ||
+			    (d->has_arg && vpmem_strv_push(&o->machine, optarg)) ? EXIT_FAIL : 0;
+		}
+	}
+	return r;
+}
+
+static void opts_init(struct run_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->spec.hotplug_slots = -1;
 	o->spec.label_size = -1;
+	o->backing.label_version = VPMEM_LABEL_V1_1;
 	o->name = "default";
-	opterr = 0;
-	optind = 1;
-	while (!r && (c = getopt_long(argc, argv, "+q", run_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_MEMORY: r = parse_size_opt("--qemu-memory", optarg, 0, &o->spec.ram); break;
-		case OPT_PMEM: r = parse_size_opt("--qemu-pmem", optarg, 0, &o->spec.pmem); break;
-		case OPT_NODES:
-			r = parse_uint("--qemu-nodes", optarg, 1, VPMEM_MAX_NODES, &o->spec.nodes);
-			break;
-		case OPT_CORES: r = parse_uint("--qemu-cores", optarg, 1, 255, &o->spec.cores); break;
-		case OPT_HOTPLUG:
-			r = parse_uint("--hotplug-slots", optarg, 0, VPMEM_NFIT_MAX_SLOTS, &v);
-			o->spec.hotplug_slots = (int)v;
-			break;
-		case OPT_LABEL:
-			r = parse_size_opt("--label-size", optarg, VPMEM_SIZE_ALLOW_ZERO, &sz);
-			o->spec.label_size = (int64_t)sz;
-			break;
-		case OPT_PERSIST: {
-			struct vpmem_err err = { 0 };
+}
 
-			if (vpmem_persistence_parse(optarg, &o->spec.persistence, &err))
-				r = cmd_error(EXIT_USAGE, "run: %s", err.msg);
-			break;
-		}
-		case OPT_VIRTIO: o->spec.virtio = true; break;
-		case OPT_IMAGE: r = parse_image(o, optarg); break;
-		case OPT_DIR:
-			if (o->spec.ndirs >= VPMEM_MAX_NODES)
-				r = cmd_usage_error("run", "too many --pmem-dir");
-			else
-				o->spec.dirs[o->spec.ndirs++] = optarg;
-			break;
-		case OPT_NAME:
-			if (!*optarg || strchr(optarg, '/') || optarg[0] == '.')
-				r = cmd_usage_error("run", "--name: invalid VM name '%s'", optarg);
-			o->name = optarg;
-			break;
-		case OPT_STATE: o->state_dir = optarg; break;
-		case OPT_KERNEL: o->kernel = optarg; break;
-		case OPT_GUEST_KERNEL: o->guest_kernel = optarg; break;
-		case OPT_INITRD: o->initrd = optarg; break;
-		case OPT_APPEND: o->append = optarg; break;
-		case OPT_CMD: o->cmd = optarg; break;
-		case OPT_TIMEOUT:
-			r = parse_uint("--timeout", optarg, 0, 86400, &o->timeout);
-			o->timeout_set = true;
-			break;
-		case OPT_ACCEL:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
-				r = cmd_usage_error("run", "--accel: unknown accelerator '%s' (auto, kvm or tcg)", optarg);
-			o->accel = optarg;
-			break;
-		case OPT_QEMU: o->qemu = optarg; break;
-		case OPT_PRINT: o->print = true; break;
-		case OPT_JSON: o->json = true; break;
-		case OPT_LIBVIRT: o->libvirt = true; break;
-		case OPT_REQUIRE: o->require = true; break;
-		case OPT_NO_PMEM: o->spec.no_pmem = true; break;
-		case 'q': o->quiet = true; break;
-		case ':':
-			r = cmd_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-			break;
-		default:
-			r = cmd_usage_error("run", "unknown option '%s'", argv[optind - 1]);
-			break;
-		}
-	}
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	int r;
+
+	opts_init(o);
+	r = parse_into(o, argc, argv, false);
 	if (r)
 		return r;
 	if (optind < argc) {
@@ -275,7 +351,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 					       argv[optind]);
 		o->extra = argv + optind;
 	}
-	if (!!o->kernel != !!o->initrd && o->initrd && !o->kernel)
+	if (o->initrd && !o->kernel)
 		return cmd_usage_error("run", "--initrd needs --kernel");
 	if (o->kernel && o->guest_kernel)
 		return cmd_usage_error("run", "--guest-kernel and --kernel cannot be combined");
@@ -286,10 +362,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		if (vpmem_guest_kernel_parse(o->guest_kernel, &k, &err))
 			return cmd_usage_error("run", "%s%s", o->guest_kernel ? "--guest-kernel: " : "", err.msg);
 	}
-	if (o->print && o->libvirt)
-		return cmd_usage_error("run", "--print and --libvirt-xml cannot be combined");
 	if (o->libvirt && o->extra)
 		return cmd_usage_error("run", "raw QEMU arguments after '--' have no libvirt form");
+	if (o->create && !o->print)
+		return cmd_usage_error("run", "--create goes with --print or --libvirt-xml (run creates backings itself)");
 	if (!o->timeout_set)
 		o->timeout = o->cmd ? 600 : 0;
 	if (!o->qemu)
@@ -299,205 +375,72 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-/* An image's label area and the slot its labels were written for (the
- * identity rule: labels carry the slot's interleave cookie). */
-static int detect_labels(struct vpmem_image_req *im, int64_t label_size)
+/*
+ * The saved VM of this name: no machine options given = boot it again (its
+ * options, its launcher); options given that make another machine = refuse
+ * (printing modes only say so). @saved_o holds the re-parsed saved options.
+ */
+static int reuse_saved(struct run_opts *o, struct run_opts *saved_o, const char *state)
 {
-	struct vpmem_image_hints h = { .slot = -1 };
-	struct vpmem_region_info *ri;
+	static struct vpmem_vmstate st;
 	struct vpmem_err err = { 0 };
-	int fd;
+	char diff[1024];
+	int r;
 
-	if (im->size < (16ULL << 20))
-		return 0; /* the planner says why it is too small */
-	if (label_size >= 0) {
-		h.label_size = (uint64_t)label_size;
-		h.label_size_set = true;
-	}
-	ri = calloc(1, sizeof(*ri));
-	fd = open(im->path, O_RDONLY | O_CLOEXEC);
-	if (!ri || fd < 0 || vpmem_region_read(fd, &h, ri, &err)) {
-		if (fd >= 0)
-			close(fd);
-		free(ri);
-		return cmd_error(EXIT_FAIL, "--pmem-image '%s': %s", im->path, ri ? err.msg : "out of memory");
-	}
-	close(fd);
-	if (ri->labelled) {
-		im->label_size = ri->label_size;
-		if (!strcmp(ri->slot_source, "labels"))
-			im->label_slot = ri->slot;
-	}
-	vpmem_region_free(ri);
-	free(ri);
-	return 0;
-}
+	if (vpmem_vmstate_load(state, &st, &err))
+		return 0; /* nothing saved (or unreadable: run saves a new one) */
+	opts_init(saved_o);
+	if (st.options.n) {
+		struct vpmem_strv av = VPMEM_STRV_INIT;
 
-/* Fill in what the planner needs to know about existing images. */
-static int inspect_images(struct run_opts *o)
-{
-	for (unsigned i = 0; i < o->spec.nimages; i++) {
-		struct vpmem_image_req *im = &o->spec.images[i];
-		struct stat st;
-
-		if (stat(im->path, &st))
-			return cmd_error(EXIT_FAIL, "cannot use --pmem-image '%s': %s", im->path, strerror(errno));
-		if (S_ISDIR(st.st_mode))
-			return cmd_error(EXIT_FAIL,
-					 "--pmem-image '%s' is a directory: QEMU would back the vNVDIMM with an unlinked temporary file and lose all data at exit (use --pmem-dir)",
-					 im->path);
-		if (S_ISCHR(st.st_mode)) {
-			char sys[PATH_MAX], buf[64];
-			FILE *f;
-
-			snprintf(sys, sizeof(sys), "/sys/dev/char/%u:%u/size", major(st.st_rdev), minor(st.st_rdev));
-			f = fopen(sys, "r");
-			if (!f || !fgets(buf, sizeof(buf), f)) {
-				if (f)
-					fclose(f);
-				return cmd_error(EXIT_FAIL, "--pmem-image '%s' is a character device but not a device-dax device",
-						 im->path);
-			}
-			fclose(f);
-			im->size = strtoull(buf, NULL, 10);
-			im->devdax = true;
-			snprintf(sys, sizeof(sys), "/sys/dev/char/%u:%u/align", major(st.st_rdev), minor(st.st_rdev));
-			f = fopen(sys, "r");
-			if (f && fgets(buf, sizeof(buf), f))
-				im->dax_align = strtoull(buf, NULL, 10);
-			if (f)
-				fclose(f);
-		} else if (S_ISREG(st.st_mode)) {
-			int r;
-
-			im->size = (uint64_t)st.st_size;
-			if (access(im->path, R_OK | W_OK))
-				return cmd_error(EXIT_FAIL, "--pmem-image '%s' is not readable and writable: %s",
-						 im->path, strerror(errno));
-			r = detect_labels(im, o->spec.label_size);
-			if (r)
-				return r;
-		} else {
-			return cmd_error(EXIT_FAIL, "--pmem-image '%s' is neither a regular file nor a device-dax device",
-					 im->path);
+		vpmem_strv_push(&av, "run");
+		for (size_t i = 0; i < st.options.n; i++)
+			vpmem_strv_push(&av, st.options.v[i]);
+		r = parse_into(saved_o, (int)av.n, av.v, true);
+		/* the saved strings must outlive av: keep them in saved_o->machine */
+		for (size_t i = 1; i < av.n; i++)
+			vpmem_strv_push(&saved_o->machine, av.v[i]);
+		if (r) {
+			vpmem_strv_free(&av);
+			vpmem_vmstate_free(&st);
+			return r;
 		}
-		if (!im->size)
-			return cmd_error(EXIT_FAIL, "--pmem-image '%s' is empty", im->path);
+		/* av's strings are referenced by saved_o (paths, dirs): leak them
+		 * on purpose for the life of the command */
+		av.v = NULL;
 	}
-	for (unsigned i = 0; i < o->spec.ndirs; i++) {
-		struct stat st;
-
-		if (stat(o->spec.dirs[i], &st) || !S_ISDIR(st.st_mode))
-			return cmd_error(EXIT_FAIL, "--pmem-dir '%s' is not a directory", o->spec.dirs[i]);
-		if (access(o->spec.dirs[i], W_OK | X_OK))
-			return cmd_error(EXIT_FAIL, "--pmem-dir '%s' is not writable: %s", o->spec.dirs[i],
-					 strerror(errno));
-	}
-	return 0;
-}
-
-/* A --pmem-dir per guest node that lies on a device of host NUMA node K:
- * bind that guest node's RAM to host node K (memory-backend-ram host-nodes=K,
- * policy=bind), so the guest's CPUs and memory sit next to its PMem. */
-static void bind_host_nodes(const struct run_opts *o, struct vpmem_vm_plan *plan)
-{
-	if (o->spec.ndirs != plan->nodes || plan->nodes < 2)
-		return;
-	for (unsigned n = 0; n < plan->nodes; n++) {
-		struct stat st;
-		int k;
-
-		if (stat(o->spec.dirs[n], &st))
-			continue;
-		k = vpmem_host_node_of_blockdev(NULL, major(st.st_dev), minor(st.st_dev));
-		if (k < 0)
-			continue;
-		plan->node[n].host_node = k;
+	if (!o->machine.n) {
+		if (!st.options.n) {
+			vpmem_vmstate_free(&st);
+			return 0;
+		}
+		o->spec = saved_o->spec;
+		o->backing = saved_o->backing;
+		memcpy(o->image_paths, saved_o->image_paths, sizeof(o->image_paths));
+		for (unsigned i = 0; i < o->spec.nimages; i++)
+			o->spec.images[i].path = o->image_paths[i];
+		for (size_t i = 0; i < saved_o->machine.n; i++)
+			vpmem_strv_push(&o->machine, saved_o->machine.v[i]);
+		if (st.launcher == VPMEM_LAUNCHER_LIBVIRT && !o->libvirt) {
+			o->libvirt = true;
+			o->connect = st.connect[0] ? strdup(st.connect) : NULL;
+		}
 		if (!o->quiet)
-			fprintf(stderr, "vpmem: guest node %u: RAM bound to host node %d, where '%s' lies\n", n, k,
-				o->spec.dirs[n]);
-	}
-}
-
-/* Backings the plan creates: reuse an existing file of exactly the planned
- * size, refuse any other. Checked for all before anything is created. */
-static int check_created(struct vpmem_vm_plan *plan)
-{
-	for (unsigned i = 0; i < plan->ndimms; i++) {
-		struct vpmem_vm_dimm *d = &plan->dimm[i];
-		struct stat st;
-		char a[32], b[32];
-
-		if (!d->create || stat(d->path, &st))
-			continue;
-		if (!S_ISREG(st.st_mode))
-			return cmd_error(EXIT_FAIL, "backing '%s' exists and is not a regular file", d->path);
-		if ((uint64_t)st.st_size != d->size)
-			return cmd_error(EXIT_FAIL,
-					 "backing '%s' exists with size %s, not the %s planned (remove it, use another --name, or pass it with --pmem-image)",
-					 d->path, vpmem_size_str((uint64_t)st.st_size, a, sizeof(a)),
-					 vpmem_size_str(d->size, b, sizeof(b)));
-		d->create = false;
-	}
-	return 0;
-}
-
-static int create_backings(const struct vpmem_vm_plan *plan)
-{
-	for (unsigned i = 0; i < plan->ndimms; i++) {
-		const struct vpmem_vm_dimm *d = &plan->dimm[i];
-		int fd;
-
-		if (!d->create)
-			continue;
-		/* sparse at the exact size: never fallocate (on tmpfs that costs RAM) */
-		fd = open(d->path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return cmd_error(EXIT_FAIL, "cannot create backing '%s': %s", d->path, strerror(errno));
-		if (ftruncate(fd, (off_t)d->size) || fsync(fd)) {
-			int e = errno;
-
-			close(fd);
-			unlink(d->path);
-			return cmd_error(EXIT_FAIL, "cannot size backing '%s': %s", d->path, strerror(e));
-		}
-		close(fd);
-	}
-	return 0;
-}
-
-/* Persistence verdict of every backing (vpmem doctor's rules); pmem=on only
- * where it holds and QEMU supports it. Backings not created yet (--print) are
- * judged by their directory's mount. */
-static void assess(struct vpmem_vm_plan *plan, bool qemu_pmem, struct vpmem_persist_report *reps)
-{
-	for (unsigned i = 0; i < plan->ndimms; i++) {
-		struct vpmem_vm_dimm *d = &plan->dimm[i];
-		struct vpmem_persist_report *r = &reps[i];
-		struct vpmem_persist_opts po = { .pmem_off = !qemu_pmem };
-
-		if (d->create && access(d->path, F_OK)) {
-			char dir[PATH_MAX], *slash;
-
-			snprintf(dir, sizeof(dir), "%s", d->path);
-			slash = strrchr(dir, '/');
-			if (slash && slash != dir)
-				*slash = '\0';
-			vpmem_persist_check(dir, &po, r, NULL);
-			memset(r->reasons, 0, sizeof(r->reasons));
-			r->nreasons = 0;
-			r->kind = VPMEM_KIND_FILE;
-			r->verdict = r->mount_dax ? VPMEM_GUARANTEED : VPMEM_NOT_GUARANTEED;
-			snprintf(r->reasons[0].text, sizeof(r->reasons[0].text), "%s",
-				 r->mount_dax ? "on a DAX mount (MAP_SYNC is probed when it is created)"
-				 : "not on a DAX mount: writes go through the host page cache");
-			r->nreasons = 1;
-			r->dax = r->mount_dax;
+			fprintf(stderr, "vpmem: VM '%s': booting its saved machine (%s launcher)\n", o->name,
+				vpmem_launcher_name(o->libvirt ? VPMEM_LAUNCHER_LIBVIRT : VPMEM_LAUNCHER_QEMU));
+	} else if (st.options.n && vpmem_vm_spec_differs(&saved_o->spec, &o->spec, diff, sizeof(diff))) {
+		if (o->print) {
+			fprintf(stderr, "vpmem: note: VM '%s' was saved with other options (%s): run would refuse\n",
+				o->name, diff);
 		} else {
-			vpmem_persist_check(d->path, &po, r, NULL);
+			vpmem_vmstate_free(&st);
+			return cmd_error(EXIT_FAIL,
+					 "VM '%s' exists with other machine options: %s (boot it as saved with 'vpmem run --name %s', use another --name, or remove it with 'vpmem vm rm --backings %s')",
+					 o->name, diff, o->name, o->name);
 		}
-		d->pmem = qemu_pmem && r->dax && r->verdict == VPMEM_GUARANTEED;
 	}
+	vpmem_vmstate_free(&st);
+	return 0;
 }
 
 /* "not guaranteed (reason; reason)" */
@@ -522,9 +465,13 @@ static void describe(const struct run_opts *o, const struct vpmem_vm_plan *plan,
 {
 	char a[32], b[32], c[32], buf[1024];
 
-	fprintf(stderr, "vpmem: VM '%s': %s RAM, %u vCPU(s), %u node(s), slots=%u, maxmem=%s, accel %s\n",
+	fprintf(stderr, "vpmem: VM '%s': %s RAM, %u vCPU(s), %u node(s), slots=%u, maxmem=%s, accel %s%s\n",
 		o->name, vpmem_size_str(plan->ram, a, sizeof(a)), plan->cores, plan->nodes, plan->slots,
-		vpmem_size_str(plan->maxmem, b, sizeof(b)), accel);
+		vpmem_size_str(plan->maxmem, b, sizeof(b)), accel, o->libvirt ? ", libvirt" : "");
+	for (unsigned n = 0; n < plan->nodes; n++)
+		if (plan->node[n].host_node >= 0 && n < o->spec.ndirs)
+			fprintf(stderr, "vpmem: guest node %u: RAM bound to host node %d, where '%s' lies\n", n,
+				plan->node[n].host_node, o->spec.dirs[n]);
 	for (unsigned i = 0; i < plan->ndimms; i++) {
 		const struct vpmem_vm_dimm *d = &plan->dimm[i];
 		struct vpmem_nfit_dimm n;
@@ -552,41 +499,44 @@ static void describe(const struct run_opts *o, const struct vpmem_vm_plan *plan,
 	}
 }
 
-static json_object *plan_json(const struct vpmem_vm_plan *plan)
+static json_object *plan_json(const struct run_opts *o, const struct vpmem_vm_plan *plan, const char *accel)
 {
-	json_object *o = json_object_new_object(), *dimms = json_object_new_array();
+	json_object *j = json_object_new_object(), *dimms = json_object_new_array();
 
-	json_object_object_add(o, "ram", json_object_new_uint64(plan->ram));
-	json_object_object_add(o, "cores", json_object_new_int((int)plan->cores));
-	json_object_object_add(o, "nodes", json_object_new_int((int)plan->nodes));
-	json_object_object_add(o, "slots", json_object_new_int((int)plan->slots));
-	json_object_object_add(o, "maxmem", json_object_new_uint64(plan->maxmem));
-	json_object_object_add(o, "device_memory_base", json_object_new_uint64(plan->devmem_base));
+	json_object_object_add(j, "name", json_object_new_string(o->name));
+	json_object_object_add(j, "launcher", json_object_new_string(o->libvirt ? "libvirt" : "qemu"));
+	json_object_object_add(j, "accel", json_object_new_string(accel));
+	json_object_object_add(j, "ram", json_object_new_uint64(plan->ram));
+	json_object_object_add(j, "cores", json_object_new_int((int)plan->cores));
+	json_object_object_add(j, "nodes", json_object_new_int((int)plan->nodes));
+	json_object_object_add(j, "slots", json_object_new_int((int)plan->slots));
+	json_object_object_add(j, "maxmem", json_object_new_uint64(plan->maxmem));
+	json_object_object_add(j, "device_memory_base", json_object_new_uint64(plan->devmem_base));
 	if (plan->persistence)
-		json_object_object_add(o, "persistence_domain",
+		json_object_object_add(j, "persistence_domain",
 				       json_object_new_string(vpmem_persistence_name(plan->persistence)));
-	json_object_object_add(o, "virtio_pmem", json_object_new_boolean(plan->virtio));
+	json_object_object_add(j, "virtio_pmem", json_object_new_boolean(plan->virtio));
 	for (unsigned i = 0; i < plan->ndimms; i++) {
 		const struct vpmem_vm_dimm *d = &plan->dimm[i];
-		json_object *j = json_object_new_object();
+		json_object *x = json_object_new_object();
 		struct vpmem_nfit_dimm n;
 
 		vpmem_nfit_dimm(d->slot, &n);
-		json_object_object_add(j, "path", json_object_new_string(d->path));
-		json_object_object_add(j, "slot", json_object_new_int((int)d->slot));
-		json_object_object_add(j, "node", json_object_new_int((int)d->node));
-		json_object_object_add(j, "size", json_object_new_uint64(d->size));
-		json_object_object_add(j, "label_size", json_object_new_uint64(d->label_size));
-		json_object_object_add(j, "region_size", json_object_new_uint64(d->region));
-		json_object_object_add(j, "addr", json_object_new_uint64(d->addr));
-		json_object_object_add(j, "pmem", json_object_new_boolean(d->pmem));
-		json_object_object_add(j, "create", json_object_new_boolean(d->create));
+		json_object_object_add(x, "path", json_object_new_string(d->path));
+		json_object_object_add(x, "slot", json_object_new_int((int)d->slot));
+		json_object_object_add(x, "node", json_object_new_int((int)d->node));
+		json_object_object_add(x, "size", json_object_new_uint64(d->size));
+		json_object_object_add(x, "label_size", json_object_new_uint64(d->label_size));
+		json_object_object_add(x, "region_size", json_object_new_uint64(d->region));
+		json_object_object_add(x, "addr", json_object_new_uint64(d->addr));
+		json_object_object_add(x, "pmem", json_object_new_boolean(d->pmem));
+		json_object_object_add(x, "create", json_object_new_boolean(d->create));
 		if (!plan->virtio)
-			json_object_object_add(j, "id", json_object_new_string(n.id));
-		json_object_array_add(dimms, j);
+			json_object_object_add(x, "id", json_object_new_string(n.id));
+		json_object_array_add(dimms, x);
 	}
-	json_object_object_add(o, "dimms", dimms);
-	return o;
+	json_object_object_add(j, "dimms", dimms);
+	return j;
 }
 
 static void print_argv(char *const *argv)
@@ -608,45 +558,68 @@ static void print_argv(char *const *argv)
 	}
 }
 
-/* An absolute path for @bin: as given if it has a '/', else found in $PATH. */
-static void which(const char *bin, char *buf, size_t len)
+/* Where things live for one run. */
+struct run_paths {
+	char state[PATH_MAX], run[PATH_MAX + 8];
+	char console[PATH_MAX + 32], out[PATH_MAX + 32], err[PATH_MAX + 32], status[PATH_MAX + 32];
+	char cmd[PATH_MAX + 32], qemu_log[PATH_MAX + 32], qmp[PATH_MAX + 32];
+	char lvdir[PATH_MAX - 64];        /* libvirt (system): what its QEMU reads */
+	char lvcmd[PATH_MAX];             /* the command file there */
+	char kernel[PATH_MAX], initrd[PATH_MAX];
+};
+
+static void set_paths(struct run_paths *p)
 {
-	const char *path = getenv("PATH");
-
-	snprintf(buf, len, "%s", bin);
-	if (strchr(bin, '/') || !path)
-		return;
-	for (const char *p = path; *p;) {
-		size_t n = strcspn(p, ":");
-
-		if (n && (int)n < (int)len - 2) {
-			snprintf(buf, len, "%.*s/%s", (int)n, p, bin);
-			if (!access(buf, X_OK))
-				return;
-		}
-		p += n + (p[n] == ':');
-	}
-	snprintf(buf, len, "%s", bin);
+	snprintf(p->run, sizeof(p->run), "%s/run", p->state);
+	snprintf(p->console, sizeof(p->console), "%s/console.log", p->run);
+	snprintf(p->out, sizeof(p->out), "%s/stdout", p->run);
+	snprintf(p->err, sizeof(p->err), "%s/stderr", p->run);
+	snprintf(p->status, sizeof(p->status), "%s/status", p->run);
+	snprintf(p->cmd, sizeof(p->cmd), "%s/cmd", p->run);
+	snprintf(p->qemu_log, sizeof(p->qemu_log), "%s/qemu.log", p->run);
+	snprintf(p->qmp, sizeof(p->qmp), "%s/qmp.sock", p->run);
 }
 
-static int print_libvirt(const struct run_opts *o, const struct vpmem_vm_plan *plan,
-			 const struct vpmem_guest_files *g, const char *append, const char *accel)
+static int libvirt_xml(const struct run_opts *o, const struct vpmem_vm_plan *plan, const struct run_paths *p,
+		       const char *append, const char *accel, char **xml)
 {
 	struct vpmem_libvirt_opts lo = {
-		.name = o->name, .kernel = o->kernel ? o->kernel : g->kernel,
-		.initrd = o->kernel ? o->initrd : g->initrd, .cmdline = append,
-		.kvm = !strcmp(accel, "kvm"),
+		.name = o->name, .kernel = p->kernel, .initrd = o->kernel && !o->initrd ? NULL : p->initrd,
+		.cmdline = append, .kvm = !strcmp(accel, "kvm"),
 	};
 	struct vpmem_err err = { 0 };
-	char emu[PATH_MAX], *xml = NULL;
+	char emu[PATH_MAX];
 
-	which(o->qemu, emu, sizeof(emu));
+	if (o->cmd) {
+		lo.cmd_path = p->lvcmd[0] ? p->lvcmd : p->cmd;
+		lo.console_path = p->console;
+		lo.out_path = p->out;
+		lo.err_path = p->err;
+		lo.status_path = p->status;
+	}
+	vpmem_which(o->qemu, emu, sizeof(emu));
 	lo.emulator = emu[0] == '/' ? emu : NULL;
-	if (vpmem_libvirt_xml(plan, &lo, &xml, &err))
+	if (vpmem_libvirt_xml(plan, &lo, xml, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
-	fputs(xml, stdout);
-	free(xml);
-	return EXIT_OK;
+	return 0;
+}
+
+static int build_argv(const struct run_opts *o, const struct vpmem_vm_plan *plan, const struct run_paths *p,
+		      const char *accel, const char *append, struct vpmem_strv *qargv)
+{
+	struct vpmem_qemu_boot boot = {
+		.binary = o->qemu, .accel = accel,
+		.kernel = p->kernel, .initrd = o->kernel && !o->initrd ? NULL : p->initrd,
+		.append = append, .batch = o->cmd != NULL,
+		.console_path = p->console, .out_path = p->out, .err_path = p->err,
+		.status_path = p->status, .cmd_path = o->cmd ? p->cmd : NULL,
+		.qmp_path = p->qmp, .extra = o->extra,
+	};
+	struct vpmem_err err = { 0 };
+
+	if (vpmem_qemu_argv(plan, &boot, qargv, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	return 0;
 }
 
 static int write_file(const char *path, const char *data)
@@ -663,165 +636,302 @@ static int write_file(const char *path, const char *data)
 	return 0;
 }
 
-/* The VM spec next to its state (slots pinned, exact argv): `vpmem map --vm`
- * reads it. Written atomically. */
-static int save_spec(const char *state, const struct vpmem_vm_plan *plan, const struct vpmem_strv *qargv)
+/* Print modes: the plan, the accelerator, the argv or the XML; nothing is
+ * created unless --create, and stderr says which backings are not there. */
+static int print_mode(const struct run_opts *o, struct vpmem_vm_plan *plan, const struct run_paths *p,
+		      const char *accel, const char *append, struct vpmem_persist_report *reps)
 {
-	json_object *j = plan_json(plan), *a = json_object_new_array();
-	char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
-	int r = 0;
+	struct vpmem_strv qargv = VPMEM_STRV_INIT;
+	struct vpmem_err err = { 0 };
+	char *xml = NULL;
+	int r;
 
-	for (size_t i = 0; i < qargv->n; i++)
-		json_object_array_add(a, json_object_new_string(qargv->v[i]));
-	json_object_object_add(j, "argv", a);
-	snprintf(path, sizeof(path), "%s/spec.json", state);
-	snprintf(tmp, sizeof(tmp), "%s/.spec.json.tmp", state);
-	if (json_object_to_file_ext(tmp, j, JSON_C_TO_STRING_PRETTY) || rename(tmp, path))
-		r = cmd_error(EXIT_FAIL, "cannot save the VM spec '%s': %s", path, strerror(errno));
-	json_object_put(j);
+	if (o->create) {
+		if (vpmem_backings_create(plan, &o->backing, &err))
+			return cmd_lib_error(EXIT_FAIL, &err);
+		for (unsigned i = 0; i < plan->ndimms; i++)
+			if (plan->dimm[i].create && !o->quiet)
+				fprintf(stderr, "vpmem: created '%s'\n", plan->dimm[i].path);
+	} else {
+		for (unsigned i = 0; i < plan->ndimms; i++) {
+			struct stat st;
+
+			if (!plan->dimm[i].create || o->quiet)
+				continue;
+			if (stat(plan->dimm[i].path, &st))
+				fprintf(stderr, "vpmem: note: '%s' does not exist yet: run creates it (or pass --create)\n",
+					plan->dimm[i].path);
+			else
+				fprintf(stderr, "vpmem: note: '%s' exists with another size: run would refuse it\n",
+					plan->dimm[i].path);
+		}
+	}
+	vpmem_backings_assess(plan, true, reps);
+	if (!o->quiet)
+		fprintf(stderr, "vpmem: accelerator: %s\n", accel);
+	r = o->libvirt ? libvirt_xml(o, plan, p, append, accel, &xml) : build_argv(o, plan, p, accel, append, &qargv);
+	if (r)
+		goto out;
+	if (o->json) {
+		json_object *j = plan_json(o, plan, accel);
+
+		if (xml) {
+			json_object_object_add(j, "xml", json_object_new_string(xml));
+		} else {
+			json_object *a = json_object_new_array();
+
+			for (size_t i = 0; i < qargv.n; i++)
+				json_object_array_add(a, json_object_new_string(qargv.v[i]));
+			json_object_object_add(j, "argv", a);
+		}
+		out_json(j);
+	} else if (xml) {
+		fputs(xml, stdout);
+	} else {
+		print_argv(qargv.v);
+	}
+out:
+	free(xml);
+	vpmem_strv_free(&qargv);
 	return r;
 }
 
-static void remove_created(const struct vpmem_vm_plan *plan)
+/* libvirt's QEMU (qemu:///system) runs as libvirt-qemu: stage the kernel and
+ * initrd where it can read them, and refuse backings it cannot reach. */
+static int libvirt_paths(const struct run_opts *o, struct run_paths *p)
 {
-	for (unsigned i = 0; i < plan->ndimms; i++)
-		if (plan->dimm[i].create)
-			unlink(plan->dimm[i].path);
-}
-
-static int build_argv(const struct run_opts *o, const struct vpmem_vm_plan *plan,
-		      const struct vpmem_guest_files *g, const char *accel, const char *append,
-		      char paths[][PATH_MAX + 32], struct vpmem_strv *qargv)
-{
-	struct vpmem_qemu_boot boot = {
-		.binary = o->qemu, .accel = accel,
-		.kernel = o->kernel ? o->kernel : g->kernel,
-		.initrd = o->kernel ? o->initrd : g->initrd,
-		.append = append, .batch = o->cmd != NULL,
-		.console_path = paths[0], .out_path = paths[1], .err_path = paths[2],
-		.status_path = paths[3], .cmd_path = o->cmd ? paths[4] : NULL,
-		.extra = o->extra,
-	};
 	struct vpmem_err err = { 0 };
+	char k[PATH_MAX], i[PATH_MAX];
 
-	if (vpmem_qemu_argv(plan, &boot, qargv, &err))
+	if (!vpmem_libvirt_uri_is_system(o->connect))
+		return 0;
+	if (vpmem_libvirt_vm_dir(o->name, p->lvdir, sizeof(p->lvdir), true, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	snprintf(k, sizeof(k), "%s", p->kernel);
+	snprintf(i, sizeof(i), "%s", p->initrd);
+	if (vpmem_libvirt_stage(p->lvdir, k, "vmlinuz", p->kernel, sizeof(p->kernel), &err) ||
+	    (i[0] && vpmem_libvirt_stage(p->lvdir, i, "initrd.img", p->initrd, sizeof(p->initrd), &err)))
 		return cmd_lib_error(EXIT_FAIL, &err);
 	return 0;
 }
 
-static int print_plan(const struct run_opts *o, const struct vpmem_vm_plan *plan,
-		      const struct vpmem_strv *qargv)
+static int check_in_use(const struct vpmem_vm_plan *plan, const char *state)
 {
-	if (o->json) {
-		json_object *j = plan_json(plan), *a = json_object_new_array();
+	for (unsigned i = 0; i < plan->ndimms; i++) {
+		struct vpmem_err err = { 0 };
+		int r = vpmem_backing_in_use(plan->dimm[i].path, state, &err);
 
-		for (size_t i = 0; i < qargv->n; i++)
-			json_object_array_add(a, json_object_new_string(qargv->v[i]));
-		json_object_object_add(j, "argv", a);
-		out_json(j);
-	} else {
-		print_argv(qargv->v);
+		if (r == -EACCES)
+			fprintf(stderr, "vpmem: warning: %s\n", err.msg);
+		else if (r)
+			return cmd_lib_error(EXIT_FAIL, &err);
 	}
-	return EXIT_OK;
+	return 0;
 }
 
-/* auto: KVM only when a probe boot of the default guest really works */
-static const char *choose_accel(const struct run_opts *o, const struct vpmem_qemu_caps *caps,
-				const struct vpmem_guest_files *g)
+static int save_state(const struct run_opts *o, const struct run_paths *p, const struct vpmem_vm_plan *plan,
+		      const struct vpmem_strv *qargv, const bool *created)
 {
-	char cache[PATH_MAX - 32], probe[PATH_MAX];
+	static struct vpmem_vmstate st;
+	struct vpmem_err err = { 0 };
+	int r;
 
-	if (strcmp(o->accel, "auto"))
-		return o->accel;
-	if (o->kernel || vpmem_cache_dir(cache, sizeof(cache), NULL) || vpmem_mkdir_p(cache, NULL))
-		return "tcg";
-	snprintf(probe, sizeof(probe), "%s/kvm-probe", cache);
-	return vpmem_kvm_usable(o->qemu, caps->version, g, probe, 30) ? "kvm" : "tcg";
+	memset(&st, 0, sizeof(st));
+	snprintf(st.name, sizeof(st.name), "%s", o->name);
+	st.launcher = o->libvirt ? VPMEM_LAUNCHER_LIBVIRT : VPMEM_LAUNCHER_QEMU;
+	if (o->libvirt) {
+		snprintf(st.connect, sizeof(st.connect), "%s", o->connect ? o->connect : VPMEM_LIBVIRT_DEFAULT_URI);
+		snprintf(st.domain, sizeof(st.domain), "%s", o->name);
+		if (p->lvdir[0])
+			st.extra_dir = strdup(p->lvdir);
+	}
+	r = vpmem_vmstate_from_plan(&st, plan, created, &err);
+	for (size_t i = 0; !r && i < o->machine.n; i++)
+		r = vpmem_strv_push(&st.options, o->machine.v[i]);
+	for (size_t i = 0; !r && qargv && i < qargv->n; i++)
+		r = vpmem_strv_push(&st.argv, qargv->v[i]);
+	if (!r)
+		r = vpmem_vmstate_save(p->state, &st, &err);
+	vpmem_vmstate_free(&st);
+	return r ? cmd_lib_error(EXIT_FAIL, &err) : 0;
 }
 
-static int lock_state(const struct run_opts *o, const char *state)
+/* Which backings this VM owns: made now, or made by an earlier run of it. */
+static void mark_created(const struct vpmem_vm_plan *plan, const char *state, bool *created)
 {
-	char lockp[PATH_MAX + 8];
-	int fd;
+	static struct vpmem_vmstate st;
 
-	snprintf(lockp, sizeof(lockp), "%s/lock", state);
-	fd = open(lockp, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		cmd_error(EXIT_FAIL, "cannot open '%s': %s", lockp, strerror(errno));
-		return -1;
+	for (unsigned i = 0; i < plan->ndimms; i++)
+		created[i] = plan->dimm[i].create;
+	if (vpmem_vmstate_load(state, &st, NULL))
+		return;
+	for (unsigned i = 0; i < plan->ndimms; i++)
+		for (unsigned k = 0; k < st.ndimms; k++)
+			if (st.dimm[k].created && !strcmp(st.dimm[k].path, plan->dimm[i].path))
+				created[i] = true;
+	vpmem_vmstate_free(&st);
+}
+
+static int run_libvirt(const struct run_opts *o, const struct run_paths *p, const struct vpmem_vm_plan *plan,
+		       const char *accel, const char *append)
+{
+	struct vpmem_libvirt_run lr = {
+		.uri = o->connect, .name = o->name, .wait = o->cmd != NULL, .timeout_sec = o->timeout,
+		.out_fd = 1, .err_fd = 2, .out_path = p->out, .err_path = p->err,
+		.status_path = p->status, .console_path = p->console, .stop = vpmem_stop_flag(),
+	};
+	struct vpmem_err err = { 0 };
+	char *xml = NULL;
+	int r, status = 0;
+
+	if (o->cmd) {
+		r = write_file(p->lvcmd[0] ? p->lvcmd : p->cmd, o->cmd);
+		if (!r)
+			chmod(p->lvcmd[0] ? p->lvcmd : p->cmd, 0644);
+		if (r)
+			return r;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		close(fd);
-		cmd_error(EXIT_FAIL, "VM '%s' is already running (state '%s' is locked)", o->name, state);
-		return -1;
+	r = libvirt_xml(o, plan, p, append, accel, &xml);
+	if (r)
+		return r;
+	lr.xml = xml;
+	fflush(stdout);
+	r = vpmem_libvirt_run(&lr, &status, &err);
+	free(xml);
+	if (r == -EINTR)
+		return cmd_error(128 + vpmem_stop_signal(), "%s", err.msg);
+	if (r)
+		return cmd_error(EXIT_FAIL, "%s (console log: %s)", err.msg, p->console);
+	if (!o->cmd) {
+		if (!o->quiet)
+			fprintf(stderr, "vpmem: domain '%s' started (console: virsh%s%s console %s; stop: vpmem vm stop %s)\n",
+				o->name, o->connect ? " -c " : "", o->connect ? o->connect : "", o->name, o->name);
+		return EXIT_OK;
 	}
-	/* kept across exec (interactive runs): the lock lives as long as QEMU */
-	fcntl(fd, F_SETFD, 0);
-	return fd;
+	return status;
+}
+
+static int run_qemu(const struct run_opts *o, const struct run_paths *p, const struct vpmem_strv *qargv)
+{
+	struct vpmem_guest_io io = {
+		.argv = qargv->v, .timeout_sec = o->timeout, .out_fd = 1, .err_fd = 2,
+		.console_path = p->console, .out_path = p->out, .err_path = p->err,
+		.status_path = p->status, .qemu_log_path = p->qemu_log, .pid_dir = p->state,
+		.stop = vpmem_stop_flag(),
+	};
+	struct vpmem_err err = { 0 };
+	int r, status = 0;
+
+	if (!o->cmd) {
+		/* interactive: QEMU takes this process (and its pid and lock) */
+		vpmem_stop_signals_end();
+		execvp(qargv->v[0], qargv->v);
+		return cmd_error(EXIT_FAIL, "cannot run '%s': %s", qargv->v[0], strerror(errno));
+	}
+	r = write_file(p->cmd, o->cmd);
+	if (r)
+		return r;
+	r = vpmem_guest_exec(&io, &status, &err);
+	if (r == -EINTR)
+		return cmd_error(128 + vpmem_stop_signal(), "%s", err.msg);
+	if (r)
+		return cmd_error(EXIT_FAIL, "%s (console log: %s)", err.msg, p->console);
+	return status;
 }
 
 int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 {
-	static struct run_opts o;
+	static struct run_opts o, saved;
 	static struct vpmem_persist_report reps[VPMEM_MAX_DIMMS];
-	static char paths[6][PATH_MAX + 32];
-	struct vpmem_vm_plan plan;
+	static struct run_paths p;
+	static struct vpmem_vm_plan plan;
 	struct vpmem_err err = { 0 };
 	struct vpmem_strv qargv = VPMEM_STRV_INIT;
 	struct vpmem_guest_files g;
 	struct vpmem_qemu_caps caps;
-	char state[PATH_MAX], rundir[PATH_MAX + 8], append[2048];
+	bool created[VPMEM_MAX_DIMMS], stale = false, have_caps = false;
+	char append[2048];
 	const char *accel;
-	int r, lockfd = -1, status = 0;
+	int r, lockfd = -1;
 
 	r = parse_args(argc, argv, &o);
 	if (r)
 		return r;
 	o.json |= ctx->json;
-	if (o.state_dir) {
-		snprintf(state, sizeof(state), "%s", o.state_dir);
-	} else {
-		if (vpmem_state_dir(state, sizeof(state) - 64, &err))
-			return cmd_lib_error(EXIT_FAIL, &err);
-		snprintf(state + strlen(state), 64, "/vm/%s", o.name);
-	}
-	o.spec.state_dir = state;
-	r = inspect_images(&o);
+	memset(&p, 0, sizeof(p));
+	if (o.state_dir)
+		snprintf(p.state, sizeof(p.state), "%s", o.state_dir);
+	else if (vpmem_vmstate_dir(o.name, p.state, sizeof(p.state) - 64, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	set_paths(&p);
+	r = reuse_saved(&o, &saved, p.state);
 	if (r)
 		return r;
+	if (vpmem_guest_files(&g, o.guest_kernel, false, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	snprintf(p.kernel, sizeof(p.kernel), "%s", o.kernel ? o.kernel : g.kernel);
+	snprintf(p.initrd, sizeof(p.initrd), "%s", o.kernel ? (o.initrd ? o.initrd : "") : g.initrd);
+	o.spec.state_dir = p.state;
+	o.spec.libvirt_sizes = o.libvirt;
+	if (o.libvirt && vpmem_libvirt_uri_is_system(o.connect)) {
+		/* kernel, initrd and default backings where libvirt's QEMU user
+		 * can reach them (created when run applies, not when it prints) */
+		if (vpmem_libvirt_vm_dir(o.name, p.lvdir, sizeof(p.lvdir), false, &err))
+			return cmd_lib_error(EXIT_FAIL, &err);
+		if (!o.state_dir)
+			o.spec.state_dir = p.lvdir;
+		snprintf(p.lvcmd, sizeof(p.lvcmd), "%s/cmd", p.lvdir);
+	}
+	for (unsigned i = 0; i < o.spec.nimages; i++)
+		if (vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
+			return cmd_lib_error(EXIT_FAIL, &err);
+	for (unsigned i = 0; i < o.spec.ndirs; i++)
+		if (vpmem_backing_dir_check(o.spec.dirs[i], &err))
+			return cmd_lib_error(EXIT_FAIL, &err);
+
+	/* the accelerator run would use, printing modes included */
 	accel = !strcmp(o.accel, "auto") ? "tcg" : o.accel;
+	if (!strcmp(o.accel, "auto") && !vpmem_qemu_probe(o.qemu, &caps, NULL)) {
+		have_caps = true;
+		accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, !o.kernel);
+	}
 	o.spec.phys_bits = strcmp(accel, "kvm") ? 40 : 0; /* TCG -cpu max: TCG_PHYS_ADDR_BITS */
 	if (vpmem_vm_plan(&o.spec, &plan, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
-	r = check_created(&plan);
-	if (r)
-		goto out;
-	bind_host_nodes(&o, &plan);
-	if (vpmem_guest_files(&g, o.guest_kernel, false, &err)) {
-		r = cmd_lib_error(err.code == EINVAL ? EXIT_USAGE : EXIT_FAIL, &err);
+	if (vpmem_backings_settle(&plan, o.print, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;
 	}
-	snprintf(rundir, sizeof(rundir), "%s/run", state);
-	snprintf(paths[0], sizeof(paths[0]), "%s/console.log", rundir);
-	snprintf(paths[1], sizeof(paths[1]), "%s/stdout", rundir);
-	snprintf(paths[2], sizeof(paths[2]), "%s/stderr", rundir);
-	snprintf(paths[3], sizeof(paths[3]), "%s/status", rundir);
-	snprintf(paths[4], sizeof(paths[4]), "%s/cmd", rundir);
-	snprintf(paths[5], sizeof(paths[5]), "%s/qemu.log", rundir);
+	vpmem_plan_bind_host_nodes(&o.spec, &plan);
 	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 loglevel=4%s%s",
 		 o.append ? " " : "", o.append ? o.append : "");
+	for (unsigned i = 0; o.libvirt && i < plan.ndimms; i++) {
+		if (!vpmem_libvirt_reachable(o.connect, plan.dimm[i].path, &err))
+			continue;
+		if (!o.print) {
+			r = cmd_lib_error(EXIT_FAIL, &err);
+			goto out;
+		}
+		if (!o.quiet)
+			fprintf(stderr, "vpmem: note: %s\n", err.msg);
+	}
 
-	/* Printing modes: nothing is created, no QEMU is run. */
-	if (o.libvirt || o.print) {
-		assess(&plan, true, reps);
-		if (o.libvirt)
-			r = print_libvirt(&o, &plan, &g, append, accel);
-		else if (!(r = build_argv(&o, &plan, &g, accel, append, paths, &qargv)))
-			r = print_plan(&o, &plan, &qargv);
+	if (o.print) {
+		if (p.lvdir[0]) {
+			/* where run stages them (printing copies nothing) */
+			snprintf(p.kernel, sizeof(p.kernel), "%s/vmlinuz", p.lvdir);
+			if (p.initrd[0])
+				snprintf(p.initrd, sizeof(p.initrd), "%s/initrd.img", p.lvdir);
+		}
+		r = print_mode(&o, &plan, &p, accel, append, reps);
 		goto out;
 	}
 
-	if (vpmem_qemu_probe(o.qemu, &caps, &err) || vpmem_qemu_check(&plan, &caps, &err)) {
+	if (!have_caps && vpmem_qemu_probe(o.qemu, &caps, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+		goto out;
+	}
+	if (vpmem_qemu_check(&plan, &caps, &err)) {
 		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;
 	}
@@ -832,23 +942,54 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 			r = cmd_lib_error(EXIT_FAIL, &err);
 			goto out;
 		}
+		if (!strcmp(o.accel, "auto"))
+			accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, true);
 	}
-	accel = choose_accel(&o, &caps, &g);
 
-	/* Apply: state dir, lock, backings; then judge them, then QEMU. */
-	if (vpmem_mkdir_p(rundir, &err)) {
+	/* Apply: lock, safety, backings, verdicts, spec; then the launcher. */
+	if (vpmem_mkdir_p(p.run, &err)) {
 		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;
 	}
-	lockfd = lock_state(&o, state);
+	vpmem_stop_signals_begin();
+	lockfd = vpmem_vmstate_lock(p.state, o.name, &stale, &err);
 	if (lockfd < 0) {
-		r = EXIT_FAIL;
+		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;
 	}
-	r = create_backings(&plan);
+	if (stale && !o.quiet)
+		fprintf(stderr, "vpmem: VM '%s': cleared a stale lock (its run is gone)\n", o.name);
+	if (o.libvirt) {
+		enum vpmem_domain_state ds;
+		long dpid = 0;
+
+		if (!vpmem_libvirt_state(o.connect, o.name, &ds, &dpid, NULL) &&
+		    ds != VPMEM_DOMAIN_ABSENT && ds != VPMEM_DOMAIN_SHUTOFF) {
+			r = cmd_error(EXIT_FAIL, "VM '%s' is already running (libvirt domain, pid %ld; stop it with 'vpmem vm stop %s')",
+				      o.name, dpid, o.name);
+			goto out;
+		}
+	}
+	r = check_in_use(&plan, p.state);
 	if (r)
 		goto out;
-	assess(&plan, caps.backend_pmem, reps);
+	if (o.libvirt) {
+		r = libvirt_paths(&o, &p);
+		if (r)
+			goto out;
+	}
+	/* the plan was checked without touching state: settle again now that
+	 * the directories exist and the lock is ours */
+	if (vpmem_backings_settle(&plan, false, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+		goto out;
+	}
+	mark_created(&plan, p.state, created);
+	if (vpmem_backings_create(&plan, &o.backing, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+		goto out;
+	}
+	vpmem_backings_assess(&plan, caps.backend_pmem, reps);
 	if (!o.quiet)
 		describe(&o, &plan, accel, reps);
 	if (o.require) {
@@ -859,42 +1000,30 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 				continue;
 			r = cmd_error(EXIT_FAIL, "--require-persistence: '%s' is %s", plan.dimm[i].path,
 				      verdict_text(&reps[i], buf, sizeof(buf)));
-			remove_created(&plan);
+			vpmem_backings_remove_created(&plan);
 			goto out;
 		}
 	}
-	r = build_argv(&o, &plan, &g, accel, append, paths, &qargv);
+	if (!o.libvirt)
+		r = build_argv(&o, &plan, &p, accel, append, &qargv);
 	if (!r)
-		r = save_spec(state, &plan, &qargv);
+		r = save_state(&o, &p, &plan, o.libvirt ? NULL : &qargv, created);
 	if (r)
 		goto out;
 	if (o.json && !o.cmd)
-		out_json(plan_json(&plan));
+		out_json(plan_json(&o, &plan, accel));
 	fflush(stdout);
-	if (!o.cmd) {
-		execvp(qargv.v[0], qargv.v);
-		r = cmd_error(EXIT_FAIL, "cannot run '%s': %s", qargv.v[0], strerror(errno));
+	if (vpmem_stop_signal()) {
+		r = cmd_error(128 + vpmem_stop_signal(), "interrupted before the VM started");
 		goto out;
 	}
-	r = write_file(paths[4], o.cmd);
-	if (r)
-		goto out;
-	{
-		struct vpmem_guest_io io = {
-			.argv = qargv.v, .timeout_sec = o.timeout, .out_fd = 1, .err_fd = 2,
-			.console_path = paths[0], .out_path = paths[1], .err_path = paths[2],
-			.status_path = paths[3], .qemu_log_path = paths[5],
-		};
-
-		if (vpmem_guest_exec(&io, &status, &err)) {
-			r = cmd_error(EXIT_FAIL, "%s (console log: %s)", err.msg, paths[0]);
-			goto out;
-		}
-		r = status;
-	}
+	r = o.libvirt ? run_libvirt(&o, &p, &plan, accel, append) : run_qemu(&o, &p, &qargv);
 out:
-	if (lockfd >= 0)
+	if (lockfd >= 0) {
+		vpmem_vmstate_clear_pid(p.state);
 		close(lockfd);
+	}
+	vpmem_stop_signals_end();
 	vpmem_strv_free(&qargv);
 	vpmem_vm_plan_free(&plan);
 	return r;

@@ -18,9 +18,10 @@ static const char usage_help[] =
 static const char usage_version[] = "usage: vpmem version [--json]\n\nShow vpmem's version.\n";
 
 static const struct vpmem_cmd commands[] = {
-	{ "run", cmd_run, "boot a VM with persistent memory (QEMU vNVDIMMs)", usage_run },
+	{ "run", cmd_run, "boot a VM with persistent memory (QEMU vNVDIMMs, or libvirt)", usage_run },
+	{ "vm", cmd_vm, "list, stop or remove the VMs run started", usage_vm },
 	{ "image", cmd_image, "create vNVDIMM backing files", usage_image },
-	{ "namespace", cmd_namespace, "create or destroy namespaces inside an image, offline", usage_namespace },
+	{ "namespace", cmd_namespace, "create, destroy, import or export namespaces of an image, offline", usage_namespace },
 	{ "list", cmd_list, "show what a guest would see in images (ndctl list shape)", usage_list },
 	{ "emulate", cmd_emulate, "emulate PMem with DRAM (memmap=, GRUB)", usage_emulate },
 	{ "map", cmd_map, "map host backings to guest nmemN by identity", usage_map },

@@ -49,10 +49,11 @@ int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_emulate(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_vm(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_help_cmd(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_version(int argc, char **argv, struct vpmem_ctx *ctx);
 
 extern const char usage_run[], usage_guest[], usage_doctor[], usage_image[], usage_namespace[],
-	usage_list[], usage_emulate[], usage_map[];
+	usage_list[], usage_emulate[], usage_map[], usage_vm[];
 
 #endif

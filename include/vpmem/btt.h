@@ -81,6 +81,77 @@ struct vpmem_btt_info {
 int vpmem_btt_info_decode(const uint8_t buf[4096], const uint8_t *parent,
 			  struct vpmem_btt_info *info, struct vpmem_err *err);
 
+
+/* ---- sector I/O (Linux drivers/nvdimm/btt.c, shared/FORMATS.md 5.4-5.5) ----
+ *
+ * Map entry (u32 LE, btt.h MAP_*): bits 31 (Z, "trim") and 30 (E, "error")
+ * are flags, bits 29..0 the post-map block. Z=E=0 is the initial state: the
+ * identity mapping (postmap = premap); Z=E=1 is a normal entry; Z alone reads
+ * as zeros; E alone is a media error (reads fail). btt_map_read/btt_map_write.
+ *
+ * Flog: per lane a 64-byte group of four 16-byte entries {lba, old_map,
+ * new_map, seq}; two are live (slots log_index[0], log_index[1] = (0,1), or
+ * (0,2) on BTTs written by kernels before 4.15: log_set_indices), the newer is
+ * the one whose seq follows the other's in the cycle 1-2-3-1
+ * (btt_log_get_old; nd.h nd_inc_seq). The lane's free block is old_map of
+ * the newer entry (btt_freelist_init).
+ *
+ * A write of one sector, in the kernel's order (btt_write_pg): data into the
+ * lane's free block; flog entry {premap, old postmap, new postmap, seq} into
+ * the lane's older slot, as two 8-byte halves (lba+old_map, then
+ * new_map+seq: __btt_log_write); map entry new|Z|E. Cut after any single
+ * write, a sector reads old or new: before the flog's second half the old
+ * entry still wins; after it, opening rolls the map forward when the map
+ * still holds old_map (btt_freelist_init), as the kernel does at enable.
+ *
+ * All I/O is pread/pwrite on the image's fd (never a mapping: a file
+ * truncated underneath is an error, not SIGBUS); no signal handlers, no
+ * allocation per sector. Threads may read and write at once: each thread
+ * writes through its own lane (like the kernel's per-CPU lanes), map entries
+ * are guarded by hashed locks (btt.c lock_map), and a reader holds the map
+ * lock of its sector while it copies the data, so the block cannot be
+ * recycled under it (the kernel's read tracking table does the same job).
+ */
+struct vpmem_btt;
+
+/*
+ * Open the BTT of a sector namespace of @ns_size bytes at byte @ns_off of
+ * the image open on @fd: info block at +4096 (BTT 1.1) or +0 (@v2, BTT 2.0),
+ * every arena (nextoff chain), flog indices and free blocks, and the
+ * kernel's map roll-forward for a flog entry whose map write was cut. With
+ * @rdonly nothing is written: the roll-forward is kept in memory.
+ * -ENODEV: no BTT there; -EINVAL: a corrupt arena (message names it).
+ */
+int vpmem_btt_open(int fd, uint64_t ns_off, uint64_t ns_size, bool v2, const uint8_t *parent,
+		   bool rdonly, struct vpmem_btt **out, struct vpmem_err *err);
+void vpmem_btt_close(struct vpmem_btt *b);
+
+uint32_t vpmem_btt_sector_size(const struct vpmem_btt *b);   /* 512 or 4096 */
+uint64_t vpmem_btt_nlba(const struct vpmem_btt *b);          /* sectors */
+unsigned vpmem_btt_narenas(const struct vpmem_btt *b);
+/* Map roll-forwards done (or, read-only, kept in memory) when opening. */
+unsigned vpmem_btt_recovered(const struct vpmem_btt *b);
+
+/* Read / write @n sectors from sector @lba. Errors: -EIO (E flag, bad
+ * metadata, short read: truncated image), -EROFS, -ERANGE. */
+int vpmem_btt_read(struct vpmem_btt *b, uint64_t lba, uint64_t n, void *buf, struct vpmem_err *err);
+int vpmem_btt_write(struct vpmem_btt *b, uint64_t lba, uint64_t n, const void *buf,
+		    struct vpmem_err *err);
+/* Make @n sectors read as zeros: the map entries get the Z flag (one
+ * 4-byte write per entry, keeping the block they own, so `ndctl
+ * check-namespace` still sees every block referenced once). */
+int vpmem_btt_zero(struct vpmem_btt *b, uint64_t lba, uint64_t n, struct vpmem_err *err);
+/* fdatasync: what was written before survives a host power loss. */
+int vpmem_btt_flush(struct vpmem_btt *b, struct vpmem_err *err);
+
+/*
+ * Fault injection for crash tests: after @n more pwrite calls every write
+ * fails with -EIO ("simulated crash"), as if the process had died there.
+ * -1 = no limit. vpmem_btt_writes() counts the pwrite calls made so far.
+ */
+void vpmem_btt_set_write_limit(struct vpmem_btt *b, long long n);
+uint64_t vpmem_btt_writes(const struct vpmem_btt *b);
+
 #ifdef __cplusplus
 }
 #endif

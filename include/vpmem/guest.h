@@ -79,6 +79,8 @@ struct vpmem_guest_io {
 	int out_fd, err_fd;         /* where the guest's stdout/stderr are streamed */
 	const char *out_path, *err_path, *status_path, *console_path;
 	const char *qemu_log_path;  /* QEMU's own stdout/stderr */
+	const char *pid_dir;        /* set: QEMU's pid goes to pid_dir/pid (vmstate.h) */
+	const volatile int *stop;   /* set non-zero (by a signal handler) to stop QEMU */
 };
 
 /*
@@ -88,6 +90,13 @@ struct vpmem_guest_io {
  * naming the last console or QEMU line.
  */
 int vpmem_guest_exec(const struct vpmem_guest_io *io, int *guest_status, struct vpmem_err *err);
+
+/* Pieces of the guest protocol for other launchers (libvirt.h): copy what is
+ * new in @fd to @out; the exit status the guest wrote to @status_path (0, or
+ * -1 if none); the last non-empty line of a log, for error messages. */
+size_t vpmem_guest_pump(int fd, int out);
+int vpmem_guest_read_status(const char *status_path, int *status);
+void vpmem_guest_last_line(const char *path, char *buf, size_t len);
 
 /*
  * Is KVM really usable for this guest? /dev/kvm must open, and a probe boot

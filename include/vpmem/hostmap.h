@@ -14,6 +14,7 @@
 #define VPMEM_HOSTMAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <vpmem/error.h>

@@ -26,8 +26,6 @@
 extern "C" {
 #endif
 
-#define VPMEM_MAX_NAMESPACES 256
-
 /* ---- planned writes ---- */
 struct vpmem_write {
 	uint64_t off, len;
@@ -83,12 +81,13 @@ struct vpmem_region_info {
 	bool label_size_detected;  /* found by its index blocks */
 	uint64_t region_size;
 	bool labelled;             /* valid index: namespaces come from labels */
+	bool label_corrupt;        /* an index signature, but no index block is valid */
 	struct vpmem_lsa lsa;      /* decoded label area (labelled) */
 	int slot;                  /* QEMU slot the image belongs to, -1 unknown */
 	char slot_source[16];      /* "labels", "xattr", "hint", "default" */
 	uint64_t iset_id;          /* the region's set_cookie as the guest shows it */
 	unsigned nns;
-	struct vpmem_ns_info ns[VPMEM_MAX_NAMESPACES];
+	struct vpmem_ns_info *ns;  /* nns of them (owned): as many as the label area holds */
 	uint64_t available_size, max_available_extent;
 	unsigned nproblems;
 	char problems[8][200];     /* corrupt or foreign metadata, precisely */

@@ -49,6 +49,13 @@ void vpmem_nfit_id(uint16_t vendor, uint32_t serial, char *buf, size_t len);
  */
 uint64_t vpmem_fletcher64(const void *buf, size_t len, int le);
 
+/*
+ * The on-media checksum of a block (index block, label, info block): the
+ * little-endian Fletcher-64 of @len bytes with the 8-byte checksum field at
+ * @csum_off (a multiple of 4) taken as zero. Reads @buf only; cannot fail.
+ */
+uint64_t vpmem_block_checksum(const void *buf, size_t len, size_t csum_off);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,9 @@
 #define VPMEM_PERSIST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <vpmem/error.h>
 
@@ -76,6 +78,9 @@ struct vpmem_persist_opts {
 int vpmem_persist_check(const char *path, const struct vpmem_persist_opts *opts,
 			struct vpmem_persist_report *rep, struct vpmem_err *err);
 
+/* The mount of @dev in /proc/self/mountinfo @text: its filesystem type into
+ * @fstype (unchanged when not found) and whether it is mounted with dax. */
+void vpmem_mountinfo_find(const char *text, dev_t dev, char *fstype, size_t len, bool *dax);
 const char *vpmem_verdict_name(enum vpmem_verdict v);  /* "guaranteed" … */
 const char *vpmem_backing_kind_name(enum vpmem_backing_kind k);
 

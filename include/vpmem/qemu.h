@@ -46,12 +46,19 @@ struct vpmem_qemu_boot {
 	const char *err_path;      /* batch: ttyS2 (command stderr) */
 	const char *status_path;   /* batch: ttyS3 (exit status) */
 	const char *cmd_path;      /* fw_cfg opt/vpmem/cmd (the command) */
+	const char *qmp_path;      /* a QMP unix socket (vpmem vm stop), NULL = none */
 	char *const *extra;        /* raw arguments appended last (NULL-terminated) */
 };
 
 /* Build the argv for @plan booted as @boot into @argv (appended). */
 int vpmem_qemu_argv(const struct vpmem_vm_plan *plan, const struct vpmem_qemu_boot *boot,
 		    struct vpmem_strv *argv, struct vpmem_err *err);
+
+/*
+ * Press the guest's ACPI power button through the QMP socket @sock
+ * (qmp_capabilities, then system_powerdown; QEMU's QMP reference).
+ */
+int vpmem_qmp_powerdown(const char *sock, struct vpmem_err *err);
 
 /* Shell-quote @s for display ('…' with embedded quotes escaped); malloc'ed. */
 char *vpmem_shell_quote(const char *s);

@@ -35,6 +35,14 @@ extern "C" {
 #define VPMEM_REGION_ALIGN (16ULL << 20)  /* Linux default region align (region_devs.c) */
 #define VPMEM_MIN_LABEL_SIZE (128ULL << 10) /* QEMU MIN_NAMESPACE_LABEL_SIZE */
 #define VPMEM_DIMM_ADDR_ALIGN (1ULL << 30)  /* each DIMM placed on a 1 GiB boundary */
+/*
+ * libvirt rounds every memory device's <target><size> (backend size, label
+ * area included) up to a multiple of 2 MiB on x86 before it starts QEMU
+ * (libvirt src/qemu/qemu_domain.c: qemuDomainAlignMemorySizes() with
+ * qemuDomainGetMemoryModuleSizeAlignment() = 2048 KiB; the hotplug path
+ * qemuDomainMemoryDeviceAlignSize() does the same).
+ */
+#define VPMEM_LIBVIRT_SIZE_ALIGN (2ULL << 20)
 
 enum vpmem_persistence {
 	VPMEM_PERSIST_UNSET = 0,   /* no platform-capabilities table: guest says "unknown" */
@@ -71,6 +79,9 @@ struct vpmem_vm_spec {
 	const char *dirs[VPMEM_MAX_NODES];
 	const char *state_dir;     /* where default backings go */
 	unsigned phys_bits;        /* guest physical address bits (40 for TCG), 0 = unchecked */
+	bool libvirt_sizes;        /* sizes libvirt keeps: every backing a multiple of
+	                            * VPMEM_LIBVIRT_SIZE_ALIGN; new backings get their
+	                            * label area rounded up so the region stays whole */
 };
 
 struct vpmem_vm_node {
@@ -107,6 +118,13 @@ struct vpmem_vm_plan {
 int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 		  struct vpmem_err *err);
 void vpmem_vm_plan_free(struct vpmem_vm_plan *plan);
+
+/*
+ * Machine options that differ between two requests, as "--opt A vs B" text in
+ * @buf (empty when they are the same machine). Paths compare as strings.
+ */
+bool vpmem_vm_spec_differs(const struct vpmem_vm_spec *saved, const struct vpmem_vm_spec *asked,
+			   char *buf, size_t len);
 
 /* Guest-visible size of a backend (0 if it cannot hold one). */
 uint64_t vpmem_vm_region_size(uint64_t size, uint64_t label_size, uint64_t align);

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* BTT layout and info blocks; sources in include/vpmem/btt.h. */
+/* BTT layout, info blocks and sector I/O; sources in include/vpmem/btt.h. */
 #include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <vpmem/btt.h>
 #include <vpmem/pfn.h>
@@ -161,5 +167,758 @@ int vpmem_btt_info_decode(const uint8_t buf[4096], const uint8_t *parent,
 	    (uint64_t)a->external_nlba * 4 > a->logoff - a->mapoff ||
 	    (uint64_t)a->nfree * LOG_GRP > a->info2off - a->logoff)
 		return vpmem_err_set(err, EINVAL, "BTT info block: areas overlap");
+	return 0;
+}
+
+/* ---- sector I/O: Linux drivers/nvdimm/btt.c, cited per function ---- */
+
+#define MAP_Z (1u << 31)            /* btt.h MAP_TRIM_SHIFT */
+#define MAP_E (1u << 30)            /* btt.h MAP_ERR_SHIFT */
+#define MAP_NORMAL (MAP_Z | MAP_E)  /* btt.h MAP_ENT_NORMAL */
+#define MAP_LBA_MASK (~MAP_NORMAL)
+#define NMAPLOCK 256u               /* hashed map locks per arena (btt.c lock_map) */
+#define MAXLANES 256u               /* ND_MAX_LANES */
+#define MAXBATCH 1024u              /* map entries handled per locked step */
+#define MAX_NFREE 65536u            /* sanity bound before allocating per-lane state */
+
+struct btt_lane {                   /* btt.h struct free_entry */
+	uint32_t block;             /* the lane's free block (flags stripped) */
+	uint32_t err;               /* MAP_E when the free block carries an error */
+	uint8_t sub;                /* the slot (0/1) the next flog write goes to */
+	uint8_t seq;                /* its sequence number, 1-2-3-1 */
+};
+
+struct btt_fix {                    /* a map roll-forward kept in memory (read-only) */
+	uint32_t lba, map;
+};
+
+struct btt_arena {
+	uint64_t info, data, map, log, info2;  /* absolute offsets in the image */
+	uint64_t lba_start;                     /* first external LBA */
+	uint32_t external_nlba, internal_nlba, internal_lbasize, nfree, flags;
+	int log_index[2];
+	struct btt_lane *lane;
+	uint8_t *flog;                          /* cached copy of the flog, nfree x 64 */
+	struct btt_fix *fix;
+	unsigned nfix;
+	pthread_mutex_t maplock[NMAPLOCK];
+};
+
+struct vpmem_btt {
+	int fd;
+	bool rdonly;
+	uint32_t sector_size, lbasize;
+	uint64_t nlba, end;                     /* end: where the last arena ends in the file */
+	unsigned narenas, nlanes, recovered;
+	struct btt_arena *a;
+	pthread_mutex_t lane_lock[MAXLANES];
+	atomic_uint next_lane;
+	atomic_llong budget;                    /* writes left before a simulated crash; <0 none */
+	atomic_ullong nwrites;
+};
+
+/* nd.h nd_inc_seq(): 1 -> 2 -> 3 -> 1; 0 stays 0 */
+static uint32_t inc_seq(uint32_t seq)
+{
+	static const uint32_t next[] = { 0, 2, 3, 1 };
+
+	return next[seq & 3];
+}
+
+static int pread_all(const struct vpmem_btt *b, void *buf, size_t len, uint64_t off, struct vpmem_err *err)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = pread(b->fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return vpmem_err_set(err, errno, "cannot read at 0x%" PRIx64 ": %s", off + done,
+					     strerror(errno));
+		if (r == 0)
+			return vpmem_err_set(err, EIO, "the image ends before 0x%" PRIx64 " (truncated?)",
+					     off + len);
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static int pwrite_all(struct vpmem_btt *b, const void *buf, size_t len, uint64_t off, struct vpmem_err *err)
+{
+	size_t done = 0;
+
+	if (b->rdonly)
+		return vpmem_err_set(err, EROFS, "the BTT is open read-only");
+	if (atomic_load(&b->budget) >= 0 && atomic_fetch_sub(&b->budget, 1) <= 0)
+		return vpmem_err_set(err, EIO, "simulated crash: write limit reached");
+	atomic_fetch_add(&b->nwrites, 1);
+	while (done < len) {
+		ssize_t r = pwrite(b->fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return vpmem_err_set(err, r ? errno : EIO, "cannot write at 0x%" PRIx64 ": %s",
+					     off + done, strerror(r ? errno : EIO));
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+/* btt.c lock_map(): one lock per 64-byte line of map entries, hashed */
+static unsigned maplock_idx(uint64_t premap)
+{
+	return (unsigned)((premap * 4 / 64) % NMAPLOCK);
+}
+
+/* Lock the map entries [p, p + n) (n <= MAXBATCH) in ascending lock order. */
+static void lock_range(struct btt_arena *a, uint64_t p, uint64_t n, bool lock)
+{
+	bool want[NMAPLOCK] = { false };
+
+	for (uint64_t q = p; q < p + n; q += 16)
+		want[maplock_idx(q)] = true;
+	want[maplock_idx(p + n - 1)] = true;
+	for (unsigned i = 0; i < NMAPLOCK; i++)
+		if (want[i]) {
+			if (lock)
+				pthread_mutex_lock(&a->maplock[i]);
+			else
+				pthread_mutex_unlock(&a->maplock[i]);
+		}
+}
+
+static int fix_cmp(const void *x, const void *y)
+{
+	const struct btt_fix *a = x, *b = y;
+
+	return a->lba < b->lba ? -1 : a->lba > b->lba;
+}
+
+/* Raw map entries [p, p + n) of arena @a, with in-memory roll-forwards applied. */
+static int map_read(const struct vpmem_btt *b, const struct btt_arena *a, uint32_t p, uint32_t n,
+		    uint32_t *raw, struct vpmem_err *err)
+{
+	int r = pread_all(b, raw, (size_t)n * 4, a->map + (uint64_t)p * 4, err);
+
+	if (r)
+		return r;
+	for (uint32_t i = 0; i < n; i++)
+		raw[i] = le32toh(raw[i]);
+	if (a->nfix) {
+		for (uint32_t i = 0; i < n; i++) {
+			struct btt_fix key = { p + i, 0 }, *f;
+
+			f = bsearch(&key, a->fix, a->nfix, sizeof(*f), fix_cmp);
+			if (f)
+				raw[i] = f->map;
+		}
+	}
+	return 0;
+}
+
+/* btt.c btt_map_read(): post-map block of @premap from its raw entry */
+static uint32_t map_post(uint32_t premap, uint32_t raw)
+{
+	return (raw & MAP_NORMAL) ? raw & MAP_LBA_MASK : premap;
+}
+
+static int map_write1(struct vpmem_btt *b, const struct btt_arena *a, uint32_t premap, uint32_t raw,
+		      struct vpmem_err *err)
+{
+	uint32_t le = htole32(raw);
+
+	return pwrite_all(b, &le, 4, a->map + (uint64_t)premap * 4, err);
+}
+
+static const uint8_t *flog_ent(const struct btt_arena *a, uint32_t lane, int slot)
+{
+	return a->flog + (uint64_t)lane * LOG_GRP + (uint64_t)slot * LOG_ENT;
+}
+
+static bool ent_is_padding(const uint8_t *e)
+{
+	static const uint8_t zero[LOG_ENT];
+
+	return !memcmp(e, zero, LOG_ENT);
+}
+
+/* btt.c log_set_indices(): which two of the four slots hold live entries */
+static int log_set_indices(struct btt_arena *a, unsigned ai, struct vpmem_err *err)
+{
+	bool idx_set = false, initial = true;
+	int idx[2] = { -1, -1 }, next = 0;
+
+	for (uint32_t i = 0; i < a->nfree; i++) {
+		unsigned pad = 0;
+
+		for (int j = 0; j < 4; j++) {
+			const uint8_t *e = flog_ent(a, i, j);
+
+			if (!idx_set) {
+				if (ent_is_padding(e)) {
+					pad++;
+					continue;
+				}
+				if (next == 1 && j == idx[0])
+					continue;
+				idx[next++] = j;
+				if (next == 2)
+					idx_set = true;
+			} else if (j == idx[0]) {
+				if (ent_is_padding(e))
+					goto bad;
+			} else if (j != idx[1] && !ent_is_padding(e)) {
+				goto bad;
+			}
+		}
+		if (pad < 3)
+			initial = false;
+	}
+	if (!initial && !idx_set)
+		goto bad;
+	if (initial)
+		idx[1] = 1;
+	if (idx[0] != 0 || (idx[1] != 1 && idx[1] != 2))
+		goto bad;
+	a->log_index[0] = idx[0];
+	a->log_index[1] = idx[1];
+	return 0;
+bad:
+	return vpmem_err_set(err, EINVAL, "BTT arena %u: cannot tell the flog's slots from its padding", ai);
+}
+
+/*
+ * btt.c btt_log_get_old(): which live slot (0/1 = log_index[0/1]) is older,
+ * on a copy of the group (a zero seq in the first slot is taken as 1).
+ */
+static int log_get_old(const struct btt_arena *a, uint32_t lane, uint32_t seq[2])
+{
+	seq[0] = get_le32(flog_ent(a, lane, a->log_index[0]) + 12);
+	seq[1] = get_le32(flog_ent(a, lane, a->log_index[1]) + 12);
+	if (seq[0] == 0) {
+		seq[0] = 1;
+		return 0;
+	}
+	if (seq[0] == seq[1] || seq[0] + seq[1] > 5)
+		return -1;
+	if (seq[0] < seq[1])
+		return seq[1] - seq[0] == 1 ? 0 : 1;
+	return seq[0] - seq[1] == 1 ? 1 : 0;
+}
+
+/* btt.c btt_freelist_init(): free blocks, next slots and seqs; map roll-forward */
+static int freelist_init(struct vpmem_btt *b, struct btt_arena *a, unsigned ai, struct vpmem_err *err)
+{
+	for (uint32_t i = 0; i < a->nfree; i++) {
+		uint32_t seq[2], lba, oldm, newm, raw, cur;
+		int old = log_get_old(a, i, seq), nw;
+		const uint8_t *e;
+		int r;
+
+		if (old < 0)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: flog lane %u is corrupt (seq %u, %u)",
+					     ai, i, seq[0], seq[1]);
+		nw = 1 - old;
+		e = flog_ent(a, i, a->log_index[nw]);
+		lba = get_le32(e);
+		oldm = get_le32(e + 4);
+		newm = get_le32(e + 8);
+		a->lane[i].sub = (uint8_t)(1 - nw);
+		a->lane[i].seq = (uint8_t)inc_seq(seq[nw]);
+		a->lane[i].block = oldm & MAP_LBA_MASK;
+		/* ent_e_flag && !ent_normal: the block needs its error cleared; our
+		 * next write to it overwrites the whole block anyway */
+		a->lane[i].err = (oldm & MAP_NORMAL) == MAP_E ? MAP_E : 0;
+		if (a->lane[i].block >= a->internal_nlba)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: flog lane %u frees block %u of %u",
+					     ai, i, a->lane[i].block, a->internal_nlba);
+		oldm &= MAP_LBA_MASK;
+		newm &= MAP_LBA_MASK;
+		if (oldm == newm)
+			continue;       /* a new or untouched lane */
+		if (lba >= a->external_nlba)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: flog lane %u names lba %u of %u",
+					     ai, i, lba, a->external_nlba);
+		r = map_read(b, a, lba, 1, &raw, err);
+		if (r)
+			return r;
+		cur = map_post(lba, raw);
+		if (newm != cur && oldm == cur) {
+			/* the last write reached the flog but not the map: roll forward */
+			b->recovered++;
+			if (b->rdonly) {
+				struct btt_fix *f = realloc(a->fix, (a->nfix + 1) * sizeof(*f));
+
+				if (!f)
+					return vpmem_err_set(err, ENOMEM, "out of memory");
+				a->fix = f;
+				a->fix[a->nfix++] = (struct btt_fix){ lba, newm | MAP_NORMAL };
+				qsort(a->fix, a->nfix, sizeof(*f), fix_cmp);
+			} else if ((r = map_write1(b, a, lba, newm | MAP_NORMAL, err))) {
+				return r;
+			}
+		}
+	}
+	return 0;
+}
+
+static void arenas_free(struct vpmem_btt *b)
+{
+	for (unsigned i = 0; i < b->narenas; i++) {
+		free(b->a[i].lane);
+		free(b->a[i].flog);
+		free(b->a[i].fix);
+		for (unsigned k = 0; k < NMAPLOCK; k++)
+			pthread_mutex_destroy(&b->a[i].maplock[k]);
+	}
+	free(b->a);
+}
+
+void vpmem_btt_close(struct vpmem_btt *b)
+{
+	if (!b)
+		return;
+	arenas_free(b);
+	for (unsigned k = 0; k < MAXLANES; k++)
+		pthread_mutex_destroy(&b->lane_lock[k]);
+	free(b);
+}
+
+/* btt.c discover_arenas() + parse_arena_meta(), then the flog per arena */
+static int discover(struct vpmem_btt *b, uint64_t ns_off, uint64_t ns_size, bool v2,
+		    const uint8_t *parent, struct vpmem_err *err)
+{
+	uint64_t start = v2 ? 0 : 4096, rawsize, cur = 0;
+	uint8_t sb[4096];
+
+	if (ns_size < start + VPMEM_BTT_MIN_ARENA)
+		return vpmem_err_set(err, ENODEV, "namespace too small for a BTT");
+	rawsize = ns_size - start;
+	while (cur < rawsize) {
+		struct vpmem_btt_info info;
+		struct btt_arena *a, *na;
+		uint64_t size, base = ns_off + start + cur;
+		int r;
+
+		if (b->narenas >= VPMEM_BTT_MAX_ARENAS)
+			return vpmem_err_set(err, EINVAL, "BTT: more than %u arenas", VPMEM_BTT_MAX_ARENAS);
+		if (rawsize - cur < 4096 || (r = pread_all(b, sb, sizeof(sb), base, err)))
+			return r ? r : vpmem_err_set(err, EINVAL, "BTT arena %u: no room for its info block", b->narenas);
+		r = vpmem_btt_info_decode(sb, parent, &info, err);
+		if (r == -ENODEV && b->narenas)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u at 0x%" PRIx64 ": %s", b->narenas, base, err->msg);
+		if (r)
+			return r;
+		if (info.major != (v2 ? 2 : 1) || info.minor != (v2 ? 0 : 1))
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: version %u.%u where %s is expected",
+					     b->narenas, info.major, info.minor, v2 ? "2.0" : "1.1");
+		size = info.a.nextoff ? info.a.nextoff : info.a.info2off + 4096;
+		if (info.a.info2off > UINT64_MAX - 4096 || size < info.a.info2off + 4096 || size > rawsize - cur)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: runs past the namespace", b->narenas);
+		if (info.a.nfree == 0 || info.a.nfree > MAX_NFREE)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: nfree %u", b->narenas, info.a.nfree);
+		if (info.a.external_lbasize != 512 && info.a.external_lbasize != 520 &&
+		    info.a.external_lbasize != 528 && info.a.external_lbasize != 4096 &&
+		    info.a.external_lbasize != 4104 && info.a.external_lbasize != 4160 &&
+		    info.a.external_lbasize != 4224)
+			return vpmem_err_set(err, EOPNOTSUPP, "BTT arena %u: sector size %u is not supported",
+					     b->narenas, info.a.external_lbasize);
+		if (b->narenas && info.a.external_lbasize != b->lbasize)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: sector size differs from arena 0", b->narenas);
+		if (info.a.dataoff < 4096)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: data overlaps the info block", b->narenas);
+		na = realloc(b->a, (b->narenas + 1) * sizeof(*na));
+		if (!na)
+			return vpmem_err_set(err, ENOMEM, "out of memory");
+		b->a = na;
+		a = &b->a[b->narenas];
+		memset(a, 0, sizeof(*a));
+		for (unsigned k = 0; k < NMAPLOCK; k++)
+			pthread_mutex_init(&a->maplock[k], NULL);
+		b->narenas++;
+		a->info = base;
+		a->data = base + info.a.dataoff;
+		a->map = base + info.a.mapoff;
+		a->log = base + info.a.logoff;
+		a->info2 = base + info.a.info2off;
+		a->lba_start = b->nlba;
+		a->external_nlba = info.a.external_nlba;
+		a->internal_nlba = info.a.internal_nlba;
+		a->internal_lbasize = info.a.internal_lbasize;
+		a->nfree = info.a.nfree;
+		a->flags = info.flags;
+		b->lbasize = info.a.external_lbasize;
+		b->nlba += info.a.external_nlba;
+		b->end = a->info2 + 4096;
+		a->lane = calloc(a->nfree, sizeof(*a->lane));
+		a->flog = malloc((size_t)a->nfree * LOG_GRP);
+		if (!a->lane || !a->flog)
+			return vpmem_err_set(err, ENOMEM, "out of memory");
+		r = pread_all(b, a->flog, (size_t)a->nfree * LOG_GRP, a->log, err);
+		if (!r)
+			r = log_set_indices(a, b->narenas - 1, err);
+		if (!r)
+			r = freelist_init(b, a, b->narenas - 1, err);
+		if (r)
+			return r;
+		if (!info.a.nextoff)
+			break;
+		cur += size;
+	}
+	/* btt_init(): sector_size = lbasize >= 4096 ? 4096 : 512 (the rest is
+	 * integrity metadata, which we neither read nor write) */
+	b->sector_size = b->lbasize >= 4096 ? 4096 : 512;
+	b->nlanes = MAXLANES;
+	for (unsigned i = 0; i < b->narenas; i++)
+		if (b->a[i].nfree < b->nlanes)
+			b->nlanes = b->a[i].nfree;
+	return 0;
+}
+
+int vpmem_btt_open(int fd, uint64_t ns_off, uint64_t ns_size, bool v2, const uint8_t *parent,
+		   bool rdonly, struct vpmem_btt **out, struct vpmem_err *err)
+{
+	struct vpmem_btt *b = calloc(1, sizeof(*b));
+	int r;
+
+	*out = NULL;
+	if (!b)
+		return vpmem_err_set(err, ENOMEM, "out of memory");
+	b->fd = fd;
+	b->rdonly = rdonly;
+	atomic_init(&b->budget, -1);
+	atomic_init(&b->nwrites, 0);
+	atomic_init(&b->next_lane, 0);
+	for (unsigned k = 0; k < MAXLANES; k++)
+		pthread_mutex_init(&b->lane_lock[k], NULL);
+	r = discover(b, ns_off, ns_size, v2, parent, err);
+	if (r) {
+		vpmem_btt_close(b);
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
+uint32_t vpmem_btt_sector_size(const struct vpmem_btt *b) { return b->sector_size; }
+uint64_t vpmem_btt_nlba(const struct vpmem_btt *b) { return b->nlba; }
+unsigned vpmem_btt_narenas(const struct vpmem_btt *b) { return b->narenas; }
+unsigned vpmem_btt_recovered(const struct vpmem_btt *b) { return b->recovered; }
+uint64_t vpmem_btt_writes(const struct vpmem_btt *b) { return atomic_load(&b->nwrites); }
+
+void vpmem_btt_set_write_limit(struct vpmem_btt *b, long long n)
+{
+	atomic_store(&b->budget, n < 0 ? -1 : n);
+}
+
+/* btt.c lba_to_arena() */
+static struct btt_arena *lba_arena(struct vpmem_btt *b, uint64_t lba, uint32_t *premap)
+{
+	for (unsigned i = 0; i < b->narenas; i++)
+		if (lba < b->a[i].lba_start + b->a[i].external_nlba) {
+			*premap = (uint32_t)(lba - b->a[i].lba_start);
+			return &b->a[i];
+		}
+	return NULL;
+}
+
+static int range_check(const struct vpmem_btt *b, uint64_t lba, uint64_t n, struct vpmem_err *err)
+{
+	if (lba > b->nlba || n > b->nlba - lba)
+		return vpmem_err_set(err, ERANGE, "sectors %" PRIu64 "+%" PRIu64 " are past the end (%" PRIu64 ")",
+				     lba, n, b->nlba);
+	return 0;
+}
+
+static uint64_t block_off(const struct btt_arena *a, uint32_t postmap)
+{
+	return a->data + (uint64_t)postmap * a->internal_lbasize;  /* to_namespace_offset() */
+}
+
+/* btt.c btt_read_pg(), for up to MAXBATCH sectors of one arena under their map locks */
+static int read_step(struct vpmem_btt *b, struct btt_arena *a, uint32_t p, uint32_t n, uint8_t *buf,
+		     struct vpmem_err *err)
+{
+	uint32_t raw[MAXBATCH];
+	int r;
+
+	lock_range(a, p, n, true);
+	r = map_read(b, a, p, n, raw, err);
+	for (uint32_t i = 0; !r && i < n;) {
+		uint32_t post = map_post(p + i, raw[i]), run = 1;
+
+		if ((raw[i] & MAP_NORMAL) == MAP_Z) {           /* trimmed: zeros */
+			memset(buf + (size_t)i * b->sector_size, 0, b->sector_size);
+			i++;
+			continue;
+		}
+		if ((raw[i] & MAP_NORMAL) == MAP_E) {
+			r = vpmem_err_set(err, EIO, "sector %" PRIu64 " is marked as a media error",
+					  a->lba_start + p + i);
+			break;
+		}
+		if (post >= a->internal_nlba) {
+			r = vpmem_err_set(err, EIO, "map entry of sector %" PRIu64 " is out of bounds",
+					  a->lba_start + p + i);
+			break;
+		}
+		/* consecutive blocks read in one call when blocks are packed */
+		while (a->internal_lbasize == b->sector_size && i + run < n &&
+		       (raw[i + run] & MAP_NORMAL) != MAP_Z && (raw[i + run] & MAP_NORMAL) != MAP_E &&
+		       map_post(p + i + run, raw[i + run]) == post + run && post + run < a->internal_nlba)
+			run++;
+		r = pread_all(b, buf + (size_t)i * b->sector_size, (size_t)run * b->sector_size,
+			      block_off(a, post), err);
+		i += run;
+	}
+	lock_range(a, p, n, false);
+	return r;
+}
+
+int vpmem_btt_read(struct vpmem_btt *b, uint64_t lba, uint64_t n, void *buf, struct vpmem_err *err)
+{
+	uint8_t *out = buf;
+	int r = range_check(b, lba, n, err);
+
+	while (!r && n) {
+		uint32_t p, k;
+		struct btt_arena *a = lba_arena(b, lba, &p);
+
+		if (!a)
+			return vpmem_err_set(err, ERANGE, "sector %" PRIu64 " is past the end", lba);
+		k = (uint32_t)(n < MAXBATCH ? n : MAXBATCH);
+		if (k > a->external_nlba - p)
+			k = a->external_nlba - p;
+		r = read_step(b, a, p, k, out, err);
+		out += (size_t)k * b->sector_size;
+		lba += k;
+		n -= k;
+	}
+	return r;
+}
+
+/* The lane of this thread (the kernel takes the CPU's: nd_region_acquire_lane). */
+static unsigned lane_get(struct vpmem_btt *b)
+{
+	static _Thread_local unsigned hint = UINT32_MAX;
+	unsigned l;
+
+	if (hint == UINT32_MAX)
+		hint = atomic_fetch_add(&b->next_lane, 1);
+	l = hint % b->nlanes;
+	pthread_mutex_lock(&b->lane_lock[l]);
+	return l;
+}
+
+/* Fill a flog entry for @lane and write it into the lane's older slot as
+ * two 8-byte halves (btt.c btt_flog_write / __btt_log_write). */
+static int flog_write(struct vpmem_btt *b, struct btt_arena *a, uint32_t lane, uint32_t premap,
+		      uint32_t oldm, uint32_t newm, struct vpmem_err *err)
+{
+	struct btt_lane *l = &a->lane[lane];
+	uint64_t off = (uint64_t)lane * LOG_GRP + (uint64_t)a->log_index[l->sub] * LOG_ENT;
+	uint8_t *e = a->flog + off;
+	int r;
+
+	put_le32(e, premap);
+	put_le32(e + 4, oldm);
+	put_le32(e + 8, newm);
+	put_le32(e + 12, l->seq);
+	r = pwrite_all(b, e, 8, a->log + off, err);
+	if (!r)
+		r = pwrite_all(b, e + 8, 8, a->log + off + 8, err);
+	return r;
+}
+
+/* After the flog entry is down: prepare the lane's next write. */
+static void lane_advance(struct btt_lane *l, uint32_t oldm)
+{
+	l->sub = (uint8_t)(1 - l->sub);
+	l->seq = (uint8_t)inc_seq(l->seq);
+	l->err = (oldm & MAP_NORMAL) == MAP_E ? MAP_E : 0;
+	l->block = oldm & MAP_LBA_MASK;
+}
+
+/* btt.c btt_write_pg() for one sector */
+static int write_one(struct vpmem_btt *b, struct btt_arena *a, uint32_t p, const uint8_t *buf,
+		     struct vpmem_err *err)
+{
+	unsigned lane = lane_get(b);
+	uint32_t newm = a->lane[lane].block, raw, oldm;
+	int r;
+
+	if (newm >= a->internal_nlba) {
+		r = vpmem_err_set(err, EIO, "BTT lane %u: free block out of bounds", lane);
+		goto out;
+	}
+	r = pwrite_all(b, buf, b->sector_size, block_off(a, newm), err);
+	if (r)
+		goto out;
+	lock_range(a, p, 1, true);
+	r = map_read(b, a, p, 1, &raw, err);
+	oldm = map_post(p, raw);
+	if (!r && oldm >= a->internal_nlba)
+		r = vpmem_err_set(err, EIO, "map entry of sector %" PRIu64 " is out of bounds", a->lba_start + p);
+	if ((raw & MAP_NORMAL) == MAP_E)
+		oldm |= MAP_E;   /* set_e_flag(old_postmap) */
+	if (!r)
+		r = flog_write(b, a, lane, p, oldm, newm, err);
+	if (!r) {
+		lane_advance(&a->lane[lane], oldm);
+		r = map_write1(b, a, p, newm | MAP_NORMAL, err);
+	}
+	lock_range(a, p, 1, false);
+out:
+	pthread_mutex_unlock(&b->lane_lock[lane]);
+	return r;
+}
+
+/*
+ * @n (2..nlanes) consecutive sectors of one arena at once, one lane each, as
+ * the kernel does with n CPUs writing at the same time: all data, then all
+ * flog entries, then all map entries (each sector still data -> flog -> map;
+ * each flog entry and map entry is written whole in one pwrite, so a killed
+ * process cannot tear one). Free blocks that follow each other are written
+ * in one call.
+ */
+static int write_batch(struct vpmem_btt *b, struct btt_arena *a, uint32_t p, uint32_t n,
+		       const uint8_t *buf, struct vpmem_err *err)
+{
+	uint32_t raw[MAXLANES];
+	int r = 0;
+
+	for (uint32_t l = 0; l < n; l++)
+		pthread_mutex_lock(&b->lane_lock[l]);
+	for (uint32_t i = 0; !r && i < n;) {
+		uint32_t blk = a->lane[i].block, run = 1;
+
+		if (blk >= a->internal_nlba) {
+			r = vpmem_err_set(err, EIO, "BTT lane %u: free block out of bounds", i);
+			break;
+		}
+		while (a->internal_lbasize == b->sector_size && i + run < n &&
+		       a->lane[i + run].block == blk + run && blk + run < a->internal_nlba)
+			run++;
+		r = pwrite_all(b, buf + (size_t)i * b->sector_size, (size_t)run * b->sector_size,
+			       block_off(a, blk), err);
+		i += run;
+	}
+	if (!r) {
+		lock_range(a, p, n, true);
+		r = map_read(b, a, p, n, raw, err);
+		for (uint32_t i = 0; !r && i < n; i++) {
+			uint32_t oldm = map_post(p + i, raw[i]);
+			struct btt_lane *l = &a->lane[i];
+			uint8_t *e = a->flog + (uint64_t)i * LOG_GRP + (uint64_t)a->log_index[l->sub] * LOG_ENT;
+
+			if (oldm >= a->internal_nlba) {
+				r = vpmem_err_set(err, EIO, "map entry of sector %" PRIu64 " is out of bounds",
+						  a->lba_start + p + i);
+				break;
+			}
+			if ((raw[i] & MAP_NORMAL) == MAP_E)
+				oldm |= MAP_E;
+			put_le32(e, p + i);
+			put_le32(e + 4, oldm);
+			put_le32(e + 8, l->block);
+			put_le32(e + 12, l->seq);
+			raw[i] = htole32(l->block | MAP_NORMAL);
+			lane_advance(l, oldm);
+		}
+		if (!r)
+			r = pwrite_all(b, a->flog, (size_t)n * LOG_GRP, a->log, err);
+		if (!r)
+			r = pwrite_all(b, raw, (size_t)n * 4, a->map + (uint64_t)p * 4, err);
+		lock_range(a, p, n, false);
+	}
+	for (uint32_t l = n; l-- > 0;)
+		pthread_mutex_unlock(&b->lane_lock[l]);
+	return r;
+}
+
+/* The file must still hold every arena: a pwrite past a truncation would
+ * grow it back silently, with the metadata gone. */
+static int still_whole(const struct vpmem_btt *b, struct vpmem_err *err)
+{
+	struct stat st;
+
+	if (fstat(b->fd, &st))
+		return vpmem_err_set(err, errno, "cannot stat the image: %s", strerror(errno));
+	if ((uint64_t)st.st_size < b->end)
+		return vpmem_err_set(err, EIO, "the image ends before 0x%" PRIx64 " (truncated?)", b->end);
+	return 0;
+}
+
+int vpmem_btt_write(struct vpmem_btt *b, uint64_t lba, uint64_t n, const void *buf, struct vpmem_err *err)
+{
+	const uint8_t *in = buf;
+	int r = range_check(b, lba, n, err);
+
+	if (!r)
+		r = still_whole(b, err);
+	if (!r && b->rdonly)
+		r = vpmem_err_set(err, EROFS, "the BTT is open read-only");
+	while (!r && n) {
+		uint32_t p, k;
+		struct btt_arena *a = lba_arena(b, lba, &p);
+
+		if (!a)
+			return vpmem_err_set(err, ERANGE, "sector %" PRIu64 " is past the end", lba);
+		if (a->flags & 1)  /* IB_FLAG_ERROR_MASK: btt_write_pg refuses */
+			return vpmem_err_set(err, EIO, "BTT arena is marked as failed (info block error flag)");
+		k = (uint32_t)(n < b->nlanes ? n : b->nlanes);
+		if (k > a->external_nlba - p)
+			k = a->external_nlba - p;
+		r = k > 1 ? write_batch(b, a, p, k, in, err) : write_one(b, a, p, in, err);
+		in += (size_t)k * b->sector_size;
+		lba += k;
+		n -= k;
+	}
+	return r;
+}
+
+int vpmem_btt_zero(struct vpmem_btt *b, uint64_t lba, uint64_t n, struct vpmem_err *err)
+{
+	int r = range_check(b, lba, n, err);
+
+	if (!r)
+		r = still_whole(b, err);
+	if (!r && b->rdonly)
+		r = vpmem_err_set(err, EROFS, "the BTT is open read-only");
+	while (!r && n) {
+		uint32_t p, k, raw[MAXBATCH];
+		struct btt_arena *a = lba_arena(b, lba, &p);
+		bool dirty = false;
+
+		if (!a)
+			return vpmem_err_set(err, ERANGE, "sector %" PRIu64 " is past the end", lba);
+		k = (uint32_t)(n < MAXBATCH ? n : MAXBATCH);
+		if (k > a->external_nlba - p)
+			k = a->external_nlba - p;
+		lock_range(a, p, k, true);
+		r = map_read(b, a, p, k, raw, err);
+		for (uint32_t i = 0; !r && i < k; i++) {
+			uint32_t z = map_post(p + i, raw[i]) | MAP_Z;
+
+			dirty |= z != raw[i];
+			raw[i] = htole32(z);
+		}
+		/* each 4-byte entry is whole in the one pwrite: old or trimmed */
+		if (!r && dirty)
+			r = pwrite_all(b, raw, (size_t)k * 4, a->map + (uint64_t)p * 4, err);
+		lock_range(a, p, k, false);
+		lba += k;
+		n -= k;
+	}
+	return r;
+}
+
+int vpmem_btt_flush(struct vpmem_btt *b, struct vpmem_err *err)
+{
+	if (!b->rdonly && fdatasync(b->fd))
+		return vpmem_err_set(err, errno, "fdatasync: %s", strerror(errno));
 	return 0;
 }

@@ -14,13 +14,13 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <vpmem/btt.h>
+#include <vpmem/file.h>
 #include <vpmem/image.h>
 #include <vpmem/nfit.h>
 #include <vpmem/pfn.h>
@@ -159,15 +159,63 @@ int vpmem_slot_of_cookie(uint64_t cookie)
 	return -1;
 }
 
+/*
+ * Where the image's bytes come from: a buffer (fuzzing, tests) or a file read
+ * with pread, never a mapping: a file on a full tmpfs, or one truncated by
+ * another process while it is read, would turn a mapped read into SIGBUS
+ * (shmem_fault cannot allocate; a page past EOF). A short or failed pread is
+ * an error message instead, and the library installs no signal handler.
+ */
+struct src {
+	const uint8_t *buf;   /* whole image, or NULL: read @fd */
+	int fd;
+	uint64_t size;
+	int error;            /* first read failure (positive errno), sticky */
+	char why[160];
+};
+
+/* @len bytes at @off: a pointer into the buffer, or read into @scratch. NULL
+ * when the file cannot give them (recorded in @s). */
+static const uint8_t *src_at(struct src *s, uint64_t off, size_t len, uint8_t *scratch)
+{
+	size_t done = 0;
+
+	if (s->buf)
+		return s->buf + off;
+	if (s->error)
+		return NULL;
+	while (done < len) {
+		ssize_t r = pread(s->fd, scratch + done, len - done, (off_t)(off + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			s->error = r < 0 ? errno : EIO;
+			if (r < 0)
+				snprintf(s->why, sizeof(s->why), "cannot read %zu bytes at 0x%" PRIx64 ": %s", len, off,
+					 strerror(errno));
+			else
+				snprintf(s->why, sizeof(s->why),
+					 "the file ends before 0x%" PRIx64 ": it shrank while being read (another process?)",
+					 off + done);
+			return NULL;
+		}
+		done += (size_t)r;
+	}
+	return scratch;
+}
+
 static bool in_region(const struct vpmem_region_info *ri, uint64_t off, uint64_t len)
 {
 	return off <= ri->region_size && len <= ri->region_size - off;
 }
 
 /* Sum the arenas of a BTT whose first info block is at @off. */
-static bool probe_btt(const uint8_t *buf, const struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
+static bool probe_btt(struct src *src, const struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
 		      const uint8_t *parent, struct vpmem_err *why)
 {
+	uint8_t scratch[4096];
+	const uint8_t *blk;
 	bool v2 = ns->claim == VPMEM_CLAIM_BTT2;
 	uint64_t off = ns->dpa + (v2 ? 0 : 4096), end = ns->dpa + ns->rawsize, total = 0;
 	struct vpmem_btt_info info;
@@ -178,7 +226,8 @@ static bool probe_btt(const uint8_t *buf, const struct vpmem_region_info *ri, st
 	if (ns->rawsize < VPMEM_BTT_MIN_ARENA || !in_region(ri, off, 4096))
 		return false;
 	for (;;) {
-		if (off + 4096 > end || vpmem_btt_info_decode(buf + off, parent, &info, why))
+		if (off + 4096 > end || !(blk = src_at(src, off, 4096, scratch)) ||
+		    vpmem_btt_info_decode(blk, parent, &info, why))
 			break;
 		if (info.major != (v2 ? 2 : 1) || info.minor != (v2 ? 0 : 1)) {
 			vpmem_err_set(why, EINVAL, "BTT info block version %u.%u where %s is expected",
@@ -205,10 +254,12 @@ static bool probe_btt(const uint8_t *buf, const struct vpmem_region_info *ri, st
 	return true;
 }
 
-static bool probe_pfn(const uint8_t *buf, struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
+static bool probe_pfn(struct src *src, struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
 		      const uint8_t *parent, const struct vpmem_image_hints *h, bool dax,
 		      struct vpmem_err *why)
 {
+	uint8_t scratch[VPMEM_INFO_SIZE];
+	const uint8_t *blk;
 	struct vpmem_pfn_sb sb;
 	uint64_t spa = (h && h->spa_base ? h->spa_base : DEFAULT_SPA) + ns->dpa;
 	enum vpmem_claim want = dax ? VPMEM_CLAIM_DAX : VPMEM_CLAIM_PFN;
@@ -218,7 +269,10 @@ static bool probe_pfn(const uint8_t *buf, struct vpmem_region_info *ri, struct v
 		return false;
 	if (!in_region(ri, ns->dpa + VPMEM_INFO_OFFSET, VPMEM_INFO_SIZE))
 		return false;
-	r = vpmem_pfn_decode(buf + ns->dpa + VPMEM_INFO_OFFSET, spa, ns->rawsize, parent, &sb, why);
+	blk = src_at(src, ns->dpa + VPMEM_INFO_OFFSET, VPMEM_INFO_SIZE, scratch);
+	if (!blk)
+		return false;
+	r = vpmem_pfn_decode(blk, spa, ns->rawsize, parent, &sb, why);
 	if (r == -ENODEV || (!r && sb.dax != dax))
 		return false;
 	if (r) {
@@ -231,7 +285,10 @@ static bool probe_pfn(const uint8_t *buf, struct vpmem_region_info *ri, struct v
 	ns->has_uuid = true;
 	memcpy(ns->uuid, sb.uuid, 16);
 	ns->size = vpmem_pfn_usable(&sb, ns->rawsize);
-	ns->align = sb.align ? sb.align : (uint32_t)(1u << (31 - __builtin_clz((uint32_t)sb.dataoff)));
+	/* no align recorded (before v1.2): the largest power of two in dataoff,
+	 * which the decoder has checked is at least 8K */
+	ns->align = sb.align ? sb.align
+		  : sb.dataoff >> 31 ? 1u << 31 : (uint32_t)(1ULL << (63 - __builtin_clzll(sb.dataoff)));
 	ns->dataoff = sb.dataoff;
 	ns->sector_size = dax ? 0 : 512;
 	ns->info_major = sb.major;
@@ -239,15 +296,15 @@ static bool probe_pfn(const uint8_t *buf, struct vpmem_region_info *ri, struct v
 	return true;
 }
 
-static void probe_ns(const uint8_t *buf, struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
+static void probe_ns(struct src *src, struct vpmem_region_info *ri, struct vpmem_ns_info *ns,
 		     const struct vpmem_image_hints *h)
 {
 	const uint8_t *parent = ns->labelled ? ns->raw_uuid : NULL;
 	struct vpmem_err why = { 0 };
 
 	/* nd_pmem_probe(): BTT, PFN, DAX, else raw */
-	if (probe_btt(buf, ri, ns, parent, &why) || probe_pfn(buf, ri, ns, parent, h, false, &why) ||
-	    probe_pfn(buf, ri, ns, parent, h, true, &why))
+	if (probe_btt(src, ri, ns, parent, &why) || probe_pfn(src, ri, ns, parent, h, false, &why) ||
+	    probe_pfn(src, ri, ns, parent, h, true, &why))
 		return;
 	ns->mode = VPMEM_NS_RAW;
 	ns->size = ns->rawsize;
@@ -291,7 +348,7 @@ static void free_space(struct vpmem_region_info *ri)
 	}
 }
 
-static void read_labels(const uint8_t *buf, struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
+static void read_labels(struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
 			int fallback_slot)
 {
 	struct vpmem_lsa *lsa = &ri->lsa;
@@ -351,9 +408,7 @@ static void read_labels(const uint8_t *buf, struct vpmem_region_info *ri, const 
 			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: duplicate namespace uuid (the kernel rejects both)", l->slot);
 			continue;
 		}
-		if (ri->nns >= VPMEM_MAX_NAMESPACES)
-			break;
-		ns = &ri->ns[ri->nns++];
+		ns = &ri->ns[ri->nns++]; /* room for every label: region_read */
 		memset(ns, 0, sizeof(*ns));
 		ns->labelled = true;
 		memcpy(ns->raw_uuid, l->uuid, 16);
@@ -374,17 +429,69 @@ static void read_labels(const uint8_t *buf, struct vpmem_region_info *ri, const 
 void vpmem_region_free(struct vpmem_region_info *ri)
 {
 	vpmem_lsa_free(&ri->lsa);
+	free(ri->ns);
+	ri->ns = NULL;
+	ri->nns = 0;
+}
+
+/*
+ * Decode the @c-byte label area at the end of the image into @lsa: 0, -ENODEV
+ * (no index signature), -ENOMEM, or -EIO (read failure, in @s). From a file,
+ * the index blocks' places are looked at first (index 0 at 0, index 1 at isz
+ * for either label size, the only blocks vpmem_lsa_decode checks), so probing
+ * candidate sizes up to 64 MiB reads a few bytes each, not the whole area.
+ */
+static int lsa_at(struct src *s, uint64_t c, struct vpmem_lsa *lsa)
+{
+	uint64_t base = s->size - c;
+	uint8_t *area;
+	bool sig = s->buf != NULL;
+	int r;
+
+	for (int v = VPMEM_LABEL_V1_1; !sig && v <= VPMEM_LABEL_V1_2; v++) {
+		struct vpmem_lsa_geom g;
+		uint8_t b[sizeof(VPMEM_NSINDEX_SIG)];
+
+		if (vpmem_lsa_geom(c, (enum vpmem_label_version)v, &g, NULL))
+			continue;
+		for (int i = 0; !sig && i < 2; i++) {
+			if (!src_at(s, base + (uint64_t)i * g.isz, sizeof(b), b))
+				return -EIO;
+			sig = !memcmp(b, VPMEM_NSINDEX_SIG, sizeof(b));
+		}
+	}
+	if (!sig) {
+		memset(lsa, 0, sizeof(*lsa));
+		lsa->current = -1;
+		return -ENODEV;
+	}
+	if (s->buf)
+		return vpmem_lsa_decode(s->buf + base, c, lsa, NULL);
+	area = malloc(c);
+	if (!area)
+		return -ENOMEM;
+	r = src_at(s, base, c, area) ? vpmem_lsa_decode(area, c, lsa, NULL) : -EIO;
+	free(area);
+	return r;
+}
+
+static int src_fail(struct src *s, struct vpmem_region_info *ri, struct vpmem_err *err)
+{
+	vpmem_region_free(ri);
+	if (s->error)
+		return vpmem_err_set(err, s->error, "%s", s->why);
+	return vpmem_err_set(err, ENOMEM, "out of memory");
 }
 
 /*
  * Decode; the slot is the hint's, else the one the labels carry, else
  * @fallback_slot (named @fallback_source): every cookie below follows it.
  */
-static int region_read(const uint8_t *buf, uint64_t size, const struct vpmem_image_hints *h,
+static int region_read(struct src *src, const struct vpmem_image_hints *h,
 		       int fallback_slot, const char *fallback_source, struct vpmem_region_info *ri,
 		       struct vpmem_err *err)
 {
-	uint64_t L = 0;
+	uint64_t L = 0, size = src->size;
 	bool sig_seen = false;
 	int r;
 
@@ -399,16 +506,16 @@ static int region_read(const uint8_t *buf, uint64_t size, const struct vpmem_ima
 			return vpmem_err_set(err, EINVAL, "label size %" PRIu64 " does not fit a %" PRIu64 "-byte image",
 					     L, size);
 		if (L) {
-			r = vpmem_lsa_decode(buf + size - L, L, &ri->lsa, NULL);
-			if (r == -ENOMEM)
-				return vpmem_err_set(err, ENOMEM, "out of memory");
+			r = lsa_at(src, L, &ri->lsa);
+			if (r == -ENOMEM || r == -EIO)
+				return src_fail(src, ri, err);
 			sig_seen = r == 0;
 		}
 	} else {
 		for (uint64_t c = 128 << 10; c <= size / 2 && c <= MAX_DETECT_LABEL; c *= 2) {
-			r = vpmem_lsa_decode(buf + size - c, c, &ri->lsa, NULL);
-			if (r == -ENOMEM)
-				return vpmem_err_set(err, ENOMEM, "out of memory");
+			r = lsa_at(src, c, &ri->lsa);
+			if (r == -ENOMEM || r == -EIO)
+				return src_fail(src, ri, err);
 			if (!r && ri->lsa.current >= 0) {
 				L = c;
 				ri->label_size_detected = true;
@@ -421,18 +528,29 @@ static int region_read(const uint8_t *buf, uint64_t size, const struct vpmem_ima
 			vpmem_lsa_free(&ri->lsa);
 		}
 		if (!ri->label_size_detected && sig_seen) {
-			vpmem_lsa_decode(buf + size - L, L, &ri->lsa, NULL);
+			r = lsa_at(src, L, &ri->lsa);
+			if (r == -ENOMEM || r == -EIO)
+				return src_fail(src, ri, err);
+			if (r) {
+				vpmem_region_free(ri);
+				return vpmem_err_set(err, -r, "label area at 0x%" PRIx64 ": %s", size - L, strerror(-r));
+			}
 			ri->label_size_detected = true;
 		}
 	}
 	ri->label_size = L;
 	ri->region_size = vpmem_align_down(size - L, 4096);
 	ri->labelled = ri->lsa.current >= 0;
-	if (L && !ri->labelled && sig_seen)
+	ri->label_corrupt = L && !ri->labelled && sig_seen;
+	/* as many namespaces as the label area has labels (the kernel's limit), else one */
+	ri->ns = calloc(ri->labelled && ri->lsa.nlabels ? ri->lsa.nlabels : 1, sizeof(*ri->ns));
+	if (!ri->ns)
+		return src_fail(src, ri, err);
+	if (ri->label_corrupt)
 		MSG_ADD(ri->problems, &ri->nproblems, "label area at 0x%" PRIx64 ": no valid index block (index0: %s; index1: %s); the guest sees a label-less DIMM",
 			size - L, ri->lsa.why[0], ri->lsa.why[1]);
 	if (ri->labelled) {
-		read_labels(buf, ri, h, fallback_slot);
+		read_labels(ri, h, fallback_slot);
 	} else {
 		struct vpmem_nfit_dimm d;
 
@@ -452,8 +570,10 @@ static int region_read(const uint8_t *buf, uint64_t size, const struct vpmem_ima
 	}
 	for (unsigned i = 0; i < ri->nns; i++) {
 		ri->ns[i].index = i;
-		probe_ns(buf, ri, &ri->ns[i], h);
+		probe_ns(src, ri, &ri->ns[i], h);
 	}
+	if (src->error)
+		return src_fail(src, ri, err);
 	free_space(ri);
 	return 0;
 }
@@ -461,18 +581,21 @@ static int region_read(const uint8_t *buf, uint64_t size, const struct vpmem_ima
 int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_image_hints *h,
 			  struct vpmem_region_info *ri, struct vpmem_err *err)
 {
-	return region_read(buf, size, h, 0, "default", ri, err);
+	struct src s = { .buf = buf, .fd = -1, .size = size };
+
+	return region_read(&s, h, 0, "default", ri, err);
 }
 
 int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_region_info *ri,
 		      struct vpmem_err *err)
 {
+	struct src s = { .fd = fd };
 	struct stat st;
-	void *map;
-	char xs[16];
+	char xs[16], *end;
 	ssize_t n;
-	int r, fallback = 0;
+	int fallback = 0;
 
+	memset(ri, 0, sizeof(*ri));
 	if (fstat(fd, &st))
 		return vpmem_err_set(err, errno, "cannot stat: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
@@ -480,56 +603,22 @@ int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_re
 	if ((uint64_t)st.st_size < (16ULL << 20))
 		return vpmem_err_set(err, EINVAL, "only %" PRIu64 " bytes: too small to be a vNVDIMM image",
 				     (uint64_t)st.st_size);
+	s.size = (uint64_t)st.st_size;
 	/* with no hint and no labels to tell: the slot `vpmem image create --slot`
 	 * remembered in an xattr (labels, once written, carry it themselves) */
 	n = h && h->slot >= 0 ? -1 : fgetxattr(fd, "user.vpmem.slot", xs, sizeof(xs) - 1);
 	if (n > 0) {
+		long v;
+
 		xs[n] = '\0';
-		fallback = atoi(xs);
-		if (fallback < 0 || fallback >= (int)VPMEM_NFIT_MAX_SLOTS)
-			n = -1, fallback = 0;
+		errno = 0;
+		v = strtol(xs, &end, 10);
+		if (errno || end == xs || *end || v < 0 || v >= (long)VPMEM_NFIT_MAX_SLOTS)
+			return vpmem_err_set(err, EINVAL, "xattr user.vpmem.slot is '%.15s', not a slot number 0-%u",
+					     xs, VPMEM_NFIT_MAX_SLOTS - 1);
+		fallback = (int)v;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED)
-		return vpmem_err_set(err, errno, "cannot map: %s", strerror(errno));
-	r = region_read(map, (uint64_t)st.st_size, h, fallback, n > 0 ? "xattr" : "default", ri, err);
-	munmap(map, (size_t)st.st_size);
-	return r;
-}
-
-/* Is dev:ino mapped by a process other than us? Returns its pid or 0. */
-static int mapped_by_other(dev_t dev, ino_t ino)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int found = 0;
-
-	while (d && !found && (e = readdir(d))) {
-		char path[64], line[4096];
-		FILE *f;
-		int pid = atoi(e->d_name);
-
-		if (pid <= 0 || pid == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f)) {
-			unsigned ma, mi;
-			unsigned long long inode;
-
-			/* "start-end perms offset MAJ:MIN inode path" (proc(5)) */
-			if (sscanf(line, "%*s %*s %*s %x:%x %llu", &ma, &mi, &inode) == 3 &&
-			    inode == (unsigned long long)ino && makedev(ma, mi) == dev) {
-				found = pid;
-				break;
-			}
-		}
-		if (f)
-			fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return found;
+	return region_read(&s, h, fallback, n > 0 ? "xattr" : "default", ri, err);
 }
 
 int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
@@ -547,7 +636,7 @@ int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
 		close(fd);
 		return vpmem_err_set(err, EBUSY, "'%s' is locked by another process", path);
 	}
-	pid = mapped_by_other(st.st_dev, st.st_ino);
+	pid = vpmem_file_mapped_by(st.st_dev, st.st_ino, NULL);
 	if (pid) {
 		close(fd);
 		return vpmem_err_set(err, EBUSY,

@@ -192,11 +192,7 @@ static void label_decode(const struct vpmem_lsa_geom *g, const uint8_t *p, struc
 	l->rawsize = get_le64(p + L_RAWSIZE);
 	l->checksum_ok = true;
 	if (g->lsz == 256) {
-		uint8_t tmp[256];
-
-		memcpy(tmp, p, 256);
-		memset(tmp + L_CHECKSUM, 0, 8);
-		l->checksum_ok = vpmem_fletcher64(tmp, 256, 1) == get_le64(p + L_CHECKSUM);
+		l->checksum_ok = vpmem_block_checksum(p, 256, L_CHECKSUM) == get_le64(p + L_CHECKSUM);
 		l->claim = claim_of(p + L_ABSTRACTION_GUID);
 	}
 }
@@ -206,8 +202,7 @@ static const char *index_invalid(const struct vpmem_lsa_geom *g, const uint8_t *
 				 uint64_t cfg)
 {
 	uint32_t version, labelsize, seq;
-	uint64_t size, sum;
-	uint8_t *copy;
+	uint64_t size;
 
 	if (memcmp(ix + IX_SIG, VPMEM_NSINDEX_SIG, sizeof(VPMEM_NSINDEX_SIG)))
 		return "no index signature";
@@ -217,14 +212,7 @@ static const char *index_invalid(const struct vpmem_lsa_geom *g, const uint8_t *
 		return "unsupported label size";
 	if (labelsize != g->lsz)
 		return "label size does not match";
-	copy = malloc(g->isz);
-	if (!copy)
-		return "out of memory";
-	memcpy(copy, ix, g->isz);
-	memset(copy + IX_CHECKSUM, 0, 8);
-	sum = vpmem_fletcher64(copy, g->isz, 1);
-	free(copy);
-	if (sum != get_le64(ix + IX_CHECKSUM))
+	if (vpmem_block_checksum(ix, g->isz, IX_CHECKSUM) != get_le64(ix + IX_CHECKSUM))
 		return "bad checksum";
 	seq = get_le32(ix + IX_SEQ);
 	if (!(seq & 3))
@@ -273,7 +261,11 @@ int vpmem_lsa_decode(const uint8_t *buf, uint64_t cfg, struct vpmem_lsa *lsa, st
 			why = index_invalid(&g, buf + (size_t)i * g.isz, i, cfg);
 			lsa->valid[i] = !why;
 			lsa->seq[i] = get_le32(buf + (size_t)i * g.isz + IX_SEQ);
-			snprintf(lsa->why[i], sizeof(lsa->why[i]), "%s", why ? why : "");
+			/* keep the reason of the pass whose label size the block has: a
+			 * v1.1 block with a bad checksum is not "label size does not
+			 * match" because the v1.2 pass came last */
+			if (!why || !lsa->why[i][0] || strcmp(why, "label size does not match"))
+				snprintf(lsa->why[i], sizeof(lsa->why[i]), "%s", why ? why : "");
 			if (!why || strcmp(why, "no index signature"))
 				any_sig = true;
 		}

@@ -173,6 +173,17 @@ static int plan_info_area(const struct vpmem_image_hints *h,
 	return 0;
 }
 
+/* A label area whose index blocks both fail is not label-less: writing as if
+ * it were would bury whatever the labels described. */
+static int check_labels_intact(const struct vpmem_region_info *ri, struct vpmem_err *err)
+{
+	if (!ri->label_corrupt)
+		return 0;
+	return vpmem_err_set(err, EILSEQ,
+			     "the label area has no valid index block (index0: %s; index1: %s): not changing it; restore it from a backup or re-create the image",
+			     ri->lsa.why[0], ri->lsa.why[1]);
+}
+
 static int check_req(const struct vpmem_ns_req *req, struct vpmem_err *err)
 {
 	if (req->name && strlen(req->name) > VPMEM_LABEL_NAME_LEN - 1)
@@ -203,6 +214,9 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 	if (!req.sector_size)
 		req.sector_size = req.mode == VPMEM_NS_SECTOR ? 4096 : 0;
 	rc = check_req(&req, err);
+	if (rc)
+		return rc;
+	rc = check_labels_intact(ri, err);
 	if (rc)
 		return rc;
 	out->mode = req.mode;
@@ -257,7 +271,9 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 	}
 	/* the kernel keeps one free slot for its own updates (available_slots = free - 1) */
 	if (nfree < 2)
-		return vpmem_err_set(err, ENOSPC, "the label area has no free label slot");
+		return vpmem_err_set(err, ENOSPC,
+				     "the label area is full: its %u label slots hold %u namespaces (one stays free for updates); make the image with a larger --label-size",
+				     lsa->g.nslot, lsa->g.nslot - 1);
 	rc = plan_info_area(h, &req, dpa, size, req.uuid, lsa->g.version == VPMEM_LABEL_V1_2, p, out, err);
 	if (rc)
 		return rc;
@@ -325,10 +341,16 @@ int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_matc
 			  unsigned *count, struct vpmem_err *err)
 {
 	const struct vpmem_lsa *lsa = &ri->lsa;
-	bool hit[VPMEM_MAX_NAMESPACES] = { false };
+	bool *hit;
 	unsigned n = 0;
+	int rc = 0;
 
 	*count = 0;
+	if (check_labels_intact(ri, err))
+		return -EILSEQ;
+	hit = calloc(ri->nns ? ri->nns : 1, sizeof(*hit));
+	if (!hit)
+		return nomem(err);
 	for (unsigned i = 0; i < ri->nns; i++) {
 		const struct vpmem_ns_info *ns = &ri->ns[i];
 
@@ -347,42 +369,39 @@ int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_matc
 		n += hit[i];
 	}
 	if (!n)
-		return 0;
+		goto out;
 	if (ri->labelled) {
 		uint64_t lsa_base = ri->size - ri->label_size;
 		uint8_t *fr = malloc((lsa->g.nslot + 7) / 8 + 8), *ix = malloc(lsa->g.isz);
 		int next = !lsa->current;
 		char what[64];
 
-		if (!fr || !ix) {
-			free(fr);
-			free(ix);
-			return nomem(err);
-		}
-		memcpy(fr, lsa->free, (lsa->g.nslot + 7) / 8);
-		for (unsigned i = 0; i < ri->nns; i++)
-			if (hit[i])
-				vpmem_slot_set_free(fr, ri->ns[i].label_slot, true);
-		vpmem_nsindex_encode(&lsa->g, next, vpmem_nsindex_next_seq(lsa->seq[lsa->current]), fr, ix);
-		snprintf(what, sizeof(what), "label index %d (commit: labels freed)", next);
-		if (vpmem_wplan_add(p, lsa_base + (uint64_t)next * lsa->g.isz, ix, lsa->g.isz, true, what)) {
-			free(fr);
-			free(ix);
-			return nomem(err);
+		if (fr && ix) {
+			memcpy(fr, lsa->free, (lsa->g.nslot + 7) / 8);
+			for (unsigned i = 0; i < ri->nns; i++)
+				if (hit[i])
+					vpmem_slot_set_free(fr, ri->ns[i].label_slot, true);
+			vpmem_nsindex_encode(&lsa->g, next, vpmem_nsindex_next_seq(lsa->seq[lsa->current]), fr, ix);
+			snprintf(what, sizeof(what), "label index %d (commit: labels freed)", next);
+			rc = vpmem_wplan_add(p, lsa_base + (uint64_t)next * lsa->g.isz, ix, lsa->g.isz, true, what);
+		} else {
+			rc = -ENOMEM;
 		}
 		free(fr);
 		free(ix);
 	}
 	/* as ndctl destroy-namespace: zero the first 8K (info blocks) */
-	for (unsigned i = 0; i < ri->nns; i++) {
+	for (unsigned i = 0; !rc && i < ri->nns; i++) {
 		char what[64];
 
 		if (!hit[i])
 			continue;
 		snprintf(what, sizeof(what), "zero namespace%u's info area", ri->ns[i].index);
-		if (vpmem_wplan_add(p, ri->ns[i].dpa, NULL, INFO_AREA, true, what))
-			return nomem(err);
+		rc = vpmem_wplan_add(p, ri->ns[i].dpa, NULL, INFO_AREA, true, what);
 	}
-	*count = n;
-	return 0;
+	if (!rc)
+		*count = n;
+out:
+	free(hit);
+	return rc ? nomem(err) : 0;
 }

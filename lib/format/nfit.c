@@ -23,6 +23,25 @@ uint64_t vpmem_fletcher64(const void *buf, size_t len, int le)
 	return hi << 32 | lo;
 }
 
+uint64_t vpmem_block_checksum(const void *buf, size_t len, size_t csum_off)
+{
+	const uint8_t *p = buf;
+	uint32_t lo = 0;
+	uint64_t hi = 0;
+
+	/* nd_fletcher64 over the block with its checksum field read as zero, on
+	 * the const block: no copy (nd_sb_checksum, __nd_label_validate) */
+	for (size_t i = 0; i + 4 <= len; i += 4) {
+		uint32_t w = 0;
+
+		if (i + 4 <= csum_off || i >= csum_off + 8)
+			memcpy(&w, p + i, 4);
+		lo += le32toh(w);
+		hi += lo;
+	}
+	return hi << 32 | lo;
+}
+
 void vpmem_nfit_id(uint16_t vendor, uint32_t serial, char *buf, size_t len)
 {
 	/* acpi_nfit_add_dimm: be16_to_cpu(vendor_id), be32_to_cpu(serial_number)

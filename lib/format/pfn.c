@@ -19,11 +19,7 @@ enum { P_SIG = 0, P_UUID = 16, P_PARENT = 32, P_FLAGS = 48, P_MAJOR = 52, P_MINO
 
 uint64_t vpmem_sb_checksum(const uint8_t buf[VPMEM_INFO_SIZE])
 {
-	uint8_t tmp[VPMEM_INFO_SIZE];
-
-	memcpy(tmp, buf, sizeof(tmp));
-	memset(tmp + P_CHECKSUM, 0, 8);
-	return vpmem_fletcher64(tmp, sizeof(tmp), 1);
+	return vpmem_block_checksum(buf, VPMEM_INFO_SIZE, P_CHECKSUM);
 }
 
 /* nd_supported_alignment on x86-64 with THP: 4K, 2M, 1G */
@@ -151,6 +147,11 @@ int vpmem_pfn_decode(const uint8_t buf[VPMEM_INFO_SIZE], uint64_t start, uint64_
 	}
 	if (sb->mode != VPMEM_PFN_MODE_RAM && sb->mode != VPMEM_PFN_MODE_PMEM)
 		return vpmem_err_set(err, ENXIO, "info block: unknown mode %u", sb->mode);
+	/* __nvdimm_setup_pfn(): map=mem refuses dataoff below info_block_reserve()
+	 * (8K, the info block itself), map=dev would underflow altmap->free */
+	if (sb->dataoff < 8192)
+		return vpmem_err_set(err, EINVAL, "info block: dataoff %llu is inside the 8K info block area",
+				     (unsigned long long)sb->dataoff);
 	align = sb->align ? sb->align : (sb->dataoff ? 1ULL << ilog2_u64(sb->dataoff) : 0);
 	if (sb->mode == VPMEM_PFN_MODE_PMEM && sb->page_size > PAGE_SIZE_)
 		return vpmem_err_set(err, EOPNOTSUPP, "info block: page size %u is larger than 4K", sb->page_size);

@@ -16,7 +16,7 @@ void vpmem_grub_line_free(struct vpmem_grub_line *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int vpmem_grub_find(const char *c, struct vpmem_grub_line *l, struct vpmem_err *err)
+static int find_line(const char *c, struct vpmem_grub_line *l, struct vpmem_err *err)
 {
 	unsigned lineno = 0;
 
@@ -71,6 +71,15 @@ int vpmem_grub_find(const char *c, struct vpmem_grub_line *l, struct vpmem_err *
 		pos = c[end] ? end + 1 : end;
 	}
 	return 0;
+}
+
+int vpmem_grub_find(const char *c, struct vpmem_grub_line *l, struct vpmem_err *err)
+{
+	int r = find_line(c, l, err);
+
+	if (r)
+		vpmem_grub_line_free(l); /* a refusal owns nothing */
+	return r;
 }
 
 static bool listed(const char *tok, size_t n, const char *const *list)

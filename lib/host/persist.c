@@ -21,6 +21,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <vpmem/file.h>
 #include <vpmem/persist.h>
 #include <vpmem/size.h>
 
@@ -129,22 +130,25 @@ bool vpmem_map_sync_probe(const char *path)
 	return true;
 }
 
-/* The mount of st_dev: fstype and whether dax/dax=always is in its options
- * (/proc/self/mountinfo, Documentation/filesystems/proc.rst 3.5). */
-static void mount_info(const char *sysroot, dev_t dev, char *fstype, size_t len, bool *dax)
+/* The mount of @dev in mountinfo @text: fstype and whether dax/dax=always is
+ * in its options (Documentation/filesystems/proc.rst 3.5: "ID PARENT MAJ:MIN
+ * ROOT MOUNTPOINT OPTS [OPTIONAL…] - FSTYPE SOURCE SUPEROPTS"). The last
+ * matching line wins (the mount on top). */
+void vpmem_mountinfo_find(const char *text, dev_t dev, char *fstype, size_t len, bool *dax)
 {
-	char path[PATH_MAX], line[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", sysroot ? sysroot : "");
-	f = fopen(path, "r");
 	*dax = false;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		char line[4096], opts[1024] = "", fs[64] = "", super[1024] = "", *sep, *save = NULL;
 		unsigned ma, mi;
-		char *sep, opts[1024] = "", fs[64] = "", super[1024] = "";
 
+		if (n < sizeof(line)) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+		} else {
+			line[0] = '\0'; /* longer than any real line: not a mount we can read */
+		}
+		p += n + (p[n] == '\n');
 		if (sscanf(line, "%*u %*u %u:%u %*s %*s %1023s", &ma, &mi, opts) != 3)
 			continue;
 		if (makedev(ma, mi) != dev)
@@ -153,11 +157,23 @@ static void mount_info(const char *sysroot, dev_t dev, char *fstype, size_t len,
 		if (!sep || sscanf(sep, " - %63s %*s %1023s", fs, super) < 1)
 			continue;
 		snprintf(fstype, len, "%s", fs);
-		for (char *tok = strtok(super, ","); tok; tok = strtok(NULL, ","))
+		*dax = false;
+		for (char *tok = strtok_r(super, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 			if (!strcmp(tok, "dax") || !strcmp(tok, "dax=always"))
 				*dax = true;
 	}
-	fclose(f);
+}
+
+static void mount_info(const char *sysroot, dev_t dev, char *fstype, size_t len, bool *dax)
+{
+	char path[PATH_MAX], *text;
+
+	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", sysroot ? sysroot : "");
+	*dax = false;
+	text = vpmem_read_file(path, 64 << 20, NULL);
+	if (text)
+		vpmem_mountinfo_find(text, dev, fstype, len, dax);
+	free(text);
 }
 
 static void check_devdax(const struct stat *st, const struct vpmem_persist_opts *o,

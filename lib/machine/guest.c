@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 
 #include <vpmem/exec.h>
 #include <vpmem/guest.h>
+#include <vpmem/vmstate.h>
 
 static int xdg_dir(const char *var, const char *fallback, char *buf, size_t len,
 		   struct vpmem_err *err)
@@ -243,6 +245,54 @@ static int create_empty(const char *path, struct vpmem_err *err)
 	return fd;
 }
 
+size_t vpmem_guest_pump(int fd, int out)
+{
+	return pump(fd, out);
+}
+
+void vpmem_guest_last_line(const char *path, char *buf, size_t len)
+{
+	last_line(path, buf, len);
+}
+
+int vpmem_guest_read_status(const char *status_path, int *status)
+{
+	char buf[64], *end;
+	int fd = open(status_path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	long v;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	v = strtol(buf, &end, 10);
+	if (end != buf && (*end == '\n' || *end == '\r' || !*end) && v >= 0 && v < 256) {
+		*status = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+/* SIGTERM (QEMU exits cleanly on it), SIGKILL after 3 s; reaped either way. */
+static void stop_qemu(pid_t pid, int *ws)
+{
+	long long end = now_ms() + 3000;
+
+	kill(pid, SIGTERM);
+	while (waitpid(pid, ws, WNOHANG) != pid) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		if (now_ms() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, ws, 0);
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
 int vpmem_guest_exec(const struct vpmem_guest_io *io, int *guest_status, struct vpmem_err *err)
 {
 	int ofd, efd, sfd, cfd, lfd, ws = 0, r = 0;
@@ -274,10 +324,16 @@ int vpmem_guest_exec(const struct vpmem_guest_io *io, int *guest_status, struct 
 			dup2(lfd, 2);
 		}
 		setpgid(0, 0);
+		/* never outlive vpmem run, even if it is killed with SIGKILL */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
 		execvp(io->argv[0], io->argv);
 		dprintf(2, "cannot run '%s': %s\n", io->argv[0], strerror(errno));
 		_exit(127);
 	}
+	if (io->pid_dir)
+		vpmem_vmstate_set_pid(io->pid_dir, (long)pid, NULL);
 	while (!exited) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		pid_t w = waitpid(pid, &ws, WNOHANG);
@@ -288,6 +344,11 @@ int vpmem_guest_exec(const struct vpmem_guest_io *io, int *guest_status, struct 
 		pump(efd, io->err_fd);
 		if (exited)
 			break;
+		if (io->stop && *io->stop) {
+			stop_qemu(pid, &ws);
+			r = vpmem_err_set(err, EINTR, "interrupted: QEMU (pid %d) stopped", (int)pid);
+			goto out;
+		}
 		if (deadline && now_ms() > deadline) {
 			timed_out = true;
 			kill(pid, SIGKILL);

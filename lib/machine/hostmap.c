@@ -499,28 +499,51 @@ int vpmem_host_from_vmkfstools(const char *text, struct vpmem_host *h, struct vp
 
 /* ---- guest views ---- */
 
-static void add_ns_json(struct vpmem_guest_dimm *d, json_object *ns)
+/* json-c asserts on a wrong type (json_object_array_length of a number):
+ * every access below goes through these, which check the type first. */
+static size_t jarr_len(json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static json_object *jarr_at(json_object *a, size_t i)
+{
+	return i < jarr_len(a) ? json_object_array_get_idx(a, i) : NULL;
+}
+
+static bool jget(json_object *o, const char *key, json_object **v)
+{
+	return json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, v);
+}
+
+/* a string member (numbers are printed); false when absent or of another type */
+static bool jstr(json_object *o, const char *key, char *out, size_t len)
 {
 	json_object *v;
+
+	if (!jget(o, key, &v) || !(json_object_is_type(v, json_type_string) || json_object_is_type(v, json_type_int)))
+		return false;
+	snprintf(out, len, "%s", json_object_get_string(v));
+	return true;
+}
+
+static int add_ns_json(struct vpmem_guest_dimm *d, json_object *ns)
+{
+	json_object *v, *devs;
 	struct vpmem_guest_ns *g;
 
+	if (!json_object_is_type(ns, json_type_object))
+		return -EINVAL;
 	if (d->nns >= sizeof(d->ns) / sizeof(d->ns[0]))
-		return;
+		return -E2BIG;
 	g = &d->ns[d->nns++];
 	memset(g, 0, sizeof(*g));
-	if (json_object_object_get_ex(ns, "dev", &v))
-		snprintf(g->dev, sizeof(g->dev), "%s", json_object_get_string(v));
-	if (json_object_object_get_ex(ns, "mode", &v))
-		snprintf(g->mode, sizeof(g->mode), "%s", json_object_get_string(v));
-	if (json_object_object_get_ex(ns, "blockdev", &v) || json_object_object_get_ex(ns, "chardev", &v))
-		snprintf(g->node, sizeof(g->node), "%s", json_object_get_string(v));
-	else if (json_object_object_get_ex(ns, "daxregion", &v)) {
-		json_object *devs, *c;
-
-		if (json_object_object_get_ex(v, "devices", &devs) && json_object_array_length(devs) &&
-		    json_object_object_get_ex(json_object_array_get_idx(devs, 0), "chardev", &c))
-			snprintf(g->node, sizeof(g->node), "%s", json_object_get_string(c));
-	}
+	jstr(ns, "dev", g->dev, sizeof(g->dev));
+	jstr(ns, "mode", g->mode, sizeof(g->mode));
+	if (!jstr(ns, "blockdev", g->node, sizeof(g->node)) && !jstr(ns, "chardev", g->node, sizeof(g->node)) &&
+	    jget(ns, "daxregion", &v) && jget(v, "devices", &devs))
+		jstr(jarr_at(devs, 0), "chardev", g->node, sizeof(g->node));
+	return 0;
 }
 
 static int add_dimm_json(struct vpmem_guest_view *g, json_object *o)
@@ -528,64 +551,88 @@ static int add_dimm_json(struct vpmem_guest_view *g, json_object *o)
 	json_object *v;
 	struct vpmem_guest_dimm *d;
 
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "id", &v))
+	if (!jget(o, "id", &v) || !json_object_is_type(v, json_type_string))
 		return -EINVAL;
 	if (g->n >= VPMEM_MAP_MAX)
 		return -E2BIG;
 	d = &g->d[g->n++];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->id, sizeof(d->id), "%s", json_object_get_string(v));
-	if (json_object_object_get_ex(o, "dev", &v))
-		snprintf(d->dev, sizeof(d->dev), "%s", json_object_get_string(v));
-	d->handle = json_object_object_get_ex(o, "handle", &v) ? (int)strtol(json_object_get_string(v), NULL, 0) : -1;
+	jstr(o, "dev", d->dev, sizeof(d->dev));
+	{
+		char h[32];
+
+		d->handle = jstr(o, "handle", h, sizeof(h)) ? (int)strtol(h, NULL, 0) : -1;
+	}
+	return 0;
+}
+
+static int guest_json(json_object *o, struct vpmem_guest_view *g, struct vpmem_err *err)
+{
+	json_object *dimms = NULL, *regions = NULL;
+	int r;
+
+	if (json_object_is_type(o, json_type_array)) {
+		dimms = o;
+	} else if (json_object_is_type(o, json_type_object)) {
+		if (!jget(o, "dimms", &dimms)) {
+			r = add_dimm_json(g, o);
+			if (r)
+				return vpmem_err_set(err, EINVAL, "JSON without dimms (use ndctl list -D or -DRN)");
+		} else if (!json_object_is_type(dimms, json_type_array)) {
+			return vpmem_err_set(err, EINVAL, "\"dimms\" is not an array (use ndctl list -D or -DRN output)");
+		}
+		if (jget(o, "regions", &regions) && !json_object_is_type(regions, json_type_array))
+			return vpmem_err_set(err, EINVAL, "\"regions\" is not an array (use ndctl list -DRN output)");
+	} else {
+		return vpmem_err_set(err, EINVAL, "JSON that is neither an array nor an object (use ndctl list -D output)");
+	}
+	for (size_t i = 0; i < jarr_len(dimms); i++) {
+		r = add_dimm_json(g, jarr_at(dimms, i));
+		if (r == -E2BIG)
+			return vpmem_err_set(err, E2BIG, "more than %d DIMMs in the guest JSON", VPMEM_MAP_MAX);
+		if (r)
+			return vpmem_err_set(err, EINVAL, "dimm %zu has no \"id\" string (use ndctl list -D output)", i);
+	}
+	for (size_t i = 0; i < jarr_len(regions); i++) {
+		json_object *reg = jarr_at(regions, i), *maps, *nss;
+		char dimm[64];
+
+		if (!jget(reg, "mappings", &maps) || !jstr(jarr_at(maps, 0), "dimm", dimm, sizeof(dimm)))
+			continue;
+		for (unsigned k = 0; k < g->n; k++) {
+			if (strcmp(g->d[k].dev, dimm))
+				continue;
+			jstr(reg, "dev", g->d[k].region, sizeof(g->d[k].region));
+			if (jget(reg, "namespaces", &nss))
+				for (size_t n = 0; n < jarr_len(nss); n++) {
+					r = add_ns_json(&g->d[k], jarr_at(nss, n));
+					if (r == -E2BIG)
+						return vpmem_err_set(err, E2BIG, "more than %zu namespaces on %s in the guest JSON",
+								     sizeof(g->d[k].ns) / sizeof(g->d[k].ns[0]), dimm);
+					if (r)
+						return vpmem_err_set(err, EINVAL, "namespace %zu of region %zu is not an object",
+								     n, i);
+				}
+		}
+	}
+	if (!g->n)
+		return vpmem_err_set(err, ENODEV, "no DIMMs in the guest JSON");
 	return 0;
 }
 
 int vpmem_guest_from_json(const char *text, struct vpmem_guest_view *g, struct vpmem_err *err)
 {
-	json_object *o = json_tokener_parse(text), *dimms = NULL, *regions = NULL;
+	json_object *o;
+	int r;
 
 	memset(g, 0, sizeof(*g));
+	o = json_tokener_parse(text);
 	if (!o)
 		return vpmem_err_set(err, EINVAL, "not JSON (expected ndctl list -D or -DRN output)");
-	if (json_object_is_type(o, json_type_array)) {
-		dimms = o;
-	} else if (json_object_is_type(o, json_type_object)) {
-		if (!json_object_object_get_ex(o, "dimms", &dimms)) {
-			if (add_dimm_json(g, o)) {
-				json_object_put(o);
-				return vpmem_err_set(err, EINVAL, "JSON without dimms (use ndctl list -D or -DRN)");
-			}
-		}
-		json_object_object_get_ex(o, "regions", &regions);
-	}
-	for (size_t i = 0; dimms && i < json_object_array_length(dimms); i++) {
-		if (add_dimm_json(g, json_object_array_get_idx(dimms, i))) {
-			json_object_put(o);
-			return vpmem_err_set(err, EINVAL, "dimm %zu has no \"id\" (use ndctl list -D output)", i);
-		}
-	}
-	for (size_t i = 0; regions && i < json_object_array_length(regions); i++) {
-		json_object *r = json_object_array_get_idx(regions, i), *maps, *dev, *nss;
-		const char *dimm;
-
-		if (!json_object_object_get_ex(r, "mappings", &maps) || !json_object_array_length(maps))
-			continue;
-		dimm = json_object_get_string(json_object_object_get(json_object_array_get_idx(maps, 0), "dimm"));
-		for (unsigned k = 0; dimm && k < g->n; k++) {
-			if (strcmp(g->d[k].dev, dimm))
-				continue;
-			if (json_object_object_get_ex(r, "dev", &dev))
-				snprintf(g->d[k].region, sizeof(g->d[k].region), "%s", json_object_get_string(dev));
-			if (json_object_object_get_ex(r, "namespaces", &nss))
-				for (size_t n = 0; n < json_object_array_length(nss); n++)
-					add_ns_json(&g->d[k], json_object_array_get_idx(nss, n));
-		}
-	}
+	r = guest_json(o, g, err);
 	json_object_put(o);
-	if (!g->n)
-		return vpmem_err_set(err, ENODEV, "no DIMMs in the guest JSON");
-	return 0;
+	return r;
 }
 
 static int rd(const char *root, const char *rel, const char *name, const char *attr, char *out, size_t len)

@@ -8,8 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vpmem/file.h>
+#include <vpmem/guest.h>
 #include <vpmem/libvirt.h>
 
+#include "util/virt.h"
 #include "util/xml.h"
 
 #define X(s) ((const xmlChar *)(s))
@@ -66,9 +76,10 @@ static void memory_device(xmlNodePtr devs, const struct vpmem_vm_plan *plan,
 	if (!plan->virtio) {
 		char node[16];
 
+		/* a NUMA cell always exists with memory devices: name it
+		 * (libvirt refuses a node on virtio-pmem, a PCI device) */
 		snprintf(node, sizeof(node), "%u", d->node);
-		if (plan->nodes > 1)
-			child(tgt, "node", node);
+		child(tgt, "node", node);
 		if (d->label_size)
 			kib(child(tgt, "label", NULL), "size", d->label_size);
 		n = child(mem, "address", NULL);
@@ -107,6 +118,16 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		snprintf(c, sizeof(c), "%u", plan->cores);
 		lx->NodeSetContent(lx->GetLastChild(dom), X(c));
 	}
+	if (o->cmd_path) {
+		/* fw_cfg opt/vpmem/cmd carries the command (guest.h): a file entry
+		 * (formatdomain.html#smbios-system-information, type='fwcfg') */
+		xmlNodePtr si = child(dom, "sysinfo", NULL), e;
+
+		lx->NewProp(si, X("type"), X("fwcfg"));
+		e = child(si, "entry", NULL);
+		lx->NewProp(e, X("name"), X("opt/vpmem/cmd"));
+		lx->NewProp(e, X("file"), X(o->cmd_path));
+	}
 	os = child(dom, "os", NULL);
 	n = child(os, "type", "hvm");
 	lx->NewProp(n, X("arch"), X("x86_64"));
@@ -119,7 +140,7 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 			child(os, "cmdline", o->cmdline);
 	}
 	child(child(dom, "features", NULL), "acpi", NULL); /* the NFIT is an ACPI table */
-	if (plan->nodes > 1 || !o->kvm) {
+	if (plan->nodes > 1 || !o->kvm || plan->ndimms) {
 		xmlNodePtr cpu = child(dom, "cpu", NULL);
 
 		if (!o->kvm) {
@@ -128,7 +149,10 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		} else {
 			lx->NewProp(cpu, X("mode"), X("host-passthrough"));
 		}
-		if (plan->nodes > 1) {
+		/* libvirt refuses memory devices without a NUMA cell, even for one
+		 * node ("At least one numa node has to be configured when enabling
+		 * memory hotplug", libvirt src/qemu/qemu_validate.c) */
+		if (plan->nodes > 1 || plan->ndimms) {
 			xmlNodePtr numa = child(cpu, "numa", NULL);
 
 			for (unsigned i = 0; i < plan->nodes; i++) {
@@ -153,8 +177,21 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		child(devs, "emulator", o->emulator);
 	for (unsigned i = 0; i < plan->ndimms; i++)
 		memory_device(devs, plan, &plan->dimm[i]);
-	lx->NewProp(child(devs, "serial", NULL), X("type"), X("pty"));
-	lx->NewProp(child(devs, "console", NULL), X("type"), X("pty"));
+	if (o->console_path) {
+		/* the guest protocol's four serial ports, as files (guest.h) */
+		const char *paths[4] = { o->console_path, o->out_path, o->err_path, o->status_path };
+
+		for (unsigned i = 0; i < 4; i++) {
+			xmlNodePtr ser = child(devs, "serial", NULL);
+
+			lx->NewProp(ser, X("type"), X("file"));
+			lx->NewProp(child(ser, "source", NULL), X("path"), X(paths[i]));
+			prop(child(ser, "target", NULL), "port", "%u", i);
+		}
+	} else {
+		lx->NewProp(child(devs, "serial", NULL), X("type"), X("pty"));
+		lx->NewProp(child(devs, "console", NULL), X("type"), X("pty"));
+	}
 	if (plan->persistence && !plan->virtio) {
 		/* libvirt has no element for nvdimm-persistence: pass it to QEMU
 		 * (QEMU merges repeated -machine options). */
@@ -180,4 +217,420 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 	}
 	(*lx->Free)(buf);
 	return *xml ? 0 : vpmem_err_set(err, ENOMEM, "out of memory");
+}
+
+bool vpmem_libvirt_uri_is_system(const char *uri)
+{
+	return !uri || !strncmp(uri, "qemu:///system", 14) || !strncmp(uri, "qemu+unix:///system", 19);
+}
+
+int vpmem_libvirt_reachable(const char *uri, const char *path, struct vpmem_err *err)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (!vpmem_libvirt_uri_is_system(uri) || path[0] != '/')
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", path);
+	while ((slash = strrchr(dir, '/'))) {
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (!stat(dir, &st) && S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH))
+			return vpmem_err_set(err, EACCES,
+					     "libvirt's QEMU (user libvirt-qemu) cannot reach '%s': directory '%s' is not searchable by others (use a directory under /var/lib/libvirt/images, or chmod o+x '%s')",
+					     path, dir, dir);
+		if (slash == dir)
+			break;
+	}
+	return 0;
+}
+
+struct conn {
+	const struct vpmem_virt *v;
+	virConnectPtr c;
+};
+
+static int conn_open(struct conn *k, const char *uri, struct vpmem_err *err)
+{
+	k->v = vpmem_virt_load(err);
+	if (!k->v)
+		return -ENOSYS;
+	k->c = k->v->ConnectOpen(uri ? uri : VPMEM_LIBVIRT_DEFAULT_URI);
+	if (!k->c)
+		return vpmem_err_set(err, ECONNREFUSED, "cannot connect to libvirt at '%s': %s (is libvirtd running?)",
+				     uri ? uri : VPMEM_LIBVIRT_DEFAULT_URI, k->v->GetLastErrorMessage());
+	return 0;
+}
+
+static void conn_close(struct conn *k)
+{
+	if (k->c)
+		k->v->ConnectClose(k->c);
+	k->c = NULL;
+}
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int dom_state(const struct conn *k, virDomainPtr d)
+{
+	int st = 0, reason = 0;
+
+	if (k->v->DomainGetState(d, &st, &reason, 0) < 0)
+		return -1;
+	return st;
+}
+
+/* A serial file virtlogd writes (created by it when QEMU starts, or by us
+ * first: O_CREAT without O_TRUNC, so nothing it wrote is lost). */
+static int open_out(const char *path, struct vpmem_err *err)
+{
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return vpmem_err_set(err, errno, "cannot open '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+static long domain_pid(const char *name)
+{
+	char p[PATH_MAX], *t;
+	long pid = 0;
+
+	/* the qemu driver's pid file (qemu:///system, virQEMUDriverConfig stateDir) */
+	snprintf(p, sizeof(p), "/run/libvirt/qemu/%s.pid", name);
+	t = vpmem_read_file(p, 64, NULL);
+	if (t)
+		pid = strtol(t, NULL, 10);
+	free(t);
+	return pid > 0 ? pid : 0;
+}
+
+/* Wait for the guest command: stream its output, stop on a signal or the
+ * timeout (destroying the domain), then read its status. */
+static int wait_command(const struct conn *k, virDomainPtr d, const struct vpmem_libvirt_run *r,
+			int ofd, int efd, int *guest_status, struct vpmem_err *err)
+{
+	long long deadline = r->timeout_sec ? ms_now() + r->timeout_sec * 1000LL : 0;
+	char line[256];
+
+	for (;;) {
+		int st = dom_state(k, d);
+
+		vpmem_guest_pump(ofd, r->out_fd);
+		vpmem_guest_pump(efd, r->err_fd);
+		if (st < 0 || st == VIR_DOMAIN_SHUTOFF || st == VIR_DOMAIN_CRASHED)
+			break;
+		if (r->stop && *r->stop) {
+			k->v->DomainDestroy(d);
+			return vpmem_err_set(err, EINTR, "interrupted: domain '%s' destroyed", r->name);
+		}
+		if (deadline && ms_now() > deadline) {
+			k->v->DomainDestroy(d);
+			vpmem_guest_last_line(r->console_path, line, sizeof(line));
+			return vpmem_err_set(err, ETIMEDOUT,
+					     "the guest did not finish within %u s (domain destroyed); last console line: %s",
+					     r->timeout_sec, *line ? line : "(none)");
+		}
+		sleep_ms(50);
+	}
+	/* virtlogd writes what QEMU left in the pipe after QEMU is gone */
+	for (int i = 0; i < 40 && vpmem_guest_read_status(r->status_path, guest_status); i++) {
+		vpmem_guest_pump(ofd, r->out_fd);
+		vpmem_guest_pump(efd, r->err_fd);
+		sleep_ms(50);
+	}
+	vpmem_guest_pump(ofd, r->out_fd);
+	vpmem_guest_pump(efd, r->err_fd);
+	if (!vpmem_guest_read_status(r->status_path, guest_status))
+		return 0;
+	vpmem_guest_last_line(r->console_path, line, sizeof(line));
+	return vpmem_err_set(err, EIO, "the guest stopped without reporting an exit status; last console line: %s",
+			     *line ? line : "(none)");
+}
+
+int vpmem_libvirt_run(const struct vpmem_libvirt_run *r, int *guest_status, struct vpmem_err *err)
+{
+	struct conn k = { 0 };
+	virDomainPtr d = NULL;
+	char *withuuid = NULL;
+	bool existed;
+	int ofd = -1, efd = -1, rc;
+
+	rc = conn_open(&k, r->uri, err);
+	if (rc)
+		return rc;
+	if (r->wait) {
+		/* virtlogd makes the serial files anew when QEMU starts: remove
+		 * the last run's, read the new ones once the domain is up */
+		const char *files[] = { r->out_path, r->err_path, r->status_path, r->console_path };
+
+		for (unsigned i = 0; i < 4; i++)
+			if (files[i] && unlink(files[i]) && errno != ENOENT) {
+				rc = vpmem_err_set(err, errno, "cannot remove '%s': %s", files[i], strerror(errno));
+				goto out;
+			}
+	}
+	/* defining it again updates it: same name, same uuid */
+	d = k.v->DomainLookupByName(k.c, r->name);
+	existed = d != NULL;
+	if (d) {
+		char uuid[VIR_UUID_STRING_BUFLEN];
+		const char *name_end = strstr(r->xml, "</name>");
+
+		if (!k.v->DomainGetUUIDString(d, uuid) && name_end) {
+			size_t at = (size_t)(name_end - r->xml) + 7;
+
+			if (asprintf(&withuuid, "%.*s\n  <uuid>%s</uuid>%s", (int)at, r->xml, uuid, r->xml + at) < 0)
+				withuuid = NULL;
+		}
+		k.v->DomainFree(d);
+	}
+	d = k.v->DomainDefineXML(k.c, withuuid ? withuuid : r->xml);
+	if (!d) {
+		rc = vpmem_err_set(err, EINVAL, "libvirt refused to define domain '%s': %s", r->name,
+				   k.v->GetLastErrorMessage());
+		goto out;
+	}
+	if (r->stop && *r->stop) {
+		rc = vpmem_err_set(err, EINTR, "interrupted before domain '%s' started", r->name);
+		goto undefine;
+	}
+	if (k.v->DomainCreate(d) < 0) {
+		const char *m = k.v->GetLastErrorMessage();
+
+		/* measured with libvirt 9.0 (Debian 12): QEMU starts, then libvirt
+		 * fails on QEMU's query-memory-devices answer for virtio-pmem */
+		rc = vpmem_err_set(err, EIO, "libvirt cannot start domain '%s': %s%s", r->name, m,
+				   strstr(m, "virtio-pmem memory device info is not handled")
+				   ? " (this libvirt cannot start virtio-pmem domains: use the QEMU launcher)" : "");
+		if (!existed)
+			k.v->DomainUndefine(d);
+		goto out;
+	}
+	/* a signal during virDomainCreate: the domain it started goes too */
+	if (r->stop && *r->stop) {
+		k.v->DomainDestroy(d);
+		rc = vpmem_err_set(err, EINTR, "interrupted: domain '%s' destroyed", r->name);
+		goto undefine;
+	}
+	if (r->wait) {
+		ofd = open_out(r->out_path, err);
+		efd = open_out(r->err_path, err);
+		if (ofd < -1 || efd < -1) {
+			k.v->DomainDestroy(d);
+			rc = -EIO;
+			goto out;
+		}
+	}
+	rc = r->wait ? wait_command(&k, d, r, ofd, efd, guest_status, err) : 0;
+undefine:
+	/* interrupted: a domain this run defined goes away with it */
+	if (rc == -EINTR && !existed && d)
+		k.v->DomainUndefine(d);
+out:
+	if (ofd >= 0)
+		close(ofd);
+	if (efd >= 0)
+		close(efd);
+	if (d)
+		k.v->DomainFree(d);
+	free(withuuid);
+	conn_close(&k);
+	return rc;
+}
+
+static int lookup(struct conn *k, const char *uri, const char *name, virDomainPtr *d,
+		  struct vpmem_err *err)
+{
+	int rc = conn_open(k, uri, err);
+
+	if (rc)
+		return rc;
+	*d = k->v->DomainLookupByName(k->c, name);
+	return 0;
+}
+
+int vpmem_libvirt_state(const char *uri, const char *name, enum vpmem_domain_state *state,
+			long *pid, struct vpmem_err *err)
+{
+	struct conn k = { 0 };
+	virDomainPtr d = NULL;
+	int rc = lookup(&k, uri, name, &d, err), st;
+
+	*state = VPMEM_DOMAIN_ABSENT;
+	if (pid)
+		*pid = 0;
+	if (rc)
+		return rc;
+	if (d) {
+		st = dom_state(&k, d);
+		*state = st == VIR_DOMAIN_SHUTOFF ? VPMEM_DOMAIN_SHUTOFF
+			 : st == VIR_DOMAIN_RUNNING ? VPMEM_DOMAIN_RUNNING : VPMEM_DOMAIN_OTHER;
+		if (pid && *state != VPMEM_DOMAIN_SHUTOFF && vpmem_libvirt_uri_is_system(uri))
+			*pid = domain_pid(name);
+		k.v->DomainFree(d);
+	}
+	conn_close(&k);
+	return 0;
+}
+
+int vpmem_libvirt_stop(const char *uri, const char *name, unsigned timeout_sec, bool *killed,
+		       struct vpmem_err *err)
+{
+	struct conn k = { 0 };
+	virDomainPtr d = NULL;
+	int rc = lookup(&k, uri, name, &d, err);
+	long long deadline = ms_now() + timeout_sec * 1000LL;
+
+	*killed = false;
+	if (rc)
+		return rc;
+	if (!d) {
+		conn_close(&k);
+		return vpmem_err_set(err, ENOENT, "libvirt has no domain '%s'", name);
+	}
+	if (dom_state(&k, d) != VIR_DOMAIN_SHUTOFF) {
+		if (k.v->DomainShutdownFlags(d, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0)
+			deadline = 0; /* no ACPI: straight to destroy */
+		for (long long next = ms_now() + 3000; dom_state(&k, d) != VIR_DOMAIN_SHUTOFF && ms_now() < deadline;) {
+			sleep_ms(100);
+			/* a guest still booting misses the button: press it again */
+			if (ms_now() > next) {
+				k.v->DomainShutdownFlags(d, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+				next = ms_now() + 3000;
+			}
+		}
+		if (dom_state(&k, d) != VIR_DOMAIN_SHUTOFF) {
+			*killed = true;
+			if (k.v->DomainDestroy(d) < 0)
+				rc = vpmem_err_set(err, EIO, "cannot destroy domain '%s': %s", name,
+						   k.v->GetLastErrorMessage());
+		}
+	}
+	k.v->DomainFree(d);
+	conn_close(&k);
+	return rc;
+}
+
+int vpmem_libvirt_undefine(const char *uri, const char *name, struct vpmem_err *err)
+{
+	struct conn k = { 0 };
+	virDomainPtr d = NULL;
+	int rc = lookup(&k, uri, name, &d, err);
+
+	if (rc)
+		return rc;
+	if (d) {
+		if (dom_state(&k, d) != VIR_DOMAIN_SHUTOFF)
+			rc = vpmem_err_set(err, EBUSY, "domain '%s' is running: stop it first", name);
+		else if (k.v->DomainUndefine(d) < 0)
+			rc = vpmem_err_set(err, EIO, "cannot undefine domain '%s': %s", name,
+					   k.v->GetLastErrorMessage());
+		k.v->DomainFree(d);
+	}
+	conn_close(&k);
+	return rc;
+}
+
+int vpmem_libvirt_get_xml(const char *uri, const char *name, char **xml, struct vpmem_err *err)
+{
+	struct conn k = { 0 };
+	virDomainPtr d = NULL;
+	int rc = lookup(&k, uri, name, &d, err);
+
+	*xml = NULL;
+	if (rc)
+		return rc;
+	if (!d) {
+		rc = vpmem_err_set(err, ENOENT, "libvirt has no domain '%s'", name);
+	} else {
+		*xml = k.v->DomainGetXMLDesc(d, 0);
+		if (!*xml)
+			rc = vpmem_err_set(err, EIO, "cannot read domain '%s': %s", name, k.v->GetLastErrorMessage());
+		k.v->DomainFree(d);
+	}
+	conn_close(&k);
+	return rc;
+}
+
+int vpmem_libvirt_vm_dir(const char *name, char *buf, size_t len, bool create, struct vpmem_err *err)
+{
+	const char *root = getenv("VPMEM_LIBVIRT_DIR");
+	int n;
+
+	if (!root || !*root)
+		root = VPMEM_LIBVIRT_ROOT;
+	n = snprintf(buf, len, "%s/%s", root, name);
+	if (n < 0 || (size_t)n >= len)
+		return vpmem_err_set(err, ENAMETOOLONG, "path too long: '%s/%s'", root, name);
+	if (!create)
+		return 0;
+	if (vpmem_mkdir_p(buf, err))
+		return -EIO;
+	chmod(buf, 0755);
+	return 0;
+}
+
+int vpmem_libvirt_stage(const char *dir, const char *src, const char *base, char *out, size_t len,
+			struct vpmem_err *err)
+{
+	char tmp[PATH_MAX + 16], buf[1 << 16];
+	struct stat s, d;
+	int in, fd, r = 0;
+	ssize_t n;
+
+	snprintf(out, len, "%s/%s", dir, base);
+	if (stat(src, &s))
+		return vpmem_err_set(err, errno, "cannot read '%s': %s", src, strerror(errno));
+	if (!stat(out, &d) && d.st_size == s.st_size && d.st_mtime == s.st_mtime)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+	if (in < 0 || fd < 0) {
+		r = vpmem_err_set(err, errno, "cannot copy '%s' to '%s': %s", src, tmp, strerror(errno));
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	if (n < 0 || fchmod(fd, 0644) || fsync(fd)) {
+		r = vpmem_err_set(err, errno, "cannot copy '%s' to '%s': %s", src, tmp, strerror(errno));
+		goto out;
+	}
+	{
+		struct timeval tv[2] = { { s.st_atime, 0 }, { s.st_mtime, 0 } };
+
+		futimes(fd, tv);
+	}
+	if (rename(tmp, out))
+		r = vpmem_err_set(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
+out:
+	if (in >= 0)
+		close(in);
+	if (fd >= 0)
+		close(fd);
+	if (r)
+		unlink(tmp);
+	return r;
 }

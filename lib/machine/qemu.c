@@ -9,6 +9,10 @@
  * ',' -> ',,' (util/qemu-option.c get_opt_value).
  */
 #include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -246,6 +250,21 @@ int vpmem_qemu_argv(const struct vpmem_vm_plan *plan, const struct vpmem_qemu_bo
 		r |= vpmem_strv_push(argv, "-serial");
 		r |= vpmem_strv_push(argv, "mon:stdio");
 	}
+	if (!r && boot->qmp_path) {
+		/* QMP for `vpmem vm stop` (system_powerdown = the ACPI power button) */
+		char *o = strdup("unix:");
+		size_t n;
+
+		r = o ? vpmem_qemu_escape_append(&o, boot->qmp_path) : -ENOMEM;
+		n = r ? 0 : strlen(o);
+		if (!r && !(o = realloc(o, n + 32)))
+			r = -ENOMEM;
+		if (!r) {
+			strcpy(o + n, ",server=on,wait=off");
+			r = push_opt(argv, "-qmp", o), o = NULL;
+		}
+		free(o);
+	}
 	if (!r && boot->cmd_path) {
 		char *o = strdup("name=opt/vpmem/cmd");
 
@@ -286,14 +305,14 @@ int vpmem_qemu_probe(const char *binary, struct vpmem_qemu_caps *caps, struct vp
 {
 	char *argv[] = { (char *)binary, (char *)"-version", NULL };
 	char *out = NULL, *p;
+	struct vpmem_err cause = { 0 };
 	int st, r;
 
 	memset(caps, 0, sizeof(*caps));
-	r = vpmem_exec_capture(argv, NULL, 30, &out, &st, err);
+	r = vpmem_exec_capture(argv, NULL, 30, &out, &st, &cause);
 	if (r)
-		return vpmem_err_set(err, -r == ENOENT ? ENOENT : -r,
-				     "cannot run QEMU '%s' (install qemu-system-x86): %s", binary,
-				     err ? err->msg : "");
+		return vpmem_err_set(err, -r, "cannot run QEMU '%s' (install qemu-system-x86): %s",
+				     binary, cause.msg);
 	p = st == 0 ? strstr(out, "version ") : NULL;
 	if (!p || sscanf(p, "version %63[0-9.]", caps->version) != 1) {
 		free(out);
@@ -378,4 +397,69 @@ int vpmem_qemu_check(const struct vpmem_vm_plan *plan, const struct vpmem_qemu_c
 					     caps->version, d->path);
 	}
 	return 0;
+}
+
+/* Read QMP replies until one that is not an event (or nothing comes in 5 s). */
+static int qmp_reply(int fd, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char *nl;
+		ssize_t n;
+
+		if (poll(&pfd, 1, 5000) <= 0)
+			return -ETIMEDOUT;
+		n = read(fd, buf + used, len - used - 1);
+		if (n <= 0)
+			return -EIO;
+		used += (size_t)n;
+		buf[used] = '\0';
+		while ((nl = strchr(buf, '\n'))) {
+			bool reply = strstr(buf, "\"return\"") && strstr(buf, "\"return\"") < nl;
+			bool error = strstr(buf, "\"error\"") && strstr(buf, "\"error\"") < nl;
+
+			if (reply || error)
+				return error ? -EIO : 0;
+			memmove(buf, nl + 1, used - (size_t)(nl + 1 - buf) + 1);
+			used -= (size_t)(nl + 1 - buf);
+		}
+		if (used + 1 >= len)
+			used = 0;
+	}
+}
+
+int vpmem_qmp_powerdown(const char *sock, struct vpmem_err *err)
+{
+	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
+	static const char down[] = "{\"execute\":\"system_powerdown\"}\n";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[4096];
+	int fd, r = 0;
+
+	if (strlen(sock) >= sizeof(sa.sun_path))
+		return vpmem_err_set(err, ENAMETOOLONG, "QMP socket path too long: '%s'", sock);
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		r = vpmem_err_set(err, errno, "cannot connect to QMP '%s': %s", sock, strerror(errno));
+		goto out;
+	}
+	/* greeting {"QMP": ...}, then capabilities negotiation, then the button */
+	{
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 5000) <= 0 || read(fd, buf, sizeof(buf) - 1) <= 0) {
+			r = vpmem_err_set(err, EIO, "no QMP greeting on '%s'", sock);
+			goto out;
+		}
+	}
+	if (write(fd, caps, sizeof(caps) - 1) != (ssize_t)sizeof(caps) - 1 || qmp_reply(fd, buf, sizeof(buf)) ||
+	    write(fd, down, sizeof(down) - 1) != (ssize_t)sizeof(down) - 1 || qmp_reply(fd, buf, sizeof(buf)))
+		r = vpmem_err_set(err, EIO, "QMP system_powerdown failed on '%s'", sock);
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
 }

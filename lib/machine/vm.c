@@ -203,6 +203,10 @@ static int add_images(const struct vpmem_vm_spec *spec, uint64_t label_size, boo
 						     vpmem_size_str(label_size, b, sizeof(b)));
 			d->label_size = im->label_size ? im->label_size : label_size;
 			d->region = vpmem_vm_region_size(d->size, d->label_size, d->align);
+			if (spec->libvirt_sizes && !vpmem_is_aligned(d->size, VPMEM_LIBVIRT_SIZE_ALIGN))
+				return vpmem_err_set(err, EINVAL,
+						     "'%s' (%s) is not a multiple of 2M: libvirt would round its size up and QEMU would refuse the file",
+						     im->path, vpmem_size_str(d->size, a, sizeof(a)));
 			if (!d->region)
 				return vpmem_err_set(err, EINVAL,
 						     "'%s' (%s) is too small for a %s label area",
@@ -226,6 +230,13 @@ static int add_created(const struct vpmem_vm_spec *spec, uint64_t label_size,
 				     "%u --pmem-dir given for %u node(s): give one, or one per node",
 				     spec->ndirs, plan->nodes);
 	share = vpmem_align_down(spec->pmem / plan->nodes, VPMEM_REGION_ALIGN);
+	if (spec->libvirt_sizes && label_size && !vpmem_is_aligned(label_size, VPMEM_LIBVIRT_SIZE_ALIGN)) {
+		uint64_t l = 0;
+
+		(void)vpmem_align_up(label_size, VPMEM_LIBVIRT_SIZE_ALIGN, &l);
+		note(plan, "libvirt keeps only sizes that are a multiple of 2M: each label area is %s, not %s, so every region stays whole",
+		     vpmem_size_str(l, a, sizeof(a)), vpmem_size_str(label_size, b, sizeof(b)));
+	}
 	if (!share)
 		return vpmem_err_set(err, EINVAL,
 				     "--qemu-pmem %s is too small: each of %u vNVDIMM(s) needs at least %s (the region alignment)",
@@ -254,7 +265,12 @@ static int add_created(const struct vpmem_vm_spec *spec, uint64_t label_size,
 		d->node = n;
 		d->create = true;
 		d->label_size = label_size;
-		d->size = share + label_size;
+		/* The region is whole 16 MiB, so region + label is a 2 MiB multiple
+		 * exactly when the label area is: grow the label area, never the
+		 * region (the guest must see the region the plan promises). */
+		if (spec->libvirt_sizes && label_size)
+			(void)vpmem_align_up(label_size, VPMEM_LIBVIRT_SIZE_ALIGN, &d->label_size);
+		d->size = share + d->label_size;
 		d->region = share;
 		if (asprintf(&d->path, "%s/pmem%u.img", dir, d->slot) < 0) {
 			d->path = NULL;
@@ -363,4 +379,74 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 	if (r)
 		vpmem_vm_plan_free(plan);
 	return r;
+}
+
+static void differ(char *buf, size_t len, bool *any, const char *opt, const char *was, const char *now)
+{
+	size_t used = strlen(buf);
+
+	if (used + 2 < len)
+		snprintf(buf + used, len - used, "%s%s %s (saved: %s)", *any ? ", " : "", opt, now, was);
+	*any = true;
+}
+
+static const char *u64s(uint64_t v, char *b, size_t n)
+{
+	return vpmem_size_str(v, b, n);
+}
+
+bool vpmem_vm_spec_differs(const struct vpmem_vm_spec *s, const struct vpmem_vm_spec *a,
+			   char *buf, size_t len)
+{
+	char x[64], y[64];
+	bool any = false;
+
+	if (len)
+		buf[0] = '\0';
+#define NUM(field, opt, fmt)                                                        \
+	if (s->field != a->field) {                                                 \
+		snprintf(x, sizeof(x), fmt, s->field);                              \
+		snprintf(y, sizeof(y), fmt, a->field);                              \
+		differ(buf, len, &any, opt, x, y);                                  \
+	}
+	if (s->ram != a->ram)
+		differ(buf, len, &any, "--qemu-memory", s->ram ? u64s(s->ram, x, sizeof(x)) : "default",
+		       a->ram ? u64s(a->ram, y, sizeof(y)) : "default");
+	if (s->pmem != a->pmem)
+		differ(buf, len, &any, "--qemu-pmem", s->pmem ? u64s(s->pmem, x, sizeof(x)) : "none",
+		       a->pmem ? u64s(a->pmem, y, sizeof(y)) : "none");
+	NUM(nodes, "--qemu-nodes", "%u")
+	NUM(cores, "--qemu-cores", "%u")
+	NUM(hotplug_slots, "--hotplug-slots", "%d")
+	if (s->label_size != a->label_size)
+		differ(buf, len, &any, "--label-size",
+		       s->label_size < 0 ? "default" : u64s((uint64_t)s->label_size, x, sizeof(x)),
+		       a->label_size < 0 ? "default" : u64s((uint64_t)a->label_size, y, sizeof(y)));
+	if (s->persistence != a->persistence)
+		differ(buf, len, &any, "--persistence",
+		       s->persistence ? vpmem_persistence_name(s->persistence) : "none",
+		       a->persistence ? vpmem_persistence_name(a->persistence) : "none");
+	if (s->virtio != a->virtio)
+		differ(buf, len, &any, "--virtio-pmem", s->virtio ? "on" : "off", a->virtio ? "on" : "off");
+	if (s->no_pmem != a->no_pmem)
+		differ(buf, len, &any, "--no-pmem", s->no_pmem ? "on" : "off", a->no_pmem ? "on" : "off");
+	if (s->nimages != a->nimages) {
+		NUM(nimages, "--pmem-image (count)", "%u")
+	} else {
+		for (unsigned i = 0; i < s->nimages; i++) {
+			const struct vpmem_image_req *p = &s->images[i], *q = &a->images[i];
+
+			if (strcmp(p->path, q->path) || p->slot != q->slot || p->node != q->node)
+				differ(buf, len, &any, "--pmem-image", p->path, q->path);
+		}
+	}
+	if (s->ndirs != a->ndirs) {
+		NUM(ndirs, "--pmem-dir (count)", "%u")
+	} else {
+		for (unsigned i = 0; i < s->ndirs; i++)
+			if (strcmp(s->dirs[i], a->dirs[i]))
+				differ(buf, len, &any, "--pmem-dir", s->dirs[i], a->dirs[i]);
+	}
+#undef NUM
+	return any;
 }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <vpmem/file.h>
 
@@ -52,4 +56,53 @@ char *vpmem_read_file(const char *path, size_t max, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+int vpmem_file_mapped_by(unsigned long long dev, unsigned long long ino, bool *unreadable)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[64], line[4096];
+		FILE *f;
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+		f = fopen(path, "r");
+		if (!f && errno == EACCES && unreadable) {
+			/* only a QEMU we cannot look into leaves the question open */
+			char cpath[64], comm[32] = "";
+			FILE *c;
+
+			snprintf(cpath, sizeof(cpath), "/proc/%d/comm", pid);
+			c = fopen(cpath, "r");
+			if (c) {
+				if (!fgets(comm, sizeof(comm), c))
+					comm[0] = '\0';
+				fclose(c);
+			}
+			if (!strncmp(comm, "qemu", 4))
+				*unreadable = true;
+		}
+		while (f && fgets(line, sizeof(line), f)) {
+			unsigned ma, mi;
+			unsigned long long inode;
+
+			/* "start-end perms offset MAJ:MIN inode path" (proc(5)) */
+			if (sscanf(line, "%*s %*s %*s %x:%x %llu", &ma, &mi, &inode) == 3 && inode == ino &&
+			    makedev(ma, mi) == dev) {
+				found = pid;
+				break;
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
 }

@@ -39,6 +39,28 @@ run_vpmem run --qemu-pmem 1G stray
 expect_eq "stray argument" "$rc" 2
 expect_match "stray argument message" "$err" "unexpected argument 'stray'"
 
+# Option errors, one parser for every command: one line, exit 2, the option named in full.
+optcase() { # optcase WANT-STDERR ARGS...
+	want=$1; shift
+	run_vpmem "$@"
+	expect_eq "'$*' status" "$rc" 2
+	expect_eq "'$*' message" "$err" "vpmem: error: $want"
+}
+optcase "image: option '--slot' requires a value (see 'vpmem help image')" image create "$T/o.img" --slot
+optcase "image: option '--slot' requires a value (see 'vpmem help image')" image create "$T/o.img" --sl
+optcase "image: option '--json' takes no value (see 'vpmem help image')" image create --json=yes "$T/o.img"
+optcase "image: unknown option '--frob' (see 'vpmem help image')" image create --frob "$T/o.img"
+optcase "namespace: option '--mode' requires a value (see 'vpmem help namespace')" namespace create "$T/o.img" --mode
+optcase "list: option '--label-size' requires a value (see 'vpmem help list')" list --label-size
+optcase "list: unknown option '-x' (see 'vpmem help list')" list -x "$T/o.img"
+optcase "map: option '--qemu-pid' requires a value (see 'vpmem help map')" map --qemu-pid
+optcase "emulate: option '--grub-file' requires a value (see 'vpmem help emulate')" emulate apply --grub-file
+optcase "emulate: unexpected argument 'extra' (see 'vpmem help emulate')" emulate plan extra
+optcase "doctor: option '--size' requires a value (see 'vpmem help doctor')" doctor --size
+optcase "guest: build: unknown option '--frob' (see 'vpmem help guest')" guest build --frob
+optcase "guest: build: unexpected argument 'extra' (see 'vpmem help guest')" guest build extra
+check "nothing created on option errors" test ! -e "$T/o.img"
+
 # Bad sizes: one line, exit 2, nothing created.
 for s in 0 12Q -1G 1.5G 4GB "" 99999999999999999999 16E; do
 	run_vpmem run --qemu-pmem "$s" --print

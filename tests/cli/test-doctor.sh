@@ -74,6 +74,16 @@ expect_eq "host view status" "$rc" 0
 expect_eq "host view sections" "$(python3 -c 'import json,sys; print(sorted(json.loads(sys.argv[1])))' "$out")" \
 	"['dax_mounts', 'devdax', 'e820_pmem', 'kvm', 'map_sync', 'qemu', 'regions']"
 
+# host view of a captured tree: an attribute the kernel did not give is "unknown", never "(null)"
+S="$T/sysroot"
+mkdir -p "$S/sys/bus/nd/devices/region0"
+echo 268435456 >"$S/sys/bus/nd/devices/region0/size"
+run_vpmem doctor --sysroot "$S" --qemu "$T/no-qemu"
+expect_eq "sysroot host view status" "$rc" 0
+expect_match "region without numa_node" "$out" '^  region0: size 268435456, node unknown, persistence unknown, 0 namespace\(s\)$'
+expect_nomatch "no (null) anywhere" "$out" 'null'
+expect_match "QEMU missing, its cause kept" "$out" "^QEMU: cannot run QEMU '$T/no-qemu' \\(install qemu-system-x86\\): cannot run '$T/no-qemu': not found$"
+
 # vpmem run says the same per vNVDIMM, and --require-persistence refuses
 run_vpmem run --qemu-pmem 256M --pmem-dir "$T/tmpfs" --require-persistence --guest-cmd true
 expect_eq "--require-persistence refuses" "$rc" 1

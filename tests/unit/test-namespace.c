@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <vpmem/image.h>
+#include <vpmem/pfn.h>
 
 #define M (1ULL << 20)
 #define L128 (128ULL << 10)
@@ -275,6 +276,125 @@ static void test_corrupt_reports(void **state)
 	free(im.buf);
 }
 
+static struct vpmem_region_info *rd_hint(const struct img *im, uint64_t label)
+{
+	static struct vpmem_region_info ri;
+	struct vpmem_image_hints h = { .slot = -1, .label_size = label, .label_size_set = true };
+	struct vpmem_err err = { 0 };
+
+	vpmem_region_free(&ri);
+	if (vpmem_region_read_buf(im->buf, im->size, &h, &ri, &err))
+		fail_msg("read: %s", err.msg);
+	return &ri;
+}
+
+/* D1: more namespaces than an old fixed array held; all listed, none overlaps */
+static void test_many_namespaces(void **state)
+{
+	const unsigned n = 262;
+	struct img im = make((n + 10) * 16 * M, L128, VPMEM_LABEL_V1_1);
+	const struct vpmem_region_info *ri;
+
+	(void)state;
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(create(&im, VPMEM_NS_RAW, 16 * M, NULL, NULL, NULL), 0);
+	ri = rd(&im);
+	assert_int_equal(ri->nns, n);
+	assert_int_equal(ri->nproblems, 0);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(ri->ns[i].dpa, (uint64_t)i * 16 * M);
+	assert_int_equal(ri->available_size, 10 * 16 * M);
+	free(im.buf);
+}
+
+/* D1: the limit is what the label area holds (nslot - 1), said plainly */
+static void test_label_area_full(void **state)
+{
+	const uint64_t lab = 8192; /* v1.2: (8192 - 2 * 256) / 256 = 30 slots */
+	struct img im = make(40 * 16 * M, lab, VPMEM_LABEL_V1_2);
+	struct vpmem_ns_req req = { .mode = VPMEM_NS_RAW, .size = 16 * M };
+	struct vpmem_wplan p = { 0 };
+	struct vpmem_ns_info out;
+	struct vpmem_err err = { 0 };
+	unsigned made = 0;
+
+	(void)state;
+	for (;;) {
+		struct vpmem_region_info *ri = rd_hint(&im, lab);
+
+		assert_int_equal(ri->nns, made);
+		if (vpmem_ns_plan_create(ri, NULL, &req, &p, &out, &err))
+			break;
+		apply_mem(&im, &p, SIZE_MAX);
+		vpmem_wplan_free(&p);
+		made++;
+		assert_true(made < 40);
+	}
+	vpmem_wplan_free(&p);
+	assert_int_equal(made, 29);
+	assert_int_equal(err.code, ENOSPC);
+	assert_non_null(strstr(err.msg, "the label area is full: its 30 label slots hold 29 namespaces"));
+	free(im.buf);
+}
+
+/* D11: both index blocks broken is not label-less: the reason is the real
+ * one (v1.1: bad checksum, not the v1.2 pass's "label size"), and nothing
+ * is written over it */
+static void test_corrupt_index_refused(void **state)
+{
+	struct img im = make(64 * M, L128, VPMEM_LABEL_V1_1);
+	const struct vpmem_region_info *ri;
+	struct vpmem_ns_req req = { .mode = VPMEM_NS_FSDAX };
+	struct vpmem_wplan p = { 0 };
+	struct vpmem_ns_info out;
+	struct vpmem_err err = { 0 };
+	uint64_t lsa = im.size - L128;
+	unsigned count = 9;
+
+	(void)state;
+	assert_int_equal(create(&im, VPMEM_NS_RAW, 16 * M, "a", NULL, NULL), 0);
+	im.buf[lsa + 30] ^= 1;
+	im.buf[lsa + 256 + 30] ^= 1;
+	ri = rd(&im);
+	assert_false(ri->labelled);
+	assert_true(ri->label_corrupt);
+	assert_string_equal(ri->lsa.why[0], "bad checksum");
+	assert_string_equal(ri->lsa.why[1], "bad checksum");
+	assert_int_equal(vpmem_ns_plan_create(ri, NULL, &req, &p, &out, &err), -EILSEQ);
+	assert_int_equal(p.n, 0);
+	assert_non_null(strstr(err.msg, "no valid index block (index0: bad checksum; index1: bad checksum)"));
+	assert_int_equal(vpmem_ns_plan_destroy(ri, VPMEM_MATCH_ALL, NULL, NULL, &p, &count, &err), -EILSEQ);
+	assert_int_equal(p.n, 0);
+	free(im.buf);
+}
+
+/* D12: an info block without align (v1.1) and dataoff 0 (or below 8K) is
+ * refused as the kernel refuses it, not fed to clz(0) */
+static void test_pfn_dataoff_small(void **state)
+{
+	(void)state;
+	for (uint64_t dataoff = 0; dataoff <= 4096; dataoff += 4096) {
+		struct img im = make(64 * M, 0, VPMEM_LABEL_V1_1);
+		const struct vpmem_region_info *ri;
+		uint8_t *blk = im.buf + VPMEM_INFO_OFFSET;
+		uint64_t sum;
+
+		assert_int_equal(create(&im, VPMEM_NS_FSDAX, 0, NULL, NULL, NULL), 0);
+		assert_int_equal(rd(&im)->ns[0].mode, VPMEM_NS_FSDAX);
+		blk[54] = 1; /* minor 1: no align field */
+		blk[55] = 0;
+		memset(blk + 56, 0, 8);
+		blk[57] = (uint8_t)(dataoff >> 8);
+		sum = vpmem_sb_checksum(blk);
+		for (int i = 0; i < 8; i++)
+			blk[4088 + i] = (uint8_t)(sum >> (8 * i));
+		ri = rd(&im);
+		assert_int_equal(ri->ns[0].mode, VPMEM_NS_RAW);
+		assert_non_null(strstr(ri->ns[0].note, "is inside the 8K info block area"));
+		free(im.buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +402,10 @@ int main(void)
 		cmocka_unit_test(test_crash_destroy),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_corrupt_reports),
+		cmocka_unit_test(test_many_namespaces),
+		cmocka_unit_test(test_label_area_full),
+		cmocka_unit_test(test_corrupt_index_refused),
+		cmocka_unit_test(test_pfn_dataoff_small),
 	};
 
 	return cmocka_run_group_tests_name("namespace", tests, NULL, NULL);

@@ -184,6 +184,18 @@ static void test_caps(void **state)
 	vpmem_vm_plan_free(&p);
 }
 
+/* A QEMU that cannot be run: the message names it once and keeps the cause. */
+static void test_probe_missing(void **state)
+{
+	struct vpmem_qemu_caps caps;
+	struct vpmem_err err = { 0 };
+
+	assert_int_equal(vpmem_qemu_probe("/nonexistent/qemu-x", &caps, &err), -ENOENT);
+	assert_int_equal(err.code, ENOENT);
+	assert_string_equal(err.msg, "cannot run QEMU '/nonexistent/qemu-x' (install qemu-system-x86): "
+				     "cannot run '/nonexistent/qemu-x': not found");
+}
+
 static void test_quote(void **state)
 {
 	char *q;
@@ -215,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_host_nodes),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_probe_missing),
 	};
 
 	return cmocka_run_group_tests_name("qemu", tests, NULL, NULL);

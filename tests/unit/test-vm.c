@@ -100,6 +100,75 @@ static void test_nodes_labels(void **state)
 	vpmem_vm_plan_free(&p);
 }
 
+/* libvirt rounds <target><size> up to 2 MiB (qemuDomainAlignMemorySizes): the
+ * label area grows, the region stays whole; images must be 2 MiB multiples. */
+static void test_libvirt_sizes(void **state)
+{
+	struct vpmem_vm_spec s;
+	struct vpmem_vm_plan p;
+
+	(void)state;
+	spec_init(&s);
+	s.pmem = 512 * M;
+	s.nodes = 2;
+	s.label_size = 128 << 10;
+	s.libvirt_sizes = true;
+	plan_ok(&s, &p);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(p.dimm[i].region, 256 * M);
+		assert_int_equal(p.dimm[i].label_size, 2 * M);
+		assert_int_equal(p.dimm[i].size, 258 * M);
+		assert_int_equal(p.dimm[i].size % VPMEM_LIBVIRT_SIZE_ALIGN, 0);
+	}
+	assert_non_null(strstr(p.notes, "label area is 2M, not 128K"));
+	vpmem_vm_plan_free(&p);
+	/* a label area already a 2M multiple is kept; label-less is unchanged */
+	s.label_size = 4 * M;
+	plan_ok(&s, &p);
+	assert_int_equal(p.dimm[0].label_size, 4 * M);
+	assert_string_equal(p.notes, "");
+	vpmem_vm_plan_free(&p);
+	s.label_size = 0;
+	plan_ok(&s, &p);
+	assert_int_equal(p.dimm[0].size, 256 * M);
+	vpmem_vm_plan_free(&p);
+	/* the QEMU launcher keeps the label area asked for */
+	s.label_size = 128 << 10;
+	s.libvirt_sizes = false;
+	plan_ok(&s, &p);
+	assert_int_equal(p.dimm[0].size, 256 * M + (128 << 10));
+	vpmem_vm_plan_free(&p);
+	/* an image libvirt would resize is refused */
+	spec_init(&s);
+	s.libvirt_sizes = true;
+	s.nimages = 1;
+	s.images[0] = (struct vpmem_image_req){ .path = "/x.img", .slot = -1, .node = -1, .label_slot = -1,
+						 .size = 64 * M + (128 << 10), .label_size = 128 << 10 };
+	plan_bad(&s, "is not a multiple of 2M: libvirt would round");
+}
+
+/* What makes two requests different machines (run --name reuse). */
+static void test_spec_differs(void **state)
+{
+	struct vpmem_vm_spec a, b;
+	char buf[512];
+
+	(void)state;
+	spec_init(&a);
+	a.pmem = 64 * M;
+	b = a;
+	assert_false(vpmem_vm_spec_differs(&a, &b, buf, sizeof(buf)));
+	assert_string_equal(buf, "");
+	b.pmem = 128 * M;
+	b.nodes = 2;
+	assert_true(vpmem_vm_spec_differs(&a, &b, buf, sizeof(buf)));
+	assert_string_equal(buf, "--qemu-pmem 128M (saved: 64M), --qemu-nodes 2 (saved: 0)");
+	b = a;
+	b.label_size = 128 << 10;
+	assert_true(vpmem_vm_spec_differs(&a, &b, buf, sizeof(buf)));
+	assert_string_equal(buf, "--label-size 128K (saved: default)");
+}
+
 static void test_uneven(void **state)
 {
 	struct vpmem_vm_spec s;
@@ -318,6 +387,8 @@ int main(void)
 		cmocka_unit_test(test_single),
 		cmocka_unit_test(test_nodes_labels),
 		cmocka_unit_test(test_uneven),
+		cmocka_unit_test(test_libvirt_sizes),
+		cmocka_unit_test(test_spec_differs),
 		cmocka_unit_test(test_big_ram),
 		cmocka_unit_test(test_images),
 		cmocka_unit_test(test_errors),

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: MIT
+/* The data path: namespace byte ranges, import and export; see include/vpmem/io.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vpmem/io.h>
+#include <vpmem/pfn.h>
+
+#include "util/le.h"
+
+#define CHUNK (1u << 20)       /* import/export step */
+#define ZBLK 4096u             /* zero detection granularity */
+#define PROGRESS_STEP (32ULL << 20)
+
+struct vpmem_ns_io {
+	int fd;
+	bool rdonly;
+	enum vpmem_ns_mode mode;
+	uint64_t base, size;      /* raw/fsdax/devdax: byte 0 in the file, length */
+	uint32_t block;
+	struct vpmem_btt *btt;
+};
+
+int vpmem_ns_select(const struct vpmem_region_info *ri, const char *name, const uint8_t *uuid,
+		    const char *dev, struct vpmem_err *err)
+{
+	int found = -1;
+
+	if (!name && !uuid && !dev)
+		return vpmem_err_set(err, EINVAL, "no namespace named");
+	if (dev) {
+		unsigned x, y;
+		char end;
+
+		if (sscanf(dev, "namespace%u.%u%c", &x, &y, &end) != 2)
+			return vpmem_err_set(err, EINVAL, "'%s' is not a namespace name (namespaceX.Y)", dev);
+		if (y >= ri->nns)
+			return vpmem_err_set(err, ENOENT, "no %s: the image has %u namespace%s", dev, ri->nns,
+					     ri->nns == 1 ? "" : "s");
+		return (int)y;
+	}
+	for (unsigned i = 0; i < ri->nns; i++) {
+		const struct vpmem_ns_info *ns = &ri->ns[i];
+		bool hit = name ? ns->labelled && !strcmp(ns->name, name)
+				: (ns->labelled && !memcmp(ns->raw_uuid, uuid, 16)) ||
+					  (ns->has_uuid && !memcmp(ns->uuid, uuid, 16));
+
+		if (!hit)
+			continue;
+		if (found >= 0)
+			return vpmem_err_set(err, EINVAL, "namespaces %d and %u are both named '%s': use --uuid",
+					     found, i, name ? name : "?");
+		found = (int)i;
+	}
+	if (found < 0)
+		return vpmem_err_set(err, ENOENT, "no namespace %s", name ? "has that name" : "has that uuid");
+	return found;
+}
+
+/* start_pad of the fsdax/devdax info block at 4K (pfn.h: offset 76, from
+ * version 1.1 on; nd_pfn_validate zeroes it for 1.0) */
+static int pfn_start_pad(int fd, const struct vpmem_ns_info *ns, uint32_t *pad, struct vpmem_err *err)
+{
+	uint8_t sb[80];
+
+	if (pread(fd, sb, sizeof(sb), (off_t)(ns->dpa + VPMEM_INFO_OFFSET)) != (ssize_t)sizeof(sb))
+		return vpmem_err_set(err, EIO, "cannot read the info block of namespace%u", ns->index);
+	*pad = get_le16(sb + 54) >= 1 || get_le16(sb + 52) > 1 ? get_le32(sb + 76) : 0;
+	return 0;
+}
+
+int vpmem_ns_io_open(int fd, const struct vpmem_ns_info *ns, bool rdonly, struct vpmem_ns_io **out,
+		     struct vpmem_err *err)
+{
+	struct vpmem_ns_io *io = calloc(1, sizeof(*io));
+	uint32_t pad = 0;
+	int r = 0;
+
+	*out = NULL;
+	if (!io)
+		return vpmem_err_set(err, ENOMEM, "out of memory");
+	io->fd = fd;
+	io->rdonly = rdonly;
+	io->mode = ns->mode;
+	switch (ns->mode) {
+	case VPMEM_NS_RAW:
+		io->base = ns->dpa;
+		io->size = ns->rawsize;
+		io->block = 512;
+		break;
+	case VPMEM_NS_FSDAX:
+	case VPMEM_NS_DEVDAX:
+		r = pfn_start_pad(fd, ns, &pad, err);
+		io->base = ns->dpa + pad + ns->dataoff;
+		io->size = ns->size;
+		io->block = ns->mode == VPMEM_NS_FSDAX ? 512 : 4096;
+		break;
+	case VPMEM_NS_SECTOR:
+		r = vpmem_btt_open(fd, ns->dpa, ns->rawsize, ns->info_major == 2,
+				   ns->labelled ? ns->raw_uuid : NULL, rdonly, &io->btt, err);
+		if (!r) {
+			io->block = vpmem_btt_sector_size(io->btt);
+			io->size = vpmem_btt_nlba(io->btt) * io->block;
+		}
+		break;
+	}
+	if (r) {
+		free(io);
+		return r;
+	}
+	*out = io;
+	return 0;
+}
+
+void vpmem_ns_io_close(struct vpmem_ns_io *io)
+{
+	if (!io)
+		return;
+	vpmem_btt_close(io->btt);
+	free(io);
+}
+
+uint64_t vpmem_ns_io_size(const struct vpmem_ns_io *io) { return io->size; }
+uint32_t vpmem_ns_io_block_size(const struct vpmem_ns_io *io) { return io->block; }
+struct vpmem_btt *vpmem_ns_io_btt(struct vpmem_ns_io *io) { return io->btt; }
+
+static int range_ok(const struct vpmem_ns_io *io, uint64_t len, uint64_t off, struct vpmem_err *err)
+{
+	if (off > io->size || len > io->size - off)
+		return vpmem_err_set(err, ERANGE, "%" PRIu64 " bytes at %" PRIu64 " are past the end of the namespace (%" PRIu64 " bytes)",
+				     len, off, io->size);
+	return 0;
+}
+
+static int file_pread(int fd, void *buf, uint64_t len, uint64_t off, struct vpmem_err *err)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		ssize_t r = pread(fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return vpmem_err_set(err, errno, "cannot read the image at 0x%" PRIx64 ": %s", off + done,
+					     strerror(errno));
+		if (r == 0)
+			return vpmem_err_set(err, EIO, "the image ends before 0x%" PRIx64 " (truncated?)", off + len);
+		done += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* The image must still reach @end: a pwrite past a truncation would
+ * silently grow the file back with the metadata gone. */
+static int file_reaches(int fd, uint64_t end, struct vpmem_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return vpmem_err_set(err, errno, "cannot stat the image: %s", strerror(errno));
+	if ((uint64_t)st.st_size < end)
+		return vpmem_err_set(err, EIO, "the image ends before 0x%" PRIx64 " (truncated?)", end);
+	return 0;
+}
+
+static int file_pwrite(int fd, const void *buf, uint64_t len, uint64_t off, struct vpmem_err *err)
+{
+	uint64_t done = 0;
+	int r = file_reaches(fd, off + len, err);
+
+	while (!r && done < len) {
+		ssize_t w = pwrite(fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return vpmem_err_set(err, w ? errno : EIO, "cannot write the image at 0x%" PRIx64 ": %s",
+					     off + done, strerror(w ? errno : EIO));
+		done += (uint64_t)w;
+	}
+	return r;
+}
+
+int vpmem_ns_io_pread(struct vpmem_ns_io *io, void *buf, uint64_t len, uint64_t off, struct vpmem_err *err)
+{
+	uint8_t *out = buf, sec[4096];
+	uint32_t bs = io->block;
+	int r = range_ok(io, len, off, err);
+
+	if (r || !len)
+		return r;
+	if (!io->btt)
+		return file_pread(io->fd, buf, len, io->base + off, err);
+	if (off % bs) {                  /* head of a partial sector */
+		uint64_t n = bs - off % bs < len ? bs - off % bs : len;
+
+		if ((r = vpmem_btt_read(io->btt, off / bs, 1, sec, err)))
+			return r;
+		memcpy(out, sec + off % bs, n);
+		out += n, off += n, len -= n;
+	}
+	if (len >= bs) {
+		uint64_t n = len / bs * bs;
+
+		if ((r = vpmem_btt_read(io->btt, off / bs, n / bs, out, err)))
+			return r;
+		out += n, off += n, len -= n;
+	}
+	if (len) {
+		if ((r = vpmem_btt_read(io->btt, off / bs, 1, sec, err)))
+			return r;
+		memcpy(out, sec, len);
+	}
+	return 0;
+}
+
+int vpmem_ns_io_pwrite(struct vpmem_ns_io *io, const void *buf, uint64_t len, uint64_t off,
+		       struct vpmem_err *err)
+{
+	const uint8_t *in = buf;
+	uint8_t sec[4096];
+	uint32_t bs = io->block;
+	int r = range_ok(io, len, off, err);
+
+	if (r || !len)
+		return r;
+	if (io->rdonly)
+		return vpmem_err_set(err, EROFS, "the namespace is open read-only");
+	if (!io->btt)
+		return file_pwrite(io->fd, buf, len, io->base + off, err);
+	/* partial sectors: read, merge, write whole (a sector is the unit the
+	 * BTT makes atomic) */
+	if (off % bs) {
+		uint64_t n = bs - off % bs < len ? bs - off % bs : len;
+
+		if ((r = vpmem_btt_read(io->btt, off / bs, 1, sec, err)))
+			return r;
+		memcpy(sec + off % bs, in, n);
+		if ((r = vpmem_btt_write(io->btt, off / bs, 1, sec, err)))
+			return r;
+		in += n, off += n, len -= n;
+	}
+	if (len >= bs) {
+		uint64_t n = len / bs * bs;
+
+		if ((r = vpmem_btt_write(io->btt, off / bs, n / bs, in, err)))
+			return r;
+		in += n, off += n, len -= n;
+	}
+	if (len) {
+		if ((r = vpmem_btt_read(io->btt, off / bs, 1, sec, err)))
+			return r;
+		memcpy(sec, in, len);
+		r = vpmem_btt_write(io->btt, off / bs, 1, sec, err);
+	}
+	return r;
+}
+
+static int file_zero(int fd, uint64_t off, uint64_t len, struct vpmem_err *err)
+{
+	static const uint8_t zeros[65536];
+	int r = file_reaches(fd, off + len, err);
+
+	/* a punched hole reads as zeros and frees the space */
+	if (r || !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
+		return r;
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
+		return vpmem_err_set(err, errno, "cannot punch a hole at 0x%" PRIx64 ": %s", off, strerror(errno));
+	while (!r && len) {
+		uint64_t n = len < sizeof(zeros) ? len : sizeof(zeros);
+
+		r = file_pwrite(fd, zeros, n, off, err);
+		off += n;
+		len -= n;
+	}
+	return r;
+}
+
+int vpmem_ns_io_zero(struct vpmem_ns_io *io, uint64_t len, uint64_t off, struct vpmem_err *err)
+{
+	static const uint8_t zeros[4096];
+	uint32_t bs = io->block;
+	uint64_t head, tail;
+	int r = range_ok(io, len, off, err);
+
+	if (r || !len)
+		return r;
+	if (io->rdonly)
+		return vpmem_err_set(err, EROFS, "the namespace is open read-only");
+	if (!io->btt)
+		return file_zero(io->fd, io->base + off, len, err);
+	head = off % bs ? bs - off % bs : 0;
+	if (head > len)
+		head = len;
+	if (head && (r = vpmem_ns_io_pwrite(io, zeros, head, off, err)))
+		return r;
+	off += head, len -= head;
+	tail = len % bs;
+	if (len - tail && (r = vpmem_btt_zero(io->btt, off / bs, (len - tail) / bs, err)))
+		return r;
+	off += len - tail;
+	return tail ? vpmem_ns_io_pwrite(io, zeros, tail, off, err) : 0;
+}
+
+int vpmem_ns_io_flush(struct vpmem_ns_io *io, struct vpmem_err *err)
+{
+	if (!io->rdonly && fdatasync(io->fd))
+		return vpmem_err_set(err, errno, "fdatasync: %s", strerror(errno));
+	return 0;
+}
+
+/* ---- import / export ---- */
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	/* word-wise first byte check, then memcmp against itself shifted */
+	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
+}
+
+/* Write @n bytes of @buf at @off: zero blocks zeroed (hole / trim), the rest written. */
+static int put_runs(struct vpmem_ns_io *io, const uint8_t *buf, uint64_t n, uint64_t off,
+		    struct vpmem_copy_stats *st, struct vpmem_err *err)
+{
+	uint64_t i = 0;
+	int r = 0;
+
+	while (!r && i < n) {
+		uint64_t j = i;
+		bool z = all_zero(buf + i, n - i < ZBLK ? n - i : ZBLK);
+
+		while (j < n && all_zero(buf + j, n - j < ZBLK ? n - j : ZBLK) == z)
+			j += n - j < ZBLK ? n - j : ZBLK;
+		if (z) {
+			r = vpmem_ns_io_zero(io, j - i, off + i, err);
+			st->zero += j - i;
+		} else {
+			r = vpmem_ns_io_pwrite(io, buf + i, j - i, off + i, err);
+			st->data += j - i;
+		}
+		i = j;
+	}
+	return r;
+}
+
+static int read_full(int fd, uint8_t *buf, size_t len, uint64_t off, bool seekable, size_t *got,
+		     struct vpmem_err *err)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = seekable ? pread(fd, buf + done, len - done, (off_t)(off + done))
+				     : read(fd, buf + done, len - done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return vpmem_err_set(err, errno, "cannot read the source: %s", strerror(errno));
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	*got = done;
+	return 0;
+}
+
+static void progress(vpmem_progress_fn fn, void *arg, uint64_t done, uint64_t total, uint64_t *next)
+{
+	if (fn && (done >= *next || done == total)) {
+		fn(done, total, arg);
+		*next = done + PROGRESS_STEP;
+	}
+}
+
+int vpmem_ns_import(struct vpmem_ns_io *io, int src, vpmem_progress_fn fn, void *arg,
+		    struct vpmem_copy_stats *st, struct vpmem_err *err)
+{
+	struct vpmem_copy_stats dummy;
+	struct stat sb;
+	uint64_t pos = 0, total = 0, next = 0;
+	bool seekable;
+	uint8_t *buf;
+	int r = 0;
+
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	if (io->rdonly)
+		return vpmem_err_set(err, EROFS, "the namespace is open read-only");
+	if (fstat(src, &sb))
+		return vpmem_err_set(err, errno, "cannot stat the source: %s", strerror(errno));
+	seekable = S_ISREG(sb.st_mode);
+	if (seekable) {
+		total = (uint64_t)sb.st_size;
+		if (total > io->size)
+			return vpmem_err_set(err, EFBIG, "the source (%" PRIu64 " bytes) is larger than the namespace (%" PRIu64 " bytes)",
+					     total, io->size);
+	}
+	buf = malloc(CHUNK);
+	if (!buf)
+		return vpmem_err_set(err, ENOMEM, "out of memory");
+	for (;;) {
+		size_t want = CHUNK, got = 0;
+
+		if (seekable) {
+			off_t d;
+
+			if (pos >= total)
+				break;
+			/* skip the source's holes without reading them */
+			d = lseek(src, (off_t)pos, SEEK_DATA);
+			if (d < 0 || (uint64_t)d >= total) {
+				r = vpmem_ns_io_zero(io, total - pos, pos, err);
+				st->zero += total - pos;
+				pos = total;
+				break;
+			}
+			if ((uint64_t)d > pos) {
+				uint64_t h = ((uint64_t)d - pos) / ZBLK * ZBLK;
+
+				if (h) {
+					r = vpmem_ns_io_zero(io, h, pos, err);
+					st->zero += h;
+					pos += h;
+					if (r)
+						break;
+					progress(fn, arg, pos, total, &next);
+					continue;
+				}
+			}
+			if (total - pos < want)
+				want = (size_t)(total - pos);
+		}
+		r = read_full(src, buf, want, pos, seekable, &got, err);
+		if (r || !got)
+			break;
+		if (got > io->size - pos) {
+			r = vpmem_err_set(err, EFBIG, "the source is larger than the namespace (%" PRIu64 " bytes)",
+					  io->size);
+			break;
+		}
+		/* a partial last sector is padded with zeros */
+		if (got % io->block) {
+			size_t pad = io->block - got % io->block;
+
+			if (pos + got + pad > io->size)
+				pad = (size_t)(io->size - pos - got);
+			memset(buf + got, 0, pad);
+			r = put_runs(io, buf, got + pad, pos, st, err);
+		} else {
+			r = put_runs(io, buf, got, pos, st, err);
+		}
+		pos += got;
+		st->bytes = pos;
+		if (r)
+			break;
+		progress(fn, arg, pos, seekable ? total : io->size, &next);
+		if (!seekable && got < want)
+			break;
+	}
+	free(buf);
+	st->bytes = pos;
+	if (!r && pos < io->size) {
+		/* a partial last sector was padded above: continue from its end */
+		uint64_t from = (pos + io->block - 1) / io->block * io->block;
+
+		if (from < io->size) {
+			r = vpmem_ns_io_zero(io, io->size - from, from, err);
+			st->zero += io->size - from;
+		}
+	}
+	if (!r)
+		r = vpmem_ns_io_flush(io, err);
+	if (!r)
+		progress(fn, arg, pos, pos, &next);
+	return r;
+}
+
+static int write_all(int fd, const uint8_t *buf, size_t len, uint64_t off, bool seekable,
+		     struct vpmem_err *err)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t w = seekable ? pwrite(fd, buf + done, len - done, (off_t)(off + done))
+				     : write(fd, buf + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return vpmem_err_set(err, w ? errno : EIO, "cannot write the destination: %s",
+					     strerror(w ? errno : EIO));
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+int vpmem_ns_export(struct vpmem_ns_io *io, int dst, vpmem_progress_fn fn, void *arg,
+		    struct vpmem_copy_stats *st, struct vpmem_err *err)
+{
+	struct vpmem_copy_stats dummy;
+	struct stat sb;
+	uint64_t pos = 0, next = 0;
+	bool sparse;
+	uint8_t *buf;
+	int r = 0;
+
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	if (fstat(dst, &sb))
+		return vpmem_err_set(err, errno, "cannot stat the destination: %s", strerror(errno));
+	sparse = S_ISREG(sb.st_mode);
+	if (sparse && (ftruncate(dst, 0) || ftruncate(dst, (off_t)io->size)))
+		return vpmem_err_set(err, errno, "cannot size the destination: %s", strerror(errno));
+	buf = malloc(CHUNK);
+	if (!buf)
+		return vpmem_err_set(err, ENOMEM, "out of memory");
+	while (!r && pos < io->size) {
+		uint64_t n = io->size - pos < CHUNK ? io->size - pos : CHUNK;
+
+		if (sparse && !io->btt) {
+			/* holes of the image are holes of the namespace: skip them */
+			off_t d = lseek(io->fd, (off_t)(io->base + pos), SEEK_DATA);
+
+			if (d < 0 || (uint64_t)d >= io->base + io->size) {
+				st->zero += io->size - pos;
+				pos = io->size;
+				break;
+			}
+			if ((uint64_t)d - io->base >= pos + ZBLK) {
+				uint64_t h = ((uint64_t)d - io->base - pos) / ZBLK * ZBLK;
+
+				st->zero += h;
+				pos += h;
+				progress(fn, arg, pos, io->size, &next);
+				continue;
+			}
+		}
+		r = vpmem_ns_io_pread(io, buf, n, pos, err);
+		for (uint64_t i = 0; !r && i < n;) {
+			uint64_t j = i;
+			bool z = sparse && all_zero(buf + i, n - i < ZBLK ? n - i : ZBLK);
+
+			while (j < n && (!sparse || all_zero(buf + j, n - j < ZBLK ? n - j : ZBLK) == z))
+				j += n - j < ZBLK ? n - j : ZBLK;
+			if (z) {
+				st->zero += j - i;
+			} else {
+				r = write_all(dst, buf + i, j - i, pos + i, sparse, err);
+				st->data += j - i;
+			}
+			i = j;
+		}
+		pos += n;
+		progress(fn, arg, pos, io->size, &next);
+	}
+	free(buf);
+	st->bytes = pos;
+	if (!r && sparse && fsync(dst))
+		r = vpmem_err_set(err, errno, "cannot fsync the destination: %s", strerror(errno));
+	return r;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Option parsing for every vpmem command: one getopt_long loop, one set of
+ * messages (git style, one line, exit status 2):
+ *
+ *   vpmem: error: image: option '--slot' requires a value (see 'vpmem help image')
+ *   vpmem: error: image: unknown option '--frob' (see 'vpmem help image')
+ *   vpmem: error: image: option '--json' takes no value (see 'vpmem help image')
+ *
+ * Usage:
+ *
+ *   struct cmd_opts p = { .cmd = "image", .longopts = opts };
+ *   while ((c = cmd_getopt(&p, argc, argv)) != -1)
+ *           switch (c) {
+ *           case 's': ...; break;
+ *           default: return EXIT_USAGE;   // cmd_getopt has said why
+ *           }
+ *
+ * argv[0] is the command's (or subcommand's) own name; parsing starts at
+ * argv[1]. The operands follow at argv[optind].
+ */
+#ifndef VPMEM_CMD_OPTIONS_H
+#define VPMEM_CMD_OPTIONS_H
+
+#include <getopt.h>
+
+struct cmd_opts {
+	const char *cmd;              /* command named in messages and 'vpmem help CMD' */
+	const char *sub;              /* subcommand named after it ("build"), or NULL */
+	const char *shortopts;        /* short options, "" or NULL for none; a leading '+'
+				       * stops at the first operand */
+	const struct option *longopts;
+	int started;                  /* internal: set by the first cmd_getopt call */
+};
+
+/*
+ * The next option, as getopt_long returns it; -1 after the last. On a missing
+ * value, an unknown option or a value given to an option that takes none,
+ * prints the usage error and returns '?'.
+ */
+int cmd_getopt(struct cmd_opts *p, int argc, char **argv);
+
+/*
+ * Operands: fewer than @min or more than @max (-1: any number) after the
+ * options is a usage error: "unexpected argument 'x'" or @missing (e.g.
+ * "needs one FILE"). Returns 0 or EXIT_USAGE after saying why.
+ */
+int cmd_operands(const struct cmd_opts *p, int argc, char **argv, int min, int max,
+		 const char *missing);
+
+#endif
