@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build vpmem's default guest: a Debian kernel package, busybox-static,
-# ndctl/daxctl (+ libraries), mkfs.ext4/mkfs.xfs and the vpmem binary, in an
+# ndctl/daxctl/cxl (+ libraries), mkfs.ext4/mkfs.xfs and the vpmem binary, in an
 # uncompressed initramfs. Rebuilt only when an input changes.
 #
 # usage: mkguest.sh --out DIR --vpmem BIN [--kernel-package NAME] [--debs DIR]
@@ -38,6 +38,7 @@ done
 bb=$(command -v busybox || true)
 [ -n "$bb" ] && ! ldd "$bb" >/dev/null 2>&1 || die "busybox-static is not installed (apt-get install busybox-static)"
 command -v ndctl >/dev/null 2>&1 || die "ndctl is not installed (apt-get install ndctl daxctl)"
+command -v cxl >/dev/null 2>&1 || die "the cxl tool is not installed (apt-get install ndctl)"
 
 debs=${debs:-$out/debs}
 mkdir -p "$out" "$debs"
@@ -63,7 +64,7 @@ if [ -z "$deb" ]; then
 	deb=$(ls "$debs/${kpkg}_"*.deb | sort -V | tail -n1)
 fi
 
-tools="$bb $(command -v ndctl) $(command -v daxctl) $(command -v mkfs.ext4 || true) $(command -v mkfs.xfs || true) $(command -v e2fsck || true) $(command -v xfs_repair || true) $vpmem"
+tools="$bb $(command -v ndctl) $(command -v daxctl) $(command -v cxl || true) $(command -v mkfs.ext4 || true) $(command -v mkfs.xfs || true) $(command -v e2fsck || true) $(command -v xfs_repair || true) $vpmem"
 stamp=$( { cat "$here/mkguest.sh" "$here/init" "$here/modules"; echo "$deb"; sha256sum $tools; ldd "$vpmem" | awk '$3 ~ /^\// {print $3}' | xargs sha256sum; } | sha256sum | cut -d' ' -f1)
 if [ "$force" = 0 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] && [ -f "$out/initrd.img" ] && [ -f "$out/vmlinuz" ]; then
 	say "up to date in $out"

@@ -73,6 +73,14 @@ int vpmem_guest_files(struct vpmem_guest_files *g, const char *kernel, bool must
  */
 unsigned vpmem_kernel_release_code(const char *release);
 
+/*
+ * The release of an x86 bzImage (what uname -r will say), from its setup
+ * header (Linux Documentation/arch/x86/boot.rst: "HdrS" at 0x202, protocol
+ * >= 2.00 at 0x206, kernel_version at 0x20e pointing to a NUL-terminated
+ * string at that offset + 0x200). -ENODEV if the file is not one.
+ */
+int vpmem_kernel_file_release(const char *path, char *buf, size_t len, struct vpmem_err *err);
+
 struct vpmem_guest_io {
 	char *const *argv;          /* QEMU argv (batch mode, see qemu.h) */
 	unsigned timeout_sec;       /* 0 = none */

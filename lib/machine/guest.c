@@ -130,6 +130,34 @@ unsigned vpmem_kernel_release_code(const char *release)
 	return (unsigned)(major * 1000 + minor);
 }
 
+int vpmem_kernel_file_release(const char *path, char *buf, size_t len, struct vpmem_err *err)
+{
+	unsigned char hdr[0x210];
+	char ver[256];
+	unsigned off;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return vpmem_err_set(err, errno, "cannot open '%s': %s", path, strerror(errno));
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4) ||
+	    (hdr[0x206] | hdr[0x207] << 8) < 0x200 || !(off = hdr[0x20e] | hdr[0x20f] << 8)) {
+		close(fd);
+		return vpmem_err_set(err, ENODEV, "'%s' is not an x86 bzImage with a version string", path);
+	}
+	n = pread(fd, ver, sizeof(ver) - 1, (off_t)off + 0x200);
+	close(fd);
+	if (n <= 0)
+		return vpmem_err_set(err, ENODEV, "'%s': cannot read the version string", path);
+	ver[n] = '\0';
+	ver[strcspn(ver, " ")] = '\0';
+	if (!*ver || strlen(ver) >= len)
+		return vpmem_err_set(err, ENODEV, "'%s': no kernel release in the version string", path);
+	memcpy(buf, ver, strlen(ver) + 1);
+	return 0;
+}
+
 int vpmem_guest_files(struct vpmem_guest_files *g, const char *kernel, bool must_exist,
 		      struct vpmem_err *err)
 {
