@@ -61,7 +61,7 @@ echo "== 2. import 1 GiB vs cp --reflink=never (/var/tmp, $rounds rounds, altern
 head -c $((1 << 30)) /dev/urandom >"$disk/src.bin"
 "$VPMEM" image create "$disk/i.img" --size 3200M --label-version 1.2 >/dev/null
 "$VPMEM" namespace create "$disk/i.img" --mode raw --size 1040M --name r >/dev/null
-"$VPMEM" namespace create "$disk/i.img" --mode fsdax --size 1040M --name fs >/dev/null
+"$VPMEM" namespace create "$disk/i.img" --mode fsdax --size 1072M --name fs >/dev/null
 "$VPMEM" namespace create "$disk/i.img" --mode sector --size 1056M --name s4 >/dev/null
 for m in r fs s4; do : >"$disk/t.$m"; done
 : >"$disk/t.cp"

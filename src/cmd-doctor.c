@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <vpmem/guest.h>
+#include <vpmem/kconfig.h>
 #include <vpmem/persist.h>
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
@@ -22,6 +23,9 @@
 const char usage_doctor[] =
 	"usage: vpmem doctor [PATH...] [--share on|off] [--pmem on|off] [--size SIZE]\n"
 	"                    [--sysroot DIR] [--qemu BINARY] [--json]\n"
+	"       vpmem doctor --kernel FILE [--config FILE] [--modules DIR | --initrd FILE]\n"
+	"                    [--feature NAME]... [-v] [--json]\n"
+	"       vpmem doctor --kernel-features-doc\n"
 	"\n"
 	"Will a vNVDIMM backed by PATH keep the guest's writes? For each path (file,\n"
 	"directory, block or character device) the verdict is 'guaranteed', 'not\n"
@@ -37,7 +41,23 @@ const char usage_doctor[] =
 	"  --sysroot DIR    read /sys and /proc under DIR\n"
 	"  --json           machine-readable output (see doc/doctor.md)\n"
 	"\n"
-	"Exit status: 0 if every path is guaranteed, 1 if not, 2 on usage errors.\n";
+	"Will this guest kernel see its PMem? With --kernel, before any boot: for each\n"
+	"feature (nvdimm, raw, sector, fsdax, devdax, dax-mount, map-sync, virtio-pmem,\n"
+	"cxl-pmem, memmap) the verdict is 'works', 'works with modules X loaded',\n"
+	"'missing, because CONFIG_Y is not set' (or a module file is absent) or 'cannot\n"
+	"conclude' when no configuration is found (see doc/kernel.md).\n"
+	"  --kernel FILE    a bzImage/vmlinuz (its embedded CONFIG_IKCONFIG, or\n"
+	"                   config-RELEASE beside it as in /boot), a Debian kernel\n"
+	"                   package (.deb), or a config-* file\n"
+	"  --config FILE    the kernel's configuration (plain or gzip, e.g. /proc/config.gz)\n"
+	"  --modules DIR    its modules (lib/modules/RELEASE, or a root holding it)\n"
+	"  --initrd FILE    the initramfs the guest boots: its modules are the ones there\n"
+	"  --feature NAME   judge only this feature (repeatable)\n"
+	"  -v, --verbose    show each feature's options\n"
+	"  --kernel-features-doc  print doc/kernel.md, the options per feature\n"
+	"\n"
+	"Exit status: 0 if every path is guaranteed (with --kernel: every feature\n"
+	"works), 1 if not, 2 on usage errors.\n";
 
 static json_object *report_json(const char *path, const struct vpmem_persist_report *r)
 {
@@ -395,6 +415,164 @@ static int host_view(const char *root, const char *qemu, bool json)
 	return EXIT_OK;
 }
 
+/* ---- the guest kernel's view (--kernel): lib/host/kconfig.c ---- */
+struct kdoc_opts {
+	struct vpmem_kernel_req req;
+	const char *features[32];
+	unsigned nfeatures;
+	bool verbose, json, doc;
+};
+
+static json_object *kfeature_json(const struct vpmem_kernel *k, const struct vpmem_kfeature_report *r)
+{
+	const struct vpmem_kfeature *f = r->feature;
+	json_object *o = json_object_new_object(), *a, *opts = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(f->name));
+	json_object_object_add(o, "title", json_object_new_string(f->title));
+	json_object_object_add(o, "verdict", json_object_new_string(vpmem_kverdict_name(r->verdict)));
+	json_object_object_add(o, "text", json_object_new_string(r->text));
+	a = json_object_new_array();
+	for (unsigned i = 0; i < r->nunset; i++) {
+		char b[160];
+
+		snprintf(b, sizeof(b), "CONFIG_%s", r->unset[i]);
+		json_object_array_add(a, json_object_new_string(b));
+	}
+	json_object_object_add(o, "unset", a);
+	a = json_object_new_array();
+	for (unsigned i = 0; i < r->nmodules; i++)
+		json_object_array_add(a, json_object_new_string(r->modules[i]));
+	json_object_object_add(o, "modules", a);
+	a = json_object_new_array();
+	for (unsigned i = 0; i < r->nabsent; i++)
+		json_object_array_add(a, json_object_new_string(r->absent[i]));
+	json_object_object_add(o, "absent_modules", a);
+	if (k->config) {
+		for (unsigned i = 0; i < VPMEM_KFEATURE_MAX_OPTS + 3; i++) {
+			const struct vpmem_kopt *op = i < VPMEM_KFEATURE_MAX_OPTS ? &f->all[i] : &f->any[i - VPMEM_KFEATURE_MAX_OPTS];
+			const char *v;
+			char b[160];
+
+			if (!op->option)
+				continue;
+			v = vpmem_kconfig_get(k->config, op->option);
+			snprintf(b, sizeof(b), "CONFIG_%s", op->option);
+			json_object_object_add(opts, b, v ? json_object_new_string(v) : NULL);
+		}
+	}
+	json_object_object_add(o, "options", opts);
+	return o;
+}
+
+static void kfeature_text(const struct vpmem_kernel *k, const struct vpmem_kfeature_report *r, bool verbose)
+{
+	const struct vpmem_kfeature *f = r->feature;
+
+	printf("  %-12s %s\n", f->name, r->text);
+	if (!verbose || !k->config)
+		return;
+	printf("  %-12s", "");
+	for (unsigned i = 0; i < VPMEM_KFEATURE_MAX_OPTS + 3; i++) {
+		const struct vpmem_kopt *op = i < VPMEM_KFEATURE_MAX_OPTS ? &f->all[i] : &f->any[i - VPMEM_KFEATURE_MAX_OPTS];
+		const char *v;
+
+		if (!op->option)
+			continue;
+		v = vpmem_kconfig_get(k->config, op->option);
+		printf(" CONFIG_%s=%s", op->option, v ? v : "n");
+	}
+	putchar('\n');
+}
+
+static int kernel_doctor(const struct kdoc_opts *ko)
+{
+	struct vpmem_kernel k;
+	struct vpmem_err err = { 0 };
+	const struct vpmem_kfeature *sel[32];
+	unsigned nsel = 0;
+	json_object *o = NULL, *fa = NULL;
+	bool bad = false;
+
+	if (ko->doc) {
+		char *md = vpmem_kfeatures_markdown();
+
+		if (!md)
+			return cmd_error(EXIT_FAIL, "out of memory");
+		fputs(md, stdout);
+		free(md);
+		return EXIT_OK;
+	}
+	for (unsigned i = 0; i < ko->nfeatures; i++) {
+		sel[nsel] = vpmem_kfeature_find(ko->features[i]);
+		if (!sel[nsel]) {
+			char names[256] = "";
+
+			for (size_t j = 0; j < vpmem_nkfeatures; j++)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", j ? ", " : "",
+					 vpmem_kfeatures[j].name);
+			return cmd_usage_error("doctor", "--feature: unknown feature '%s' (%s)", ko->features[i], names);
+		}
+		nsel++;
+	}
+	if (!nsel)
+		for (size_t j = 0; j < vpmem_nkfeatures && nsel < 32; j++)
+			sel[nsel++] = &vpmem_kfeatures[j];
+	if (vpmem_kernel_open(&ko->req, &k, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	if (ko->json) {
+		json_object *c = json_object_new_object(), *m = json_object_new_object();
+
+		o = json_object_new_object();
+		fa = json_object_new_array();
+		json_object_object_add(o, "kernel", ko->req.kernel ? json_object_new_string(ko->req.kernel) : NULL);
+		json_object_object_add(o, "release", k.release[0] ? json_object_new_string(k.release) : NULL);
+		json_object_object_add(c, "found", json_object_new_boolean(k.config != NULL));
+		if (k.config) {
+			json_object_object_add(c, "source", json_object_new_string(k.config_from));
+			json_object_object_add(c, "options", json_object_new_uint64(vpmem_kconfig_count(k.config)));
+		} else {
+			json_object_object_add(c, "why", json_object_new_string(k.no_config));
+		}
+		json_object_object_add(o, "config", c);
+		json_object_object_add(m, "checked", json_object_new_boolean(k.modules_known));
+		if (k.modules_known) {
+			json_object_object_add(m, "source", json_object_new_string(k.modules_from));
+			json_object_object_add(m, "count", json_object_new_uint64(k.modules.n));
+		}
+		json_object_object_add(o, "modules", m);
+	} else {
+		printf("kernel: %s%s%s%s\n", ko->req.kernel ? ko->req.kernel : "(none)", k.release[0] ? " (" : "",
+		       k.release, k.release[0] ? ")" : "");
+		if (k.config)
+			printf("config: %s\n", k.config_from);
+		else
+			printf("config: not found (%s): nothing can be concluded; give it with --config FILE\n",
+			       k.no_config);
+		if (k.modules_known)
+			printf("modules: %zu in %s\n", k.modules.n, k.modules_from);
+		else
+			printf("modules: not checked (no package, modules directory or initramfs; see --modules)\n");
+	}
+	for (unsigned i = 0; i < nsel; i++) {
+		struct vpmem_kfeature_report r;
+
+		vpmem_kernel_judge(&k, sel[i], &r);
+		if (r.verdict >= VPMEM_KV_MISSING)
+			bad = true;
+		if (o)
+			json_object_array_add(fa, kfeature_json(&k, &r));
+		else
+			kfeature_text(&k, &r, ko->verbose);
+	}
+	if (o) {
+		json_object_object_add(o, "features", fa);
+		out_json(o);
+	}
+	vpmem_kernel_close(&k);
+	return bad ? EXIT_FAIL : EXIT_OK;
+}
+
 static int on_off(const char *opt, const char *v, bool *off)
 {
 	if (!strcmp(v, "on"))
@@ -406,12 +584,35 @@ static int on_off(const char *opt, const char *v, bool *off)
 	return 0;
 }
 
+/* the --kernel family of options, kept apart from the persistence ones */
+static int kernel_opt(struct kdoc_opts *ko, int c, const char *arg)
+{
+	switch (c) {
+	case 'K': ko->req.kernel = arg; break;
+	case 'C': ko->req.config = arg; break;
+	case 'M': ko->req.modules = arg; break;
+	case 'I': ko->req.initrd = arg; break;
+	case 'v': ko->verbose = true; break;
+	case 'D': ko->doc = true; break;
+	case 'F':
+		if (ko->nfeatures >= 32)
+			return cmd_usage_error("doctor", "too many --feature");
+		ko->features[ko->nfeatures++] = arg;
+		break;
+	}
+	return 0;
+}
+
 int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "share", required_argument, NULL, 's' }, { "pmem", required_argument, NULL, 'p' },
 		{ "size", required_argument, NULL, 'z' }, { "sysroot", required_argument, NULL, 'r' },
 		{ "qemu", required_argument, NULL, 'q' }, { "json", no_argument, NULL, 'j' },
+		{ "kernel", required_argument, NULL, 'K' }, { "config", required_argument, NULL, 'C' },
+		{ "modules", required_argument, NULL, 'M' }, { "initrd", required_argument, NULL, 'I' },
+		{ "feature", required_argument, NULL, 'F' }, { "verbose", no_argument, NULL, 'v' },
+		{ "kernel-features-doc", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vpmem_persist_opts po = { 0 };
@@ -420,9 +621,12 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 	bool json = ctx->json;
 	int c, worst = 0;
 	json_object *all = NULL;
+	static struct kdoc_opts ko;
+	bool kernel_mode = false;
 
-	struct cmd_opts op = { .cmd = "doctor", .longopts = opts };
+	struct cmd_opts op = { .cmd = "doctor", .shortopts = "v", .longopts = opts };
 
+	memset(&ko, 0, sizeof(ko));
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's': if (on_off("--share", optarg, &po.share_off)) return EXIT_USAGE; break;
@@ -434,8 +638,23 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 'r': root = optarg; po.sysroot = optarg; break;
 		case 'q': qemu = optarg; break;
 		case 'j': json = true; break;
+		case 'K': case 'C': case 'M': case 'I': case 'F': case 'v': case 'D':
+			if (kernel_opt(&ko, c, optarg))
+				return EXIT_USAGE;
+			kernel_mode = true;
+			break;
 		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
+	}
+	if (kernel_mode) {
+		ko.json = json;
+		if (optind < argc)
+			return cmd_usage_error("doctor", "paths and --kernel cannot be combined");
+		if (!ko.doc && !ko.req.kernel && !ko.req.config)
+			return cmd_usage_error("doctor", "--config, --modules, --initrd and --feature go with --kernel");
+		if (ko.req.modules && ko.req.initrd)
+			return cmd_usage_error("doctor", "--modules and --initrd cannot be combined");
+		return kernel_doctor(&ko);
 	}
 	if (optind == argc)
 		return host_view(root, qemu, json);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <vpmem/image.h>
+#include <vpmem/layout.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
@@ -21,7 +22,8 @@
 
 const char usage_image[] =
 	"usage: vpmem image create FILE --size SIZE [--label-size SIZE | --no-labels]\n"
-	"                          [--label-version 1.1|1.2] [--slot N] [--dry-run] [--json]\n"
+	"                          [--label-version 1.1|1.2] [--slot N] [--layout LAYOUT]\n"
+	"                          [--dry-run] [--json]\n"
 	"\n"
 	"Create a vNVDIMM backing file of exactly SIZE bytes, sparse (never\n"
 	"preallocated), with a label area of --label-size bytes (default 128K) at its\n"
@@ -30,7 +32,8 @@ const char usage_image[] =
 	"label-size (vpmem run detects it). --no-labels makes a label-less image: one\n"
 	"namespace spanning the region. The file is written under a temporary name\n"
 	"and renamed into place: it never exists half made. An existing FILE is\n"
-	"refused.\n";
+	"refused. --layout applies a layout (doc/layout.md) before the file appears,\n"
+	"as 'vpmem apply LAYOUT --image FILE' would.\n";
 
 static int parse_version(const char *s, enum vpmem_label_version *v)
 {
@@ -49,14 +52,16 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		{ "size", required_argument, NULL, 's' }, { "label-size", required_argument, NULL, 'l' },
 		{ "no-labels", no_argument, NULL, 'n' }, { "label-version", required_argument, NULL, 'V' },
 		{ "slot", required_argument, NULL, 'S' }, { "dry-run", no_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' }, { "layout", required_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct vpmem_image_spec req = { .label_size = 128 << 10, .version = VPMEM_LABEL_V1_1, .slot = 0 };
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_err err = { 0 };
 	bool dry = false, json = ctx->json, nolabels = false, lset = false;
 	char tmp[PATH_MAX], a[32], b[32];
-	const char *path;
+	const char *path, *layout = NULL;
+	struct vpmem_layout *l = NULL;
 	int c, fd, r = EXIT_OK;
 
 	struct cmd_opts op = { .cmd = "image", .longopts = opts };
@@ -80,6 +85,7 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 			break;
 		case 'd': dry = true; break;
 		case 'j': json = true; break;
+		case 'L': layout = optarg; break;
 		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
@@ -102,13 +108,25 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 				 vpmem_size_str(req.size, a, sizeof(a)));
 	if (!access(path, F_OK))
 		return cmd_error(EXIT_FAIL, "image: '%s' exists (vpmem never overwrites an image)", path);
-	if (vpmem_image_plan_init_labels(&req, &plan, &err))
+	if (layout) {
+		l = malloc(sizeof(*l));
+		if (!l || vpmem_layout_load(layout, l, &err)) {
+			free(l);
+			return l ? cmd_error(EXIT_FAIL, "image: %s", err.msg) : cmd_error(EXIT_FAIL, "out of memory");
+		}
+	}
+	if (vpmem_image_plan_init_labels(&req, &plan, &err)) {
+		free(l);
 		return cmd_lib_error(EXIT_FAIL, &err);
+	}
 	if (dry) {
 		printf("create '%s': %s sparse, label area %s (v1.%d), slot %d\n", path,
 		       vpmem_size_str(req.size, a, sizeof(a)), vpmem_size_str(req.label_size, b, sizeof(b)),
 		       req.version == VPMEM_LABEL_V1_2 ? 2 : 1, req.slot);
 		wplan_print(&plan, path);
+		if (l)
+			printf("then apply the layout '%s' (%u namespace%s)\n", layout, l->nns, l->nns == 1 ? "" : "s");
+		free(l);
 		vpmem_wplan_free(&plan);
 		return EXIT_OK;
 	}
@@ -120,6 +138,7 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	fd = mkstemp(tmp);
 	if (fd < 0) {
+		free(l);
 		vpmem_wplan_free(&plan);
 		return cmd_error(EXIT_FAIL, "image: cannot create '%s': %s", path, strerror(errno));
 	}
@@ -127,6 +146,9 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		r = cmd_error(EXIT_FAIL, "image: cannot size '%s': %s", path, strerror(errno));
 	} else if (wplan_apply_cmd(fd, &plan, &err)) {
 		r = cmd_lib_error(EXIT_FAIL, &err);
+	} else if (l && (r = apply_layout_image_fd(fd, path, &(struct vpmem_image_hints){
+				.label_size = req.label_size, .label_size_set = true, .slot = req.slot }, l, false, false))) {
+		/* reported; the half-made file is never linked into place */
 	} else {
 		char s[16];
 
@@ -139,6 +161,7 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	close(fd);
 	unlink(tmp);
+	free(l);
 	vpmem_wplan_free(&plan);
 	if (r)
 		return r;

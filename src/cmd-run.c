@@ -14,6 +14,7 @@
 #include <vpmem/cxl.h>
 #include <vpmem/guest.h>
 #include <vpmem/image.h>
+#include <vpmem/kconfig.h>
 #include <vpmem/launch.h>
 #include <vpmem/libvirt.h>
 #include <vpmem/nfit.h>
@@ -75,6 +76,9 @@ const char usage_run[] =
 	"                          cloud kernel 6.1 (default; also $VPMEM_GUEST_KERNEL),\n"
 	"                          6.12, or a linux-image-* package (see 'vpmem guest')\n"
 	"  --kernel FILE --initrd FILE  boot these instead of the default guest\n"
+	"  --kernel-config FILE    the guest kernel's configuration, when it is neither\n"
+	"                          embedded nor config-RELEASE beside --kernel; run\n"
+	"                          refuses what the guest kernel cannot use (doc/kernel.md)\n"
 	"  --append ARGS           extra kernel command line\n"
 	"  --guest-cmd CMD         run CMD (sh syntax) in the guest, print its output,\n"
 	"                          exit with its status, power off\n"
@@ -102,7 +106,7 @@ enum {
 	OPT_VIRTIO, OPT_IMAGE, OPT_DIR, OPT_NAME, OPT_STATE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
 	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT_XML, OPT_REQUIRE,
 	OPT_NO_PMEM, OPT_LIBVIRT, OPT_CONNECT, OPT_CREATE, OPT_LABEL_VERSION, OPT_BLANK_LABELS,
-	OPT_GUEST_KERNEL, OPT_CXL_PMEM, OPT_CXL_DEVICES,
+	OPT_KCONFIG, OPT_GUEST_KERNEL, OPT_CXL_PMEM, OPT_CXL_DEVICES,
 };
 
 static const struct option run_opts[] = {
@@ -138,6 +142,7 @@ static const struct option run_opts[] = {
 	{ "create", no_argument, NULL, OPT_CREATE },
 	{ "require-persistence", no_argument, NULL, OPT_REQUIRE },
 	{ "no-pmem", no_argument, NULL, OPT_NO_PMEM },
+	{ "kernel-config", required_argument, NULL, OPT_KCONFIG },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -160,6 +165,7 @@ struct run_opts {
 	struct vpmem_vm_spec spec;
 	struct vpmem_backing_opts backing;
 	const char *name, *state_dir, *kernel, *initrd, *append, *cmd, *accel, *qemu, *connect;
+	const char *kernel_config;
 	unsigned timeout;
 	bool timeout_set, print, json, quiet, libvirt, require, create;
 	char *const *extra;
@@ -292,6 +298,7 @@ static int apply_opt(struct run_opts *o, int c, char *arg, const char *optname)
 	case OPT_CXL_PMEM: return parse_size_opt("--cxl-pmem", arg, 0, &o->spec.cxl_pmem);
 	case OPT_CXL_DEVICES:
 		return parse_uint("--cxl-devices", arg, 1, VPMEM_CXL_MAX_DEVS, &o->spec.cxl_devices);
+	case OPT_KCONFIG: o->kernel_config = arg; return 0;
 	case OPT_INITRD: o->initrd = arg; return 0;
 	case OPT_APPEND: o->append = arg; return 0;
 	case OPT_CMD: o->cmd = arg; return 0;
@@ -408,23 +415,20 @@ static int reuse_saved(struct run_opts *o, struct run_opts *saved_o, const char 
 		return 0; /* nothing saved (or unreadable: run saves a new one) */
 	opts_init(saved_o);
 	if (st.options.n) {
-		struct vpmem_strv av = VPMEM_STRV_INIT;
+		/* saved_o points into these strings (--pmem-dir): they live as long
+		 * as the command (static, so reachable to the end) */
+		static struct vpmem_strv av = VPMEM_STRV_INIT;
 
 		vpmem_strv_push(&av, "run");
 		for (size_t i = 0; i < st.options.n; i++)
 			vpmem_strv_push(&av, st.options.v[i]);
 		r = parse_into(saved_o, (int)av.n, av.v, true);
-		/* the saved strings must outlive av: keep them in saved_o->machine */
 		for (size_t i = 1; i < av.n; i++)
 			vpmem_strv_push(&saved_o->machine, av.v[i]);
 		if (r) {
-			vpmem_strv_free(&av);
 			vpmem_vmstate_free(&st);
 			return r;
 		}
-		/* av's strings are referenced by saved_o (paths, dirs): leak them
-		 * on purpose for the life of the command */
-		av.v = NULL;
 	}
 	if (!o->machine.n) {
 		if (!st.options.n) {
@@ -946,6 +950,36 @@ static int run_qemu(const struct run_opts *o, const struct run_paths *p, const s
 	return status;
 }
 
+/* Will the guest kernel see what this machine gives it? Refuse in one line
+ * when an option is not set; warn when a module is not in the initramfs
+ * (lib/host/kernel.c, cached per kernel). */
+static int check_guest_kernel(const struct run_opts *o, const struct vpmem_vm_plan *plan,
+			      const struct vpmem_guest_files *g, const char *append)
+{
+	struct vpmem_kernel_req req = {
+		.kernel = o->kernel ? o->kernel : g->kernel, .config = o->kernel_config,
+		.initrd = o->kernel ? o->initrd : g->initrd, .no_modules = o->kernel && !o->initrd,
+	};
+	struct vpmem_kernel_needs needs = {
+		.nvdimm = plan->ndimms && !plan->virtio, .virtio_pmem = plan->ndimms && plan->virtio,
+		.memmap = strstr(append, "memmap=") && strchr(strstr(append, "memmap="), '!'),
+		.own_initrd = o->kernel != NULL,
+	};
+	struct vpmem_kernel_verdict v;
+	struct vpmem_err err = { 0 };
+
+	if (vpmem_guest_kernel_check(&req, &needs, &v, &err))
+		return cmd_lib_error(EXIT_FAIL, &err);
+	if (v.refuse)
+		return cmd_error(EXIT_FAIL, "%s", v.refusal);
+	for (unsigned i = 0; i < v.nwarnings; i++)
+		fprintf(stderr, "vpmem: warning: %s\n", v.warnings[i]);
+	if (v.unknown && o->kernel && !o->quiet)
+		fprintf(stderr, "vpmem: guest kernel not checked: no configuration found (%s); see --kernel-config\n",
+			v.note);
+	return 0;
+}
+
 int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static struct run_opts o, saved;
@@ -1055,7 +1089,6 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		if (!strcmp(o.accel, "auto"))
 			accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, true);
 	}
-
 	/* Apply: lock, safety, backings, verdicts, spec; then the launcher. */
 	if (vpmem_mkdir_p(p.run, &err)) {
 		r = cmd_lib_error(EXIT_FAIL, &err);
@@ -1081,6 +1114,10 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		}
 	}
 	r = check_in_use(&plan, p.state);
+	if (r)
+		goto out;
+	/* after the lock: a VM that is already running is said first */
+	r = check_guest_kernel(&o, &plan, &g, append);
 	if (r)
 		goto out;
 	if (o.libvirt) {

@@ -46,15 +46,37 @@ int cmd_guest(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_image(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_emulate(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_layout(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_goal(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_vm(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_help_cmd(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_version(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_cxl(int argc, char **argv, struct vpmem_ctx *ctx);
 
 extern const char usage_run[], usage_guest[], usage_doctor[], usage_image[], usage_namespace[],
-	usage_list[], usage_emulate[], usage_map[], usage_vm[], usage_cxl[];
+	usage_list[], usage_check[], usage_emulate[], usage_map[], usage_vm[], usage_apply[], usage_layout[],
+	usage_goal[], usage_cxl[];
+
+/* Layouts (cmd-apply.c, cmd-live.c) */
+struct vpmem_layout;
+struct vpmem_lplan;
+struct vpmem_ns_info;
+struct vpmem_image_hints;
+/* Print a layout plan, one step a line. */
+void layout_print_plan(const struct vpmem_lplan *lp, const struct vpmem_layout *l,
+		       const struct vpmem_ns_info *ns);
+/* Apply @l to the image open on @fd (named @path): plan printed, then written
+ * (unless @dry). 0 or an exit status already reported. */
+int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hints *h,
+			  const struct vpmem_layout *l, bool force, bool dry);
+/* The same on this machine's regions (libndctl). */
+int apply_layout_live(const struct vpmem_layout *l, const char *region, bool force, bool dry);
+/* The live region's state as a layout (*@out); 0 or an exit status already reported. */
+int layout_of_live(const char *region, struct vpmem_layout *out);
 
 #endif

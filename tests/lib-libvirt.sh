@@ -21,6 +21,7 @@ libvirt_up() {
 	for _i in $(seq 50); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.2; done
 	virsh -c qemu:///system version >/dev/null 2>&1 || { echo "FAIL: libvirtd does not answer" >&2; exit 1; }
 	trap 'libvirt_down; [ -n "${KEEP_T:-}" ] || rm -rf "$T"' EXIT
+	trap 'exit 143' INT TERM HUP   # so that the EXIT trap runs
 }
 
 libvirt_down() {

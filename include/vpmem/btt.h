@@ -152,6 +152,26 @@ int vpmem_btt_flush(struct vpmem_btt *b, struct vpmem_err *err);
 void vpmem_btt_set_write_limit(struct vpmem_btt *b, long long n);
 uint64_t vpmem_btt_writes(const struct vpmem_btt *b);
 
+/*
+ * Read-only views of an open BTT for `vpmem check` (check.c), so the checker
+ * walks the same arenas, flog indices and roll-forwards as the data path.
+ */
+struct vpmem_btt_view {
+	uint64_t info, data, map, log, info2;   /* absolute offsets in the image */
+	uint32_t external_nlba, internal_nlba, nfree;
+	int log_index[2];                       /* live flog slots: (0,1) or (0,2) */
+	unsigned npending;                      /* roll-forwards kept in memory (read-only open) */
+};
+int vpmem_btt_arena_view(const struct vpmem_btt *b, unsigned ai, struct vpmem_btt_view *v);
+/* Raw map entries [p, p + n) of arena @ai (CPU order, flags kept), pending
+ * roll-forwards applied. */
+int vpmem_btt_map_raw(const struct vpmem_btt *b, unsigned ai, uint32_t p, uint32_t n, uint32_t *raw,
+		      struct vpmem_err *err);
+/* The newer live flog entry of @lane: {lba, old_map, new_map, seq}. */
+void vpmem_btt_log_new(const struct vpmem_btt *b, unsigned ai, uint32_t lane, uint32_t ent[4]);
+/* Roll-forward @i (< npending) of arena @ai: the map entry to write. */
+void vpmem_btt_pending(const struct vpmem_btt *b, unsigned ai, unsigned i, uint32_t *lba, uint32_t *map);
+
 #ifdef __cplusplus
 }
 #endif

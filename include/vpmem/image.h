@@ -104,6 +104,10 @@ struct vpmem_image_hints {
 int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_region_info *ri,
 		      struct vpmem_err *err);
 void vpmem_region_free(struct vpmem_region_info *ri);
+/* Decode the image as it will be once the writes @pending are applied
+ * (nothing is written: a private view). NULL = vpmem_region_read. */
+int vpmem_region_read_after(int fd, const struct vpmem_image_hints *h, const struct vpmem_wplan *pending,
+			    struct vpmem_region_info *ri, struct vpmem_err *err);
 /* Re-read from an in-memory image (fuzzing, tests): @buf is the whole file. */
 int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_image_hints *h,
 			  struct vpmem_region_info *ri, struct vpmem_err *err);

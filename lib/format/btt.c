@@ -273,16 +273,23 @@ static unsigned maplock_idx(uint64_t premap)
 	return (unsigned)((premap * 4 / 64) % NMAPLOCK);
 }
 
-/* Lock the map entries [p, p + n) (n <= MAXBATCH) in ascending lock order. */
+/* Lock the map entries [p, p + n) (n <= MAXBATCH) in ascending lock order:
+ * their locks are consecutive indices, maybe wrapping past the last one. */
 static void lock_range(struct btt_arena *a, uint64_t p, uint64_t n, bool lock)
 {
-	bool want[NMAPLOCK] = { false };
+	unsigned first = maplock_idx(p), cnt = (unsigned)((p + n - 1) / 16 - p / 16 + 1);
+	unsigned lo[2], hi[2], parts;
 
-	for (uint64_t q = p; q < p + n; q += 16)
-		want[maplock_idx(q)] = true;
-	want[maplock_idx(p + n - 1)] = true;
-	for (unsigned i = 0; i < NMAPLOCK; i++)
-		if (want[i]) {
+	if (cnt >= NMAPLOCK) {
+		lo[0] = 0, hi[0] = NMAPLOCK - 1, parts = 1;
+	} else if (first + cnt <= NMAPLOCK) {
+		lo[0] = first, hi[0] = first + cnt - 1, parts = 1;
+	} else {                        /* wraps: [0, rest) then [first, end] */
+		lo[0] = 0, hi[0] = first + cnt - NMAPLOCK - 1;
+		lo[1] = first, hi[1] = NMAPLOCK - 1, parts = 2;
+	}
+	for (unsigned k = 0; k < parts; k++)
+		for (unsigned i = lo[k]; i <= hi[k]; i++) {
 			if (lock)
 				pthread_mutex_lock(&a->maplock[i]);
 			else
@@ -505,8 +512,11 @@ static int discover(struct vpmem_btt *b, uint64_t ns_off, uint64_t ns_size, bool
 
 		if (b->narenas >= VPMEM_BTT_MAX_ARENAS)
 			return vpmem_err_set(err, EINVAL, "BTT: more than %u arenas", VPMEM_BTT_MAX_ARENAS);
-		if (rawsize - cur < 4096 || (r = pread_all(b, sb, sizeof(sb), base, err)))
-			return r ? r : vpmem_err_set(err, EINVAL, "BTT arena %u: no room for its info block", b->narenas);
+		if (rawsize - cur < 4096)
+			return vpmem_err_set(err, EINVAL, "BTT arena %u: no room for its info block", b->narenas);
+		r = pread_all(b, sb, sizeof(sb), base, err);
+		if (r)
+			return r;
 		r = vpmem_btt_info_decode(sb, parent, &info, err);
 		if (r == -ENODEV && b->narenas)
 			return vpmem_err_set(err, EINVAL, "BTT arena %u at 0x%" PRIx64 ": %s", b->narenas, base, err->msg);
@@ -921,4 +931,51 @@ int vpmem_btt_flush(struct vpmem_btt *b, struct vpmem_err *err)
 	if (!b->rdonly && fdatasync(b->fd))
 		return vpmem_err_set(err, errno, "fdatasync: %s", strerror(errno));
 	return 0;
+}
+
+/* ---- read-only views for `vpmem check` (check.c): no second BTT reader ---- */
+
+int vpmem_btt_arena_view(const struct vpmem_btt *b, unsigned ai, struct vpmem_btt_view *v)
+{
+	const struct btt_arena *a;
+
+	if (ai >= b->narenas)
+		return -ERANGE;
+	a = &b->a[ai];
+	v->info = a->info;
+	v->data = a->data;
+	v->map = a->map;
+	v->log = a->log;
+	v->info2 = a->info2;
+	v->external_nlba = a->external_nlba;
+	v->internal_nlba = a->internal_nlba;
+	v->nfree = a->nfree;
+	v->log_index[0] = a->log_index[0];
+	v->log_index[1] = a->log_index[1];
+	v->npending = a->nfix;
+	return 0;
+}
+
+int vpmem_btt_map_raw(const struct vpmem_btt *b, unsigned ai, uint32_t p, uint32_t n, uint32_t *raw,
+		      struct vpmem_err *err)
+{
+	if (ai >= b->narenas || p > b->a[ai].external_nlba || n > b->a[ai].external_nlba - p)
+		return vpmem_err_set(err, ERANGE, "BTT arena %u: map entries %u+%u out of range", ai, p, n);
+	return map_read(b, &b->a[ai], p, n, raw, err);
+}
+
+void vpmem_btt_log_new(const struct vpmem_btt *b, unsigned ai, uint32_t lane, uint32_t ent[4])
+{
+	const struct btt_arena *a = &b->a[ai];
+	/* freelist_init: the next write goes to slot sub, so the newer is the other */
+	const uint8_t *e = flog_ent(a, lane, a->log_index[1 - a->lane[lane].sub]);
+
+	for (int i = 0; i < 4; i++)
+		ent[i] = get_le32(e + 4 * i);
+}
+
+void vpmem_btt_pending(const struct vpmem_btt *b, unsigned ai, unsigned i, uint32_t *lba, uint32_t *map)
+{
+	*lba = b->a[ai].fix[i].lba;
+	*map = b->a[ai].fix[i].map;
 }

@@ -168,6 +168,7 @@ int vpmem_slot_of_cookie(uint64_t cookie)
  */
 struct src {
 	const uint8_t *buf;   /* whole image, or NULL: read @fd */
+	const struct vpmem_wplan *pending; /* writes laid over what @fd reads */
 	int fd;
 	uint64_t size;
 	int error;            /* first read failure (positive errno), sticky */
@@ -201,6 +202,18 @@ static const uint8_t *src_at(struct src *s, uint64_t off, size_t len, uint8_t *s
 			return NULL;
 		}
 		done += (size_t)r;
+	}
+	/* the image as it will be: planned writes over the bytes read, in order */
+	for (size_t i = 0; s->pending && i < s->pending->n; i++) {
+		const struct vpmem_write *w = &s->pending->w[i];
+		uint64_t a = w->off > off ? w->off : off, b = w->off + w->len < off + len ? w->off + w->len : off + len;
+
+		if (a >= b)
+			continue;
+		if (w->data)
+			memcpy(scratch + (a - off), w->data + (a - w->off), b - a);
+		else
+			memset(scratch + (a - off), 0, b - a);
 	}
 	return scratch;
 }
@@ -589,7 +602,13 @@ int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_
 int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_region_info *ri,
 		      struct vpmem_err *err)
 {
-	struct src s = { .fd = fd };
+	return vpmem_region_read_after(fd, h, NULL, ri, err);
+}
+
+int vpmem_region_read_after(int fd, const struct vpmem_image_hints *h, const struct vpmem_wplan *pending,
+			    struct vpmem_region_info *ri, struct vpmem_err *err)
+{
+	struct src s = { .fd = fd, .pending = pending };
 	struct stat st;
 	char xs[16], *end;
 	ssize_t n;

@@ -176,6 +176,34 @@ static void mount_info(const char *sysroot, dev_t dev, char *fstype, size_t len,
 	free(text);
 }
 
+/*
+ * The NVDIMM bus provider under a block or char device: the device's sysfs
+ * path runs through ndbusN (drivers/nvdimm/bus.c), whose "provider" is
+ * "ACPI.NFIT" for firmware NVDIMMs and "e820" for memmap= / type-12 ranges
+ * (drivers/nvdimm/e820.c): those are DRAM, lost at power-off.
+ */
+static bool on_e820(const char *sysroot, const char *cls, dev_t dev)
+{
+	char link[PATH_MAX], real[PATH_MAX], buf[32], *bus, *end;
+
+	snprintf(link, sizeof(link), "%s/sys/dev/%s/%u:%u", sysroot ? sysroot : "", cls, major(dev), minor(dev));
+	if (!realpath(link, real) || !(bus = strstr(real, "/ndbus")))
+		return false;
+	end = strchr(bus + 1, '/');
+	if (end)
+		*end = '\0';
+	if (snprintf(link, sizeof(link), "%s/provider", real) >= (int)sizeof(link))
+		return false;
+	{
+		FILE *f = fopen(link, "r");
+		bool e = f && fgets(buf, sizeof(buf), f) && !strncmp(buf, "e820", 4);
+
+		if (f)
+			fclose(f);
+		return e;
+	}
+}
+
 static void check_devdax(const struct stat *st, const struct vpmem_persist_opts *o,
 			 struct vpmem_persist_report *rep)
 {
@@ -194,6 +222,9 @@ static void check_devdax(const struct stat *st, const struct vpmem_persist_opts 
 	    !read_sys(o->sysroot, buf, sizeof(buf), "/sys/dev/char/%u:%u/numa_node",
 		      major(st->st_rdev), minor(st->st_rdev)))
 		rep->host_node = atoi(buf) >= 0 ? atoi(buf) : -1;
+	if (on_e820(o->sysroot, "char", st->st_rdev))
+		reason(rep, VPMEM_NOT_GUARANTEED, "use a real NVDIMM region (memmap= emulates PMem with DRAM)",
+		       "the device is on a memmap= (e820) region: DRAM, lost at power-off");
 }
 
 static void check_file(const char *path, const struct stat *st, const struct vpmem_persist_opts *o,
@@ -244,6 +275,9 @@ static void check_file(const char *path, const struct stat *st, const struct vpm
 		reason(rep, VPMEM_NOT_GUARANTEED, "use a host kernel with MAP_SYNC (Linux 4.15+) for this filesystem",
 		       "the file is DAX but mmap with MAP_SYNC failed, so QEMU cannot make writes durable by CPU flushes alone");
 	}
+	if (rep->dax && on_e820(o->sysroot, "block", st->st_dev))
+		reason(rep, VPMEM_NOT_GUARANTEED, "use a real NVDIMM region (memmap= emulates PMem with DRAM)",
+		       "the filesystem is on a memmap= (e820) region: DRAM, lost at power-off");
 	if (rep->dax && !vpmem_is_aligned(rep->size, 2ULL << 20))
 		reason(rep, VPMEM_GUARANTEED, "make the size a multiple of 2M",
 		       "size %s is not a multiple of the 2M DAX alignment: no huge-page mappings",

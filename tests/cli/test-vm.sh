@@ -50,7 +50,7 @@ run_vpmem vm list --json
 expect_eq "held lock: running with pid" "$(printf '%s' "$out" | python3 -c 'import json,sys; v=json.load(sys.stdin)[0]; print(v["state"], v["pid"])')" "running $holder"
 run_vpmem vm rm a
 expect_match "rm refuses a running VM" "$err" "VM 'a' is running \(stop it first"
-run_vpmem run --name a --kernel /nonexistent-kernel --guest-cmd true
+run_vpmem run --name a --accel tcg --guest-cmd true
 expect_match "run refuses while the lock is held, naming the pid" "$err" "VM 'a' is already running \(pid $holder"
 kill "$holder"
 wait "$holder" 2>/dev/null

@@ -11,6 +11,10 @@
 #  - a second run on a mapped backing is refused naming the pid, the first
 #    guest's data intact; vm list/stop/rm on both launchers, and vm stop of
 #    the default guest ends by ACPI, not by the kill.
+# /var/tmp: the guest test runs long; keep its files off /tmp, where other
+# checkouts clean up
+: "${TMPDIR:=/var/tmp}"
+export TMPDIR
 . "$(dirname "$0")/lib-guest.sh"
 . "$(dirname "$0")/../lib-libvirt.sh"
 libvirt_up

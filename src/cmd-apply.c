@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/* vpmem apply LAYOUT (--image FILE | --live): reach a layout, offline or on this machine. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vpmem/image.h>
+#include <vpmem/layout.h>
+#include <vpmem/size.h>
+
+#include "nsout.h"
+#include "vpmem.h"
+
+const char usage_apply[] =
+	"usage: vpmem apply LAYOUT --image FILE [--dry-run] [--force] [--label-size SIZE] [--slot N]\n"
+	"       vpmem apply LAYOUT --live [--region regionN] [--dry-run] [--force]\n"
+	"\n"
+	"Bring a region to the namespaces a layout (JSON, see doc/layout.md) names:\n"
+	"keep a namespace that matches, create what is missing, and, with --force\n"
+	"only, destroy what the layout no longer names and re-make a namespace (or\n"
+	"its filesystem) that differs. Namespaces are identified by name; one whose\n"
+	"identity is ambiguous (a name held twice, or none) is never touched. The\n"
+	"plan is printed first; --dry-run stops there. A layout already reached\n"
+	"prints \"nothing to do\" and writes nothing.\n"
+	"\n"
+	"--image: offline, inside a vNVDIMM backing file, with the crash-safe writes\n"
+	"of 'vpmem namespace create/destroy'; a \"filesystem\" is made with the real\n"
+	"mkfs on a temporary file and written into the fsdax namespace, so the guest\n"
+	"mounts it with -o dax without mkfs. --label-size and --slot are hints for an\n"
+	"image that cannot tell them (as for 'vpmem namespace').\n"
+	"\n"
+	"--live: this machine's regions through libndctl/libdaxctl (root). Labelled\n"
+	"regions hold any number of named namespaces; a label-less or memmap=\n"
+	"region holds one unnamed namespace, whose mode (and filesystem) a layout of\n"
+	"one namespace sets. --region (or the layout's \"region\", \"numa_node\",\n"
+	"\"dimm\") picks the region when there are several. \"mount\" mounts the\n"
+	"filesystem there with -o dax.\n";
+
+void layout_print_plan(const struct vpmem_lplan *lp, const struct vpmem_layout *l,
+		       const struct vpmem_ns_info *ns)
+{
+	char line[600];
+
+	for (unsigned i = 0; i < lp->nsteps; i++) {
+		vpmem_lstep_describe(lp, i, l, ns, line, sizeof(line));
+		printf("  %s\n", line);
+	}
+}
+
+/* The verdict after the plan was printed: 0 go on, else an exit status (already reported). */
+static int verdict(const struct vpmem_lplan *lp, const char *what, bool *nothing)
+{
+	*nothing = false;
+	if (lp->nblocked)
+		return cmd_error(EXIT_FAIL, "apply: %s: the layout cannot be reached: %u step%s blocked (above); nothing was changed",
+				 what, lp->nblocked, lp->nblocked == 1 ? "" : "s");
+	if (!lp->nchanges) {
+		printf("nothing to do\n");
+		*nothing = true;
+	}
+	return 0;
+}
+
+int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hints *h,
+			  const struct vpmem_layout *l, bool force, bool dry)
+{
+	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
+	struct vpmem_lplan *lp = calloc(1, sizeof(*lp));
+	enum vpmem_fs *fs = NULL;
+	struct vpmem_wplan wp = { 0 };
+	struct vpmem_err err = { 0 };
+	char a[32], what[300];
+	bool nothing;
+	int r = 0;
+
+	snprintf(what, sizeof(what), "'%s'", path);
+	if (!ri || !lp) {
+		r = cmd_error(EXIT_FAIL, "out of memory");
+		goto out;
+	}
+	if (vpmem_region_read(fd, h, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
+	    vpmem_image_probe_fs(fd, ri, fs, &err) ||
+	    vpmem_layout_diff(l, ri->ns, ri->nns, ri->labelled, ri->region_size, fs, force, lp, &err)) {
+		r = cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err.msg);
+		goto out;
+	}
+	for (unsigned i = 0; i < ri->nproblems; i++)
+		fprintf(stderr, "vpmem: warning: '%s': %s\n", path, ri->problems[i]);
+	printf("'%s': region %s, %s\n", path, vpmem_size_human(ri->region_size, a, sizeof(a)),
+	       ri->labelled ? (ri->lsa.g.version == VPMEM_LABEL_V1_2 ? "labels v1.2" : "labels v1.1") : "label-less");
+	layout_print_plan(lp, l, ri->ns);
+	r = verdict(lp, what, &nothing);
+	if (r || nothing)
+		goto out;
+	if (vpmem_layout_plan_image(fd, h, ri, l, lp, &wp, &err)) {
+		r = cmd_error(EXIT_FAIL, "apply: '%s': %s; nothing was changed", path, err.msg);
+		goto out;
+	}
+	if (dry) {
+		wplan_print(&wp, path);
+		printf("dry run: nothing written\n");
+		goto out;
+	}
+	if (wplan_apply_cmd(fd, &wp, &err)) {
+		r = cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err.msg);
+		goto out;
+	}
+	vpmem_region_free(ri);
+	if (vpmem_region_read(fd, h, ri, &err)) {
+		r = cmd_error(EXIT_FAIL, "apply: '%s': cannot read back: %s", path, err.msg);
+		goto out;
+	}
+	printf("applied: %zu write%s\n", wp.n, wp.n == 1 ? "" : "s");
+	for (unsigned i = 0; i < ri->nns; i++)
+		ns_print_text(&ri->ns[i], 0);
+out:
+	vpmem_wplan_free(&wp);
+	if (ri)
+		vpmem_region_free(ri);
+	free(ri);
+	free(lp);
+	free(fs);
+	return r;
+}
+
+int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	enum { O_IMAGE = 256, O_LIVE, O_REGION, O_DRY, O_FORCE, O_LABEL, O_SLOT };
+	static const struct option opts[] = {
+		{ "image", required_argument, NULL, O_IMAGE }, { "live", no_argument, NULL, O_LIVE },
+		{ "region", required_argument, NULL, O_REGION }, { "dry-run", no_argument, NULL, O_DRY },
+		{ "force", no_argument, NULL, O_FORCE }, { "label-size", required_argument, NULL, O_LABEL },
+		{ "slot", required_argument, NULL, O_SLOT }, { NULL, 0, NULL, 0 },
+	};
+	struct vpmem_image_hints h = { .slot = -1 };
+	struct vpmem_layout *l;
+	struct vpmem_err err = { 0 };
+	const char *image = NULL, *region = NULL;
+	bool live = false, dry = false, force = false;
+	int c, fd, r;
+
+	(void)ctx;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_IMAGE: image = optarg; break;
+		case O_LIVE: live = true; break;
+		case O_REGION: region = optarg; break;
+		case O_DRY: dry = true; break;
+		case O_FORCE: force = true; break;
+		case O_LABEL:
+			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
+				return cmd_error(EXIT_USAGE, "apply: %s", err.msg);
+			h.label_size_set = true;
+			break;
+		case O_SLOT:
+			if (parse_slot_opt("apply", optarg, &h.slot))
+				return EXIT_USAGE;
+			break;
+		default:
+			return cmd_usage_error("apply", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error("apply", "needs exactly one LAYOUT");
+	if (!!image + live != 1)
+		return cmd_usage_error("apply", "needs one of --image FILE or --live");
+	if (region && !live)
+		return cmd_usage_error("apply", "--region is for --live (an image holds one region)");
+	if (live && (h.label_size_set || h.slot >= 0))
+		return cmd_usage_error("apply", "--label-size and --slot are for --image");
+	l = malloc(sizeof(*l));
+	if (!l)
+		return cmd_error(EXIT_FAIL, "out of memory");
+	if (vpmem_layout_load(argv[optind], l, &err)) {
+		free(l);
+		return cmd_error(EXIT_FAIL, "apply: %s", err.msg);
+	}
+	if (live) {
+		r = apply_layout_live(l, region, force, dry);
+		free(l);
+		return r;
+	}
+	fd = vpmem_image_open_locked(image, &err);
+	if (fd < 0) {
+		free(l);
+		return cmd_error(EXIT_FAIL, "apply: %s", err.msg);
+	}
+	for (unsigned i = 0; i < l->nns; i++)
+		if (l->ns[i].mount[0])
+			fprintf(stderr, "vpmem: warning: '%s': \"mount\" applies to --live only; ignored offline\n",
+				l->ns[i].name);
+	r = apply_layout_image_fd(fd, image, &h, l, force, dry);
+	close(fd);
+	free(l);
+	return r;
+}

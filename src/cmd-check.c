@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/* vpmem check: verify (and --repair) labels, info blocks and BTTs offline. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vpmem/check.h>
+#include <vpmem/image.h>
+#include <vpmem/size.h>
+
+#include "options.h"
+#include "vpmem.h"
+
+const char usage_check[] =
+	"usage: vpmem check FILE... [--repair [--dry-run]] [--label-size SIZE] [--slot N] [--json] [-v]\n"
+	"\n"
+	"Verify a vNVDIMM image's metadata offline, as the guest kernel and\n"
+	"'ndctl check-namespace' judge it: both label index blocks and the free\n"
+	"bitmap, every label in use (checksum, slot, cookie, extent, overlaps,\n"
+	"duplicate uuids, name), fsdax/devdax info blocks, and every BTT arena\n"
+	"(info block and backup, flog, map, each internal block used once).\n"
+	"Prints a verdict per image and per namespace (ok, repairable, damaged)\n"
+	"and one line per finding with the structure and its byte offset.\n"
+	"Exit status 0 only when everything is ok.\n"
+	"\n"
+	"--repair mends what can be mended without losing data (an index block\n"
+	"from its valid twin, the free bitmap from the labels, a BTT info block\n"
+	"from its backup and the reverse, an interrupted BTT write completed as\n"
+	"the kernel's flog recovery does) with ordered, synced writes, and says\n"
+	"why it leaves the rest. --dry-run prints the writes instead. The image\n"
+	"must not be in use (a running VM maps it). See doc/check.md.\n";
+
+static void finding_text(const char *file, const struct vpmem_finding *f, bool repair_col)
+{
+	(void)file;
+	printf("  %-10s %s at %#" PRIx64 ": %s\n", vpmem_check_verdict_name(f->severity), f->structure, f->offset,
+	       f->what);
+	if (repair_col && f->repair[0])
+		printf("             %s: %s\n", f->severity == VPMEM_CHECK_REPAIRABLE ? "repair" : "cannot repair", f->repair);
+}
+
+static json_object *report_json(const char *file, const struct vpmem_check_report *rep, bool verbose)
+{
+	json_object *o = json_object_new_object(), *nss = json_object_new_array(),
+		    *fs = json_object_new_array();
+
+	json_object_object_add(o, "file", json_object_new_string(file));
+	json_object_object_add(o, "verdict", json_object_new_string(vpmem_check_verdict_name(rep->verdict)));
+	json_object_object_add(o, "labels", json_object_new_string(!rep->ri->label_size ? "none"
+		: vpmem_check_verdict_name(rep->lsa_verdict)));
+	for (unsigned k = 0; k < rep->nns; k++) {
+		json_object *n = json_object_new_object();
+		char dev[32];
+
+		snprintf(dev, sizeof(dev), "namespace0.%d", rep->ns[k].index);
+		json_object_object_add(n, "dev", json_object_new_string(dev));
+		json_object_object_add(n, "mode", json_object_new_string(vpmem_ns_mode_name(rep->ns[k].mode)));
+		json_object_object_add(n, "verdict", json_object_new_string(vpmem_check_verdict_name(rep->ns[k].verdict)));
+		if (verbose) {
+			json_object_object_add(n, "dpa", json_object_new_int64((int64_t)rep->ns[k].dpa));
+			json_object_object_add(n, "raw_size", json_object_new_int64((int64_t)rep->ns[k].rawsize));
+		}
+		json_object_array_add(nss, n);
+	}
+	json_object_object_add(o, "namespaces", nss);
+	for (unsigned i = 0; i < rep->nfindings; i++) {
+		const struct vpmem_finding *f = &rep->f[i];
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "structure", json_object_new_string(f->structure));
+		json_object_object_add(j, "offset", json_object_new_int64((int64_t)f->offset));
+		json_object_object_add(j, "severity", json_object_new_string(vpmem_check_verdict_name(f->severity)));
+		if (f->ns >= 0) {
+			char dev[32];
+
+			snprintf(dev, sizeof(dev), "namespace0.%d", f->ns);
+			json_object_object_add(j, "namespace", json_object_new_string(dev));
+		}
+		json_object_object_add(j, "what", json_object_new_string(f->what));
+		if (f->repair[0])
+			json_object_object_add(j, "repair", json_object_new_string(f->repair));
+		json_object_array_add(fs, j);
+	}
+	json_object_object_add(o, "findings", fs);
+	if (verbose)
+		json_object_object_add(o, "btt_blocks", json_object_new_int64((int64_t)rep->btt_blocks));
+	return o;
+}
+
+static void report_text(const char *file, const struct vpmem_check_report *rep, bool verbose)
+{
+	char sz[32];
+
+	printf("%s: %s\n", file, vpmem_check_verdict_name(rep->verdict));
+	if (verbose || rep->verdict) {
+		if (rep->ri->label_size)
+			printf("  labels: %s\n", vpmem_check_verdict_name(rep->lsa_verdict));
+		else
+			printf("  labels: none (label-less)\n");
+		for (unsigned k = 0; k < rep->nns; k++)
+			printf("  namespace0.%d: %s (%s, dpa %#" PRIx64 ", %s)\n", rep->ns[k].index,
+			       vpmem_check_verdict_name(rep->ns[k].verdict), vpmem_ns_mode_name(rep->ns[k].mode),
+			       rep->ns[k].dpa, vpmem_size_human(rep->ns[k].rawsize, sz, sizeof(sz)));
+	}
+	for (unsigned i = 0; i < rep->nfindings; i++)
+		finding_text(file, &rep->f[i], true);
+	if (verbose && rep->btt_blocks)
+		printf("  %" PRIu64 " BTT map entries and free blocks walked\n", rep->btt_blocks);
+}
+
+static int repair_one(const char *file, const struct vpmem_image_hints *h, bool dry_run, bool json,
+		      bool verbose, json_object *arr)
+{
+	struct vpmem_check_report rep, after;
+	struct vpmem_err err = { 0 };
+	int fd = vpmem_image_open_locked(file, &err), r = EXIT_OK;
+	unsigned refused = 0;
+
+	if (fd < 0)
+		return cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
+	if (vpmem_check(fd, h, &rep, &err)) {
+		close(fd);
+		return cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
+	}
+	for (unsigned i = 0; i < rep.nfindings; i++)
+		refused += rep.f[i].severity == VPMEM_CHECK_DAMAGED;
+	if (dry_run) {
+		if (json) {
+			json_object *o = report_json(file, &rep, verbose), *w = json_object_new_array();
+
+			for (size_t i = 0; i < rep.repair.n; i++) {
+				json_object *j = json_object_new_object();
+
+				json_object_object_add(j, "offset", json_object_new_int64((int64_t)rep.repair.w[i].off));
+				json_object_object_add(j, "length", json_object_new_int64((int64_t)rep.repair.w[i].len));
+				json_object_object_add(j, "what", json_object_new_string(rep.repair.w[i].what));
+				json_object_array_add(w, j);
+			}
+			json_object_object_add(o, "repair_writes", w);
+			json_object_array_add(arr, o);
+		} else {
+			report_text(file, &rep, verbose);
+			for (size_t i = 0; i < rep.repair.n; i++)
+				printf("  would write %" PRIu64 " bytes at %#" PRIx64 ": %s, then fsync\n",
+				       rep.repair.w[i].len, rep.repair.w[i].off, rep.repair.w[i].what);
+			if (!rep.repair.n)
+				printf("  nothing to repair\n");
+		}
+		r = rep.verdict ? EXIT_FAIL : EXIT_OK;
+		vpmem_check_free(&rep);
+		close(fd);
+		return r;
+	}
+	if (getenv("VPMEM_TEST_CRASH_AFTER_WRITES")) {
+		/* tests: die after N planned writes, as a killed process would */
+		long long n = strtoll(getenv("VPMEM_TEST_CRASH_AFTER_WRITES"), NULL, 10);
+
+		if (n >= 0 && (size_t)n < rep.repair.n) {
+			vpmem_wplan_apply(fd, &rep.repair, (size_t)n, NULL, &err);
+			_exit(99);
+		}
+	}
+	if (rep.repair.n && vpmem_wplan_apply(fd, &rep.repair, SIZE_MAX, NULL, &err)) {
+		r = cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
+		vpmem_check_free(&rep);
+		close(fd);
+		return r;
+	}
+	if (!json) {
+		for (size_t i = 0; i < rep.repair.n; i++)
+			printf("%s: repaired: %s (%" PRIu64 " bytes at %#" PRIx64 ")\n", file, rep.repair.w[i].what,
+			       rep.repair.w[i].len, rep.repair.w[i].off);
+		for (unsigned i = 0; i < rep.nfindings; i++)
+			if (rep.f[i].severity == VPMEM_CHECK_DAMAGED)
+				printf("%s: not repaired: %s at %#" PRIx64 ": %s (%s)\n", file, rep.f[i].structure,
+				       rep.f[i].offset, rep.f[i].what, rep.f[i].repair);
+	}
+	vpmem_check_free(&rep);
+	/* judge the result afresh: what the repair left is the verdict */
+	if (vpmem_check(fd, h, &after, &err)) {
+		close(fd);
+		return cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
+	}
+	close(fd);
+	if (json)
+		json_object_array_add(arr, report_json(file, &after, verbose));
+	else
+		report_text(file, &after, verbose);
+	r = after.verdict ? EXIT_FAIL : EXIT_OK;
+	vpmem_check_free(&after);
+	(void)refused;
+	return r;
+}
+
+int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "repair", no_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
+		{ "label-size", required_argument, NULL, 'l' }, { "slot", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' }, { "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd_opts op = { .cmd = "check", .shortopts = "v", .longopts = opts };
+	struct vpmem_image_hints h = { .slot = -1 };
+	struct vpmem_err err = { 0 };
+	bool json = ctx->json, verbose = false, repair = false, dry_run = false;
+	json_object *arr = NULL;
+	int c, r = EXIT_OK;
+
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
+		switch (c) {
+		case 'r': repair = true; break;
+		case 'n': dry_run = true; break;
+		case 'l':
+			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
+				return cmd_error(EXIT_USAGE, "check: %s", err.msg);
+			h.label_size_set = true;
+			break;
+		case 's':
+			if (parse_slot_opt("check", optarg, &h.slot))
+				return EXIT_USAGE;
+			break;
+		case 'j': json = true; break;
+		case 'v': verbose = true; break;
+		default: return EXIT_USAGE; /* cmd_getopt said why */
+		}
+	}
+	if (dry_run && !repair)
+		return cmd_usage_error("check", "--dry-run needs --repair");
+	if (cmd_operands(&op, argc, argv, 1, -1, "needs at least one FILE"))
+		return EXIT_USAGE;
+	if (json)
+		arr = json_object_new_array();
+	for (int i = optind; i < argc; i++) {
+		struct vpmem_check_report rep;
+		int fd, one;
+
+		if (repair) {
+			one = repair_one(argv[i], &h, dry_run, json, verbose, arr);
+			if (one != EXIT_OK)
+				r = EXIT_FAIL;
+			continue;
+		}
+		fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r = cmd_error(EXIT_FAIL, "check: cannot open '%s': %s", argv[i], strerror(errno));
+			continue;
+		}
+		if (vpmem_check(fd, &h, &rep, &err)) {
+			r = cmd_error(EXIT_FAIL, "check: '%s': %s", argv[i], err.msg);
+			close(fd);
+			continue;
+		}
+		close(fd);
+		if (json)
+			json_object_array_add(arr, report_json(argv[i], &rep, verbose));
+		else
+			report_text(argv[i], &rep, verbose);
+		if (rep.verdict)
+			r = EXIT_FAIL;
+		vpmem_check_free(&rep);
+	}
+	if (json)
+		out_json(arr);
+	return r;
+}

@@ -1,0 +1,220 @@
+#!/bin/sh
+# vpmem check: no false alarms (every golden image the guest kernel wrote,
+# every image vpmem makes, in every mode, after data went through the BTT),
+# then a damage suite: one corruption per checked field (flip, zero, out of
+# range; checksums recomputed where the field itself is the point), each
+# found with the right verdict and structure; --repair mends the repairable
+# ones with the namespace data unchanged and refuses the rest; --dry-run
+# changes nothing; usage errors.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+cd "$T" || exit 1
+GOLDEN=$HERE/../golden
+# the interpreter itself, not a version manager's shell shim (seconds per call under load)
+PY=$(python3 -c 'import sys; print(sys.executable)')
+dmg() { "$PY" "$HERE/damage.py" "$@"; }
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+export_sum() { # IMAGE DEV
+	"$VPMEM" namespace export "$1" --dev "$2" --to - 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+
+# ---- no false alarms ----
+for g in "$GOLDEN"/*.img.xz; do
+	xz -dc "$g" | dd of="$(basename "$g" .xz)" bs=64K conv=sparse status=none
+done
+run_vpmem check ./*.img
+expect_eq "golden images: exit" "$rc" 0
+expect_nomatch "golden images: all ok" "$out" ": (repairable|damaged)"
+rm -f ./*.img
+
+"$VPMEM" image create m12.img --size 208M --label-version 1.2 >/dev/null
+for m in "fsdax --map mem" "fsdax" "sector --sector-size 512" "sector" "raw" "devdax"; do
+	# shellcheck disable=SC2086
+	"$VPMEM" namespace create m12.img --mode $m --size 32M >/dev/null || fail "create $m"
+done
+"$VPMEM" image create m11.img --size 136M --label-version 1.1 >/dev/null
+for m in fsdax sector raw devdax; do
+	"$VPMEM" namespace create m11.img --mode $m --size 32M >/dev/null || fail "create v1.1 $m"
+done
+for m in fsdax sector devdax raw; do
+	"$VPMEM" image create "ll-$m.img" --size 64M --no-labels >/dev/null
+	"$VPMEM" namespace create "ll-$m.img" --mode $m >/dev/null || fail "create label-less $m"
+done
+head -c 1000000 /dev/urandom >d.bin
+for i in 1 2; do # twice: the flog rotates, the map gets normal entries
+	"$VPMEM" namespace import m12.img --dev namespace0.3 --from d.bin >/dev/null
+	"$VPMEM" namespace import ll-sector.img --dev namespace0.0 --from d.bin >/dev/null
+	"$VPMEM" namespace import m11.img --dev namespace0.1 --from d.bin >/dev/null
+done
+"$VPMEM" namespace import m12.img --dev namespace0.1 --from d.bin >/dev/null
+"$VPMEM" image create empty.img --size 64M >/dev/null
+run_vpmem check m12.img m11.img ll-fsdax.img ll-sector.img ll-devdax.img ll-raw.img empty.img
+expect_eq "vpmem-made images, every mode: exit" "$rc" 0
+expect_eq "vpmem-made images: 7 ok" "$(printf '%s\n' "$out" | grep -c ': ok$')" 7
+run_vpmem check --json -v m12.img
+expect_match "json: verdict" "$out" '"verdict":"ok"'
+expect_match "json: six namespaces" "$(printf '%s\n' "$out" | grep -c '"dev":"namespace0')" '^6$'
+expect_match "json: BTT walked" "$out" '"btt_blocks":[1-9]'
+
+S12=$(stat -c %s m12.img) B12=$((S12 - 131072)) # 128K label area at the end
+S11=$(stat -c %s m11.img) B11=$((S11 - 131072))
+IX1=$((B12 + 256))                 # v1.2 128K: isz 256, index 1 at 256, labels at 512
+L12() { echo $((B12 + 512 + $1 * 256)); }
+L11() { echo $((B11 + 512 + $1 * 128)); }
+SUM3=$(export_sum m12.img namespace0.3)
+SUM1=$(export_sum m12.img namespace0.1)
+SUMLL=$(export_sum ll-sector.img namespace0.0)
+
+# judge DESCRIPTION VERDICT PATTERN: c.img (damaged) gets VERDICT and a finding matching PATTERN
+judge() {
+	run_vpmem check c.img
+	expect_eq "$1: exit" "$rc" 1
+	expect_match "$1: verdict" "$out" "^c.img: $2\$"
+	expect_match "$1: finding" "$out" "$3"
+}
+# mend DESCRIPTION: --repair makes c.img ok, the data of the namespaces is unchanged
+mend() {
+	cp c.img before.img
+	run_vpmem check --repair --dry-run c.img
+	check "$1: --dry-run changes nothing" cmp -s c.img before.img
+	expect_match "$1: --dry-run says what" "$out" "would write"
+	run_vpmem check --repair c.img
+	expect_eq "$1: --repair exit" "$rc" 0
+	expect_match "$1: --repair says ok" "$out" "^c.img: ok\$"
+	run_vpmem check c.img
+	expect_eq "$1: ok after --repair" "$rc" 0
+}
+# refuse DESCRIPTION: --repair leaves c.img as it was and says why
+refuse() {
+	cp c.img before.img
+	run_vpmem check --repair c.img
+	expect_eq "$1: --repair exit" "$rc" 1
+	expect_match "$1: --repair says why" "$out" "not repaired: .*\(.+\)"
+	check "$1: --repair changed nothing" cmp -s c.img before.img
+}
+labelcsum() { dmg csum c.img "$(L12 "$1")" 256 248; }
+m12() { cp m12.img c.img; }
+
+# ---- index blocks ----
+m12; dmg flip c.img $((IX1 + 64)); judge "index 1 checksum flipped" repairable "index 1 at .*bad checksum"; mend "index 1 checksum"
+m12; dmg zero c.img "$B12" 16; judge "index 0 signature zeroed" repairable "index 0 at .*no index signature"; mend "index 0 signature"
+m12; dmg put c.img $((IX1 + 20)) '<I' 0; dmg csum c.img "$IX1" 256 64
+judge "index 1 seq 0" repairable "index 1 at .*sequence number 0"; mend "index 1 seq"
+m12; dmg put c.img $((IX1 + 24)) '<Q' 4096; dmg csum c.img "$IX1" 256 64
+judge "index 1 myoff out of range" repairable "index 1 .*bad myoff"; mend "index 1 myoff"
+m12; dmg put c.img $((B12 + 40)) '<Q' 0; dmg csum c.img "$B12" 256 64
+judge "index 0 otheroff zero" repairable "index 0 .*bad otheroff"; mend "index 0 otheroff"
+m12; dmg put c.img $((IX1 + 48)) '<Q' 999; dmg csum c.img "$IX1" 256 64
+judge "index 1 labeloff" repairable "index 1 .*bad labeloff"; mend "index 1 labeloff"
+m12; dmg put c.img $((IX1 + 56)) '<I' 99999; dmg csum c.img "$IX1" 256 64
+judge "index 1 nslot out of range" repairable "index 1 .*nslot"; mend "index 1 nslot"
+m12; dmg flip c.img $((B12 + 64)); dmg flip c.img $((IX1 + 64))
+judge "both index blocks" damaged "label area .*no valid index block"; refuse "both index blocks"
+# the free bitmap: slot 6 (empty) marked in use in the current index (0, seq 3)
+m12; dmg put c.img $((B12 + 72)) '<B' 0x80; dmg csum c.img "$B12" 256 64
+judge "free bitmap: empty slot in use" repairable "label slot 6 .*holds no label"; mend "free bitmap"
+run_vpmem list c.img
+expect_match "free bitmap repaired: the six namespaces remain" "$(printf '%s\n' "$out" | grep -c 'namespace0\.')" '^6$'
+
+# ---- labels (v1.2: checksum recomputed so the field itself is judged) ----
+m12; dmg flip c.img $(($(L12 1) + 20)); judge "label checksum" damaged "label slot 1 .*checksum"; refuse "label checksum"
+m12; dmg put c.img $(($(L12 2) + 120)) '<I' 7; labelcsum 2
+judge "label slot field" repairable "label slot 2 .*names slot 7"; mend "label slot field"
+m12; dmg put c.img $(($(L12 0) + 84)) '<H' 2; labelcsum 0; judge "label nlabel" damaged "label slot 0 .*nlabel 2"
+m12; dmg put c.img $(($(L12 0) + 86)) '<H' 1; labelcsum 0; judge "label position" damaged "label slot 0 .*position 1"
+m12; dmg flip c.img $(($(L12 4) + 88)); labelcsum 4; judge "label cookie" damaged "label slot 4 .*cookie"
+m12; dmg put c.img $(($(L12 4) + 104)) '<Q' $((1 << 40)); labelcsum 4; judge "label dpa out of region" damaged "label slot 4 .*not inside"
+m12; dmg zero c.img $(($(L12 4) + 112)) 8; labelcsum 4; judge "label rawsize zero" damaged "label slot 4 .*not inside"
+m12; dmg put c.img $(($(L12 4) + 104)) '<Q' $((0x8000000 - 0x1000000)); labelcsum 4
+judge "label extents overlap" damaged "label slot 4 .*overlaps"; refuse "overlap"
+expect_match "overlap: says which and how to choose" "$out" "slot 3.*keep one"
+m12; dmg copy c.img "$(L12 0)" "$(L12 4)" 16; labelcsum 4; judge "duplicate uuid" damaged "share uuid"
+m12; dmg put c.img $(($(L12 4) + 16)) '<B' 0xff; labelcsum 4; judge "label name not UTF-8" damaged "not valid UTF-8"
+m12; dmg put c.img $(($(L12 4) + 16)) '<Q' 0x4141414141414141
+for o in 8 16 24 32 40 48 56; do dmg put c.img $(($(L12 4) + 16 + o)) '<Q' 0x4141414141414141; done
+labelcsum 4; judge "label name not terminated" damaged "not NUL-terminated"
+m12; dmg flip c.img $(($(L12 4) + 144)); labelcsum 4; judge "label abstraction GUID" damaged "unknown abstraction"
+# v1.1 labels have no checksum: the fields are judged directly
+cp m11.img c.img; dmg put c.img $(($(L11 2) + 88)) '<Q' 0x1234; judge "v1.1 label cookie" damaged "label slot 2 .*cookie"
+cp m11.img c.img; dmg put c.img $(($(L11 2) + 120)) '<I' 9; judge "v1.1 label slot" repairable "label slot 2 .*names slot 9"; mend "v1.1 label slot"
+
+# ---- fsdax / devdax info blocks ----
+m12; dmg flip c.img $((0x2000000 + 4096)); judge "fsdax signature (labelled pfn)" damaged "namespace1 info block"; refuse "fsdax signature"
+m12; dmg flip c.img $((0x2000000 + 4096 + 4088)); judge "fsdax checksum" damaged "namespace1 info block"
+m12; dmg flip c.img $((0x2000000 + 4096 + 32)); dmg csum c.img $((0x2000000 + 4096)) 4096 4088
+judge "fsdax parent uuid" damaged "namespace1 info block"
+m12; dmg put c.img $((0xa000000 + 4096 + 56)) '<Q' $((1 << 40)); dmg csum c.img $((0xa000000 + 4096)) 4096 4088
+judge "devdax dataoff out of range" damaged "namespace5 info block"
+# (no version test: nd_pfn_validate accepts any version, only reading fewer fields from old ones)
+m12; dmg put c.img $((0xa000000 + 4096 + 84)) '<I' 12345; dmg csum c.img $((0xa000000 + 4096)) 4096 4088
+judge "devdax align" damaged "namespace5 info block"
+cp ll-fsdax.img c.img; dmg flip c.img $((4096 + 4088)); judge "label-less fsdax checksum" damaged "rejected"
+cp ll-devdax.img c.img; dmg put c.img $((4096 + 56)) '<Q' 0; dmg csum c.img 4096 4096 4088
+judge "label-less devdax dataoff zero" damaged "rejected"
+
+# ---- BTT (ns3: BTT 2.0 at 0x6000000, data written twice; label-less 1.1 at 4096) ----
+A3=$((0x6000000))
+INFO2=$((A3 + $(dmg get m12.img $((A3 + 112)) '<Q')))
+MAP3=$((A3 + $(dmg get m12.img $((A3 + 96)) '<Q')))
+LOG3=$((A3 + $(dmg get m12.img $((A3 + 104)) '<Q')))
+NLBA3=$(dmg get m12.img $((A3 + 60)) '<I')
+m12; dmg zero c.img "$A3" 4096; judge "BTT info zeroed" repairable "namespace3 .*backup .* is valid"; mend "BTT info from backup"
+expect_eq "BTT info from backup: data intact" "$(export_sum c.img namespace0.3)" "$SUM3"
+m12; dmg flip c.img $((A3 + 4088)); judge "BTT info checksum" repairable "namespace3 .*corrupt"; mend "BTT info checksum"
+m12; dmg put c.img $((A3 + 72)) '<I' 7; dmg csum c.img "$A3" 4096 4088
+judge "BTT nfree" repairable "namespace3 .*backup"; mend "BTT nfree"
+m12; dmg flip c.img $((INFO2 + 100)); judge "BTT backup info" repairable "btt arena 0 .*backup info block differs"; mend "BTT backup"
+expect_eq "BTT backup: data intact" "$(export_sum c.img namespace0.3)" "$SUM3"
+m12; dmg zero c.img "$A3" 4096; dmg zero c.img "$INFO2" 4096; judge "BTT info and backup" damaged "no valid backup"; refuse "BTT both"
+m12; dmg put c.img $((MAP3 + 8)) '<I' $((0xC0000000 | 0x3fffff)); judge "BTT map out of range" damaged "map entry 2 points at block"
+refuse "BTT map out of range"
+m12; B0=$(dmg get m12.img "$MAP3" '<I'); dmg put c.img $((MAP3 + 4)) '<I' "$B0"
+judge "BTT block mapped twice" damaged "referenced by two map entries"; refuse "BTT double map"
+m12; dmg put c.img $((MAP3 + 4 * (NLBA3 - 1))) '<I' $((0xC0000000 | 5)); judge "BTT block lost" damaged "referenced by two|referenced by nothing"
+m12; dmg put c.img $((LOG3 + 12)) '<I' 7; judge "BTT flog seq out of range" damaged "flog lane 0"
+m12; dmg put c.img $((LOG3 + 12)) '<I' "$(dmg get m12.img $((LOG3 + 28)) '<I')"; judge "BTT flog seq equal" damaged "flog lane 0"
+m12; dmg put c.img $((LOG3 + 4)) '<I' $((0x7ffffff)); judge "BTT flog old_map out of range" damaged "flog lane 0"
+m12; lba=$(dmg unroll c.img "$A3"); judge "BTT interrupted write" repairable "interrupted write of sector $lba"
+expect_eq "interrupted write: the sector reads new already (as the kernel reads it)" "$(export_sum c.img namespace0.3)" "$SUM3"
+mend "BTT interrupted write"
+expect_eq "interrupted write: data intact after --repair" "$(export_sum c.img namespace0.3)" "$SUM3"
+cp ll-sector.img c.img; dmg zero c.img 4096 4096; judge "label-less BTT info zeroed" repairable "missing; its backup"; mend "label-less BTT"
+expect_eq "label-less BTT from backup: data intact" "$(export_sum c.img namespace0.0)" "$SUMLL"
+# everything repairable at once, and something not: repairs what it can, refuses the rest
+m12; dmg flip c.img $((IX1 + 64)); dmg flip c.img $((INFO2 + 100)); dmg flip c.img $(($(L12 4) + 20))
+run_vpmem check --repair c.img
+expect_eq "mixed: exit 1 (damage remains)" "$rc" 1
+expect_match "mixed: repaired the index" "$out" "repaired: label index 1"
+expect_match "mixed: repaired the BTT backup" "$out" "repaired: BTT info block backup"
+expect_match "mixed: refused the label" "$out" "not repaired: label slot 4"
+expect_eq "mixed: fsdax data intact" "$(export_sum c.img namespace0.1)" "$SUM1"
+expect_eq "mixed: sector data intact" "$(export_sum c.img namespace0.3)" "$SUM3"
+
+# ---- crash: --repair cut after every write; each cut image is no worse, a rerun finishes ----
+m12; dmg flip c.img $((IX1 + 64)); dmg flip c.img $((INFO2 + 100)); dmg unroll c.img "$A3" >/dev/null
+cp c.img crash0.img
+run_vpmem check --repair --dry-run c.img
+nw=$(printf '%s\n' "$out" | grep -c 'would write')
+expect_eq "crash: three repair writes planned" "$nw" 3
+k=0
+while [ "$k" -lt "$nw" ]; do
+	cp crash0.img c.img
+	VPMEM_TEST_CRASH_AFTER_WRITES=$k "$VPMEM" check --repair c.img >/dev/null 2>&1
+	expect_eq "crash after $k writes: the process died there" "$?" 99
+	run_vpmem check c.img
+	expect_match "crash after $k writes: repairable, never damaged" "$out" "^c.img: (repairable|ok)\$"
+	expect_eq "crash after $k writes: data reads the same" "$(export_sum c.img namespace0.3)" "$SUM3"
+	run_vpmem check --repair c.img
+	expect_match "crash after $k writes: a rerun finishes" "$out" "^c.img: ok\$"
+	k=$((k + 1))
+done
+
+# ---- usage ----
+run_vpmem check
+expect_eq "no FILE: usage" "$rc" 2
+run_vpmem check --dry-run m12.img
+expect_match "--dry-run alone" "$err" "needs --repair"
+run_vpmem check nosuch.img
+expect_eq "missing file: exit" "$rc" 1
+expect_match "missing file: one line" "$err" "^vpmem: error: check: cannot open 'nosuch.img': No such file or directory\$"
+done_testing
