@@ -1,17 +1,26 @@
 #!/bin/sh
 # Build vpmem's default guest: a Debian kernel package, busybox-static,
-# ndctl/daxctl (+ libraries), mkfs.ext4/mkfs.xfs and the vpmem binary, in an
+# ndctl/daxctl/cxl (+ libraries), mkfs.ext4/mkfs.xfs and the vpmem binary, in an
 # uncompressed initramfs. Rebuilt only when an input changes.
 #
-# usage: mkguest.sh --out DIR --vpmem BIN [--kernel-package NAME] [--force] [--quiet]
+# usage: mkguest.sh --out DIR --vpmem BIN [--kernel-package NAME] [--debs DIR]
+#                   [--force] [--quiet]
+#
+# One DIR per kernel (vpmem uses <cache>/guest/<kernel>); downloaded packages go
+# to --debs (default DIR/debs), which several guests may share. NAME may be a
+# meta-package (linux-image-cloud-amd64, linux-image-6.12-cloud-amd64): it is
+# resolved to the kernel image package it depends on. Compressed modules
+# (.ko.xz, .ko.gz, .ko.zst: Debian's 6.12 ships .ko.xz) are stored
+# uncompressed, so the guest's busybox modprobe loads any of them.
 set -eu
 
-out= vpmem= kpkg= force=0 quiet=0
+out= vpmem= kpkg= debs= force=0 quiet=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
 	--vpmem) vpmem=$2; shift 2 ;;
 	--kernel-package) kpkg=$2; shift 2 ;;
+	--debs) debs=$2; shift 2 ;;
 	--force) force=1; shift ;;
 	--quiet) quiet=1; shift ;;
 	*) echo "mkguest: unknown argument '$1'" >&2; exit 2 ;;
@@ -29,27 +38,33 @@ done
 bb=$(command -v busybox || true)
 [ -n "$bb" ] && ! ldd "$bb" >/dev/null 2>&1 || die "busybox-static is not installed (apt-get install busybox-static)"
 command -v ndctl >/dev/null 2>&1 || die "ndctl is not installed (apt-get install ndctl daxctl)"
+command -v cxl >/dev/null 2>&1 || die "the cxl tool is not installed (apt-get install ndctl)"
 
-mkdir -p "$out" "$out/debs"
+debs=${debs:-$out/debs}
+mkdir -p "$out" "$debs"
 exec 9>"$out/.lock"
 flock 9
 
-# The kernel package: the one named, else what linux-image-cloud-amd64 depends on.
-if [ -z "$kpkg" ]; then
-	kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
-	if [ -z "$kpkg" ]; then
-		kpkg=$(cat "$out/kernel-package" 2>/dev/null || true)
-		[ -n "$kpkg" ] || die "cannot resolve linux-image-cloud-amd64 (run 'apt-get update')"
-	fi
+# The kernel package: the one named (default: linux-image-cloud-amd64). A
+# meta-package stands for the image package it depends on. Without package
+# lists (offline), what this guest was last built from.
+kpkg=${kpkg:-linux-image-cloud-amd64}
+if apt-cache show "$kpkg" >/dev/null 2>&1; then
+	dep=$(apt-cache depends "$kpkg" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
+	[ -z "$dep" ] || kpkg=$dep
+elif [ -s "$out/kernel-package" ]; then
+	kpkg=$(cat "$out/kernel-package")
+else
+	die "unknown package '$kpkg' (run 'apt-get update', check the name)"
 fi
-deb=$(ls "$out/debs/${kpkg}_"*.deb 2>/dev/null | head -n1 || true)
+deb=$(ls "$debs/${kpkg}_"*.deb 2>/dev/null | sort -V | tail -n1 || true)
 if [ -z "$deb" ]; then
 	say "downloading $kpkg"
-	(cd "$out/debs" && apt-get download "$kpkg" >/dev/null 2>&1) || die "cannot download '$kpkg' (apt-get download failed: run 'apt-get update', check the name)"
-	deb=$(ls "$out/debs/${kpkg}_"*.deb | head -n1)
+	(cd "$debs" && apt-get download "$kpkg" >/dev/null 2>&1) || die "cannot download '$kpkg' (apt-get download failed: run 'apt-get update', check the name)"
+	deb=$(ls "$debs/${kpkg}_"*.deb | sort -V | tail -n1)
 fi
 
-tools="$bb $(command -v ndctl) $(command -v daxctl) $(command -v mkfs.ext4 || true) $(command -v mkfs.xfs || true) $(command -v e2fsck || true) $(command -v xfs_repair || true) $vpmem"
+tools="$bb $(command -v ndctl) $(command -v daxctl) $(command -v cxl || true) $(command -v mkfs.ext4 || true) $(command -v mkfs.xfs || true) $(command -v e2fsck || true) $(command -v xfs_repair || true) $vpmem"
 stamp=$( { cat "$here/mkguest.sh" "$here/init" "$here/modules"; echo "$deb"; sha256sum $tools; ldd "$vpmem" | awk '$3 ~ /^\// {print $3}' | xargs sha256sum; } | sha256sum | cut -d' ' -f1)
 if [ "$force" = 0 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] && [ -f "$out/initrd.img" ] && [ -f "$out/vmlinuz" ]; then
 	say "up to date in $out"
@@ -79,6 +94,13 @@ done
 sort -u "$work/mods" | while read -r f; do
 	mkdir -p "$root/lib/modules/$kver/$(dirname "$f")"
 	cp "$moddir/$f" "$root/lib/modules/$kver/$f"
+done
+# Uncompressed in the guest: busybox modprobe may not read .ko.xz/.ko.zst.
+for z in xz:xz gz:gzip zst:zstd; do
+	files=$(find "$root/lib/modules/$kver" -name "*.ko.${z%%:*}")
+	[ -n "$files" ] || continue
+	command -v "${z#*:}" >/dev/null 2>&1 || die "'${z#*:}' is missing: $kpkg has .ko.${z%%:*} modules"
+	echo "$files" | xargs "${z#*:}" -d -q -f
 done
 cp "$moddir/modules.order" "$moddir/modules.builtin" "$root/lib/modules/$kver/" 2>/dev/null || true
 cp "$moddir"/modules.builtin.modinfo "$root/lib/modules/$kver/" 2>/dev/null || true

@@ -58,7 +58,11 @@ test)
 	[ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false -Dguest_tests=false \
 		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 	ninja -C build-fuzz >/dev/null
-	./build/src/vpmem guest build
+	# every guest suite runs on each kernel (meson option guest_kernels): build them all first
+	for k in $(meson introspect build --buildoptions | python3 -c \
+		'import json,sys; print(" ".join(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "guest_kernels")))'); do
+		./build/src/vpmem guest build --kernel-package "$k"
+	done
 	exec python3 scripts/run-tests.py build build-san build-fuzz:fuzz
 	;;
 *) echo "usage: scripts/setup.sh demo|test|deps|build" >&2; exit 2 ;;

@@ -327,7 +327,7 @@ static int host_view(const char *root, const char *qemu, bool json)
 		char cache[PATH_MAX - 32], probe[PATH_MAX];
 
 		close(fd);
-		if (!caps.version[0] || vpmem_guest_files(&g, true, NULL) ||
+		if (!caps.version[0] || vpmem_guest_files(&g, NULL, true, NULL) ||
 		    vpmem_cache_dir(cache, sizeof(cache), NULL)) {
 			json_object_object_add(k, "usable", NULL);
 			json_object_object_add(k, "why", json_object_new_string(

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* vpmem guest build | path */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,41 +13,74 @@
 #include "vpmem.h"
 
 const char usage_guest[] =
-	"usage: vpmem guest build [--kernel-package NAME] [--force] [--quiet]\n"
-	"       vpmem guest path [--json]\n"
+	"usage: vpmem guest build [--kernel-package 6.1|6.12|PACKAGE] [--force] [--quiet]\n"
+	"       vpmem guest path [--guest-kernel 6.1|6.12|PACKAGE] [--json]\n"
 	"\n"
-	"The default guest: a Debian kernel package, busybox-static, ndctl/daxctl, mkfs\n"
-	"tools and this vpmem binary in a small initramfs, cached under\n"
-	"$XDG_CACHE_HOME/vpmem/guest (~/.cache/vpmem/guest) and rebuilt when any input\n"
-	"changes (the kernel package, the host's tools, vpmem itself).\n"
+	"The default guest: a Debian kernel package, busybox-static, ndctl/daxctl/cxl,\n"
+	"mkfs tools and this vpmem binary in a small initramfs, cached per kernel under\n"
+	"$XDG_CACHE_HOME/vpmem/guest/KERNEL (~/.cache/vpmem/guest/6.1, .../6.12, ...)\n"
+	"side by side, so switching kernels never rebuilds, and each rebuilt when any\n"
+	"of its inputs changes (the kernel package, the host's tools, vpmem itself).\n"
+	"Kernels: 6.1 is Debian 12's cloud kernel (linux-image-cloud-amd64, the\n"
+	"default), 6.12 its 6.12 cloud kernel (linux-image-6.12-cloud-amd64); any\n"
+	"other linux-image-* package from the archive works too. $VPMEM_GUEST_KERNEL\n"
+	"sets the default for 'guest' and 'run'.\n"
 	"\n"
 	"  build                   build the guest if it is missing or out of date\n"
-	"    --kernel-package NAME   Debian kernel package to use (default: the\n"
-	"                            package linux-image-cloud-amd64 depends on)\n"
+	"    --kernel-package K      kernel: 6.1, 6.12 or a Debian package name\n"
+	"                            (also --guest-kernel K)\n"
 	"    --force                 rebuild even when up to date\n"
 	"    --quiet                 only report errors\n"
-	"  path                    print the guest's directory, kernel and initrd\n";
+	"  path                    print the guest's directory (--json: also its\n"
+	"                          kernel, initrd, package and kernel release)\n"
+	"    --guest-kernel K        which kernel's guest (also --kernel-package K)\n";
 
 static int guest_path(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	struct vpmem_guest_files g;
 	struct vpmem_err err = { 0 };
+	const char *kernel = NULL;
 	bool json = ctx->json;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "--json")) {
 			json = true;
-		else
+		} else if (!strcmp(argv[i], "--guest-kernel") || !strcmp(argv[i], "--kernel-package")) {
+			if (i + 1 >= argc)
+				return cmd_usage_error("guest", "path: option '%s' needs a value", argv[i]);
+			kernel = argv[++i];
+		} else if (!strncmp(argv[i], "--guest-kernel=", 15)) {
+			kernel = argv[i] + 15;
+		} else {
 			return cmd_usage_error("guest", "path: unknown argument '%s'", argv[i]);
+		}
 	}
-	if (vpmem_guest_files(&g, true, &err))
+	if (vpmem_guest_files(&g, kernel, false, &err)) {
+		if (err.code == EINVAL)
+			return cmd_usage_error("guest", "%s", err.msg);
+		return cmd_lib_error(EXIT_FAIL, &err);
+	}
+	if (vpmem_guest_files(&g, kernel, true, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
 	if (json) {
 		json_object *o = json_object_new_object();
+		char pkg[PATH_MAX + 32], built[256] = "";
+		FILE *f;
 
+		/* the package it was built from (a meta-package resolved) */
+		snprintf(pkg, sizeof(pkg), "%s/kernel-package", g.dir);
+		f = fopen(pkg, "re");
+		if (f) {
+			if (fgets(built, sizeof(built), f))
+				built[strcspn(built, "\n")] = '\0';
+			fclose(f);
+		}
+		json_object_object_add(o, "name", json_object_new_string(g.name));
 		json_object_object_add(o, "dir", json_object_new_string(g.dir));
 		json_object_object_add(o, "kernel", json_object_new_string(g.kernel));
 		json_object_object_add(o, "initrd", json_object_new_string(g.initrd));
+		json_object_object_add(o, "package", json_object_new_string(*built ? built : g.package));
+		json_object_object_add(o, "release", json_object_new_string(g.version));
 		out_json(o);
 	} else {
 		printf("%s\n", g.dir);
@@ -57,12 +92,14 @@ static int guest_build_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel-package", required_argument, NULL, 'k' },
+		{ "guest-kernel", required_argument, NULL, 'k' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pkg = NULL;
 	bool force = false, quiet = false;
+	struct vpmem_guest_kernel k;
 	struct vpmem_err err = { 0 };
 	int c;
 
@@ -78,9 +115,9 @@ static int guest_build_cmd(int argc, char **argv)
 	}
 	if (cmd_operands(&op, argc, argv, 0, 0, NULL))
 		return EXIT_USAGE;
-	if (pkg && (!*pkg || strchr(pkg, '/') || pkg[0] == '-'))
-		return cmd_usage_error("guest", "--kernel-package: invalid package name '%s'", pkg);
-	if (guest_build(pkg, force, quiet, &err))
+	if (vpmem_guest_kernel_parse(pkg, &k, &err))
+		return cmd_usage_error("guest", "%s", err.msg);
+	if (guest_build(k.name, force, quiet, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
 	return EXIT_OK;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <vpmem/cxl.h>
 #include <vpmem/guest.h>
 #include <vpmem/image.h>
 #include <vpmem/input.h>
@@ -54,6 +55,14 @@ const char usage_run[] =
 	"  --blank-labels          leave new label areas zeroed (the guest must init-labels)\n"
 	"  --persistence cpu|mem-ctrl  persistence domain the guest is told\n"
 	"  --virtio-pmem           virtio-pmem-pci devices instead of NFIT vNVDIMMs\n"
+	"  --cxl-pmem SIZE         CXL type-3 persistent memory instead of vNVDIMMs: a\n"
+	"                          pxb-cxl host bridge, one root port per device plus a\n"
+	"                          spare, cxl-type3 devices with pinned serials, memory\n"
+	"                          and label files (share=on), a fixed memory window;\n"
+	"                          each device a whole number of 256M; the default guest\n"
+	"                          creates each device's pmem region at boot (your own\n"
+	"                          guest: 'vpmem help cxl')\n"
+	"  --cxl-devices N         split --cxl-pmem over N type-3 devices (default 1)\n"
 	"  --no-pmem               no PMem device at all (e.g. to try memmap= emulation)\n"
 	"  --require-persistence   refuse to start unless every backing guarantees\n"
 	"                          persistence (see 'vpmem help doctor')\n"
@@ -64,6 +73,9 @@ const char usage_run[] =
 	"                          $XDG_STATE_HOME/vpmem/vm/NAME\n"
 	"  --state-dir DIR         state directory instead of the above\n"
 	"Guest:\n"
+	"  --guest-kernel 6.1|6.12|PACKAGE  the default guest's kernel: Debian 12's\n"
+	"                          cloud kernel 6.1 (default; also $VPMEM_GUEST_KERNEL),\n"
+	"                          6.12, or a linux-image-* package (see 'vpmem guest')\n"
 	"  --kernel FILE --initrd FILE  boot these instead of the default guest\n"
 	"  --kernel-config FILE    the guest kernel's configuration, when it is neither\n"
 	"                          embedded nor config-RELEASE beside --kernel; run\n"
@@ -95,7 +107,7 @@ enum {
 	OPT_VIRTIO, OPT_IMAGE, OPT_DIR, OPT_NAME, OPT_STATE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
 	OPT_CMD, OPT_TIMEOUT, OPT_ACCEL, OPT_QEMU, OPT_PRINT, OPT_JSON, OPT_LIBVIRT_XML, OPT_REQUIRE,
 	OPT_NO_PMEM, OPT_LIBVIRT, OPT_CONNECT, OPT_CREATE, OPT_LABEL_VERSION, OPT_BLANK_LABELS,
-	OPT_KCONFIG,
+	OPT_KCONFIG, OPT_GUEST_KERNEL, OPT_CXL_PMEM, OPT_CXL_DEVICES,
 };
 
 static const struct option run_opts[] = {
@@ -114,6 +126,9 @@ static const struct option run_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "state-dir", required_argument, NULL, OPT_STATE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "guest-kernel", required_argument, NULL, OPT_GUEST_KERNEL },
+	{ "cxl-pmem", required_argument, NULL, OPT_CXL_PMEM },
+	{ "cxl-devices", required_argument, NULL, OPT_CXL_DEVICES },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "guest-cmd", required_argument, NULL, OPT_CMD },
@@ -140,6 +155,7 @@ static bool machine_opt(int c)
 	case OPT_MEMORY: case OPT_PMEM: case OPT_NODES: case OPT_CORES: case OPT_HOTPLUG:
 	case OPT_LABEL: case OPT_LABEL_VERSION: case OPT_BLANK_LABELS: case OPT_PERSIST:
 	case OPT_VIRTIO: case OPT_IMAGE: case OPT_DIR: case OPT_NO_PMEM:
+	case OPT_CXL_PMEM: case OPT_CXL_DEVICES:
 		return true;
 	default:
 		return false;
@@ -156,6 +172,7 @@ struct run_opts {
 	char *const *extra;
 	struct vpmem_strv machine;   /* machine options as given (saved with the VM) */
 	char image_paths[VPMEM_MAX_DIMMS][PATH_MAX];
+	const char *guest_kernel; /* --guest-kernel, NULL: $VPMEM_GUEST_KERNEL or 6.1 */
 };
 
 static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
@@ -279,6 +296,10 @@ static int apply_opt(struct run_opts *o, int c, char *arg, const char *optname)
 	}
 	case OPT_STATE: o->state_dir = arg; return 0;
 	case OPT_KERNEL: o->kernel = arg; return 0;
+	case OPT_GUEST_KERNEL: o->guest_kernel = arg; return 0;
+	case OPT_CXL_PMEM: return parse_size_opt("--cxl-pmem", arg, 0, &o->spec.cxl_pmem);
+	case OPT_CXL_DEVICES:
+		return parse_uint("--cxl-devices", arg, 1, VPMEM_CXL_MAX_DEVS, &o->spec.cxl_devices);
 	case OPT_KCONFIG: o->kernel_config = arg; return 0;
 	case OPT_INITRD: o->initrd = arg; return 0;
 	case OPT_APPEND: o->append = arg; return 0;
@@ -356,6 +377,17 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	}
 	if (o->initrd && !o->kernel)
 		return cmd_usage_error("run", "--initrd needs --kernel");
+	if (o->kernel && o->guest_kernel)
+		return cmd_usage_error("run", "--guest-kernel and --kernel cannot be combined");
+	if (!o->kernel) {
+		struct vpmem_guest_kernel k;
+		struct vpmem_err err = { 0 };
+
+		if (vpmem_guest_kernel_parse(o->guest_kernel, &k, &err))
+			return cmd_usage_error("run", "%s%s", o->guest_kernel ? "--guest-kernel: " : "", err.msg);
+	}
+	if (o->libvirt && o->spec.cxl_pmem)
+		return cmd_usage_error("run", "--cxl-pmem has no libvirt form (libvirt 9.0 has no CXL elements)");
 	if (o->libvirt && o->extra)
 		return cmd_usage_error("run", "raw QEMU arguments after '--' have no libvirt form");
 	if (o->create && !o->print)
@@ -435,6 +467,8 @@ static int reuse_saved(struct run_opts *o, struct run_opts *saved_o, const char 
 }
 
 /* "not guaranteed (reason; reason)" */
+static json_object *cxl_json(const struct vpmem_cxl_plan *c);
+
 static const char *verdict_text(const struct vpmem_persist_report *r, char *buf, size_t len)
 {
 	size_t used = (size_t)snprintf(buf, len, "%s", vpmem_verdict_name(r->verdict));
@@ -527,7 +561,95 @@ static json_object *plan_json(const struct run_opts *o, const struct vpmem_vm_pl
 		json_object_array_add(dimms, x);
 	}
 	json_object_object_add(j, "dimms", dimms);
+	if (plan->cxl.ndevs)
+		json_object_object_add(j, "cxl", cxl_json(&plan->cxl));
 	return j;
+}
+
+/* --- CXL type-3 PMem (see cxl.h): kernel release, verdicts, description --- */
+
+/* The guest kernel's release decides the CXL workarounds: --kernel's bzImage
+ * header, else the default guest's built release, else its alias (6.1, 6.12). */
+static const char *cxl_kernel_release(const struct run_opts *o, char *buf, size_t len)
+{
+	struct vpmem_guest_files g;
+
+	if (o->kernel)
+		return vpmem_kernel_file_release(o->kernel, buf, len, NULL) ? NULL : buf;
+	if (vpmem_guest_files(&g, o->guest_kernel, false, NULL))
+		return NULL;
+	snprintf(buf, len, "%s", g.version[0] ? g.version : g.name);
+	return buf;
+}
+
+static void cxl_assess(struct vpmem_vm_plan *plan, bool qemu_pmem, struct vpmem_persist_report *reps)
+{
+	for (unsigned i = 0; i < plan->cxl.ndevs; i++) {
+		struct vpmem_cxl_dev *d = &plan->cxl.dev[i];
+		struct vpmem_persist_opts po = { .pmem_off = !qemu_pmem };
+
+		vpmem_persist_check(d->path, &po, &reps[i], NULL);
+		d->pmem = qemu_pmem && reps[i].dax && reps[i].verdict == VPMEM_GUARANTEED;
+	}
+}
+
+static void cxl_describe(const struct vpmem_vm_plan *plan, const struct vpmem_persist_report *reps)
+{
+	const struct vpmem_cxl_plan *c = &plan->cxl;
+	char a[32], b[32], h[32], buf[1024];
+
+	for (unsigned i = 0; i < c->ndevs; i++) {
+		const struct vpmem_cxl_dev *d = &c->dev[i];
+
+		fprintf(stderr, "vpmem: cxl-type3 %u on rp%u, sn 0x%" PRIx64 ": '%s' (%s%s), label area '%s' (%s) -> guest pmem region %s, cookie 0x%" PRIx64 ", persistence: %s%s\n",
+			i, i, d->serial, d->path, vpmem_size_str(d->size, a, sizeof(a)), d->create ? ", new" : "",
+			d->lsa_path, vpmem_size_str(d->lsa_size, b, sizeof(b)),
+			vpmem_size_human(d->size, h, sizeof(h)), d->cookie,
+			verdict_text(&reps[i], buf, sizeof(buf)), d->pmem ? ", pmem=on" : "");
+	}
+	if (c->ndevs) {
+		if (c->kernel)
+			snprintf(b, sizeof(b), "%u.%u", c->kernel / 1000, c->kernel % 1000);
+		fprintf(stderr, "vpmem: CXL: host bridge cxl.1, %u root ports (one spare), window %s; guest kernel %s: %s\n",
+			c->root_ports, vpmem_size_str(c->window, a, sizeof(a)), c->kernel ? b : "unknown",
+			c->cpu_no_hypervisor || c->pcie_ports_compat
+			? "workarounds -cpu ...,-hypervisor and pcie_ports=compat" : "no workarounds needed");
+	}
+}
+
+static json_object *cxl_json(const struct vpmem_cxl_plan *c)
+{
+	json_object *o = json_object_new_object(), *devs = json_object_new_array(), *w;
+
+	for (unsigned i = 0; i < c->ndevs; i++) {
+		const struct vpmem_cxl_dev *d = &c->dev[i];
+		json_object *j = json_object_new_object();
+		char sn[32];
+
+		snprintf(sn, sizeof(sn), "0x%" PRIx64, d->serial);
+		json_object_object_add(j, "memdev", json_object_new_int((int)d->index));
+		json_object_object_add(j, "serial", json_object_new_string(sn));
+		json_object_object_add(j, "path", json_object_new_string(d->path));
+		json_object_object_add(j, "lsa_path", json_object_new_string(d->lsa_path));
+		json_object_object_add(j, "size", json_object_new_uint64(d->size));
+		json_object_object_add(j, "lsa_size", json_object_new_uint64(d->lsa_size));
+		json_object_object_add(j, "region_size", json_object_new_uint64(d->size));
+		snprintf(sn, sizeof(sn), "0x%" PRIx64, d->cookie);
+		json_object_object_add(j, "iset_id", json_object_new_string(sn));
+		json_object_object_add(j, "pmem", json_object_new_boolean(d->pmem));
+		json_object_object_add(j, "create", json_object_new_boolean(d->create));
+		json_object_array_add(devs, j);
+	}
+	json_object_object_add(o, "devices", devs);
+	json_object_object_add(o, "root_ports", json_object_new_int((int)c->root_ports));
+	json_object_object_add(o, "window", json_object_new_uint64(c->window));
+	w = json_object_new_array();
+	if (c->cpu_no_hypervisor)
+		json_object_array_add(w, json_object_new_string("-cpu -hypervisor"));
+	if (c->pcie_ports_compat)
+		json_object_array_add(w, json_object_new_string("pcie_ports=compat"));
+	json_object_object_add(o, "workarounds", w);
+	return o;
 }
 
 static void print_argv(char *const *argv)
@@ -877,7 +999,8 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	struct vpmem_guest_files g;
 	struct vpmem_qemu_caps caps;
 	bool created[VPMEM_MAX_DIMMS], stale = false, have_caps = false;
-	char append[2048];
+	static struct vpmem_persist_report cxl_reps[VPMEM_CXL_MAX_DEVS];
+	char append[2048], release[96];
 	const char *accel;
 	int r, lockfd = -1;
 
@@ -894,7 +1017,7 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	r = reuse_saved(&o, &saved, p.state);
 	if (r)
 		return r;
-	if (vpmem_guest_files(&g, false, &err))
+	if (vpmem_guest_files(&g, o.guest_kernel, false, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
 	snprintf(p.kernel, sizeof(p.kernel), "%s", o.kernel ? o.kernel : g.kernel);
 	snprintf(p.initrd, sizeof(p.initrd), "%s", o.kernel ? (o.initrd ? o.initrd : "") : g.initrd);
@@ -923,6 +1046,8 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, !o.kernel);
 	}
 	o.spec.phys_bits = strcmp(accel, "kvm") ? 40 : 0; /* TCG -cpu max: TCG_PHYS_ADDR_BITS */
+	if (o.spec.cxl_pmem)
+		o.spec.kernel_release = cxl_kernel_release(&o, release, sizeof(release));
 	if (vpmem_vm_plan(&o.spec, &plan, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
 	if (vpmem_backings_settle(&plan, o.print, &err)) {
@@ -964,8 +1089,8 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	if (!o.kernel && access(g.initrd, R_OK)) {
 		if (!o.quiet)
-			fprintf(stderr, "vpmem: building the default guest (once)\n");
-		if (guest_build(NULL, false, o.quiet, &err)) {
+			fprintf(stderr, "vpmem: building the default guest for kernel %s (once)\n", g.name);
+		if (guest_build(g.name, false, o.quiet, &err)) {
 			r = cmd_lib_error(EXIT_FAIL, &err);
 			goto out;
 		}
@@ -1020,8 +1145,11 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		goto out;
 	}
 	vpmem_backings_assess(&plan, caps.backend_pmem, reps);
-	if (!o.quiet)
+	cxl_assess(&plan, caps.backend_pmem, cxl_reps);
+	if (!o.quiet) {
 		describe(&o, &plan, accel, reps);
+		cxl_describe(&plan, cxl_reps);
+	}
 	if (o.require) {
 		for (unsigned i = 0; i < plan.ndimms; i++) {
 			char buf[1024];

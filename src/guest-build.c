@@ -43,15 +43,15 @@ int guest_script(char *buf, size_t len)
 	return access(buf, R_OK) ? -ENOENT : 0;
 }
 
-int guest_build(const char *kernel_pkg, bool force, bool quiet, struct vpmem_err *err)
+int guest_build(const char *kernel, bool force, bool quiet, struct vpmem_err *err)
 {
 	struct vpmem_guest_files g;
 	char script[PATH_MAX], exe[PATH_MAX];
-	char *argv[12];
+	char *argv[16];
 	int n = 0, ws;
 	ssize_t len;
 	pid_t pid;
-	int r = vpmem_guest_files(&g, false, err);
+	int r = vpmem_guest_files(&g, kernel, false, err);
 
 	if (r)
 		return r;
@@ -68,10 +68,10 @@ int guest_build(const char *kernel_pkg, bool force, bool quiet, struct vpmem_err
 	argv[n++] = g.dir;
 	argv[n++] = (char *)"--vpmem";
 	argv[n++] = exe;
-	if (kernel_pkg) {
-		argv[n++] = (char *)"--kernel-package";
-		argv[n++] = (char *)kernel_pkg;
-	}
+	argv[n++] = (char *)"--debs";
+	argv[n++] = g.debs;
+	argv[n++] = (char *)"--kernel-package";
+	argv[n++] = g.package;
 	if (force)
 		argv[n++] = (char *)"--force";
 	if (quiet)
@@ -90,6 +90,7 @@ int guest_build(const char *kernel_pkg, bool force, bool quiet, struct vpmem_err
 		if (errno != EINTR)
 			return vpmem_err_set(err, errno, "waitpid: %s", strerror(errno));
 	if (!WIFEXITED(ws) || WEXITSTATUS(ws))
-		return vpmem_err_set(err, EIO, "building the default guest failed (see the messages above)");
+		return vpmem_err_set(err, EIO, "building the default guest for kernel %s failed (see the messages above)",
+				     g.name);
 	return 0;
 }

@@ -9,7 +9,9 @@
 
 /* Path of guest/mkguest.sh; 0 or -ENOENT. */
 int guest_script(char *buf, size_t len);
-/* Build (or refresh) the default guest in the cache; progress on stderr. */
-int guest_build(const char *kernel_pkg, bool force, bool quiet, struct vpmem_err *err);
+/* Build (or refresh) the default guest for @kernel (an alias or package, NULL:
+ * $VPMEM_GUEST_KERNEL or the default; see vpmem_guest_kernel_parse) in the
+ * cache; progress on stderr. */
+int guest_build(const char *kernel, bool force, bool quiet, struct vpmem_err *err);
 
 #endif

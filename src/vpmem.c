@@ -18,7 +18,7 @@ static const char usage_help[] =
 static const char usage_version[] = "usage: vpmem version [--json]\n\nShow vpmem's version.\n";
 
 static const struct vpmem_cmd commands[] = {
-	{ "run", cmd_run, "boot a VM with persistent memory (QEMU vNVDIMMs, or libvirt)", usage_run },
+	{ "run", cmd_run, "boot a VM with persistent memory (QEMU vNVDIMMs or CXL, or libvirt)", usage_run },
 	{ "vm", cmd_vm, "list, stop or remove the VMs run started", usage_vm },
 	{ "image", cmd_image, "create vNVDIMM backing files", usage_image },
 	{ "namespace", cmd_namespace, "create, destroy, import or export namespaces of an image, offline", usage_namespace },
@@ -31,6 +31,7 @@ static const struct vpmem_cmd commands[] = {
 	{ "map", cmd_map, "map host backings to guest nmemN by identity", usage_map },
 	{ "doctor", cmd_doctor, "tell whether PMem backings really persist", usage_doctor },
 	{ "guest", cmd_guest, "build or locate the default guest", usage_guest },
+	{ "cxl", cmd_cxl, "what a guest runs at boot for CXL persistent memory", usage_cxl },
 	{ "help", cmd_help_cmd, "show help for a command", usage_help },
 	{ "version", cmd_version, "show the version", usage_version },
 };

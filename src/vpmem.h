@@ -56,10 +56,11 @@ int cmd_goal(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_vm(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_help_cmd(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_version(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_cxl(int argc, char **argv, struct vpmem_ctx *ctx);
 
 extern const char usage_run[], usage_guest[], usage_doctor[], usage_image[], usage_namespace[],
 	usage_list[], usage_check[], usage_emulate[], usage_map[], usage_vm[], usage_apply[], usage_layout[],
-	usage_goal[];
+	usage_goal[], usage_cxl[];
 
 /* Layouts (cmd-apply.c, cmd-live.c) */
 struct vpmem_layout;

@@ -27,14 +27,59 @@ int vpmem_state_dir(char *buf, size_t len, struct vpmem_err *err);
 /* mkdir -p with mode 0755 */
 int vpmem_mkdir_p(const char *path, struct vpmem_err *err);
 
-struct vpmem_guest_files {
-	char dir[PATH_MAX - 32]; /* <cache>/guest */
-	char kernel[PATH_MAX];  /* <dir>/vmlinuz */
-	char initrd[PATH_MAX];  /* <dir>/initrd.img */
+/*
+ * The default guest's kernel: an alias or a Debian kernel package.
+ *   "6.1"  -> linux-image-cloud-amd64       (Debian 12's cloud kernel; the default)
+ *   "6.12" -> linux-image-6.12-cloud-amd64  (Debian 12's 6.12 cloud kernel)
+ *   any other "linux-image-*" name -> that package
+ * Each kernel has its own cached guest, <cache>/guest/<name>, side by side, so
+ * switching kernels never rebuilds. The two meta-package names map to their
+ * aliases (one guest per kernel, whatever it was called).
+ */
+#define VPMEM_GUEST_KERNEL_DEFAULT "6.1"
+#define VPMEM_GUEST_KERNEL_ENV "VPMEM_GUEST_KERNEL"
+
+struct vpmem_guest_kernel {
+	char name[96];     /* cache directory name: "6.1", "6.12" or the package name */
+	char package[96];  /* the Debian package to build from */
 };
 
-/* Where the default guest lives; @must_exist: fail with a hint if not built. */
-int vpmem_guest_files(struct vpmem_guest_files *g, bool must_exist, struct vpmem_err *err);
+/*
+ * Resolve @spec (alias or package name). NULL or "" means $VPMEM_GUEST_KERNEL,
+ * else VPMEM_GUEST_KERNEL_DEFAULT. -EINVAL with a message naming the choices.
+ */
+int vpmem_guest_kernel_parse(const char *spec, struct vpmem_guest_kernel *k, struct vpmem_err *err);
+
+struct vpmem_guest_files {
+	char name[96];           /* the kernel's name (see vpmem_guest_kernel) */
+	char package[96];        /* its Debian package as named (meta-packages unresolved) */
+	char dir[PATH_MAX - 128]; /* <cache>/guest/<name> */
+	char debs[PATH_MAX];     /* <cache>/guest/debs: downloaded packages, shared */
+	char kernel[PATH_MAX];   /* <dir>/vmlinuz */
+	char initrd[PATH_MAX];   /* <dir>/initrd.img */
+	char version[96];        /* the built kernel's release (uname -r), "" if not built */
+};
+
+/*
+ * Where the default guest for @kernel (as for vpmem_guest_kernel_parse) lives;
+ * @must_exist: fail with a hint if it is not built.
+ */
+int vpmem_guest_files(struct vpmem_guest_files *g, const char *kernel, bool must_exist,
+		      struct vpmem_err *err);
+
+/*
+ * A kernel release ("6.12.117+deb12-cloud-amd64") as major*1000 + minor
+ * (6012); 0 if it does not start with "MAJOR.MINOR".
+ */
+unsigned vpmem_kernel_release_code(const char *release);
+
+/*
+ * The release of an x86 bzImage (what uname -r will say), from its setup
+ * header (Linux Documentation/arch/x86/boot.rst: "HdrS" at 0x202, protocol
+ * >= 2.00 at 0x206, kernel_version at 0x20e pointing to a NUL-terminated
+ * string at that offset + 0x200). -ENODEV if the file is not one.
+ */
+int vpmem_kernel_file_release(const char *path, char *buf, size_t len, struct vpmem_err *err);
 
 struct vpmem_guest_io {
 	char *const *argv;          /* QEMU argv (batch mode, see qemu.h) */

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <vpmem/cxl.h>
 #include <vpmem/error.h>
 #include <vpmem/label.h>
 #include <vpmem/namespace.h>
@@ -85,6 +86,9 @@ struct vpmem_vm_spec {
 	bool libvirt_sizes;        /* sizes libvirt keeps: every backing a multiple of
 	                            * VPMEM_LIBVIRT_SIZE_ALIGN; new backings get their
 	                            * label area rounded up so the region stays whole */
+	uint64_t cxl_pmem;         /* total CXL type-3 PMem (0 = none; see cxl.h) */
+	unsigned cxl_devices;      /* CXL type-3 devices (0 = 1) */
+	const char *kernel_release;/* the guest kernel's release if known (CXL workarounds) */
 };
 
 struct vpmem_vm_node {
@@ -115,6 +119,7 @@ struct vpmem_vm_plan {
 	unsigned ndimms;
 	struct vpmem_vm_dimm dimm[VPMEM_MAX_DIMMS];  /* sorted by slot */
 	char notes[1024];          /* remainders and other things the user must hear */
+	struct vpmem_cxl_plan cxl; /* CXL type-3 PMem (q35,cxl=on), ndevs = 0: none */
 };
 
 /* Plan @spec into @plan (zeroed first). 0 or -errno with a message. */

@@ -69,20 +69,127 @@ int vpmem_mkdir_p(const char *path, struct vpmem_err *err)
 	return 0;
 }
 
-int vpmem_guest_files(struct vpmem_guest_files *g, bool must_exist, struct vpmem_err *err)
+/* The aliases and the meta-packages they stand for. */
+static const struct {
+	const char *alias, *package;
+} guest_kernels[] = {
+	{ "6.1", "linux-image-cloud-amd64" },
+	{ "6.12", "linux-image-6.12-cloud-amd64" },
+};
+
+/* A kernel package: "linux-image-" and Debian policy 5.6.1's [a-z0-9+.-] */
+static bool valid_package(const char *s)
 {
-	char cache[PATH_MAX - 64];
-	int r = vpmem_cache_dir(cache, sizeof(cache), err);
+	if (strncmp(s, "linux-image-", 12) || !s[12])
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+		      *p == '.' || *p == '-'))
+			return false;
+	return !strstr(s, "..");
+}
+
+int vpmem_guest_kernel_parse(const char *spec, struct vpmem_guest_kernel *k, struct vpmem_err *err)
+{
+	const char *from = "";
+
+	if (!spec || !*spec) {
+		spec = getenv(VPMEM_GUEST_KERNEL_ENV);
+		from = " in $" VPMEM_GUEST_KERNEL_ENV;
+	}
+	if (!spec || !*spec)
+		spec = VPMEM_GUEST_KERNEL_DEFAULT;
+	for (size_t i = 0; i < sizeof(guest_kernels) / sizeof(guest_kernels[0]); i++) {
+		if (strcmp(spec, guest_kernels[i].alias) && strcmp(spec, guest_kernels[i].package))
+			continue;
+		snprintf(k->name, sizeof(k->name), "%s", guest_kernels[i].alias);
+		snprintf(k->package, sizeof(k->package), "%s", guest_kernels[i].package);
+		return 0;
+	}
+	if (!valid_package(spec) || strlen(spec) >= sizeof(k->name))
+		return vpmem_err_set(err, EINVAL,
+				     "unknown guest kernel '%s'%s (6.1, 6.12 or a Debian package linux-image-...)",
+				     spec, from);
+	snprintf(k->name, sizeof(k->name), "%s", spec);
+	snprintf(k->package, sizeof(k->package), "%s", spec);
+	return 0;
+}
+
+unsigned vpmem_kernel_release_code(const char *release)
+{
+	char *end;
+	unsigned long major, minor;
+
+	if (!release || *release < '0' || *release > '9')
+		return 0;
+	major = strtoul(release, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9')
+		return 0;
+	minor = strtoul(end + 1, &end, 10);
+	if (major > 999 || minor > 999)
+		return 0;
+	return (unsigned)(major * 1000 + minor);
+}
+
+int vpmem_kernel_file_release(const char *path, char *buf, size_t len, struct vpmem_err *err)
+{
+	unsigned char hdr[0x210];
+	char ver[256];
+	unsigned off;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return vpmem_err_set(err, errno, "cannot open '%s': %s", path, strerror(errno));
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4) ||
+	    (hdr[0x206] | hdr[0x207] << 8) < 0x200 || !(off = hdr[0x20e] | hdr[0x20f] << 8)) {
+		close(fd);
+		return vpmem_err_set(err, ENODEV, "'%s' is not an x86 bzImage with a version string", path);
+	}
+	n = pread(fd, ver, sizeof(ver) - 1, (off_t)off + 0x200);
+	close(fd);
+	if (n <= 0)
+		return vpmem_err_set(err, ENODEV, "'%s': cannot read the version string", path);
+	ver[n] = '\0';
+	ver[strcspn(ver, " ")] = '\0';
+	if (!*ver || strlen(ver) >= len)
+		return vpmem_err_set(err, ENODEV, "'%s': no kernel release in the version string", path);
+	memcpy(buf, ver, strlen(ver) + 1);
+	return 0;
+}
+
+int vpmem_guest_files(struct vpmem_guest_files *g, const char *kernel, bool must_exist,
+		      struct vpmem_err *err)
+{
+	struct vpmem_guest_kernel k;
+	char cache[PATH_MAX - 256], vfile[PATH_MAX];
+	int r = vpmem_guest_kernel_parse(kernel, &k, err);
+	FILE *f;
 
 	if (r)
 		return r;
-	snprintf(g->dir, sizeof(g->dir), "%s/guest", cache);
+	r = vpmem_cache_dir(cache, sizeof(cache), err);
+	if (r)
+		return r;
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", k.name);
+	snprintf(g->package, sizeof(g->package), "%s", k.package);
+	snprintf(g->dir, sizeof(g->dir), "%s/guest/%s", cache, k.name);
+	snprintf(g->debs, sizeof(g->debs), "%s/guest/debs", cache);
 	snprintf(g->kernel, sizeof(g->kernel), "%s/vmlinuz", g->dir);
 	snprintf(g->initrd, sizeof(g->initrd), "%s/initrd.img", g->dir);
+	snprintf(vfile, sizeof(vfile), "%s/kernel-version", g->dir);
+	f = fopen(vfile, "re");
+	if (f) {
+		if (fgets(g->version, sizeof(g->version), f))
+			g->version[strcspn(g->version, "\n")] = '\0';
+		fclose(f);
+	}
 	if (must_exist && (access(g->kernel, R_OK) || access(g->initrd, R_OK)))
 		return vpmem_err_set(err, ENOENT,
-				     "the default guest is not built in '%s' (run 'vpmem guest build')",
-				     g->dir);
+				     "the default guest for kernel %s is not built in '%s' (run 'vpmem guest build --kernel-package %s')",
+				     g->name, g->dir, g->name);
 	return 0;
 }
 

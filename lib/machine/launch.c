@@ -15,6 +15,7 @@
 
 #include <sys/sysmacros.h>
 
+#include <vpmem/cxl.h>
 #include <vpmem/guest.h>
 #include <vpmem/image.h>
 #include <vpmem/launch.h>
@@ -133,6 +134,14 @@ int vpmem_backings_settle(struct vpmem_vm_plan *plan, bool dry_run, struct vpmem
 		}
 		d->create = false;
 	}
+	/* CXL type-3 backings (memory + label files): a dry run only reports */
+	if (plan->cxl.ndevs) {
+		int r = vpmem_cxl_check_backings(&plan->cxl, err);
+
+		if (r && !dry_run)
+			return r;
+		vpmem_err_clear(err);
+	}
 	return 0;
 }
 
@@ -223,6 +232,14 @@ int vpmem_backings_create(const struct vpmem_vm_plan *plan, const struct vpmem_b
 			return r;
 		}
 	}
+	if (plan->cxl.ndevs) {
+		int r = vpmem_cxl_create_backings(&plan->cxl, err);
+
+		if (r) {
+			vpmem_backings_remove_created(plan);
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -231,6 +248,7 @@ void vpmem_backings_remove_created(const struct vpmem_vm_plan *plan)
 	for (unsigned i = 0; i < plan->ndimms; i++)
 		if (plan->dimm[i].create)
 			unlink(plan->dimm[i].path);
+	vpmem_cxl_remove_created(&plan->cxl);
 }
 
 void vpmem_backings_assess(struct vpmem_vm_plan *plan, bool qemu_pmem,

@@ -124,7 +124,9 @@ static int machine_args(const struct vpmem_vm_plan *plan, const struct vpmem_qem
 
 	r |= vpmem_strv_push(argv, boot->binary ? boot->binary : VPMEM_QEMU_DEFAULT_BINARY);
 	r |= vpmem_strv_push(argv, "-machine");
-	if (plan->virtio)
+	if (plan->cxl.ndevs)
+		r |= vpmem_strv_push(argv, "q35,cxl=on");
+	else if (plan->virtio)
 		r |= vpmem_strv_push(argv, "pc");
 	else if (pd)
 		r |= vpmem_strv_pushf(argv, "pc,nvdimm=on,nvdimm-persistence=%s", pd);
@@ -133,7 +135,10 @@ static int machine_args(const struct vpmem_vm_plan *plan, const struct vpmem_qem
 	r |= vpmem_strv_push(argv, "-accel");
 	r |= vpmem_strv_push(argv, accel);
 	r |= vpmem_strv_push(argv, "-cpu");
-	r |= vpmem_strv_push(argv, strcmp(accel, "kvm") ? "max" : "host");
+	if (plan->cxl.cpu_no_hypervisor) /* CXL on 6.12: see cxl.h */
+		r |= vpmem_strv_push(argv, strcmp(accel, "kvm") ? "max,-hypervisor" : "host,-hypervisor");
+	else
+		r |= vpmem_strv_push(argv, strcmp(accel, "kvm") ? "max" : "host");
 	r |= vpmem_strv_push(argv, "-m");
 	r |= vpmem_strv_pushf(argv, "%s,slots=%u,maxmem=%s", vpmem_size_str(plan->ram, ram, sizeof(ram)),
 			      plan->slots, vpmem_size_str(plan->maxmem, maxmem, sizeof(maxmem)));
@@ -219,6 +224,8 @@ int vpmem_qemu_argv(const struct vpmem_vm_plan *plan, const struct vpmem_qemu_bo
 
 	for (unsigned i = 0; !r && i < plan->ndimms; i++)
 		r = dimm_args(plan, &plan->dimm[i], argv);
+	if (!r)
+		r = vpmem_cxl_argv(&plan->cxl, argv);
 	if (!r && boot->kernel) {
 		r |= vpmem_strv_push(argv, "-kernel");
 		r |= vpmem_strv_push(argv, boot->kernel);
@@ -226,9 +233,11 @@ int vpmem_qemu_argv(const struct vpmem_vm_plan *plan, const struct vpmem_qemu_bo
 			r |= vpmem_strv_push(argv, "-initrd");
 			r |= vpmem_strv_push(argv, boot->initrd);
 		}
-		if (boot->append) {
+		if (boot->append || plan->cxl.pcie_ports_compat) {
 			r |= vpmem_strv_push(argv, "-append");
-			r |= vpmem_strv_push(argv, boot->append);
+			r |= vpmem_strv_pushf(argv, "%s%s%s", boot->append ? boot->append : "",
+					      boot->append && plan->cxl.pcie_ports_compat ? " " : "",
+					      plan->cxl.pcie_ports_compat ? "pcie_ports=compat" : "");
 		}
 	}
 	if (!r) {

@@ -75,6 +75,7 @@ void vpmem_vm_plan_free(struct vpmem_vm_plan *plan)
 		plan->dimm[i].path = NULL;
 	}
 	plan->ndimms = 0;
+	vpmem_cxl_plan_free(&plan->cxl);
 }
 
 static int plan_nodes(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
@@ -377,11 +378,26 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 	if (spec->virtio && spec->persistence)
 		return vpmem_err_set(err, EINVAL,
 				     "--persistence applies to NFIT vNVDIMMs, not --virtio-pmem (virtio-pmem flushes through the host)");
-	if (spec->no_pmem && (spec->pmem || spec->nimages))
-		return vpmem_err_set(err, EINVAL, "--no-pmem cannot be combined with --qemu-pmem or --pmem-image");
-	if (!spec->pmem && !spec->nimages && !spec->no_pmem)
+	if (spec->no_pmem && (spec->pmem || spec->nimages || spec->cxl_pmem))
+		return vpmem_err_set(err, EINVAL, "--no-pmem cannot be combined with --qemu-pmem, --pmem-image or --cxl-pmem");
+	if (!spec->pmem && !spec->nimages && !spec->no_pmem && !spec->cxl_pmem)
 		return vpmem_err_set(err, EINVAL,
-				     "no persistent memory asked for (use --qemu-pmem SIZE or --pmem-image FILE, or --no-pmem)");
+				     "no persistent memory asked for (use --qemu-pmem SIZE, --pmem-image FILE or --cxl-pmem SIZE, or --no-pmem)");
+	if (spec->cxl_pmem && (spec->pmem || spec->nimages || spec->virtio))
+		return vpmem_err_set(err, EINVAL,
+				     "--cxl-pmem cannot be combined with vNVDIMMs or virtio-pmem yet (the CXL machine is q35, the vNVDIMM layout is planned for pc)");
+	if (spec->cxl_devices && !spec->cxl_pmem)
+		return vpmem_err_set(err, EINVAL, "--cxl-devices needs --cxl-pmem");
+	if (spec->cxl_pmem) {
+		struct vpmem_cxl_spec cs = {
+			.size = spec->cxl_pmem, .ndevs = spec->cxl_devices,
+			.state_dir = spec->state_dir, .kernel_release = spec->kernel_release,
+		};
+
+		r = vpmem_cxl_plan(&cs, &plan->cxl, err);
+		if (r)
+			return r;
+	}
 	r = add_images(spec, label_size, spec->label_size >= 0, plan, err);
 	if (!r)
 		r = add_created(spec, label_size, plan, err);

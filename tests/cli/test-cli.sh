@@ -124,4 +124,37 @@ found=no
 for a in "$@"; do case "$a" in *"mem-path=$T/it's here/pmem0.img"*) found=yes ;; esac; done
 expect_eq "--print quoted path survives" "$found" yes
 
+# The guest kernel: an alias or a linux-image-* package, one cache directory each;
+# $VPMEM_GUEST_KERNEL is the default; bad names are usage errors that touch nothing.
+C=$T/cache
+for k in 6.1 6.12 linux-image-6.12.117+deb12-cloud-amd64; do
+	XDG_CACHE_HOME=$C run_vpmem run --qemu-pmem 256M --state-dir "$T/k" --guest-kernel "$k" --print
+	re=$(printf %s "$k" | sed 's/[.+]/\\&/g')
+	expect_match "--guest-kernel $k kernel" "$out" "^  -kernel $C/vpmem/guest/$re/vmlinuz \\\\\$"
+	expect_match "--guest-kernel $k initrd" "$out" "^  -initrd $C/vpmem/guest/$re/initrd\\.img \\\\\$"
+done
+XDG_CACHE_HOME=$C VPMEM_GUEST_KERNEL=6.12 run_vpmem run --qemu-pmem 256M --state-dir "$T/k" --print
+expect_match "VPMEM_GUEST_KERNEL picks the guest" "$out" "^  -kernel $C/vpmem/guest/6.12/vmlinuz"
+XDG_CACHE_HOME=$C VPMEM_GUEST_KERNEL=6.12 run_vpmem run --qemu-pmem 256M --state-dir "$T/k" --guest-kernel 6.1 --print
+expect_match "--guest-kernel beats VPMEM_GUEST_KERNEL" "$out" "^  -kernel $C/vpmem/guest/6.1/vmlinuz"
+XDG_CACHE_HOME=$C run_vpmem run --qemu-pmem 256M --state-dir "$T/k" --guest-kernel linux-image-cloud-amd64 --print
+expect_match "a meta-package is its alias" "$out" "^  -kernel $C/vpmem/guest/6.1/vmlinuz"
+XDG_CACHE_HOME=$C run_vpmem run --qemu-pmem 256M --state-dir "$T/bad" --guest-kernel 5.10 --guest-cmd true
+expect_eq "unknown kernel status" "$rc" 2
+expect_eq "unknown kernel" "$err" "vpmem: error: run: --guest-kernel: unknown guest kernel '5.10' (6.1, 6.12 or a Debian package linux-image-...) (see 'vpmem help run')"
+XDG_CACHE_HOME=$C run_vpmem run --qemu-pmem 256M --state-dir "$T/bad" --guest-kernel 'linux-image-../x' --guest-cmd true
+expect_eq "kernel package with a slash" "$rc" 2
+XDG_CACHE_HOME=$C VPMEM_GUEST_KERNEL=bogus run_vpmem run --qemu-pmem 256M --state-dir "$T/bad" --guest-cmd true
+expect_eq "bad VPMEM_GUEST_KERNEL status" "$rc" 2
+expect_match "bad VPMEM_GUEST_KERNEL" "$err" "unknown guest kernel 'bogus' in \\\$VPMEM_GUEST_KERNEL"
+run_vpmem run --qemu-pmem 256M --guest-kernel 6.12 --kernel /k --initrd /i --print
+expect_eq "--guest-kernel with --kernel" "$err" "vpmem: error: run: --guest-kernel and --kernel cannot be combined (see 'vpmem help run')"
+XDG_CACHE_HOME=$C run_vpmem guest path --guest-kernel 6.12
+expect_eq "guest path of an unbuilt kernel" "$rc" 1
+expect_eq "guest path message" "$err" "vpmem: error: the default guest for kernel 6.12 is not built in '$C/vpmem/guest/6.12' (run 'vpmem guest build --kernel-package 6.12')"
+XDG_CACHE_HOME=$C run_vpmem guest build --kernel-package 2.6
+expect_eq "guest build of an unknown kernel" "$rc" 2
+check "bad kernels create nothing" test ! -e "$C"
+check "bad kernels start nothing" test ! -e "$T/bad"
+
 done_testing

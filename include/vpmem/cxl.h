@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CXL type-3 persistent memory under QEMU (7.2): the topology, the identities
+ * and the per-kernel workarounds, planned without I/O.
+ *
+ * Topology (QEMU docs/system/devices/cxl.rst; measured with QEMU 7.2):
+ *   -M q35,cxl=on
+ *   -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1         one host bridge
+ *   -device cxl-rp,port=I,bus=cxl.1,id=rpI,chassis=0,slot=I+2
+ *                                      one root port per device plus one spare
+ *   -object memory-backend-file,id=cxl-memI,share=on,mem-path=FILE,size=S
+ *   -object memory-backend-file,id=cxl-lsaI,share=on,mem-path=FILE.lsa,size=256K
+ *   -device cxl-type3,bus=rpI,memdev=cxl-memI,lsa=cxl-lsaI,id=cxl-pmemI,sn=SERIAL
+ *   -M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=W          the fixed memory window
+ * - QEMU 7.2: memdev= is the device's persistent memory (no persistent-memdev=);
+ *   "targets.0=" (not "targets=") in the window option.
+ * - The spare root port: with a single cxl-rp Linux leaves the host-bridge
+ *   decoder uncommitted (passthrough) and QEMU 7.2 drops every write to the
+ *   window silently (hw/cxl/cxl-host.c: "Writes to invalid address are silent").
+ * - sn= pinned: without it the serial is 0, so is the region's interleave-set
+ *   cookie, and a re-created region's namespaces come up disabled.
+ * - Sizes: device memory a multiple of 256 MiB (hw/mem/cxl_type3.c
+ *   CXL_CAPACITY_MULTIPLIER); the window a multiple of 256 MiB.
+ *
+ * Kernel workarounds, only where needed (measured with Debian 6.1.0 and 6.12.117):
+ * - 6.12: "cxl_pci ... Failed to get interrupt for event Info log" -> kernel
+ *   argument pcie_ports=compat;
+ * - 6.12: "create_region ... failed to commit decode" / "Failed to synchronize
+ *   CPU cache state" when the CPU reports a hypervisor -> -cpu ...,-hypervisor
+ *   (pmem/ndctl#250).
+ * - Both: a warm reboot inside one QEMU process breaks CXL state; vpmem always
+ *   cold-starts (-no-reboot).
+ *
+ * In the guest a region is created per boot (decoders reset at power-off):
+ *   cxl create-region -m -d decoder0.0 -w 1 memN -t pmem
+ * and its namespaces come back from the label area (vpmem_cxl_boot_script).
+ */
+#ifndef VPMEM_CXL_H
+#define VPMEM_CXL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vpmem/error.h>
+#include <vpmem/strv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VPMEM_CXL_MAX_DEVS 8
+#define VPMEM_CXL_ALIGN (256ULL << 20)     /* QEMU CXL_CAPACITY_MULTIPLIER, window granule */
+#define VPMEM_CXL_LSA_SIZE (256ULL << 10)  /* label storage area per device */
+#define VPMEM_CXL_SERIAL_BASE 0xc71000u    /* sn = base + device index (pinned identity) */
+#define VPMEM_CXL_HB_BUS 12                /* pxb-cxl bus_nr */
+
+struct vpmem_cxl_spec {
+	uint64_t size;              /* total guest-visible CXL PMem (0 = none) */
+	unsigned ndevs;             /* type-3 devices (0 = 1); size is split evenly */
+	const char *state_dir;      /* backings: STATE/cxlI.img and STATE/cxlI.lsa */
+	const char *kernel_release; /* the guest kernel's release, NULL/"" = unknown */
+};
+
+struct vpmem_cxl_dev {
+	unsigned index;             /* device I: rpI, cxl-memI, memI in a lone guest */
+	uint64_t serial;            /* sn= */
+	uint64_t size;              /* memory file = guest-visible PMem (region size) */
+	uint64_t lsa_size;
+	char *path, *lsa_path;      /* owned */
+	bool create, lsa_create;    /* filled by the caller: missing, create sparse */
+	bool pmem;                  /* pmem=on on the memory backend (caller, after a verdict) */
+	uint64_t cookie;            /* interleave-set cookie of a 1-way region at DPA 0 */
+};
+
+struct vpmem_cxl_plan {
+	unsigned ndevs, root_ports;
+	struct vpmem_cxl_dev dev[VPMEM_CXL_MAX_DEVS];
+	uint64_t window;            /* cxl-fmw.0.size */
+	unsigned kernel;            /* release code (vpmem_kernel_release_code), 0 = unknown */
+	bool cpu_no_hypervisor;     /* -cpu ...,-hypervisor */
+	bool pcie_ports_compat;     /* kernel argument pcie_ports=compat */
+};
+
+/* Plan @spec into @plan (zeroed first). 0 or -errno with a message. */
+int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *plan,
+		   struct vpmem_err *err);
+void vpmem_cxl_plan_free(struct vpmem_cxl_plan *plan);
+
+/*
+ * Appliers for the backings of @plan: check the existing ones (a regular
+ * file of the planned size is reused, clearing its create flag; anything else
+ * is an error), create the missing ones sparse at their exact size (never
+ * fallocated), and remove what was created (after a later failure).
+ */
+int vpmem_cxl_check_backings(struct vpmem_cxl_plan *plan, struct vpmem_err *err);
+int vpmem_cxl_create_backings(const struct vpmem_cxl_plan *plan, struct vpmem_err *err);
+void vpmem_cxl_remove_created(const struct vpmem_cxl_plan *plan);
+
+/* The -object/-device/-M arguments for @plan (appended to @argv). */
+int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv);
+
+/*
+ * The interleave-set cookie Linux gives a CXL pmem region's nvdimm region:
+ * fletcher64 over {DPA offset (le64), serial (le64)} per target (linux
+ * drivers/cxl/pmem.c cxl_pmem_region_probe: info[i].offset/serial,
+ * nd_fletcher64 over the array). sn 0x1234 at offset 0 -> 0x246800001234.
+ */
+uint64_t vpmem_cxl_cookie(uint64_t serial, uint64_t dpa);
+
+/*
+ * What a guest must run at every boot so CXL pmem regions (and their
+ * namespaces, from the label area) come back: a /bin/sh script using only
+ * the `cxl` tool and sysfs, and a systemd unit running it.
+ */
+const char *vpmem_cxl_boot_script(void);
+const char *vpmem_cxl_boot_unit(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/* CXL type-3 PMem under QEMU: plan, argv, cookie, boot script; see cxl.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vpmem/cxl.h>
+#include <vpmem/guest.h>
+#include <vpmem/nfit.h>
+#include <vpmem/size.h>
+
+void vpmem_cxl_plan_free(struct vpmem_cxl_plan *plan)
+{
+	for (unsigned i = 0; i < plan->ndevs; i++) {
+		free(plan->dev[i].path);
+		free(plan->dev[i].lsa_path);
+		plan->dev[i].path = plan->dev[i].lsa_path = NULL;
+	}
+	plan->ndevs = 0;
+}
+
+uint64_t vpmem_cxl_cookie(uint64_t serial, uint64_t dpa)
+{
+	/* struct nd_interleave_set info: { u64 offset; u64 serial; } per target,
+	 * both in CPU order on x86 (little-endian) */
+	unsigned char b[16];
+
+	for (int i = 0; i < 8; i++) {
+		b[i] = (unsigned char)(dpa >> (8 * i));
+		b[8 + i] = (unsigned char)(serial >> (8 * i));
+	}
+	return vpmem_fletcher64(b, sizeof(b), 1);
+}
+
+int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *plan,
+		   struct vpmem_err *err)
+{
+	unsigned n = spec->ndevs ? spec->ndevs : 1;
+	char a[32];
+	uint64_t each;
+
+	memset(plan, 0, sizeof(*plan));
+	if (!spec->size)
+		return 0;
+	if (n > VPMEM_CXL_MAX_DEVS)
+		return vpmem_err_set(err, EINVAL, "--cxl-devices %u: at most %u devices are supported", n,
+				     VPMEM_CXL_MAX_DEVS);
+	each = spec->size / n;
+	if (spec->size % n || !each || each % VPMEM_CXL_ALIGN)
+		return vpmem_err_set(err, EINVAL,
+				     "--cxl-pmem %s over %u device%s: each CXL device must be a whole number of 256M (QEMU's CXL capacity unit)",
+				     vpmem_size_str(spec->size, a, sizeof(a)), n, n == 1 ? "" : "s");
+	if (!spec->state_dir)
+		return vpmem_err_set(err, EINVAL, "no directory for the CXL backing files");
+	plan->kernel = vpmem_kernel_release_code(spec->kernel_release);
+	/* measured: 6.1 needs neither, 6.12 both; unknown kernels get both
+	 * (harmless there: no PCIe port services, no hypervisor CPUID bit) */
+	plan->cpu_no_hypervisor = plan->kernel == 0 || plan->kernel >= 6012;
+	plan->pcie_ports_compat = plan->kernel == 0 || plan->kernel >= 6012;
+	plan->root_ports = n + 1;
+	for (unsigned i = 0; i < n; i++) {
+		struct vpmem_cxl_dev *d = &plan->dev[i];
+
+		d->index = i;
+		d->serial = VPMEM_CXL_SERIAL_BASE + i;
+		d->size = each;
+		d->lsa_size = VPMEM_CXL_LSA_SIZE;
+		d->cookie = vpmem_cxl_cookie(d->serial, 0);
+		if (asprintf(&d->path, "%s/cxl%u.img", spec->state_dir, i) < 0 ||
+		    asprintf(&d->lsa_path, "%s/cxl%u.lsa", spec->state_dir, i) < 0) {
+			plan->ndevs = i + 1;
+			vpmem_cxl_plan_free(plan);
+			return vpmem_err_set(err, ENOMEM, "out of memory");
+		}
+		plan->ndevs = i + 1;
+		plan->window += each;
+	}
+	return 0;
+}
+
+static int check_one(const char *path, uint64_t size, bool *create, struct vpmem_err *err)
+{
+	struct stat st;
+	char a[32], b[32];
+
+	*create = true;
+	if (stat(path, &st))
+		return 0;
+	if (!S_ISREG(st.st_mode))
+		return vpmem_err_set(err, EEXIST, "CXL backing '%s' exists and is not a regular file", path);
+	if ((uint64_t)st.st_size != size)
+		return vpmem_err_set(err, EEXIST,
+				     "CXL backing '%s' exists with size %s, not the %s planned (remove it or use another --name)",
+				     path, vpmem_size_str((uint64_t)st.st_size, a, sizeof(a)),
+				     vpmem_size_str(size, b, sizeof(b)));
+	*create = false;
+	return 0;
+}
+
+int vpmem_cxl_check_backings(struct vpmem_cxl_plan *plan, struct vpmem_err *err)
+{
+	for (unsigned i = 0; i < plan->ndevs; i++) {
+		struct vpmem_cxl_dev *d = &plan->dev[i];
+		int r = check_one(d->path, d->size, &d->create, err);
+
+		if (!r)
+			r = check_one(d->lsa_path, d->lsa_size, &d->lsa_create, err);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int create_one(const char *path, uint64_t size, struct vpmem_err *err)
+{
+	int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return vpmem_err_set(err, errno, "cannot create CXL backing '%s': %s", path, strerror(errno));
+	if (ftruncate(fd, (off_t)size) || fsync(fd)) {
+		int e = errno;
+
+		close(fd);
+		unlink(path);
+		return vpmem_err_set(err, e, "cannot size CXL backing '%s': %s", path, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+int vpmem_cxl_create_backings(const struct vpmem_cxl_plan *plan, struct vpmem_err *err)
+{
+	for (unsigned i = 0; i < plan->ndevs; i++) {
+		const struct vpmem_cxl_dev *d = &plan->dev[i];
+		int r = d->create ? create_one(d->path, d->size, err) : 0;
+
+		if (!r && d->lsa_create)
+			r = create_one(d->lsa_path, d->lsa_size, err);
+		if (r) {
+			vpmem_cxl_remove_created(plan);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void vpmem_cxl_remove_created(const struct vpmem_cxl_plan *plan)
+{
+	for (unsigned i = 0; i < plan->ndevs; i++) {
+		if (plan->dev[i].create)
+			unlink(plan->dev[i].path);
+		if (plan->dev[i].lsa_create)
+			unlink(plan->dev[i].lsa_path);
+	}
+}
+
+static int escaped_kv(struct vpmem_strv *argv, const char *flag, const char *head,
+		      const char *key, const char *path, const char *tail)
+{
+	char *o = NULL;
+	int r;
+
+	if (asprintf(&o, "%s,%s=", head, key) < 0)
+		return -ENOMEM;
+	r = vpmem_qemu_escape_append(&o, path);
+	if (!r && tail) {
+		size_t l = strlen(o);
+		char *nb = realloc(o, l + strlen(tail) + 2);
+
+		if (!nb)
+			r = -ENOMEM;
+		else
+			o = nb, sprintf(o + l, ",%s", tail);
+	}
+	if (!r)
+		r = vpmem_strv_push(argv, flag);
+	if (!r)
+		r = vpmem_strv_push(argv, o);
+	free(o);
+	return r;
+}
+
+int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv)
+{
+	int r = 0;
+
+	if (!plan->ndevs)
+		return 0;
+	r |= vpmem_strv_push(argv, "-device");
+	r |= vpmem_strv_pushf(argv, "pxb-cxl,bus_nr=%d,bus=pcie.0,id=cxl.1", VPMEM_CXL_HB_BUS);
+	for (unsigned p = 0; !r && p < plan->root_ports; p++) {
+		r |= vpmem_strv_push(argv, "-device");
+		r |= vpmem_strv_pushf(argv, "cxl-rp,port=%u,bus=cxl.1,id=rp%u,chassis=0,slot=%u", p, p, p + 2);
+	}
+	for (unsigned i = 0; !r && i < plan->ndevs; i++) {
+		const struct vpmem_cxl_dev *d = &plan->dev[i];
+		char head[64], tail[64];
+
+		snprintf(head, sizeof(head), "memory-backend-file,id=cxl-mem%u,share=on", i);
+		snprintf(tail, sizeof(tail), "size=%" PRIu64 "%s", d->size, d->pmem ? ",pmem=on" : "");
+		r = escaped_kv(argv, "-object", head, "mem-path", d->path, tail);
+		snprintf(head, sizeof(head), "memory-backend-file,id=cxl-lsa%u,share=on", i);
+		snprintf(tail, sizeof(tail), "size=%" PRIu64, d->lsa_size);
+		if (!r)
+			r = escaped_kv(argv, "-object", head, "mem-path", d->lsa_path, tail);
+		if (!r) {
+			r |= vpmem_strv_push(argv, "-device");
+			r |= vpmem_strv_pushf(argv, "cxl-type3,bus=rp%u,memdev=cxl-mem%u,lsa=cxl-lsa%u,id=cxl-pmem%u,sn=0x%" PRIx64,
+					      i, i, i, i, d->serial);
+		}
+	}
+	if (!r) {
+		r |= vpmem_strv_push(argv, "-M");
+		r |= vpmem_strv_pushf(argv, "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=%" PRIu64, plan->window);
+	}
+	return r ? -ENOMEM : 0;
+}
+
+const char *vpmem_cxl_boot_script(void)
+{
+	/* decoders reset at every power-off: re-create each device's region;
+	 * its namespaces come back from the label area */
+	return "# vpmem: a pmem region on every CXL memory device that has none\n"
+	       "[ -d /sys/bus/cxl/devices ] || exit 0\n"
+	       "i=0\n"
+	       "while [ $i -lt 100 ]; do   # wait (<= 10 s) for the memdevs' endpoints\n"
+	       "\tready=1\n"
+	       "\tfor m in /sys/bus/cxl/devices/mem*; do\n"
+	       "\t\t[ -e \"$m\" ] && [ ! -e \"$m/driver\" ] && ready=0\n"
+	       "\tdone\n"
+	       "\t[ $ready = 1 ] && break\n"
+	       "\tsleep 0.1; i=$((i + 1))\n"
+	       "done\n"
+	       "rc=0\n"
+	       "for m in /sys/bus/cxl/devices/mem*; do\n"
+	       "\t[ -e \"$m\" ] || continue\n"
+	       "\tm=${m##*/}\n"
+	       "\tcxl list -R -m \"$m\" 2>/dev/null | grep -q '\"region\"' && continue\n"
+	       "\tcxl create-region -m -d decoder0.0 -w 1 \"$m\" -t pmem >/dev/null ||\n"
+	       "\t\t{ echo \"vpmem: cannot create a pmem region on $m\" >&2; rc=1; }\n"
+	       "done\n"
+	       "exit $rc\n";
+}
+
+const char *vpmem_cxl_boot_unit(void)
+{
+	return "[Unit]\n"
+	       "Description=CXL persistent memory regions (vpmem)\n"
+	       "DefaultDependencies=no\n"
+	       "After=systemd-modules-load.service systemd-udev-settle.service\n"
+	       "Before=local-fs-pre.target\n"
+	       "Wants=local-fs-pre.target\n"
+	       "\n"
+	       "[Service]\n"
+	       "Type=oneshot\n"
+	       "RemainAfterExit=yes\n"
+	       "ExecStart=/bin/sh /usr/local/lib/vpmem/cxl-regions.sh\n"
+	       "\n"
+	       "[Install]\n"
+	       "WantedBy=local-fs.target\n";
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# CXL type-3 PMem (vpmem run --cxl-pmem): the default guest creates the region at
+# boot, of the size and interleave-set cookie vpmem predicts; a fsdax namespace
+# with ext4 mounted -o dax keeps a file across a cold boot (new QEMU); the
+# kernel workarounds are applied only on the kernel that needs them.
+. "$(dirname "$0")/lib-guest.sh"
+kernel=${VPMEM_GUEST_KERNEL:-6.1}
+
+run_vpmem run --cxl-pmem 512M --state-dir "$T/vm" --print --json
+expect_eq "print status" "$rc" 0
+plan=$out
+size=$(json_get "$plan" 'j["cxl"]["devices"][0]["region_size"]')
+iset=$(json_get "$plan" 'int(j["cxl"]["devices"][0]["iset_id"], 16)')
+expect_eq "predicted region size" "$size" 536870912
+expect_eq "pinned serial" "$(json_get "$plan" 'j["cxl"]["devices"][0]["serial"]')" 0xc71000
+expect_eq "one spare root port" "$(json_get "$plan" 'j["cxl"]["root_ports"]')" 2
+argv=$(json_get "$plan" '" ".join(j["argv"])')
+case "$kernel" in
+6.1)
+	expect_eq "6.1: no workarounds" "$(json_get "$plan" 'len(j["cxl"]["workarounds"])')" 0
+	expect_nomatch "6.1: cpu keeps the hypervisor bit" "$argv" '-hypervisor'
+	expect_nomatch "6.1: no pcie_ports=compat" "$argv" 'pcie_ports=compat' ;;
+6.12)
+	expect_match "6.12: -cpu max,-hypervisor" "$argv" '-cpu max,-hypervisor '
+	expect_match "6.12: pcie_ports=compat" "$argv" 'pcie_ports=compat' ;;
+esac
+check "--print creates nothing" test ! -e "$T/vm"
+
+guest_run --cxl-pmem 512M 'ndctl list -R'
+expect_eq "boot status" "$grc" 0
+expect_eq "region size as predicted" "$(json_get "$gout" 'j[0]["size"]')" "$size"
+expect_eq "region cookie as predicted" "$(json_get "$gout" 'j[0]["iset_id"]')" "$iset"
+check "memory file sparse at the exact size" test "$(stat -c %s "$T/vm/cxl0.img")" = 536870912
+check "label file at 256K" test "$(stat -c %s "$T/vm/cxl0.lsa")" = 262144
+
+guest_run --cxl-pmem 512M '
+set -e
+ndctl create-namespace -m fsdax >/dev/null
+mkfs.ext4 -q -F -b 4096 /dev/pmem0
+mount -o dax /dev/pmem0 /mnt
+grep -q " /mnt .*dax" /proc/mounts
+echo vpmem-cxl-marker >/mnt/file
+sync
+umount /mnt
+echo made'
+expect_eq "namespace made" "$gout" made
+
+# a new QEMU (cold boot): the region is re-created, the namespace comes back
+# from the label area, the file with it
+guest_run --cxl-pmem 512M '
+set -e
+ndctl list -N | grep -q "\"mode\":\"fsdax\""
+mount -o dax /dev/pmem0 /mnt
+cat /mnt/file'
+expect_eq "file back after a cold boot" "$gout" vpmem-cxl-marker
+
+done_testing
