@@ -12,7 +12,7 @@ expect_eq "guest data in the comma path file" "$(dd if="$T/a, b/disk,1.img" bs=5
 
 # An image pinned to slot 2 shows up with the serial of slot 2, whatever its order.
 truncate -s 256M "$T/s2.img" "$T/s0.img"
-guest_run --pmem-image "$T/s2.img,slot=2" --pmem-image "$T/s0.img" 'ndctl list -D'
+GUEST_STATE=$T/vm-slots guest_run --pmem-image "$T/s2.img,slot=2" --pmem-image "$T/s0.img" 'ndctl list -D'
 expect_eq "pinned slots boot" "$grc" 0
 expect_eq "slot 2 and slot 0 ids" "$(json_get "$gout" '",".join(sorted(d["id"] for d in j))')" "8680-56341200,8680-58341200"
 
