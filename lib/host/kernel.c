@@ -531,7 +531,11 @@ static int default_guest_config(struct vpmem_kernel *k, const char *dir, struct 
 	pkg[strcspn(pkg, "\n")] = 0;
 	if (!pkg[0])
 		return 0;
-	snprintf(debs, sizeof(debs), "%s/debs", dir);
+	/* one guest per kernel package under guest/NAME/, packages shared in
+	 * guest/debs/ (lib/machine/guest.c); older caches kept debs/ inside */
+	snprintf(debs, sizeof(debs), "%s/../debs", dir);
+	if (access(debs, F_OK))
+		snprintf(debs, sizeof(debs), "%s/debs", dir);
 	n = scandir(debs, &ents, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
 		size_t pl = strlen(pkg);
