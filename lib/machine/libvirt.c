@@ -17,8 +17,11 @@
 
 #include <vpmem/file.h>
 #include <vpmem/guest.h>
+#include <vpmem/hostmap.h>
+#include <vpmem/nfit.h>
 #include <vpmem/libvirt.h>
 
+#include "util/msg.h"
 #include "util/virt.h"
 #include "util/xml.h"
 
@@ -633,4 +636,122 @@ out:
 	if (r)
 		unlink(tmp);
 	return r;
+}
+
+/* ---- domain XML -> host devices (hostmap.h); a parser: no backing is opened ---- */
+
+static xmlNodePtr find_child(xmlNodePtr n, const char *name)
+{
+	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !lx->StrCmp(c->name, (const xmlChar *)name))
+			return c;
+	return NULL;
+}
+
+static char *text_of(xmlNodePtr n)
+{
+	xmlChar *t = n ? lx->NodeGetContent(n) : NULL;
+	char *s = t ? strdup((const char *)t) : NULL;
+
+	(*lx->Free)(t);
+	return s;
+}
+
+static char *attr_of(xmlNodePtr n, const char *a)
+{
+	xmlChar *t = n ? lx->GetProp(n, (const xmlChar *)a) : NULL;
+	char *s = t ? strdup((const char *)t) : NULL;
+
+	(*lx->Free)(t);
+	return s;
+}
+
+int vpmem_host_from_libvirt(const char *text, size_t len, struct vpmem_host *h, struct vpmem_err *err)
+{
+	xmlDocPtr doc;
+	xmlNodePtr root, devs;
+	bool used[VPMEM_NFIT_MAX_SLOTS] = { false };
+	int pending[VPMEM_MAP_MAX], npending = 0;
+
+	memset(h, 0, sizeof(*h));
+	lx = vpmem_xml_load(err);
+	if (!lx)
+		return -ENOSYS;
+	doc = lx->ReadMemory(text, (int)len, "domain.xml", NULL,
+			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return vpmem_err_set(err, EINVAL, "not well-formed XML");
+	root = lx->DocGetRootElement(doc);
+	if (!root || lx->StrCmp(root->name, (const xmlChar *)"domain")) {
+		lx->FreeDoc(doc);
+		return vpmem_err_set(err, EINVAL, "not a libvirt <domain>");
+	}
+	devs = find_child(root, "devices");
+	for (xmlNodePtr m = devs ? devs->children : NULL; m; m = m->next) {
+		char *model, *path, *node, *slot;
+		struct vpmem_host_dev *d;
+
+		if (m->type != XML_ELEMENT_NODE || lx->StrCmp(m->name, (const xmlChar *)"memory"))
+			continue;
+		model = attr_of(m, "model");
+		if (!model || (strcmp(model, "nvdimm") && strcmp(model, "virtio-pmem"))) {
+			free(model);
+			continue;
+		}
+		if (h->n >= VPMEM_MAP_MAX) {
+			free(model);
+			break;
+		}
+		d = &h->d[h->n];
+		memset(d, 0, sizeof(*d));
+		d->kind = strcmp(model, "nvdimm") ? VPMEM_HOST_VIRTIO : VPMEM_HOST_LIBVIRT;
+		d->slot = d->node = -1;
+		path = text_of(find_child(find_child(m, "source"), "path"));
+		node = text_of(find_child(find_child(m, "target"), "node"));
+		slot = attr_of(find_child(m, "address"), "slot");
+		snprintf(d->path, sizeof(d->path), "%s", path ? path : "");
+		if (node)
+			d->node = atoi(node);
+		{
+			char *alias = attr_of(find_child(m, "alias"), "name");
+
+			snprintf(d->devid, sizeof(d->devid), "%s", alias ? alias : "");
+			free(alias);
+		}
+		if (d->kind == VPMEM_HOST_LIBVIRT) {
+			if (slot && atoi(slot) >= 0 && atoi(slot) < (int)VPMEM_NFIT_MAX_SLOTS) {
+				d->slot = atoi(slot);
+				if (used[d->slot])
+					MSG_ADD(h->problems, &h->nproblems, "slot %d is given to two nvdimm devices", d->slot);
+				used[d->slot] = true;
+			} else {
+				pending[npending++] = (int)h->n;
+			}
+		}
+		free(model);
+		free(path);
+		free(node);
+		free(slot);
+		h->n++;
+	}
+	/* libvirt gives unaddressed DIMMs the lowest free slots, in order */
+	for (int i = 0; i < npending; i++) {
+		struct vpmem_host_dev *d = &h->d[pending[i]];
+
+		for (d->slot = 0; used[d->slot]; d->slot++)
+			;
+		used[d->slot] = true;
+	}
+	for (unsigned i = 0; i < h->n; i++) {
+		if (h->d[i].kind == VPMEM_HOST_LIBVIRT) {
+			struct vpmem_nfit_dimm n;
+
+			vpmem_nfit_dimm((unsigned)h->d[i].slot, &n);
+			snprintf(h->d[i].expect_id, sizeof(h->d[i].expect_id), "%s", n.id);
+		}
+	}
+	lx->FreeDoc(doc);
+	if (!h->n)
+		return vpmem_err_set(err, ENODEV, "the domain has no <memory model='nvdimm'> or 'virtio-pmem'");
+	return 0;
 }
