@@ -46,6 +46,14 @@ struct vpmem_host {
 	unsigned nproblems;
 };
 
+/* struct vpmem_host and struct vpmem_guest_view are some 300 KB: allocate
+ * them with these (zeroed) rather than on the stack. NULL when out of memory;
+ * the free functions take NULL. */
+struct vpmem_host *vpmem_host_new(void);
+void vpmem_host_free(struct vpmem_host *h);
+struct vpmem_guest_view *vpmem_guest_view_new(void);
+void vpmem_guest_view_free(struct vpmem_guest_view *g);
+
 /*
  * The host side, parsed (lib/machine/qemu.c, libvirt.c, vmware.c). The parsers
  * of text open nothing: a backing's own say about its slot is a separate step,

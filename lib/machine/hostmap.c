@@ -20,6 +20,26 @@
 
 #include "util/msg.h"
 
+struct vpmem_host *vpmem_host_new(void)
+{
+	return calloc(1, sizeof(struct vpmem_host));
+}
+
+void vpmem_host_free(struct vpmem_host *h)
+{
+	free(h);
+}
+
+struct vpmem_guest_view *vpmem_guest_view_new(void)
+{
+	return calloc(1, sizeof(struct vpmem_guest_view));
+}
+
+void vpmem_guest_view_free(struct vpmem_guest_view *g)
+{
+	free(g);
+}
+
 /* ---- what the backings say ---- */
 
 static void check_image_slot(struct vpmem_host *h, const struct vpmem_host_dev *d)

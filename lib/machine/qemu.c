@@ -606,13 +606,31 @@ static bool obj_get(const char *arg, const char *key, char *out, size_t len)
 	return kv_get(arg, key, out, len);
 }
 
-int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err)
+/* The memory backends seen so far: grown as the command line names them. */
+struct backends {
+	struct backend *v;
+	unsigned n, alloc;
+};
+
+static struct backend *backend_add(struct backends *b)
 {
-	static struct backend be[VPMEM_MAP_MAX];
-	unsigned nbe = 0;
+	if (b->n == b->alloc) {
+		unsigned alloc = b->alloc ? 2 * b->alloc : 8;
+		struct backend *v = realloc(b->v, alloc * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		b->v = v;
+		b->alloc = alloc;
+	}
+	memset(&b->v[b->n], 0, sizeof(b->v[0]));
+	return &b->v[b->n++];
+}
+
+static int parse_argv(char *const *argv, struct vpmem_host *h, struct backends *bes, struct vpmem_err *err)
+{
 	bool used[VPMEM_NFIT_MAX_SLOTS] = { false };
 
-	memset(h, 0, sizeof(*h));
 	for (size_t i = 0; argv[i]; i++) {
 		const char *a = argv[i + 1];
 		char type[128] = "", dup[64];
@@ -625,12 +643,15 @@ int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vp
 					     argv[i], a, dup);
 		if (!strcmp(argv[i], "-object") && obj_get(a, NULL, type, sizeof(type)) &&
 		    !strcmp(type, "memory-backend-file")) {
-			if (nbe >= VPMEM_MAP_MAX)
+			struct backend *be;
+
+			if (bes->n >= VPMEM_MAP_MAX)
 				return vpmem_err_set(err, E2BIG, "too many memory backends");
-			memset(&be[nbe], 0, sizeof(be[nbe]));
-			obj_get(a, "id", be[nbe].id, sizeof(be[nbe].id));
-			obj_get(a, "mem-path", be[nbe].path, sizeof(be[nbe].path));
-			nbe++;
+			be = backend_add(bes);
+			if (!be)
+				return vpmem_err_set(err, ENOMEM, "out of memory");
+			obj_get(a, "id", be->id, sizeof(be->id));
+			obj_get(a, "mem-path", be->path, sizeof(be->path));
 		} else if (!strcmp(argv[i], "-device") && obj_get(a, NULL, type, sizeof(type)) &&
 			   (!strcmp(type, "nvdimm") || !strcmp(type, "virtio-pmem-pci"))) {
 			struct vpmem_host_dev *d;
@@ -646,13 +667,13 @@ int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vp
 			obj_get(a, "id", d->devid, sizeof(d->devid));
 			if (!obj_get(a, "memdev", memdev, sizeof(memdev)))
 				return vpmem_err_set(err, EINVAL, "-device %s without memdev", type);
-			for (k = 0; k < nbe && strcmp(be[k].id, memdev); k++)
+			for (k = 0; k < bes->n && strcmp(bes->v[k].id, memdev); k++)
 				;
-			if (k == nbe)
+			if (k == bes->n)
 				return vpmem_err_set(err, EINVAL,
 						     "-device %s uses memdev '%s', which is not a memory-backend-file defined before it",
 						     type, memdev);
-			snprintf(d->path, sizeof(d->path), "%s", be[k].path);
+			snprintf(d->path, sizeof(d->path), "%s", bes->v[k].path);
 			if (obj_get(a, "node", v, sizeof(v))) {
 				long nd;
 
@@ -690,6 +711,17 @@ int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vp
 	if (!h->n)
 		return vpmem_err_set(err, ENODEV, "the QEMU command line has no -device nvdimm or virtio-pmem-pci");
 	return 0;
+}
+
+int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err)
+{
+	struct backends bes = { 0 };
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	r = parse_argv(argv, h, &bes, err);
+	free(bes.v);
+	return r;
 }
 
 /* Shell words (as a command line is usually saved) or NUL-separated argv. */
