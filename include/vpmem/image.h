@@ -119,6 +119,16 @@ int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_
 
 const char *vpmem_ns_mode_name(enum vpmem_ns_mode m);
 
+/*
+ * One call for `vpmem list FILE`: open @path read-only (a regular file; a
+ * FIFO, device or directory is refused), decode what a guest would see in it
+ * into *@ri and close it. @hints may be NULL (detect everything). On success
+ * the caller owns @ri's contents and frees them with vpmem_region_free();
+ * on failure there is nothing to free and @err says why, naming @path.
+ */
+int vpmem_image_list(const char *path, const struct vpmem_image_hints *hints, struct vpmem_region_info *ri,
+		     struct vpmem_err *err);
+
 /* ---- planning changes ---- */
 struct vpmem_image_spec {
 	uint64_t size, label_size;  /* label_size 0 = no label area */

@@ -40,6 +40,18 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 			 const struct vpmem_ns_req *req, struct vpmem_wplan *p,
 			 struct vpmem_ns_info *out, struct vpmem_err *err);
 
+/*
+ * One call for `vpmem namespace create FILE`: open @path locked
+ * (vpmem_image_open_locked: refused while another process maps it), decode
+ * it, plan the namespace @req asks for (vpmem_ns_plan_create) and write it in
+ * the kernel's crash-safe order, each barrier fsynced (vpmem_wplan_apply).
+ * @hints may be NULL. *@out (may be NULL) describes the new namespace as a
+ * guest will list it. 0, or -errno with @err naming @path; on failure the
+ * image holds its old namespaces or, after a crash, the old set or the new.
+ */
+int vpmem_namespace_create(const char *path, const struct vpmem_image_hints *hints,
+			   const struct vpmem_ns_req *req, struct vpmem_ns_info *out, struct vpmem_err *err);
+
 enum vpmem_ns_match { VPMEM_MATCH_UUID, VPMEM_MATCH_NAME, VPMEM_MATCH_ALL };
 /* Plan destroying matching namespaces; *@count = how many. */
 int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_match how,

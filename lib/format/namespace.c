@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uuid/uuid.h>
 
@@ -403,4 +404,32 @@ int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_matc
 out:
 	free(hit);
 	return rc ? nomem(err) : 0;
+}
+
+int vpmem_namespace_create(const char *path, const struct vpmem_image_hints *hints,
+			   const struct vpmem_ns_req *req, struct vpmem_ns_info *out, struct vpmem_err *err)
+{
+	static const struct vpmem_image_hints none = { .slot = -1 };
+	struct vpmem_region_info ri = { 0 };
+	struct vpmem_wplan plan = { 0 };
+	struct vpmem_ns_info made;
+	int fd, r;
+
+	if (!hints)
+		hints = &none;
+	fd = vpmem_image_open_locked(path, err);
+	if (fd < 0)
+		return fd; /* the message names @path */
+	r = vpmem_region_read(fd, hints, &ri, err);
+	if (!r)
+		r = vpmem_ns_plan_create(&ri, hints, req, &plan, out ? out : &made, err);
+	if (!r)
+		r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
+	if (!r && close(fd))
+		r = vpmem_err_set(err, errno, "cannot close: %s", strerror(errno));
+	else if (r)
+		close(fd);
+	vpmem_wplan_free(&plan);
+	vpmem_region_free(&ri);
+	return r ? vpmem_err_prefix(err, "'%s'", path) : 0;
 }
