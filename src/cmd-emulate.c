@@ -556,6 +556,25 @@ static char *sysattr(const char *root, const char *dir, const char *name, const 
 	return vpmem_sysfs_get(root, "%s/%s/%s", dir, name, attr);
 }
 
+/* Is every word of @param a whole word of @cmdline? */
+static bool on_cmdline(const char *cmdline, const char *param)
+{
+	char *copy = strdup(param), *save = NULL;
+	bool all = copy && cmdline;
+
+	for (char *w = all ? strtok_r(copy, " \t", &save) : NULL; w && all; w = strtok_r(NULL, " \t", &save)) {
+		size_t n = strlen(w);
+		bool found = false;
+
+		for (const char *p = strstr(cmdline, w); p && !found; p = strstr(p + 1, w))
+			found = (p == cmdline || p[-1] == ' ' || p[-1] == '\t') &&
+				(!p[n] || p[n] == ' ' || p[n] == '\t' || p[n] == '\n');
+		all = found;
+	}
+	free(copy);
+	return all;
+}
+
 static int em_status(const struct em_args *a)
 {
 	const char *root = a->sysroot ? a->sysroot : "";
@@ -566,6 +585,7 @@ static int em_status(const struct em_args *a)
 	struct vpmem_e820_map *map = NULL;
 	struct em_state s;
 	struct dirent **ents = NULL;
+	char *gparam = NULL;
 	int n;
 
 	snprintf(path, sizeof(path), "%s/proc/cmdline", root);
@@ -574,6 +594,8 @@ static int em_status(const struct em_args *a)
 	grub_path(a, grub, sizeof(grub));
 	if (!state_read(grub, &s)) {
 		json_object_object_add(o, "grub_param", json_object_new_string(s.param));
+		gparam = s.param ? strdup(s.param) : NULL;
+		json_object_object_add(o, "grub_pending", json_object_new_boolean(gparam && !on_cmdline(cmdline, gparam)));
 		state_free(&s);
 	}
 	/* e820 type 12 as the running kernel has it: /proc/iomem (e820.c parses it) */
@@ -651,6 +673,14 @@ static int em_status(const struct em_args *a)
 	if (a->json) {
 		out_json(o);
 	} else {
+		if (gparam) {
+			/* what 'emulate apply' left in GRUB: on the running command line yet? */
+			bool booted = on_cmdline(cmdline, gparam);
+
+			printf("GRUB (%s): %s, %s\n", grub, gparam,
+			       booted ? "on the running kernel's command line" :
+			       "pending: not on the running kernel's command line (regenerate grub.cfg and reboot)");
+		}
 		if (!np)
 			printf("no memmap=SIZE!OFFSET on the kernel command line\n");
 		for (unsigned i = 0; i < np; i++) {
@@ -673,6 +703,7 @@ static int em_status(const struct em_args *a)
 		json_object_put(o);
 	}
 	free(cmdline);
+	free(gparam);
 	return np && matched == np ? EXIT_OK : EXIT_FAIL;
 }
 
