@@ -10,7 +10,7 @@ info=$("$VPMEM" guest path --json)
 release=$(json_get "$info" 'j["release"]')
 for other in 6.1 6.12; do
 	[ "$other" = "$kernel" ] && continue
-	odir=$("$VPMEM" guest path --guest-kernel "$other" 2>/dev/null) || continue
+	odir=$("$VPMEM" guest path --guest-kernel "$other" 2>/dev/null | sed -n 's/^dir  *//p'); [ -n "$odir" ] || continue
 	ostamp=$(stat -c %Y:%s "$odir/initrd.img")
 done
 guest_run --qemu-pmem 256M 'uname -r'
