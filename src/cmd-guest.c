@@ -13,7 +13,7 @@
 #include "vpmem.h"
 
 const char usage_guest[] =
-	"usage: vpmem guest build [--kernel-package 6.1|6.12|PACKAGE] [--force] [--quiet]\n"
+	"usage: vpmem guest build [--kernel-package 6.1|6.12|PACKAGE] [--force] [-q|--quiet]\n"
 	"       vpmem guest path [--guest-kernel 6.1|6.12|PACKAGE] [--json]\n"
 	"\n"
 	"The default guest: a Debian kernel package, busybox-static, ndctl/daxctl/cxl,\n"
@@ -30,7 +30,7 @@ const char usage_guest[] =
 	"    --kernel-package K      kernel: 6.1, 6.12 or a Debian package name\n"
 	"                            (also --guest-kernel K)\n"
 	"    --force                 rebuild even when up to date\n"
-	"    --quiet                 only report errors\n"
+	"    -q, --quiet             only report errors (no progress lines, apt quiet)\n"
 	"  path                    print the guest's directory, kernel, initrd, the\n"
 	"                          package it was built from and its kernel release,\n"
 	"                          one 'key value' line each (--json: an object)\n"
@@ -105,7 +105,7 @@ static int guest_build_cmd(int argc, char **argv)
 	struct vpmem_err err = { 0 };
 	int c;
 
-	struct cmd_opts op = { .cmd = "guest", .sub = "build", .shortopts = "+", .longopts = opts };
+	struct cmd_opts op = { .cmd = "guest", .sub = "build", .shortopts = "+q", .longopts = opts };
 
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
