@@ -28,12 +28,26 @@ deps() {
 	# the default guest's kernel comes from Debian's archive: the lists must be there
 	if [ -n "$missing" ] || ! apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1; then
 		echo "setup: installing:${missing:- (package lists only)}" >&2
-		sudo_ apt-get update -q >/dev/null
+		echo "setup: apt-get update" >&2
+		apt_ update -q
 	fi
 	if [ -n "$missing" ]; then
+		echo "setup: apt-get install (a few minutes on a fresh machine)" >&2
 		# shellcheck disable=SC2086
-		sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
+		apt_ install -y -q --no-install-recommends $missing
 	fi
+}
+
+# apt-get, its output hidden, its error in one line
+apt_() {
+	log=$(mktemp)
+	if ! sudo_ env DEBIAN_FRONTEND=noninteractive apt-get "$@" >"$log" 2>&1; then
+		msg=$(grep -E '^(E|Err):' "$log" | head -n1 | sed 's/^E: //')
+		rm -f "$log"
+		echo "setup: error: apt-get $1 failed: ${msg:-see 'apt-get $1' output}" >&2
+		exit 1
+	fi
+	rm -f "$log"
 }
 
 build() {
