@@ -988,6 +988,26 @@ static int check_guest_kernel(const struct run_opts *o, const struct vpmem_vm_pl
 	return 0;
 }
 
+static void say_probing(void *arg, unsigned timeout_sec)
+{
+	if (!*(const bool *)arg)
+		fprintf(stderr, "vpmem: probing KVM with a test boot of the default guest (up to %u s, once: the answer is cached)\n",
+			timeout_sec);
+}
+
+/* --accel auto: KVM if a probe boot works, saying why not when /dev/kvm is there */
+static const char *pick_accel(const struct run_opts *o, const char *qemu_version,
+			      const struct vpmem_guest_files *g, bool default_guest)
+{
+	struct vpmem_kvm_verdict v;
+	const char *accel = vpmem_choose_accel_probe(o->accel, o->qemu, qemu_version, g, default_guest,
+						     say_probing, (void *)&o->quiet, &v);
+
+	if (!o->quiet && v.device && !v.usable && *v.why)
+		fprintf(stderr, "vpmem: KVM is not usable, using TCG: %s\n", v.why);
+	return accel;
+}
+
 int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static struct run_opts o, saved;
@@ -1043,7 +1063,7 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	accel = !strcmp(o.accel, "auto") ? "tcg" : o.accel;
 	if (!strcmp(o.accel, "auto") && !vpmem_qemu_probe(o.qemu, &caps, NULL)) {
 		have_caps = true;
-		accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, !o.kernel);
+		accel = pick_accel(&o, caps.version, &g, !o.kernel);
 	}
 	o.spec.phys_bits = strcmp(accel, "kvm") ? 40 : 0; /* TCG -cpu max: TCG_PHYS_ADDR_BITS */
 	if (o.spec.cxl_pmem)
@@ -1095,7 +1115,7 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 			goto out;
 		}
 		if (!strcmp(o.accel, "auto"))
-			accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, true);
+			accel = pick_accel(&o, caps.version, &g, true);
 	}
 	/* Apply: lock, safety, backings, verdicts, spec; then the launcher. */
 	if (vpmem_mkdir_p(p.run, &err)) {

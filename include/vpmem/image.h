@@ -6,7 +6,7 @@
  * label area (QEMU hw/mem/nvdimm.c); the guest's region is
  * [0, ALIGN_DOWN(size - label_size, 4K)). A region is *labelled* when its label
  * area has a valid index block, else *label-less*: one namespace spanning the
- * region whose mode is whatever info block sits at its start (FORMATS.md 6).
+ * region whose mode is whatever info block sits at its start (doc/formats.md 6).
  *
  * Every change is planned first as an ordered list of writes with fsync
  * barriers (struct vpmem_wplan), which `--dry-run` prints, tests truncate to

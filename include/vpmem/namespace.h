@@ -2,7 +2,7 @@
 /*
  * Namespaces inside an image, planned offline: the allocation and the writes
  * `ndctl create-namespace` would make (Linux drivers/nvdimm/namespace_devs.c,
- * label.c; FORMATS.md 3-6). Planners only: each returns a struct vpmem_wplan
+ * label.c; doc/formats.md 3-6). Planners only: each returns a struct vpmem_wplan
  * that the caller applies (vpmem_wplan_apply, image.h) or prints.
  */
 #ifndef VPMEM_NAMESPACE_H

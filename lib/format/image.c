@@ -4,7 +4,7 @@
  * Probe rules: Linux drivers/nvdimm/pmem.c nd_pmem_probe (BTT, then PFN, then
  * DAX, then raw), claim classes restricting each probe (btt_devs.c,
  * pfn_devs.c, dax_devs.c), label scan namespace_devs.c scan_labels /
- * create_namespace_pmem (cookie, nlabel, DPA order); shared/FORMATS.md 2-6.
+ * create_namespace_pmem (cookie, nlabel, DPA order); doc/formats.md 2-6.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -552,7 +552,7 @@ static int region_read(struct src *src, const struct vpmem_image_hints *h,
 
 		vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : fallback_slot), &d);
 		/* set_cookie_show: label-less DIMM -> cookie1; label-capable without an
-		 * index -> cookie2 (FORMATS.md 2) */
+		 * index -> cookie2 (doc/formats.md 2) */
 		ri->iset_id = L ? d.cookie2 : d.cookie1;
 		if (ri->region_size) {
 			ri->nns = 1;

@@ -25,7 +25,7 @@ export VPMEM_ACCEL=tcg
 # other checkouts meanwhile, and vm stop needs this one's ACPI handler.
 has_acpid() { { xz -dc "$1" 2>/dev/null || gzip -dc "$1" 2>/dev/null || cat "$1"; } |
 	cpio -i --quiet --to-stdout init 2>/dev/null | grep -q 'acpid -c'; }
-gdir=$("$VPMEM" guest path)
+gdir=$("$VPMEM" guest path | sed -n 's/^dir  *//p')
 mkdir -p "$T/g"
 for _try in 1 2 3; do
 	cp "$gdir/vmlinuz" "$gdir/initrd.img" "$T/g/" && has_acpid "$T/g/initrd.img" && break
