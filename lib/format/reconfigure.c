@@ -91,7 +91,7 @@ static int plan_writes(int fd, const struct vpmem_region_info *ri, const struct 
 					  destroy, &n, err);
 	else
 		r = 0;
-	if (!r && old && n != 1)
+	if (!r && old && ri->labelled && n != 1)
 		r = vpmem_err_set(err, EINVAL, "%u namespaces share the uuid of namespace0.%u: not changing them", n,
 				  old->index);
 	if (!r)
