@@ -113,6 +113,11 @@ struct vpmem_reconf_state {
  * (an unreadable or corrupt record). */
 int vpmem_reconf_pending(const char *path, struct vpmem_reconf_state *st, struct vpmem_err *err);
 
+/* 0 when nothing is pending for @path; else -EBUSY (or the record's error)
+ * with "'@path' has an unfinished namespace conversion (...): finish it with
+ * 'vpmem namespace reconfigure @path --resume'" (run, check, list). */
+int vpmem_reconf_busy(const char *path, struct vpmem_err *err);
+
 /*
  * Finish the conversion recorded beside @path (open, locked, on @fd): the
  * image holds the old namespace, none, or the new one; the remaining steps

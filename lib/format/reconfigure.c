@@ -523,6 +523,18 @@ bad:
 	return -EILSEQ;
 }
 
+int vpmem_reconf_busy(const char *path, struct vpmem_err *err)
+{
+	struct vpmem_reconf_state st;
+	int r = vpmem_reconf_pending(path, &st, err);
+
+	if (r <= 0)
+		return r;
+	return vpmem_err_set(err, EBUSY,
+			     "'%s' has an unfinished namespace conversion (%s to %s at dpa 0x%" PRIx64 ", see '%s%s'): finish it with 'vpmem namespace reconfigure %s --resume'",
+			     path, mode_names[st.old_mode], mode_names[st.req.mode], st.dpa, path, VPMEM_RECONF_SUFFIX, path);
+}
+
 /* ---- applying ---- */
 
 static int cleanup(const char *path, struct vpmem_err *err)

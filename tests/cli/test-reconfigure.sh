@@ -22,13 +22,13 @@ unchanged() { # DESCRIPTION IMAGE SUM
 mkdir src
 head -c 2000000 /dev/urandom >src/big.bin
 seq 1 40000 >src/numbers.txt
-mke2fs -q -F -t ext4 -b 4096 -d src fs.ext4 80M >/dev/null 2>&1
+mke2fs -q -F -t ext4 -b 4096 -d src fs.ext4 40M >/dev/null 2>&1
 fsz=$(stat -c %s fs.ext4)
 want=$(sum fs.ext4)
 
 # ---- every mode change keeps the bytes ----
 "$VPMEM" image create a.img --size 400M --label-version 1.2 >/dev/null
-"$VPMEM" namespace create a.img --mode raw --size 128M --name d >/dev/null
+"$VPMEM" namespace create a.img --mode raw --size 64M --name d >/dev/null
 "$VPMEM" namespace import a.img --name d --from fs.ext4 >/dev/null
 for step in fsdax "sector --sector-size 4096" "sector --sector-size 512" devdax "fsdax --map mem" raw; do
 	# shellcheck disable=SC2086
@@ -83,7 +83,7 @@ run_vpmem list a.img
 expect_match "grow: 78 MiB fsdax" "$out" "fsdax +map=dev +78.00 MiB .*name \"full\""
 s=$(sum a.img)
 run_vpmem namespace reconfigure a.img --name full --mode raw --size 400M --keep-data
-expect_match "growing over the end of the region is refused" "$err" "no free extent of 400M at 0x8000000"
+expect_match "growing over the end of the region is refused" "$err" "no free extent of 400M at 0x4000000"
 unchanged "grow too far" a.img "$s"
 run_vpmem namespace reconfigure a.img --name full --mode raw --size 48M --keep-data
 expect_match "shrinking is refused" "$err" "reconfigure only grows"
@@ -131,6 +131,12 @@ run_vpmem list p.img
 expect_nomatch "mid-conversion: no namespace d" "$out" 'name "d"'
 run_vpmem namespace reconfigure p.img --name d --mode fsdax --keep-data
 expect_match "another conversion is refused while one is pending" "$err" "a conversion to sector is pending: finish it first \(vpmem namespace reconfigure 'p.img' --resume\)"
+expect_match "list says a conversion is pending" "$out" "pending: 'p.img' has an unfinished namespace conversion \(raw to sector at dpa 0x0, see 'p.img.vpmem-reconfigure'\): finish it with 'vpmem namespace reconfigure p.img --resume'"
+run_vpmem check p.img
+expect_eq "check fails while a conversion is pending" "$rc" 1
+expect_match "check says how to finish it" "$err" "unfinished namespace conversion .*\(or vpmem check --repair\)"
+run_vpmem run --pmem-image p.img --print
+expect_match "run refuses an image with a pending conversion" "$err" "^vpmem: error: 'p.img' has an unfinished namespace conversion"
 run_vpmem namespace reconfigure p.img --resume --dry-run
 expect_match "--resume --dry-run says what it would do" "$out" "would finish the conversion .* from raw to sector"
 run_vpmem namespace reconfigure p.img --resume
@@ -139,6 +145,10 @@ expect_eq "resumed: sector" "$(mode_of p.img d)" sector
 expect_eq "resumed: the bytes" "$(nsum p.img "$fsz" d)" "$want"
 expect_eq "resumed: no side files" "$(ls p.img.vpmem-reconfigure* 2>/dev/null)" ""
 VPMEM_TEST_CRASH_AFTER_WRITES=3 "$VPMEM" namespace reconfigure p.img --name d --mode raw --keep-data >/dev/null 2>&1
+run_vpmem check --repair p.img
+expect_match "check --repair finishes a pending conversion" "$out" "repaired: finished the pending namespace conversion"
+expect_eq "check --repair: raw again, the bytes" "$(mode_of p.img d) $(nsum p.img "$fsz" d)" "raw $want"
+VPMEM_TEST_CRASH_AFTER_WRITES=3 "$VPMEM" namespace reconfigure p.img --name d --mode fsdax --keep-data >/dev/null 2>&1
 echo "garbage" >p.img.vpmem-reconfigure
 run_vpmem namespace reconfigure p.img --resume
 expect_match "a damaged record is refused" "$err" "progress record .* is damaged"
