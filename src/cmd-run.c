@@ -21,6 +21,7 @@
 #include <vpmem/nfit.h>
 #include <vpmem/persist.h>
 #include <vpmem/qemu.h>
+#include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 #include <vpmem/strv.h>
 #include <vpmem/vm.h>
@@ -1053,7 +1054,8 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		snprintf(p.lvcmd, sizeof(p.lvcmd), "%s/cmd", p.lvdir);
 	}
 	for (unsigned i = 0; i < o.spec.nimages; i++)
-		if (vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
+		if (vpmem_reconf_busy(o.spec.images[i].path, &err) ||  /* a namespace half converted */
+		    vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
 			return cmd_lib_error(EXIT_FAIL, &err);
 	for (unsigned i = 0; i < o.spec.ndirs; i++)
 		if (vpmem_backing_dir_check(o.spec.dirs[i], &err))
