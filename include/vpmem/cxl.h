@@ -106,6 +106,9 @@ int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv);
  * nd_fletcher64 over the array). sn 0x1234 at offset 0 -> 0x246800001234.
  */
 uint64_t vpmem_cxl_cookie(uint64_t serial, uint64_t dpa);
+/* The serial whose cookie at DPA 0 is @cookie (the inverse of the above:
+ * every cookie has exactly one). */
+uint64_t vpmem_cxl_serial_of_cookie(uint64_t cookie);
 
 /*
  * What a guest must run at every boot so CXL pmem regions (and their
