@@ -394,21 +394,33 @@ static void free_space(struct vpmem_region_info *ri)
 static void cxl_serial(struct vpmem_region_info *ri, const struct vpmem_image_hints *h)
 {
 	const struct vpmem_lsa *lsa = &ri->lsa;
-	bool from_labels = false;
+	unsigned best = 0, hint_votes = 0;
 
 	ri->cxl_serial = h->cxl_serial_set ? h->cxl_serial : VPMEM_CXL_SERIAL_BASE;
 	snprintf(ri->serial_source, sizeof(ri->serial_source), "%s", h->cxl_serial_set ? "xattr" : "default");
+	/* the serial most labels carry (a damaged label must not outvote the
+	 * others); the recorded one when any label carries it */
 	for (unsigned i = 0; ri->labelled && i < lsa->nlabels; i++) {
 		uint64_t sn = vpmem_cxl_serial_of_cookie(lsa->labels[i].isetcookie);
+		unsigned votes = 0;
 
-		if (!from_labels) {
-			if (h->cxl_serial_set && sn != h->cxl_serial)
-				MSG_ADD(ri->problems, &ri->nproblems, "labels carry serial %#" PRIx64 ", not the %#" PRIx64 " recorded for the image: attach it with sn=%#" PRIx64,
-					sn, h->cxl_serial, sn);
+		for (unsigned k = 0; k < lsa->nlabels; k++)
+			votes += vpmem_cxl_serial_of_cookie(lsa->labels[k].isetcookie) == sn;
+		if (h->cxl_serial_set && sn == h->cxl_serial)
+			hint_votes = votes;
+		if (votes > best) {
+			best = votes;
 			ri->cxl_serial = sn;
-			snprintf(ri->serial_source, sizeof(ri->serial_source), "labels");
-			from_labels = true;
 		}
+	}
+	if (hint_votes) {
+		ri->cxl_serial = h->cxl_serial;
+		snprintf(ri->serial_source, sizeof(ri->serial_source), "labels");
+	} else if (best) {
+		if (h->cxl_serial_set)
+			MSG_ADD(ri->problems, &ri->nproblems, "labels carry serial %#" PRIx64 ", not the %#" PRIx64 " recorded for the image: attach it with sn=%#" PRIx64,
+				ri->cxl_serial, h->cxl_serial, ri->cxl_serial);
+		snprintf(ri->serial_source, sizeof(ri->serial_source), "labels");
 	}
 	ri->iset_id = vpmem_cxl_cookie(ri->cxl_serial, 0);
 }
