@@ -32,7 +32,12 @@ const char usage_check[] =
 	"from its backup and the reverse, an interrupted BTT write completed as\n"
 	"the kernel's flog recovery does) with ordered, synced writes, and says\n"
 	"why it leaves the rest. --dry-run prints the writes instead. The image\n"
-	"must not be in use (a running VM maps it). See doc/check.md.\n";
+	"must not be in use (a running VM maps it). See doc/check.md.\n"
+	"\n"
+	"A CXL image is named by its memory file FILE; its label area FILE.lsa beside\n"
+	"it is checked with it (offsets in it are printed as 'label file 0x...'), and\n"
+	"its labels must carry the CXL cookie of its serial and a zero type GUID\n"
+	"(doc/cxl.md).\n";
 
 /* A CXL image's label area is its own file FILE.lsa: offsets in it are
  * given there (@off is the library's offset in memory file + label file). */
