@@ -247,6 +247,9 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 	if (rc)
 		return rc;
 	out->mode = req.mode;
+	if (ri->cxl && !ri->labelled)
+		return vpmem_err_set(err, EINVAL,
+				     "the CXL label file has no valid index block (make the image with 'vpmem image create --cxl', or let the guest create the first namespace)");
 	if (!ri->labelled) {
 		/* one namespace spanning the region; its mode lives in its info block */
 		if (req.size && req.size != ri->region_size)
@@ -314,6 +317,7 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 		snprintf(l.name, sizeof(l.name), "%s", req.name);
 	l.nlabel = 1;
 	l.isetcookie = ri->iset_id;
+	l.type = ri->cxl ? VPMEM_LTYPE_NONE : VPMEM_LTYPE_PMEM; /* label.h: type GUID */
 	l.lbasize = req.mode == VPMEM_NS_SECTOR ? req.sector_size : 512;
 	l.dpa = dpa;
 	l.rawsize = size;
