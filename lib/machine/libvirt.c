@@ -352,8 +352,9 @@ static int wait_command(const struct conn *k, virDomainPtr d, const struct vpmem
 		}
 		sleep_ms(50);
 	}
-	/* virtlogd writes what QEMU left in the pipe after QEMU is gone */
-	for (int i = 0; i < 40 && vpmem_guest_read_status(r->status_path, guest_status); i++) {
+	/* virtlogd writes what QEMU left in the pipe after QEMU is gone: on a
+	 * loaded host that has taken more than 2 s (up to 10 s here) */
+	for (int i = 0; i < 200 && vpmem_guest_read_status(r->status_path, guest_status); i++) {
 		vpmem_guest_pump(ofd, r->out_fd);
 		vpmem_guest_pump(efd, r->err_fd);
 		sleep_ms(50);
