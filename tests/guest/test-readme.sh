@@ -13,6 +13,16 @@
 # with the JSON the README shows. Examples that need libvirtd get it started
 # here (tests/lib-libvirt.sh), as the set-up command's packages would on a
 # Debian machine with systemd.
+#
+# As on a fresh machine, the examples get a cache of their own (the default
+# guests are built there by the examples themselves: other checkouts rebuild
+# the shared one meanwhile); the kernel packages come from the shared cache's
+# debs/ as from apt's archive (VPMEM_APT_ARCHIVES), so nothing is downloaded.
+shared_debs=$("$VPMEM" guest path --json 2>/dev/null | python3 -c 'import json,sys,os; print(os.path.join(os.path.dirname(json.load(sys.stdin)["dir"]), "debs"))' 2>/dev/null)
+[ -n "$shared_debs" ] || shared_debs=${XDG_CACHE_HOME:-$HOME/.cache}/vpmem/guest/debs
+export VPMEM_APT_ARCHIVES="$shared_debs /var/cache/apt/archives"
+C=$(mktemp -d "${TMPDIR:-/tmp}/vpmem-readme-cache.XXXXXX")
+export XDG_CACHE_HOME="$C"
 . "$(dirname "$0")/lib-guest.sh"
 . "$(dirname "$0")/../lib-libvirt.sh"
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,7 +33,7 @@ readme_down() {
 	"$VPMEM" vm rm lv >/dev/null 2>&1
 	virsh -c qemu:///system destroy lv >/dev/null 2>&1
 	libvirt_down
-	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T" "$C"
 }
 trap readme_down EXIT
 
