@@ -115,6 +115,8 @@ expect_match "two nodes, two regions" "$(ex_out "--name two")" '"dev":"region1"'
 expect_match "the virtio disk is seen" "$(ex_out "if=virtio")" '^131072$'
 expect_match "the image's namespace in the guest, fsdax" "$(ex_out "--name img")" '"mode":"fsdax"'
 expect_match "mounted with DAX" "$(ex_out "--name img")" '/dev/pmem0 /mnt ext4 .*dax'
+expect_match "the file system kept through reconfigure" "$(ex_out "mount /dev/pmem0s")" '^lost\+found$'
+expect_match "the CXL image's namespace in the guest" "$(ex_out "--name cxlimg")" '"mode":"fsdax"'
 expect_match "the map joins the guest's nmem0" "$(ex_out "vpmem map --vm mapped")" 'nmem0'
 expect_match "vm list shows the running VM" "$(ex_out "vpmem vm list")" '^bg +running'
 
