@@ -231,7 +231,8 @@ static int change_image(struct ns_change *c, bool *applied)
 	*applied = false;
 	if (!ri)
 		return cmd_error(EXIT_FAIL, "out of memory");
-	fd = vpmem_image_open_locked(c->a->file, &err);
+	fd = vpmem_image_open(c->a->file, true, &c->a->hints, &err); /* CXL: with FILE.lsa */
+	vpmem_wplan_route(&plan, &c->a->hints);
 	if (fd < 0 || vpmem_region_read(fd, &c->a->hints, ri, &err) || c->plan(c, ri, &plan, &err))
 		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", c->a->file, err.msg);
 	else if (c->count && c->a->dry)
@@ -240,8 +241,7 @@ static int change_image(struct ns_change *c, bool *applied)
 		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", c->a->file, err.msg);
 	else
 		*applied = c->count != 0;
-	if (fd >= 0)
-		close(fd);
+	vpmem_image_close(fd, &c->a->hints);
 	vpmem_wplan_free(&plan);
 	vpmem_region_free(ri);
 	free(ri);
@@ -498,7 +498,8 @@ static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
 		goto out;
 	}
 	ri = calloc(1, sizeof(*ri));
-	if (!ri || vpmem_region_read(fd, &a.hints, ri, &err)) {
+	if (!ri || vpmem_image_open_lsa(a.file, fd, false, &a.hints, &err) || /* CXL: FILE.lsa */
+	    vpmem_region_read(fd, &a.hints, ri, &err)) {
 		r = cmd_error(EXIT_FAIL, "%s: '%s': %s", cmd, a.file, ri ? err.msg : "out of memory");
 		goto out;
 	}
@@ -554,8 +555,7 @@ static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
 		r = io_report(&a, &ri->ns[k], vpmem_ns_io_size(io), &st);
 out:
 	vpmem_ns_io_close(io);
-	if (fd >= 0)
-		close(fd);
+	vpmem_image_close(fd, &a.hints);
 	if (other >= 0 && !std)
 		close(other);
 	if (ri)

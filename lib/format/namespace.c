@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uuid/uuid.h>
 
@@ -246,6 +247,9 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 	if (rc)
 		return rc;
 	out->mode = req.mode;
+	if (ri->cxl && !ri->labelled)
+		return vpmem_err_set(err, EINVAL,
+				     "the CXL label file has no valid index block (make the image with 'vpmem image create --cxl', or let the guest create the first namespace)");
 	if (!ri->labelled) {
 		/* one namespace spanning the region; its mode lives in its info block */
 		if (req.size && req.size != ri->region_size)
@@ -313,6 +317,7 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 		snprintf(l.name, sizeof(l.name), "%s", req.name);
 	l.nlabel = 1;
 	l.isetcookie = ri->iset_id;
+	l.type = ri->cxl ? VPMEM_LTYPE_NONE : VPMEM_LTYPE_PMEM; /* label.h: type GUID */
 	l.lbasize = req.mode == VPMEM_NS_SECTOR ? req.sector_size : 512;
 	l.dpa = dpa;
 	l.rawsize = size;
@@ -434,4 +439,32 @@ int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_matc
 out:
 	free(hit);
 	return rc ? nomem(err) : 0;
+}
+
+int vpmem_namespace_create(const char *path, const struct vpmem_image_hints *hints,
+			   const struct vpmem_ns_req *req, struct vpmem_ns_info *out, struct vpmem_err *err)
+{
+	static const struct vpmem_image_hints none = { .slot = -1 };
+	struct vpmem_region_info ri = { 0 };
+	struct vpmem_wplan plan = { 0 };
+	struct vpmem_ns_info made;
+	int fd, r;
+
+	if (!hints)
+		hints = &none;
+	fd = vpmem_image_open_locked(path, err);
+	if (fd < 0)
+		return fd; /* the message names @path */
+	r = vpmem_region_read(fd, hints, &ri, err);
+	if (!r)
+		r = vpmem_ns_plan_create(&ri, hints, req, &plan, out ? out : &made, err);
+	if (!r)
+		r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
+	if (!r && close(fd))
+		r = vpmem_err_set(err, errno, "cannot close: %s", strerror(errno));
+	else if (r)
+		close(fd);
+	vpmem_wplan_free(&plan);
+	vpmem_region_free(&ri);
+	return r ? vpmem_err_prefix(err, "'%s'", path) : 0;
 }
