@@ -10,6 +10,7 @@
 
 #include <vpmem/check.h>
 #include <vpmem/image.h>
+#include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 
 #include "options.h"
@@ -148,6 +149,20 @@ static int repair_one(const char *file, const struct vpmem_image_hints *h, bool 
 	if (fd < 0)
 		return cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
 	h = &hf;
+	if (vpmem_reconf_busy(file, &err)) {   /* finish a half-done conversion first */
+		struct vpmem_reconf_run run = { .budget = -1, .hints = h };
+
+		if (dry_run)
+			printf("%s: would finish: %s\n", file, err.msg);
+		else if (vpmem_reconf_resume(fd, file, &run, NULL, &err))
+			r = cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
+		else if (!json)
+			printf("%s: repaired: finished the pending namespace conversion\n", file);
+		if (r) {
+			vpmem_image_close(fd, &hf);
+			return r;
+		}
+	}
 	if (vpmem_check(fd, h, &rep, &err)) {
 		vpmem_image_close(fd, &hf);
 		return cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
@@ -283,6 +298,8 @@ int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx)
 			r = cmd_error(EXIT_FAIL, "check: %s", err.msg);
 			continue;
 		}
+		if (vpmem_reconf_busy(argv[i], &err))   /* --repair finishes it */
+			r = cmd_error(EXIT_FAIL, "check: %s (or vpmem check --repair)", err.msg);
 		if (vpmem_check(fd, &hf, &rep, &err)) {
 			r = cmd_error(EXIT_FAIL, "check: '%s': %s", argv[i], err.msg);
 			vpmem_image_close(fd, &hf);

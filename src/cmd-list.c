@@ -12,6 +12,7 @@
 #include <vpmem/image.h>
 #include <vpmem/input.h>
 #include <vpmem/nfit.h>
+#include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 
 #include "nsout.h"
@@ -113,6 +114,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 			json_object_array_add(dimms, dm);
 			rg = region_to_json(ri, region, nmem, verbose);
 			json_object_object_add(rg, "file", json_object_new_string(argv[i]));
+			if (vpmem_reconf_busy(argv[i], &err))   /* a conversion half done */
+				json_object_object_add(rg, "pending", json_object_new_string(err.msg));
 			json_object_array_add(regions, rg);
 		} else {
 			printf("%s: region%u %s", argv[i], region, vpmem_size_human(ri->region_size, a, sizeof(a)));
@@ -132,6 +135,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 				       vpmem_size_human(ri->max_available_extent, b, sizeof(b)));
 			for (unsigned k = 0; k < ri->nproblems; k++)
 				printf("  problem: %s\n", ri->problems[k]);
+			if (vpmem_reconf_busy(argv[i], &err))
+				printf("  pending: %s\n", err.msg);
 		}
 		vpmem_region_free(ri);
 		free(ri);

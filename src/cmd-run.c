@@ -21,6 +21,7 @@
 #include <vpmem/nfit.h>
 #include <vpmem/persist.h>
 #include <vpmem/qemu.h>
+#include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 #include <vpmem/strv.h>
 #include <vpmem/vm.h>
@@ -1024,6 +1025,26 @@ static int check_guest_kernel(const struct run_opts *o, const struct vpmem_vm_pl
 	return 0;
 }
 
+static void say_probing(void *arg, unsigned timeout_sec)
+{
+	if (!*(const bool *)arg)
+		fprintf(stderr, "vpmem: probing KVM with a test boot of the default guest (up to %u s, once: the answer is cached)\n",
+			timeout_sec);
+}
+
+/* --accel auto: KVM if a probe boot works, saying why not when /dev/kvm is there */
+static const char *pick_accel(const struct run_opts *o, const char *qemu_version,
+			      const struct vpmem_guest_files *g, bool default_guest)
+{
+	struct vpmem_kvm_verdict v;
+	const char *accel = vpmem_choose_accel_probe(o->accel, o->qemu, qemu_version, g, default_guest,
+						     say_probing, (void *)&o->quiet, &v);
+
+	if (!o->quiet && v.device && !v.usable && *v.why)
+		fprintf(stderr, "vpmem: KVM is not usable, using TCG: %s\n", v.why);
+	return accel;
+}
+
 int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static struct run_opts o, saved;
@@ -1073,7 +1094,8 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	if (o.libvirt && o.spec.ncxl_images)
 		return cmd_usage_error("run", "CXL images have no libvirt form (libvirt 9.0 has no CXL elements)");
 	for (unsigned i = 0; i < o.spec.nimages; i++)
-		if (vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
+		if (vpmem_reconf_busy(o.spec.images[i].path, &err) ||  /* a namespace half converted */
+		    vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
 			return cmd_lib_error(EXIT_FAIL, &err);
 	for (unsigned i = 0; i < o.spec.ndirs; i++)
 		if (vpmem_backing_dir_check(o.spec.dirs[i], &err))
@@ -1083,7 +1105,7 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	accel = !strcmp(o.accel, "auto") ? "tcg" : o.accel;
 	if (!strcmp(o.accel, "auto") && !vpmem_qemu_probe(o.qemu, &caps, NULL)) {
 		have_caps = true;
-		accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, !o.kernel);
+		accel = pick_accel(&o, caps.version, &g, !o.kernel);
 	}
 	o.spec.phys_bits = strcmp(accel, "kvm") ? 40 : 0; /* TCG -cpu max: TCG_PHYS_ADDR_BITS */
 	if (o.spec.cxl_pmem || o.spec.ncxl_images)
@@ -1135,7 +1157,7 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 			goto out;
 		}
 		if (!strcmp(o.accel, "auto"))
-			accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, true);
+			accel = pick_accel(&o, caps.version, &g, true);
 	}
 	/* Apply: lock, safety, backings, verdicts, spec; then the launcher. */
 	if (vpmem_mkdir_p(p.run, &err)) {

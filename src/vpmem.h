@@ -52,6 +52,7 @@ int cmd_guest(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_image(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_namespace_reconfigure(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_emulate(int argc, char **argv, struct vpmem_ctx *ctx);

@@ -6,7 +6,7 @@
  * label area (QEMU hw/mem/nvdimm.c); the guest's region is
  * [0, ALIGN_DOWN(size - label_size, 4K)). A region is *labelled* when its label
  * area has a valid index block, else *label-less*: one namespace spanning the
- * region whose mode is whatever info block sits at its start (FORMATS.md 6).
+ * region whose mode is whatever info block sits at its start (doc/formats.md 6).
  *
  * Every change is planned first as an ordered list of writes with fsync
  * barriers (struct vpmem_wplan), which `--dry-run` prints, tests truncate to
@@ -137,6 +137,16 @@ int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_
 			  struct vpmem_region_info *ri, struct vpmem_err *err);
 
 const char *vpmem_ns_mode_name(enum vpmem_ns_mode m);
+
+/*
+ * One call for `vpmem list FILE`: open @path read-only (a regular file; a
+ * FIFO, device or directory is refused), decode what a guest would see in it
+ * into *@ri and close it. @hints may be NULL (detect everything). On success
+ * the caller owns @ri's contents and frees them with vpmem_region_free();
+ * on failure there is nothing to free and @err says why, naming @path.
+ */
+int vpmem_image_list(const char *path, const struct vpmem_image_hints *hints, struct vpmem_region_info *ri,
+		     struct vpmem_err *err);
 
 /* ---- planning changes ---- */
 struct vpmem_image_spec {

@@ -4,7 +4,7 @@
  * an array of labels (UEFI 2.7 / Linux "v1.1" 128-byte and "v1.2" 256-byte).
  * QEMU keeps the LSA in the last label-size bytes of the backing file.
  *
- * Layout (Linux drivers/nvdimm/label.h, label.c; shared/FORMATS.md 3):
+ * Layout (Linux drivers/nvdimm/label.h, label.c; doc/formats.md 3):
  *
  *   +--------------+ 0
  *   | index 0      | isz
@@ -130,7 +130,7 @@ int vpmem_nsindex_best(uint32_t seq0, uint32_t seq1); /* returns 0 or 1 */
 /*
  * Encode one index block (isz bytes into @out): position @which (0/1), @seq,
  * the free bitmap @free (nslot bits, may be NULL = all free). Bits past nslot
- * up to ALIGN(nslot, 64) are set, as `ndctl init-labels` does (FORMATS.md 3.2).
+ * up to ALIGN(nslot, 64) are set, as `ndctl init-labels` does (doc/formats.md 3.2).
  */
 void vpmem_nsindex_encode(const struct vpmem_lsa_geom *g, int which, uint32_t seq,
 			  const uint8_t *free, uint8_t *out);

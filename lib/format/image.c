@@ -4,7 +4,7 @@
  * Probe rules: Linux drivers/nvdimm/pmem.c nd_pmem_probe (BTT, then PFN, then
  * DAX, then raw), claim classes restricting each probe (btt_devs.c,
  * pfn_devs.c, dax_devs.c), label scan namespace_devs.c scan_labels /
- * create_namespace_pmem (cookie, nlabel, DPA order); shared/FORMATS.md 2-6.
+ * create_namespace_pmem (cookie, nlabel, DPA order); doc/formats.md 2-6.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -655,7 +655,7 @@ static int region_read(struct src *src, const struct vpmem_image_hints *h,
 
 		vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : fallback_slot), &d);
 		/* set_cookie_show: label-less DIMM -> cookie1; label-capable without an
-		 * index -> cookie2 (FORMATS.md 2) */
+		 * index -> cookie2 (doc/formats.md 2) */
 		ri->iset_id = L ? d.cookie2 : d.cookie1;
 		if (ri->cxl)
 			cxl_serial(ri, h);
@@ -828,4 +828,23 @@ int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, un
 		close(fd);
 	}
 	return 0;
+}
+
+int vpmem_image_list(const char *path, const struct vpmem_image_hints *hints, struct vpmem_region_info *ri,
+		     struct vpmem_err *err)
+{
+	struct vpmem_image_hints h = { .slot = -1 };
+	int fd, r;
+
+	if (hints)
+		h = *hints;
+	memset(ri, 0, sizeof(*ri));
+	fd = vpmem_image_open(path, false, &h, err); /* CXL: with FILE.lsa */
+	if (fd < 0)
+		return fd;
+	r = vpmem_region_read(fd, &h, ri, err);
+	vpmem_image_close(fd, &h);
+	if (r)
+		vpmem_err_prefix(err, "'%s'", path);
+	return r;
 }

@@ -4,7 +4,7 @@
  * drivers/nvdimm/label.h (structs, GUIDs), label.c (sizeof_namespace_index,
  * nvdimm_num_label_slots, __nd_label_validate, best_seq, nd_inc_seq,
  * slot_valid), nd.h (nsl_* getters); ndctl ndctl/lib/dimm.c (init-labels
- * sets the bitmap past nslot); shared/FORMATS.md 3.
+ * sets the bitmap past nslot); doc/formats.md 3.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -157,7 +157,7 @@ void vpmem_nsindex_encode(const struct vpmem_lsa_geom *g, int which, uint32_t se
 	put_le32(out + IX_NSLOT, g->nslot);
 	put_le16(out + IX_MAJOR, 1);
 	put_le16(out + IX_MINOR, g->version == VPMEM_LABEL_V1_2 ? 2 : 1);
-	/* ndctl init-labels: 0xff over ALIGN(nslot, 64) bits (FORMATS.md 8.1) */
+	/* ndctl init-labels: 0xff over ALIGN(nslot, 64) bits (doc/formats.md 8.1) */
 	memset(out + IX_FREE, 0xff, bm_bytes);
 	if (free)
 		for (uint32_t s = 0; s < g->nslot; s++)

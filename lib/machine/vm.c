@@ -325,7 +325,7 @@ static int place(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 
 	/* Each DIMM on its own 1 GiB boundary, in slot order: every region starts
 	 * 16 MiB (and 1 GiB) aligned even when label areas make sizes odd, which
-	 * QEMU's back-to-back packing would not give (FORMATS.md 1.2). The window
+	 * QEMU's back-to-back packing would not give (doc/formats.md 1.2). The window
 	 * has 1 GiB of slack per slot, so this always fits. */
 	addr = plan->devmem_base;
 	for (unsigned i = 0; i < plan->ndimms; i++) {
