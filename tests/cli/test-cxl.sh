@@ -193,5 +193,8 @@ run_vpmem list --json a.img
 expect_eq "apply: two namespaces" "$(jget "$out" 'len(j["regions"][0]["namespaces"])')" 2
 run_vpmem check a.img
 expect_eq "apply: check ok" "$rc" 0
+run_vpmem layout --image a.img
+expect_eq "layout of a CXL image" "$rc" 0
+expect_match "layout: both namespaces" "$out" '"name":"two"'
 
 done_testing

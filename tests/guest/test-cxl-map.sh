@@ -32,6 +32,8 @@ cxlj=$(printf '%s\n' "$gout" | sed -n '/^CXL$/,/^NDCTL$/p' | sed '1d;$d')
 ndj=$(printf '%s\n' "$gout" | sed -n '/^NDCTL$/,/^MAP$/p' | sed '1d;$d')
 mapj=$(printf '%s\n' "$gout" | sed -n '/^MAP$/,$p' | sed '1d')
 printf '%s\n' "$cxlj" >cxl.json
+printf '%s\n' "$mapj" >map-in-guest.json
+[ -n "${KEEP_MAP:-}" ] && cp map-in-guest.json "$KEEP_MAP"
 expect_eq "guest: two memdevs" "$(jget "$cxlj" 'len(j)')" 2
 expect_eq "in the guest: no problems" "$(jget "$mapj" 'len(j["problems"])')" 0
 # each file's row: its serial, a memN of that serial, the region holding the namespace named for it
@@ -44,7 +46,7 @@ for f in a b; do
 	expect_eq "$f.img: memdev of serial $sn" "$(jget "$cxlj" "[m['serial'] for m in j if m['memdev'] == '$mem'][0]")" "$sn"
 	reg=$(jget "$mapj" "$row['guest']['region']")
 	expect_eq "$f.img: its region holds on-$f" \
-		"$(jget "$ndj" "[n['name'] for r in j for n in r.get('namespaces', []) if r['dev'] == '$reg'][0]")" "on-$f"
+		"$(jget "$ndj" "[n['name'] for r in (j['regions'] if isinstance(j, dict) else j) for n in r.get('namespaces', []) if r['dev'] == '$reg'][0]")" "on-$f"
 done
 
 # on the host: the saved VM and the printed command line, with cxl list -M
