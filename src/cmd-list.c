@@ -89,7 +89,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		}
 		vpmem_image_close(fd, &hf);
 		vpmem_nfit_dimm(ri->cxl ? 0 : (unsigned)ri->slot, &d);
-		if (ri->cxl) /* the CXL nvdimm's id: the device serial (drivers/cxl/pmem.c id_show) */
+		if (ri->cxl) /* a CXL nvdimm's id: the serial in decimal, as `cxl list -M` prints it
+			 * (and newer kernels' nmemX/cxl/id, drivers/cxl/pmem.c id_show) */
 			snprintf(d.id, sizeof(d.id), "%llu", (unsigned long long)ri->cxl_serial);
 		snprintf(nmem, sizeof(nmem), "nmem%u", region);
 		if (json) {

@@ -869,14 +869,17 @@ int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, un
 int vpmem_image_list(const char *path, const struct vpmem_image_hints *hints, struct vpmem_region_info *ri,
 		     struct vpmem_err *err)
 {
-	static const struct vpmem_image_hints none = { .slot = -1 };
-	int fd = vpmem_open_input(path, O_RDONLY, VPMEM_IN_REG, "image", err), r;
+	struct vpmem_image_hints h = { .slot = -1 };
+	int fd, r;
 
+	if (hints)
+		h = *hints;
 	memset(ri, 0, sizeof(*ri));
+	fd = vpmem_image_open(path, false, &h, err); /* CXL: with FILE.lsa */
 	if (fd < 0)
 		return fd;
-	r = vpmem_region_read(fd, hints ? hints : &none, ri, err);
-	close(fd);
+	r = vpmem_region_read(fd, &h, ri, err);
+	vpmem_image_close(fd, &h);
 	if (r)
 		vpmem_err_prefix(err, "'%s'", path);
 	return r;
