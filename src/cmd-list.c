@@ -71,7 +71,7 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		unsigned region = (unsigned)(i - optind);
 		struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
 		struct vpmem_nfit_dimm d;
-		char nmem[32], a[32], b[32];
+		char nmem[32], a[32], b[32], hint[512];
 		int fd = vpmem_open_input(argv[i], O_RDONLY, VPMEM_IN_REG, "image", &err);
 
 		if (fd < 0) {
@@ -86,6 +86,7 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 			free(ri);
 			continue;
 		}
+		check_hint(fd, argv[i], &h, hint, sizeof(hint)); /* damaged: say what to run */
 		close(fd);
 		vpmem_nfit_dimm((unsigned)ri->slot, &d);
 		snprintf(nmem, sizeof(nmem), "nmem%u", region);
@@ -102,6 +103,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 			json_object_array_add(dimms, dm);
 			rg = region_to_json(ri, region, nmem, verbose);
 			json_object_object_add(rg, "file", json_object_new_string(argv[i]));
+			if (hint[0])
+				json_object_object_add(rg, "hint", json_object_new_string(hint));
 			json_object_array_add(regions, rg);
 		} else {
 			printf("%s: region%u %s", argv[i], region, vpmem_size_human(ri->region_size, a, sizeof(a)));
@@ -118,6 +121,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 				       vpmem_size_human(ri->max_available_extent, b, sizeof(b)));
 			for (unsigned k = 0; k < ri->nproblems; k++)
 				printf("  problem: %s\n", ri->problems[k]);
+			if (hint[0])
+				printf("  hint: %s\n", hint);
 		}
 		vpmem_region_free(ri);
 		free(ri);
