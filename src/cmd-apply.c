@@ -104,6 +104,7 @@ int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hin
 		printf("dry run: nothing written\n");
 		goto out;
 	}
+	vpmem_wplan_route(&wp, h); /* CXL: label writes to FILE.lsa */
 	if (wplan_apply_cmd(fd, &wp, &err)) {
 		r = cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err.msg);
 		goto out;
@@ -185,7 +186,7 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 		free(l);
 		return r;
 	}
-	fd = vpmem_image_open_locked(image, &err);
+	fd = vpmem_image_open(image, true, &h, &err); /* CXL: with FILE.lsa */
 	if (fd < 0) {
 		free(l);
 		return cmd_error(EXIT_FAIL, "apply: %s", err.msg);
@@ -195,7 +196,7 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 			fprintf(stderr, "vpmem: warning: '%s': \"mount\" applies to --live only; ignored offline\n",
 				l->ns[i].name);
 	r = apply_layout_image_fd(fd, image, &h, l, force, dry);
-	close(fd);
+	vpmem_image_close(fd, &h);
 	free(l);
 	return r;
 }

@@ -25,6 +25,8 @@ const char usage_image[] =
 	"usage: vpmem image create FILE --size SIZE [--label-size SIZE | --no-labels]\n"
 	"                          [--label-version 1.1|1.2] [--slot N] [--layout LAYOUT]\n"
 	"                          [--dry-run] [--json]\n"
+	"       vpmem image create FILE --size SIZE --cxl [--serial N] [--label-size SIZE]\n"
+	"                          [--dry-run] [--json]\n"
 	"\n"
 	"Create a vNVDIMM backing file of exactly SIZE bytes, sparse (never\n"
 	"preallocated), with a label area of --label-size bytes (default 128K) at its\n"
@@ -34,7 +36,16 @@ const char usage_image[] =
 	"namespace spanning the region. The file is written under a temporary name\n"
 	"and renamed into place: it never exists half made. An existing FILE is\n"
 	"refused. --layout applies a layout (doc/layout.md) before the file appears,\n"
-	"as 'vpmem apply LAYOUT --image FILE' would.\n";
+	"as 'vpmem apply LAYOUT --image FILE' would.\n"
+	"\n"
+	"--cxl makes a CXL type-3 persistent memory image instead: the memory file\n"
+	"FILE (SIZE, a whole number of 256M, sparse) and its label area FILE.lsa\n"
+	"(--label-size, default 256K) with fresh index blocks (v1.2, as Linux writes\n"
+	"them), for the device serial N (QEMU sn=, default 0xc71000: the first\n"
+	"device of 'vpmem run --cxl-pmem'). Keep the two files together: the\n"
+	"namespace, list, check and apply commands take FILE and find FILE.lsa\n"
+	"beside it; 'vpmem run --pmem-image FILE' attaches the pair as a CXL device\n"
+	"with that serial (doc/cxl.md).\n";
 
 static int parse_version(const char *s, enum vpmem_label_version *v)
 {
@@ -54,12 +65,14 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		{ "no-labels", no_argument, NULL, 'n' }, { "label-version", required_argument, NULL, 'V' },
 		{ "slot", required_argument, NULL, 'S' }, { "dry-run", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' }, { "layout", required_argument, NULL, 'L' },
+		{ "cxl", no_argument, NULL, 'C' }, { "serial", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vpmem_image_spec req = { .label_size = VPMEM_MIN_LABEL_SIZE, .version = VPMEM_LABEL_V1_1, .slot = 0 };
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_err err = { 0 };
-	bool dry = false, json = ctx->json, nolabels = false, lset = false;
+	bool dry = false, json = ctx->json, nolabels = false, lset = false, cxl = false, sset = false;
+	uint64_t serial = 0;
 	char tmp[PATH_MAX], a[32], b[32];
 	const char *path, *layout = NULL;
 	struct vpmem_layout *l = NULL;
@@ -87,6 +100,12 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 'd': dry = true; break;
 		case 'j': json = true; break;
 		case 'L': layout = optarg; break;
+		case 'C': cxl = true; break;
+		case 'N':
+			if (parse_cxl_serial(optarg, &serial))
+				return EXIT_USAGE;
+			sset = true;
+			break;
 		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
@@ -95,6 +114,11 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	path = argv[optind];
 	if (!req.size)
 		return cmd_usage_error("image", "create needs --size");
+	if (sset && !cxl)
+		return cmd_usage_error("image", "--serial is for --cxl images (vNVDIMMs take --slot)");
+	if (cxl) /* src/cmd-cxl.c */
+		return image_create_cxl(path, req.size, lset ? req.label_size : 0, sset ? serial : 0,
+					nolabels, req.slot != 0 || layout || req.version != VPMEM_LABEL_V1_1, dry, json);
 	if (nolabels && lset && req.label_size)
 		return cmd_usage_error("image", "--no-labels and --label-size cannot be combined");
 	if (nolabels)

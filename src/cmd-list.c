@@ -12,6 +12,7 @@
 #include <vpmem/image.h>
 #include <vpmem/input.h>
 #include <vpmem/nfit.h>
+#include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 
 #include "nsout.h"
@@ -72,36 +73,48 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
 		struct vpmem_nfit_dimm d;
 		char nmem[32], a[32], b[32];
-		int fd = vpmem_open_input(argv[i], O_RDONLY, VPMEM_IN_REG, "image", &err);
+		struct vpmem_image_hints hf = h; /* CXL: FILE with FILE.lsa (image.h) */
+		int fd = vpmem_image_open(argv[i], false, &hf, &err);
 
 		if (fd < 0) {
 			r = cmd_error(EXIT_FAIL, "list: %s", err.msg);
 			free(ri);
 			continue;
 		}
-		if (!ri || vpmem_region_read(fd, &h, ri, &err)) {
+		if (!ri || vpmem_region_read(fd, &hf, ri, &err)) {
 			r = cmd_error(EXIT_FAIL, "list: '%s': %s", argv[i], !ri ? "out of memory" : err.msg);
-			if (fd >= 0)
-				close(fd);
+			vpmem_image_close(fd, &hf);
 			free(ri);
 			continue;
 		}
-		close(fd);
-		vpmem_nfit_dimm((unsigned)ri->slot, &d);
+		vpmem_image_close(fd, &hf);
+		vpmem_nfit_dimm(ri->cxl ? 0 : (unsigned)ri->slot, &d);
+		if (ri->cxl) /* the CXL nvdimm's id: the device serial (drivers/cxl/pmem.c id_show) */
+			snprintf(d.id, sizeof(d.id), "%llu", (unsigned long long)ri->cxl_serial);
 		snprintf(nmem, sizeof(nmem), "nmem%u", region);
 		if (json) {
 			json_object *dm = json_object_new_object(), *rg;
 
 			json_object_object_add(dm, "dev", json_object_new_string(nmem));
 			json_object_object_add(dm, "id", json_object_new_string(d.id));
-			json_object_object_add(dm, "handle", json_object_new_int((int)d.handle));
-			json_object_object_add(dm, "phys_id", json_object_new_int(0));
+			if (ri->cxl) {
+				char sn[24];
+
+				snprintf(sn, sizeof(sn), "0x%llx", (unsigned long long)ri->cxl_serial);
+				json_object_object_add(dm, "serial", json_object_new_string(sn));
+				json_object_object_add(dm, "provider", json_object_new_string("CXL"));
+			} else {
+				json_object_object_add(dm, "handle", json_object_new_int((int)d.handle));
+				json_object_object_add(dm, "phys_id", json_object_new_int(0));
+			}
 			json_object_object_add(dm, "file", json_object_new_string(argv[i]));
 			if (verbose)
 				json_object_object_add(dm, "slot", json_object_new_int(ri->slot));
 			json_object_array_add(dimms, dm);
 			rg = region_to_json(ri, region, nmem, verbose);
 			json_object_object_add(rg, "file", json_object_new_string(argv[i]));
+			if (vpmem_reconf_busy(argv[i], &err))   /* a conversion half done */
+				json_object_object_add(rg, "pending", json_object_new_string(err.msg));
 			json_object_array_add(regions, rg);
 		} else {
 			printf("%s: region%u %s", argv[i], region, vpmem_size_human(ri->region_size, a, sizeof(a)));
@@ -110,7 +123,10 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 				       vpmem_size_str(ri->label_size, b, sizeof(b)), (unsigned long long)ri->iset_id);
 			else
 				printf(", label-less%s", ri->label_size ? " (label area not initialised)" : "");
-			printf(", slot %d (%s, id %s)\n", ri->slot, ri->slot_source, d.id);
+			if (ri->cxl)
+				printf(", CXL serial 0x%llx (%s)\n", (unsigned long long)ri->cxl_serial, ri->serial_source);
+			else
+				printf(", slot %d (%s, id %s)\n", ri->slot, ri->slot_source, d.id);
 			for (unsigned k = 0; k < ri->nns; k++)
 				ns_print_text(&ri->ns[k], region);
 			if (ri->labelled)
@@ -118,6 +134,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 				       vpmem_size_human(ri->max_available_extent, b, sizeof(b)));
 			for (unsigned k = 0; k < ri->nproblems; k++)
 				printf("  problem: %s\n", ri->problems[k]);
+			if (vpmem_reconf_busy(argv[i], &err))
+				printf("  pending: %s\n", err.msg);
 		}
 		vpmem_region_free(ri);
 		free(ri);

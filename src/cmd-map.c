@@ -209,6 +209,9 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 		}
 	}
 
+	/* what the backings themselves say of their slot (opens them) */
+	vpmem_host_check_images(&h);
+
 	/* guest */
 	if (gjson) {
 		char *text = vpmem_read_input(gjson, 64 << 20, NULL, "guest JSON", &err);

@@ -4,6 +4,7 @@
 #define VPMEM_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <json-c/json.h>
@@ -33,6 +34,11 @@ int cmd_lib_error(int status, const struct vpmem_err *err);
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parse a QEMU slot number (0-255) given to @cmd's --slot; usage error if bad. */
 int parse_slot_opt(const char *cmd, const char *arg, int *slot);
+/* CXL images (cmd-cxl.c): parse a device serial (--serial, non-zero); make
+ * an image pair for `image create --cxl` (@lsa_size 0 = the default). */
+int parse_cxl_serial(const char *arg, uint64_t *serial);
+int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
+		     bool nolabels, bool nvdimm_opts, bool dry, bool json);
 /* Print the help text of @cmd to @f. */
 void cmd_help(const struct vpmem_cmd *cmd, FILE *f);
 const struct vpmem_cmd *cmd_find(const char *name);
@@ -46,6 +52,7 @@ int cmd_guest(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_image(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_namespace_reconfigure(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_emulate(int argc, char **argv, struct vpmem_ctx *ctx);

@@ -3,7 +3,7 @@
  * BTT (Block Translation Table, sector mode): arena layout, info blocks,
  * initial flog (Linux drivers/nvdimm/btt.h, btt.c create_arenas/alloc_arena/
  * btt_arena_write_layout/btt_log_init, btt_devs.c nd_btt_arena_is_valid;
- * Documentation/driver-api/nvdimm/btt.rst; shared/FORMATS.md 5).
+ * Documentation/driver-api/nvdimm/btt.rst; doc/formats.md 5).
  *
  * Namespace: BTT 1.1 info at offset 4096 (label-less and v1.1 labels), BTT 2.0
  * at offset 0 (v1.2 labels). Each arena (<= 512 GiB):
@@ -83,7 +83,7 @@ int vpmem_btt_info_decode(const uint8_t buf[4096], const uint8_t *parent,
 			  struct vpmem_btt_info *info, struct vpmem_err *err);
 
 
-/* ---- sector I/O (Linux drivers/nvdimm/btt.c, shared/FORMATS.md 5.4-5.5) ----
+/* ---- sector I/O (Linux drivers/nvdimm/btt.c, doc/formats.md 5.4-5.5) ----
  *
  * Map entry (u32 LE, btt.h MAP_*): bits 31 (Z, "trim") and 30 (E, "error")
  * are flags, bits 29..0 the post-map block. Z=E=0 is the initial state: the

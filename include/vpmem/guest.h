@@ -116,6 +116,27 @@ bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
 		      const struct vpmem_guest_files *g, const char *cache_file,
 		      unsigned timeout_sec);
 
+/* The answer of vpmem_kvm_probe(), with its reason. */
+struct vpmem_kvm_verdict {
+	bool usable;
+	bool device;            /* /dev/kvm opened */
+	bool cached;            /* the answer came from the cache file, no boot */
+	char why[256];          /* when not usable: one line, e.g. "/dev/kvm cannot be
+				 * opened: No such file or directory", "the probe boot
+				 * did not power off within 30 s" */
+};
+
+/*
+ * vpmem_kvm_usable() with its reason in *@v. @probing (may be NULL) is called
+ * with @arg just before a probe boot starts (the answer is not cached), so a
+ * caller can say that something that may take @timeout_sec is under way. The
+ * reason of a failed probe is cached with the answer.
+ */
+bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
+		     const struct vpmem_guest_files *g, const char *cache_file,
+		     unsigned timeout_sec, void (*probing)(void *arg, unsigned timeout_sec),
+		     void *arg, struct vpmem_kvm_verdict *v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -515,8 +515,13 @@ static int discover(struct vpmem_btt *b, uint64_t ns_off, uint64_t ns_size, bool
 		if (r)
 			return r;
 		r = vpmem_btt_info_decode(sb, parent, &info, err);
-		if (r == -ENODEV && b->narenas)
-			return vpmem_err_set(err, EINVAL, "BTT arena %u at 0x%" PRIx64 ": %s", b->narenas, base, err->msg);
+		if (r == -ENODEV && b->narenas) {
+			/* a later arena without its info block is corruption, not "not BTT" */
+			vpmem_err_prefix(err, "BTT arena %u at 0x%" PRIx64, b->narenas, base);
+			if (err)
+				err->code = EINVAL;
+			return -EINVAL;
+		}
 		if (r)
 			return r;
 		if (info.major != (v2 ? 2 : 1) || info.minor != (v2 ? 0 : 1))

@@ -11,6 +11,7 @@
 
 #include <vpmem/cxl.h>
 #include <vpmem/guest.h>
+#include <vpmem/image.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
@@ -37,6 +38,85 @@ uint64_t vpmem_cxl_cookie(uint64_t serial, uint64_t dpa)
 	return vpmem_fletcher64(b, sizeof(b), 1);
 }
 
+static void plan_kernel(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *plan)
+{
+	plan->kernel = vpmem_kernel_release_code(spec->kernel_release);
+	/* measured: 6.1 needs neither, 6.12 both; unknown kernels get both
+	 * (harmless there: no PCIe port services, no hypervisor CPUID bit) */
+	plan->cpu_no_hypervisor = plan->kernel == 0 || plan->kernel >= 6012;
+	plan->pcie_ports_compat = plan->kernel == 0 || plan->kernel >= 6012;
+}
+
+/* One device per CXL image, with the image's own serial: the cookie its
+ * labels carry must be the region's or the kernel ignores them. */
+static int plan_images(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *plan,
+		       struct vpmem_err *err)
+{
+	char a[32];
+
+	if (spec->nimages > VPMEM_CXL_MAX_DEVS)
+		return vpmem_err_set(err, EINVAL, "%u CXL images: at most %u devices are supported", spec->nimages,
+				     VPMEM_CXL_MAX_DEVS);
+	plan_kernel(spec, plan);
+	plan->root_ports = spec->nimages + 1;
+	for (unsigned i = 0; i < spec->nimages; i++) {
+		const struct vpmem_cxl_image *im = &spec->images[i];
+		struct vpmem_cxl_dev *d = &plan->dev[i];
+
+		if (!im->size || im->size % VPMEM_CXL_ALIGN) {
+			vpmem_cxl_plan_free(plan);
+			return vpmem_err_set(err, EINVAL, "CXL image '%s' is %s: a CXL device is a whole number of 256M",
+					     im->path, vpmem_size_str(im->size, a, sizeof(a)));
+		}
+		for (unsigned k = 0; k < i; k++)
+			if (plan->dev[k].serial == im->serial) {
+				vpmem_cxl_plan_free(plan);
+				return vpmem_err_set(err, EINVAL,
+						     "CXL images '%s' and '%s' are both for serial 0x%" PRIx64 ": each device needs its own (vpmem image create --cxl --serial N)",
+						     spec->images[k].path, im->path, im->serial);
+			}
+		d->index = i;
+		d->serial = im->serial;
+		d->size = im->size;
+		d->lsa_size = im->lsa_size;
+		d->cookie = vpmem_cxl_cookie(d->serial, 0);
+		d->path = strdup(im->path);
+		if (d->path && asprintf(&d->lsa_path, "%s.lsa", im->path) < 0)
+			d->lsa_path = NULL;
+		plan->ndevs = i + 1;
+		if (!d->path || !d->lsa_path) {
+			vpmem_cxl_plan_free(plan);
+			return vpmem_err_set(err, ENOMEM, "out of memory");
+		}
+		plan->window += im->size;
+	}
+	return 0;
+}
+
+int vpmem_cxl_image_probe(const char *path, struct vpmem_cxl_image *ci, struct vpmem_err *err)
+{
+	struct vpmem_image_hints h = { .slot = -1 };
+	struct vpmem_region_info ri;
+	int fd = vpmem_image_open(path, false, &h, err), r;
+
+	if (fd < 0)
+		return fd;
+	if (!h.cxl) {
+		vpmem_image_close(fd, &h);
+		return vpmem_err_set(err, EINVAL, "'%s' is not a CXL image (no '%s.lsa' beside it)", path, path);
+	}
+	r = vpmem_region_read(fd, &h, &ri, err);
+	if (!r) {
+		ci->path = path;
+		ci->size = h.cxl_mem_size;
+		ci->lsa_size = ri.size - h.cxl_mem_size;
+		ci->serial = ri.cxl_serial;
+		vpmem_region_free(&ri);
+	}
+	vpmem_image_close(fd, &h);
+	return r;
+}
+
 int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *plan,
 		   struct vpmem_err *err)
 {
@@ -45,6 +125,8 @@ int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *pla
 	uint64_t each;
 
 	memset(plan, 0, sizeof(*plan));
+	if (spec->nimages)
+		return plan_images(spec, plan, err);
 	if (!spec->size)
 		return 0;
 	if (n > VPMEM_CXL_MAX_DEVS)
@@ -57,11 +139,7 @@ int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *pla
 				     vpmem_size_str(spec->size, a, sizeof(a)), n, n == 1 ? "" : "s");
 	if (!spec->state_dir)
 		return vpmem_err_set(err, EINVAL, "no directory for the CXL backing files");
-	plan->kernel = vpmem_kernel_release_code(spec->kernel_release);
-	/* measured: 6.1 needs neither, 6.12 both; unknown kernels get both
-	 * (harmless there: no PCIe port services, no hypervisor CPUID bit) */
-	plan->cpu_no_hypervisor = plan->kernel == 0 || plan->kernel >= 6012;
-	plan->pcie_ports_compat = plan->kernel == 0 || plan->kernel >= 6012;
+	plan_kernel(spec, plan);
 	plan->root_ports = n + 1;
 	for (unsigned i = 0; i < n; i++) {
 		struct vpmem_cxl_dev *d = &plan->dev[i];

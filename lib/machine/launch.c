@@ -324,18 +324,29 @@ void vpmem_which(const char *bin, char *buf, size_t len)
 	snprintf(buf, len, "%s", bin);
 }
 
-const char *vpmem_choose_accel(const char *want, const char *qemu, const char *qemu_version,
-			       const struct vpmem_guest_files *g, bool default_guest)
+const char *vpmem_choose_accel_probe(const char *want, const char *qemu, const char *qemu_version,
+				     const struct vpmem_guest_files *g, bool default_guest,
+				     void (*probing)(void *arg, unsigned timeout_sec), void *arg,
+				     struct vpmem_kvm_verdict *v)
 {
 	char cache[PATH_MAX - 32], probe[PATH_MAX];
 
+	memset(v, 0, sizeof(*v));
 	if (strcmp(want, "auto"))
 		return want;
 	if (!default_guest || access(g->initrd, R_OK) || vpmem_cache_dir(cache, sizeof(cache), NULL) ||
 	    vpmem_mkdir_p(cache, NULL))
 		return "tcg";
 	snprintf(probe, sizeof(probe), "%s/kvm-probe", cache);
-	return vpmem_kvm_usable(qemu, qemu_version, g, probe, 30) ? "kvm" : "tcg";
+	return vpmem_kvm_probe(qemu, qemu_version, g, probe, 30, probing, arg, v) ? "kvm" : "tcg";
+}
+
+const char *vpmem_choose_accel(const char *want, const char *qemu, const char *qemu_version,
+			       const struct vpmem_guest_files *g, bool default_guest)
+{
+	struct vpmem_kvm_verdict v;
+
+	return vpmem_choose_accel_probe(want, qemu, qemu_version, g, default_guest, NULL, NULL, &v);
 }
 
 static volatile int stop_flag;

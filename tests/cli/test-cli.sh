@@ -157,4 +157,21 @@ expect_eq "guest build of an unknown kernel" "$rc" 2
 check "bad kernels create nothing" test ! -e "$C"
 check "bad kernels start nothing" test ! -e "$T/bad"
 
+# guest path says in text what --json says: directory, kernel, initrd, package, release
+G=$T/gcache/vpmem/guest/6.12
+mkdir -p "$G"
+: >"$G/vmlinuz"
+: >"$G/initrd.img"
+echo linux-image-6.12.0-0-cloud-amd64 >"$G/kernel-package"
+echo 6.12.0-0-cloud-amd64 >"$G/kernel-version"
+XDG_CACHE_HOME=$T/gcache run_vpmem guest path --guest-kernel 6.12
+expect_eq "guest path text" "$out" "dir     $G
+kernel  $G/vmlinuz
+initrd  $G/initrd.img
+package linux-image-6.12.0-0-cloud-amd64
+release 6.12.0-0-cloud-amd64"
+XDG_CACHE_HOME=$T/gcache run_vpmem guest path --guest-kernel 6.12 --json
+expect_eq "guest path --json: the same facts" "$(printf '%s' "$out" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["dir"], j["kernel"], j["initrd"], j["package"], j["release"])')" \
+	"$G $G/vmlinuz $G/initrd.img linux-image-6.12.0-0-cloud-amd64 6.12.0-0-cloud-amd64"
+
 done_testing
