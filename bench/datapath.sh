@@ -64,7 +64,7 @@ fi
 rm -f "$shm"/*
 fi
 
-echo "== 2. import 1 GiB vs cp --reflink=never (/var/tmp, $rounds rounds, alternating)"
+want 2 && echo "== 2. import 1 GiB vs cp --reflink=never (/var/tmp, $rounds rounds, alternating)"
 head -c $((1 << 30)) /dev/urandom >"$disk/src.bin"
 "$VPMEM" image create "$disk/i.img" --size 3200M --label-version 1.2 >/dev/null
 "$VPMEM" namespace create "$disk/i.img" --mode raw --size 1040M --name r >/dev/null
