@@ -28,6 +28,11 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$out" ] && [ -n "$vpmem" ] || { echo "mkguest: --out and --vpmem are required" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
+# depmod (kmod) is in /sbin, not on a normal user's PATH
+for d in /usr/local/sbin /usr/sbin /sbin; do
+	case ":$PATH:" in *":$d:"*) ;; *) PATH=$PATH:$d ;; esac
+done
+export PATH
 say() { [ "$quiet" = 1 ] || echo "vpmem guest: $*" >&2; }
 die() { echo "vpmem: error: guest build: $*" >&2; exit 1; }
 
@@ -58,9 +63,31 @@ else
 	die "unknown package '$kpkg' (run 'apt-get update', check the name)"
 fi
 deb=$(ls "$debs/${kpkg}_"*.deb 2>/dev/null | sort -V | tail -n1 || true)
+# one apt has already fetched (apt-get install --download-only, or
+# 'scripts/setup.sh' for the default kernels) serves every user: no download
 if [ -z "$deb" ]; then
-	say "downloading $kpkg"
-	(cd "$debs" && apt-get download "$kpkg" >/dev/null 2>&1) || die "cannot download '$kpkg' (apt-get download failed: run 'apt-get update', check the name)"
+	for d in ${VPMEM_APT_ARCHIVES:-/var/cache/apt/archives}; do
+		f=$(ls "$d/${kpkg}_"*.deb 2>/dev/null | sort -V | tail -n1 || true)
+		if [ -n "$f" ] && [ -r "$f" ]; then
+			say "using $f (fetched by apt before)"
+			cp "$f" "$debs/.$(basename "$f").tmp" && mv -f "$debs/.$(basename "$f").tmp" "$debs/$(basename "$f")"
+			deb=$debs/$(basename "$f")
+			break
+		fi
+	done
+fi
+if [ -z "$deb" ]; then
+	# apt's own progress on stderr (stdout stays for results); its error in one line
+	say "downloading $kpkg with apt-get download (once: kept in $debs)"
+	aerr=$(mktemp "$debs/.apt-err.XXXXXX")
+	if [ "$quiet" = 1 ]; then aq=-qq; else aq=; fi
+	if ! (cd "$debs" && apt-get download $aq "$kpkg" >&2 2>"$aerr"); then
+		msg=$(grep -E '^(E|Err):' "$aerr" | head -n1 | sed 's/^E: //')
+		[ -n "$msg" ] || msg=$(sed '/^[[:space:]]*$/d' "$aerr" | tail -n1)
+		rm -f "$aerr"
+		die "cannot download '$kpkg': ${msg:-apt-get download failed} (run 'apt-get update' as root, check the name and the network)"
+	fi
+	rm -f "$aerr"
 	deb=$(ls "$debs/${kpkg}_"*.deb | sort -V | tail -n1)
 fi
 

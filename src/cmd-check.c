@@ -10,6 +10,7 @@
 
 #include <vpmem/check.h>
 #include <vpmem/image.h>
+#include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 
 #include "options.h"
@@ -32,13 +33,32 @@ const char usage_check[] =
 	"from its backup and the reverse, an interrupted BTT write completed as\n"
 	"the kernel's flog recovery does) with ordered, synced writes, and says\n"
 	"why it leaves the rest. --dry-run prints the writes instead. The image\n"
-	"must not be in use (a running VM maps it). See doc/check.md.\n";
+	"must not be in use (a running VM maps it). See doc/check.md.\n"
+	"\n"
+	"A CXL image is named by its memory file FILE; its label area FILE.lsa beside\n"
+	"it is checked with it (offsets in it are printed as 'label file 0x...'), and\n"
+	"its labels must carry the CXL cookie of its serial and a zero type GUID\n"
+	"(doc/cxl.md).\n";
 
-static void finding_text(const char *file, const struct vpmem_finding *f, bool repair_col)
+/* A CXL image's label area is its own file FILE.lsa: offsets in it are
+ * given there (@off is the library's offset in memory file + label file). */
+static uint64_t cxl_off(const struct vpmem_check_report *rep, uint64_t off, bool *lsa)
 {
+	uint64_t base = rep->ri && rep->ri->cxl ? rep->ri->size - rep->ri->label_size : UINT64_MAX;
+
+	*lsa = off >= base;
+	return *lsa ? off - base : off;
+}
+
+static void finding_text(const char *file, const struct vpmem_check_report *rep,
+			 const struct vpmem_finding *f, bool repair_col)
+{
+	bool lsa;
+	uint64_t off = cxl_off(rep, f->offset, &lsa);
+
+	printf("  %-10s %s at %s%#" PRIx64 ": %s\n", vpmem_check_verdict_name(f->severity), f->structure,
+	       lsa ? "label file " : "", off, f->what);
 	(void)file;
-	printf("  %-10s %s at %#" PRIx64 ": %s\n", vpmem_check_verdict_name(f->severity), f->structure, f->offset,
-	       f->what);
 	if (repair_col && f->repair[0])
 		printf("             %s: %s\n", f->severity == VPMEM_CHECK_REPAIRABLE ? "repair" : "cannot repair", f->repair);
 }
@@ -71,8 +91,13 @@ static json_object *report_json(const char *file, const struct vpmem_check_repor
 		const struct vpmem_finding *f = &rep->f[i];
 		json_object *j = json_object_new_object();
 
+		bool lsa;
+		uint64_t off = cxl_off(rep, f->offset, &lsa);
+
 		json_object_object_add(j, "structure", json_object_new_string(f->structure));
-		json_object_object_add(j, "offset", json_object_new_int64((int64_t)f->offset));
+		json_object_object_add(j, "offset", json_object_new_int64((int64_t)off));
+		if (rep->ri && rep->ri->cxl) /* which of the CXL pair the offset is in */
+			json_object_object_add(j, "in", json_object_new_string(lsa ? "label file" : "memory file"));
 		json_object_object_add(j, "severity", json_object_new_string(vpmem_check_verdict_name(f->severity)));
 		if (f->ns >= 0) {
 			char dev[32];
@@ -107,9 +132,27 @@ static void report_text(const char *file, const struct vpmem_check_report *rep, 
 			       rep->ns[k].dpa, vpmem_size_human(rep->ns[k].rawsize, sz, sizeof(sz)));
 	}
 	for (unsigned i = 0; i < rep->nfindings; i++)
-		finding_text(file, &rep->f[i], true);
+		finding_text(file, rep, &rep->f[i], true);
 	if (verbose && rep->btt_blocks)
 		printf("  %" PRIu64 " BTT map entries and free blocks walked\n", rep->btt_blocks);
+}
+
+int check_hint(int fd, const char *path, const struct vpmem_image_hints *h, char *buf, size_t len)
+{
+	struct vpmem_check_report rep;
+	int v;
+
+	buf[0] = '\0';
+	if (vpmem_check(fd, h, &rep, NULL))
+		return 0;
+	v = (int)rep.verdict;
+	if (v && rep.nfindings)
+		snprintf(buf, len, "%s: %u finding%s (first: %s at %#" PRIx64 ": %.80s); run 'vpmem check %s'%s",
+			 vpmem_check_verdict_name(rep.verdict), rep.nfindings, rep.nfindings == 1 ? "" : "s",
+			 rep.f[0].structure, rep.f[0].offset, rep.f[0].what, path,
+			 rep.verdict == VPMEM_CHECK_REPAIRABLE ? " (--repair mends it)" : "");
+	vpmem_check_free(&rep);
+	return buf[0] ? v : 0;
 }
 
 static int repair_one(const char *file, const struct vpmem_image_hints *h, bool dry_run, bool json,
@@ -117,15 +160,32 @@ static int repair_one(const char *file, const struct vpmem_image_hints *h, bool 
 {
 	struct vpmem_check_report rep, after;
 	struct vpmem_err err = { 0 };
-	int fd = vpmem_image_open_locked(file, &err), r = EXIT_OK;
+	struct vpmem_image_hints hf = *h; /* CXL: FILE with FILE.lsa (image.h) */
+	int fd = vpmem_image_open(file, true, &hf, &err), r = EXIT_OK;
 	unsigned refused = 0;
 
 	if (fd < 0)
 		return cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
+	h = &hf;
+	if (vpmem_reconf_busy(file, &err)) {   /* finish a half-done conversion first */
+		struct vpmem_reconf_run run = { .budget = -1, .hints = h };
+
+		if (dry_run)
+			printf("%s: would finish: %s\n", file, err.msg);
+		else if (vpmem_reconf_resume(fd, file, &run, NULL, &err))
+			r = cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
+		else if (!json)
+			printf("%s: repaired: finished the pending namespace conversion\n", file);
+		if (r) {
+			vpmem_image_close(fd, &hf);
+			return r;
+		}
+	}
 	if (vpmem_check(fd, h, &rep, &err)) {
-		close(fd);
+		vpmem_image_close(fd, &hf);
 		return cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
 	}
+	vpmem_wplan_route(&rep.repair, h);
 	for (unsigned i = 0; i < rep.nfindings; i++)
 		refused += rep.f[i].severity == VPMEM_CHECK_DAMAGED;
 	if (dry_run) {
@@ -144,15 +204,19 @@ static int repair_one(const char *file, const struct vpmem_image_hints *h, bool 
 			json_object_array_add(arr, o);
 		} else {
 			report_text(file, &rep, verbose);
-			for (size_t i = 0; i < rep.repair.n; i++)
-				printf("  would write %" PRIu64 " bytes at %#" PRIx64 ": %s, then fsync\n",
-				       rep.repair.w[i].len, rep.repair.w[i].off, rep.repair.w[i].what);
+			for (size_t i = 0; i < rep.repair.n; i++) {
+				bool lsa;
+				uint64_t off = cxl_off(&rep, rep.repair.w[i].off, &lsa);
+
+				printf("  would write %" PRIu64 " bytes at %s%#" PRIx64 ": %s, then fsync\n",
+				       rep.repair.w[i].len, lsa ? "label file " : "", off, rep.repair.w[i].what);
+			}
 			if (!rep.repair.n)
 				printf("  nothing to repair\n");
 		}
 		r = rep.verdict ? EXIT_FAIL : EXIT_OK;
 		vpmem_check_free(&rep);
-		close(fd);
+		vpmem_image_close(fd, &hf);
 		return r;
 	}
 	if (getenv("VPMEM_TEST_CRASH_AFTER_WRITES")) {
@@ -167,7 +231,7 @@ static int repair_one(const char *file, const struct vpmem_image_hints *h, bool 
 	if (rep.repair.n && vpmem_wplan_apply(fd, &rep.repair, SIZE_MAX, NULL, &err)) {
 		r = cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
 		vpmem_check_free(&rep);
-		close(fd);
+		vpmem_image_close(fd, &hf);
 		return r;
 	}
 	if (!json) {
@@ -182,10 +246,10 @@ static int repair_one(const char *file, const struct vpmem_image_hints *h, bool 
 	vpmem_check_free(&rep);
 	/* judge the result afresh: what the repair left is the verdict */
 	if (vpmem_check(fd, h, &after, &err)) {
-		close(fd);
+		vpmem_image_close(fd, &hf);
 		return cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
 	}
-	close(fd);
+	vpmem_image_close(fd, &hf);
 	if (json)
 		json_object_array_add(arr, report_json(file, &after, verbose));
 	else
@@ -237,6 +301,7 @@ int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx)
 		arr = json_object_new_array();
 	for (int i = optind; i < argc; i++) {
 		struct vpmem_check_report rep;
+		struct vpmem_image_hints hf;
 		int fd, one;
 
 		if (repair) {
@@ -245,17 +310,20 @@ int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx)
 				r = EXIT_FAIL;
 			continue;
 		}
-		fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+		hf = h;
+		fd = vpmem_image_open(argv[i], false, &hf, &err); /* CXL: with FILE.lsa */
 		if (fd < 0) {
-			r = cmd_error(EXIT_FAIL, "check: cannot open '%s': %s", argv[i], strerror(errno));
+			r = cmd_error(EXIT_FAIL, "check: %s", err.msg);
 			continue;
 		}
-		if (vpmem_check(fd, &h, &rep, &err)) {
+		if (vpmem_reconf_busy(argv[i], &err))   /* --repair finishes it */
+			r = cmd_error(EXIT_FAIL, "check: %s (or vpmem check --repair)", err.msg);
+		if (vpmem_check(fd, &hf, &rep, &err)) {
 			r = cmd_error(EXIT_FAIL, "check: '%s': %s", argv[i], err.msg);
-			close(fd);
+			vpmem_image_close(fd, &hf);
 			continue;
 		}
-		close(fd);
+		vpmem_image_close(fd, &hf);
 		if (json)
 			json_object_array_add(arr, report_json(argv[i], &rep, verbose));
 		else

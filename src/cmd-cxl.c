@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* vpmem cxl boot-script | boot-unit: what a guest runs so CXL pmem regions come back */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <vpmem/cxl.h>
+#include <vpmem/image.h>
+#include <vpmem/size.h>
 
 #include "vpmem.h"
 
@@ -41,5 +46,66 @@ int cmd_cxl(int argc, char **argv, struct vpmem_ctx *ctx)
 		fputs(vpmem_cxl_boot_unit(), stdout);
 	else
 		return cmd_usage_error("cxl", "unknown subcommand '%s' (boot-script or boot-unit)", argv[1]);
+	return EXIT_OK;
+}
+
+int parse_cxl_serial(const char *arg, uint64_t *serial)
+{
+	char *end;
+
+	errno = 0;
+	*serial = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || *arg == '-' || !*serial)
+		return cmd_usage_error("image", "--serial '%s': a non-zero number (e.g. 0xc71000)", arg);
+	return 0;
+}
+
+int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
+		     bool nolabels, bool nvdimm_opts, bool dry, bool json)
+{
+	struct vpmem_err err = { 0 };
+	char a[32], b[32];
+
+	if (nolabels || nvdimm_opts)
+		return cmd_usage_error("image", "--cxl takes no --no-labels, --slot, --label-version or --layout (apply a layout afterwards: vpmem apply LAYOUT --image FILE)");
+	if (!lsa_size)
+		lsa_size = VPMEM_CXL_LSA_SIZE;
+	if (!serial)
+		serial = VPMEM_CXL_SERIAL_BASE;
+	if (dry) {
+		printf("create '%s': %s sparse (CXL memory, sn 0x%" PRIx64 ", cookie 0x%" PRIx64 ")\n", path,
+		       vpmem_size_str(size, a, sizeof(a)), serial, vpmem_cxl_cookie(serial, 0));
+		printf("create '%s%s': %s, label index blocks v1.2\n", path, VPMEM_CXL_LSA_SUFFIX,
+		       vpmem_size_str(lsa_size, b, sizeof(b)));
+		return EXIT_OK;
+	}
+	if (vpmem_cxl_image_create(path, size, lsa_size, serial, 0644, &err))
+		return cmd_error(EXIT_FAIL, "image: %s", err.msg);
+	if (json) {
+		json_object *o = json_object_new_object();
+		char sn[24], ck[24];
+
+		snprintf(sn, sizeof(sn), "0x%" PRIx64, serial);
+		snprintf(ck, sizeof(ck), "0x%" PRIx64, vpmem_cxl_cookie(serial, 0));
+		json_object_object_add(o, "file", json_object_new_string(path));
+		json_object_object_add(o, "cxl", json_object_new_boolean(1));
+		json_object_object_add(o, "size", json_object_new_uint64(size));
+		{
+			char *lp = NULL;
+
+			if (asprintf(&lp, "%s%s", path, VPMEM_CXL_LSA_SUFFIX) > 0)
+				json_object_object_add(o, "label_file", json_object_new_string(lp));
+			free(lp);
+		}
+		json_object_object_add(o, "label_size", json_object_new_uint64(lsa_size));
+		json_object_object_add(o, "region_size", json_object_new_uint64(size));
+		json_object_object_add(o, "serial", json_object_new_string(sn));
+		json_object_object_add(o, "iset_id", json_object_new_string(ck));
+		out_json(o);
+	} else {
+		printf("created '%s' + '%s%s': CXL, region %s, labels v1.2 (%s), serial 0x%" PRIx64 "\n", path, path,
+		       VPMEM_CXL_LSA_SUFFIX, vpmem_size_human(size, a, sizeof(a)), vpmem_size_str(lsa_size, b, sizeof(b)),
+		       serial);
+	}
 	return EXIT_OK;
 }

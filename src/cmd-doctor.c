@@ -294,6 +294,13 @@ static json_object *host_e820_pmem(const char *root)
 	return a;
 }
 
+static void say_kvm_probing(void *arg, unsigned timeout_sec)
+{
+	(void)arg;
+	fprintf(stderr, "vpmem: probing KVM with a test boot of the default guest (up to %u s, once: the answer is cached)\n",
+		timeout_sec);
+}
+
 static int host_view(const char *root, const char *qemu, bool json)
 {
 	json_object *o = json_object_new_object(), *q = json_object_new_object(), *k = json_object_new_object();
@@ -333,9 +340,13 @@ static int host_view(const char *root, const char *qemu, bool json)
 			json_object_object_add(k, "why", json_object_new_string(
 				"not probed: needs QEMU and the default guest (vpmem guest build)"));
 		} else {
+			struct vpmem_kvm_verdict v;
+
 			snprintf(probe, sizeof(probe), "%s/kvm-probe", cache);
 			json_object_object_add(k, "usable", json_object_new_boolean(
-				vpmem_kvm_usable(qemu, caps.version, &g, probe, 30)));
+				vpmem_kvm_probe(qemu, caps.version, &g, probe, 30, say_kvm_probing, NULL, &v)));
+			if (!v.usable && *v.why)
+				json_object_object_add(k, "why", json_object_new_string(v.why));
 		}
 	} else {
 		json_object_object_add(k, "usable", json_object_new_boolean(false));

@@ -28,6 +28,8 @@ const char usage_emulate[] =
 	"       vpmem emulate apply  --size SIZE [plan options] [--grub-file FILE] [--update] [--dry-run]\n"
 	"       vpmem emulate status [--sysroot DIR] [--grub-file FILE] [--json]\n"
 	"       vpmem emulate remove [--grub-file FILE] [--update]\n"
+	"       (each takes -q, --quiet: the result only, without the reasoning or\n"
+	"       the 'next:' hint)\n"
 	"\n"
 	"Emulate persistent memory with DRAM: reserve usable RAM with the kernel\n"
 	"parameter memmap=SIZE!OFFSET (e820 type 12), which the kernel's nd_e820 driver\n"
@@ -50,7 +52,7 @@ const char usage_emulate[] =
 struct em_args {
 	struct vpmem_e820_req req;
 	const char *e820, *sysroot, *grub;
-	bool json, update, dry;
+	bool json, update, dry, quiet;
 };
 
 static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx)
@@ -60,14 +62,15 @@ static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx
 		{ "min-ram", required_argument, NULL, 'm' }, { "e820", required_argument, NULL, 'e' },
 		{ "sysroot", required_argument, NULL, 'r' }, { "grub-file", required_argument, NULL, 'g' },
 		{ "json", no_argument, NULL, 'j' }, { "update", no_argument, NULL, 'u' },
-		{ "dry-run", no_argument, NULL, 'd' }, { NULL, 0, NULL, 0 },
+		{ "dry-run", no_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct vpmem_err err = { 0 };
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->json = ctx->json;
-	struct cmd_opts op = { .cmd = "emulate", .longopts = opts };
+	struct cmd_opts op = { .cmd = "emulate", .shortopts = "q", .longopts = opts };
 
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
@@ -94,6 +97,7 @@ static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx
 		case 'j': a->json = true; break;
 		case 'u': a->update = true; break;
 		case 'd': a->dry = true; break;
+		case 'q': a->quiet = true; break;
 		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
@@ -169,7 +173,8 @@ static int em_plan(const struct em_args *a)
 	if (a->json) {
 		out_json(plan_json(&p));
 	} else {
-		fputs(p.reasoning, stdout);
+		if (!a->quiet)
+			fputs(p.reasoning, stdout);
 		printf("kernel parameter: %s\n", p.param);
 	}
 	return EXIT_OK;
@@ -373,7 +378,7 @@ static void say_update(const struct em_args *a, bool changed)
 {
 	char cmd[128];
 
-	if (!changed || a->update)
+	if (!changed || a->update || a->quiet)
 		return;
 	if (update_cmd(a->sysroot, cmd, sizeof(cmd)))
 		printf("next: run '%s' (or pass --update), then reboot\n", cmd);
@@ -414,7 +419,8 @@ static int em_apply(const struct em_args *a)
 		r = cmd_error(EXIT_FAIL, "emulate: '%s' refused (left untouched): %s", grub, err.msg);
 		goto out;
 	}
-	fputs(p.reasoning, stdout);
+	if (!a->quiet)
+		fputs(p.reasoning, stdout);
 	if (!strcmp(out, content)) {
 		printf("'%s' already has %s: nothing changed\n", grub, p.param);
 		goto out;
@@ -556,6 +562,25 @@ static char *sysattr(const char *root, const char *dir, const char *name, const 
 	return vpmem_sysfs_get(root, "%s/%s/%s", dir, name, attr);
 }
 
+/* Is every word of @param a whole word of @cmdline? */
+static bool on_cmdline(const char *cmdline, const char *param)
+{
+	char *copy = strdup(param), *save = NULL;
+	bool all = copy && cmdline;
+
+	for (char *w = all ? strtok_r(copy, " \t", &save) : NULL; w && all; w = strtok_r(NULL, " \t", &save)) {
+		size_t n = strlen(w);
+		bool found = false;
+
+		for (const char *p = strstr(cmdline, w); p && !found; p = strstr(p + 1, w))
+			found = (p == cmdline || p[-1] == ' ' || p[-1] == '\t') &&
+				(!p[n] || p[n] == ' ' || p[n] == '\t' || p[n] == '\n');
+		all = found;
+	}
+	free(copy);
+	return all;
+}
+
 static int em_status(const struct em_args *a)
 {
 	const char *root = a->sysroot ? a->sysroot : "";
@@ -566,6 +591,7 @@ static int em_status(const struct em_args *a)
 	struct vpmem_e820_map *map = NULL;
 	struct em_state s;
 	struct dirent **ents = NULL;
+	char *gparam = NULL;
 	int n;
 
 	snprintf(path, sizeof(path), "%s/proc/cmdline", root);
@@ -574,6 +600,8 @@ static int em_status(const struct em_args *a)
 	grub_path(a, grub, sizeof(grub));
 	if (!state_read(grub, &s)) {
 		json_object_object_add(o, "grub_param", json_object_new_string(s.param));
+		gparam = s.param ? strdup(s.param) : NULL;
+		json_object_object_add(o, "grub_pending", json_object_new_boolean(gparam && !on_cmdline(cmdline, gparam)));
 		state_free(&s);
 	}
 	/* e820 type 12 as the running kernel has it: /proc/iomem (e820.c parses it) */
@@ -651,6 +679,14 @@ static int em_status(const struct em_args *a)
 	if (a->json) {
 		out_json(o);
 	} else {
+		if (gparam) {
+			/* what 'emulate apply' left in GRUB: on the running command line yet? */
+			bool booted = on_cmdline(cmdline, gparam);
+
+			printf("GRUB (%s): %s, %s\n", grub, gparam,
+			       booted ? "on the running kernel's command line" :
+			       "pending: not on the running kernel's command line (regenerate grub.cfg and reboot)");
+		}
 		if (!np)
 			printf("no memmap=SIZE!OFFSET on the kernel command line\n");
 		for (unsigned i = 0; i < np; i++) {
@@ -673,6 +709,7 @@ static int em_status(const struct em_args *a)
 		json_object_put(o);
 	}
 	free(cmdline);
+	free(gparam);
 	return np && matched == np ? EXIT_OK : EXIT_FAIL;
 }
 

@@ -13,7 +13,7 @@
 #include "vpmem.h"
 
 const char usage_guest[] =
-	"usage: vpmem guest build [--kernel-package 6.1|6.12|PACKAGE] [--force] [--quiet]\n"
+	"usage: vpmem guest build [--kernel-package 6.1|6.12|PACKAGE] [--force] [-q|--quiet]\n"
 	"       vpmem guest path [--guest-kernel 6.1|6.12|PACKAGE] [--json]\n"
 	"\n"
 	"The default guest: a Debian kernel package, busybox-static, ndctl/daxctl/cxl,\n"
@@ -30,9 +30,10 @@ const char usage_guest[] =
 	"    --kernel-package K      kernel: 6.1, 6.12 or a Debian package name\n"
 	"                            (also --guest-kernel K)\n"
 	"    --force                 rebuild even when up to date\n"
-	"    --quiet                 only report errors\n"
-	"  path                    print the guest's directory (--json: also its\n"
-	"                          kernel, initrd, package and kernel release)\n"
+	"    -q, --quiet             only report errors (no progress lines, apt quiet)\n"
+	"  path                    print the guest's directory, kernel, initrd, the\n"
+	"                          package it was built from and its kernel release,\n"
+	"                          one 'key value' line each (--json: an object)\n"
 	"    --guest-kernel K        which kernel's guest (also --kernel-package K)\n";
 
 static int guest_path(int argc, char **argv, struct vpmem_ctx *ctx)
@@ -40,7 +41,9 @@ static int guest_path(int argc, char **argv, struct vpmem_ctx *ctx)
 	struct vpmem_guest_files g;
 	struct vpmem_err err = { 0 };
 	const char *kernel = NULL;
+	char pkg[PATH_MAX + 32], built[256] = "";
 	bool json = ctx->json;
+	FILE *f;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -62,19 +65,17 @@ static int guest_path(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	if (vpmem_guest_files(&g, kernel, true, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
+	/* the package it was built from (a meta-package resolved) */
+	snprintf(pkg, sizeof(pkg), "%s/kernel-package", g.dir);
+	f = fopen(pkg, "re");
+	if (f) {
+		if (fgets(built, sizeof(built), f))
+			built[strcspn(built, "\n")] = '\0';
+		fclose(f);
+	}
 	if (json) {
 		json_object *o = json_object_new_object();
-		char pkg[PATH_MAX + 32], built[256] = "";
-		FILE *f;
 
-		/* the package it was built from (a meta-package resolved) */
-		snprintf(pkg, sizeof(pkg), "%s/kernel-package", g.dir);
-		f = fopen(pkg, "re");
-		if (f) {
-			if (fgets(built, sizeof(built), f))
-				built[strcspn(built, "\n")] = '\0';
-			fclose(f);
-		}
 		json_object_object_add(o, "name", json_object_new_string(g.name));
 		json_object_object_add(o, "dir", json_object_new_string(g.dir));
 		json_object_object_add(o, "kernel", json_object_new_string(g.kernel));
@@ -83,7 +84,8 @@ static int guest_path(int argc, char **argv, struct vpmem_ctx *ctx)
 		json_object_object_add(o, "release", json_object_new_string(g.version));
 		out_json(o);
 	} else {
-		printf("%s\n", g.dir);
+		printf("dir     %s\nkernel  %s\ninitrd  %s\npackage %s\nrelease %s\n", g.dir, g.kernel, g.initrd,
+		       *built ? built : g.package, *g.version ? g.version : "unknown");
 	}
 	return EXIT_OK;
 }
@@ -103,7 +105,7 @@ static int guest_build_cmd(int argc, char **argv)
 	struct vpmem_err err = { 0 };
 	int c;
 
-	struct cmd_opts op = { .cmd = "guest", .sub = "build", .shortopts = "+", .longopts = opts };
+	struct cmd_opts op = { .cmd = "guest", .sub = "build", .shortopts = "+q", .longopts = opts };
 
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {

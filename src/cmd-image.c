@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* vpmem image create: a sparse vNVDIMM backing with an initialised label area. */
 #include <errno.h>
-#include <libgen.h>
-#include <sys/xattr.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <vpmem/image.h>
@@ -25,6 +20,8 @@ const char usage_image[] =
 	"usage: vpmem image create FILE --size SIZE [--label-size SIZE | --no-labels]\n"
 	"                          [--label-version 1.1|1.2] [--slot N] [--layout LAYOUT]\n"
 	"                          [--dry-run] [--json]\n"
+	"       vpmem image create FILE --size SIZE --cxl [--serial N] [--label-size SIZE]\n"
+	"                          [--dry-run] [--json]\n"
 	"\n"
 	"Create a vNVDIMM backing file of exactly SIZE bytes, sparse (never\n"
 	"preallocated), with a label area of --label-size bytes (default 128K) at its\n"
@@ -34,7 +31,16 @@ const char usage_image[] =
 	"namespace spanning the region. The file is written under a temporary name\n"
 	"and renamed into place: it never exists half made. An existing FILE is\n"
 	"refused. --layout applies a layout (doc/layout.md) before the file appears,\n"
-	"as 'vpmem apply LAYOUT --image FILE' would.\n";
+	"as 'vpmem apply LAYOUT --image FILE' would.\n"
+	"\n"
+	"--cxl makes a CXL type-3 persistent memory image instead: the memory file\n"
+	"FILE (SIZE, a whole number of 256M, sparse) and its label area FILE.lsa\n"
+	"(--label-size, default 256K) with fresh index blocks (v1.2, as Linux writes\n"
+	"them), for the device serial N (QEMU sn=, default 0xc71000: the first\n"
+	"device of 'vpmem run --cxl-pmem'). Keep the two files together: the\n"
+	"namespace, list, check and apply commands take FILE and find FILE.lsa\n"
+	"beside it; 'vpmem run --pmem-image FILE' attaches the pair as a CXL device\n"
+	"with that serial (doc/cxl.md).\n";
 
 static int parse_version(const char *s, enum vpmem_label_version *v)
 {
@@ -47,6 +53,22 @@ static int parse_version(const char *s, enum vpmem_label_version *v)
 	return 0;
 }
 
+/* --layout: applied to the complete file before it is linked into place */
+struct layout_fill {
+	const char *path;
+	const struct vpmem_layout *l;
+	struct vpmem_image_hints h;
+	int status;             /* apply's exit status; it has said why */
+};
+
+static int fill_layout(int fd, void *arg, struct vpmem_err *err)
+{
+	struct layout_fill *f = arg;
+
+	f->status = apply_layout_image_fd(fd, f->path, &f->h, f->l, false, false);
+	return f->status ? vpmem_err_set(err, ECANCELED, "the layout was not applied") : 0;
+}
+
 static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -54,16 +76,18 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		{ "no-labels", no_argument, NULL, 'n' }, { "label-version", required_argument, NULL, 'V' },
 		{ "slot", required_argument, NULL, 'S' }, { "dry-run", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' }, { "layout", required_argument, NULL, 'L' },
+		{ "cxl", no_argument, NULL, 'C' }, { "serial", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vpmem_image_spec req = { .label_size = VPMEM_MIN_LABEL_SIZE, .version = VPMEM_LABEL_V1_1, .slot = 0 };
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_err err = { 0 };
-	bool dry = false, json = ctx->json, nolabels = false, lset = false;
-	char tmp[PATH_MAX], a[32], b[32];
+	bool dry = false, json = ctx->json, nolabels = false, lset = false, cxl = false, sset = false;
+	uint64_t serial = 0;
+	char a[32], b[32];
 	const char *path, *layout = NULL;
 	struct vpmem_layout *l = NULL;
-	int c, fd, r = EXIT_OK;
+	int c, r;
 
 	struct cmd_opts op = { .cmd = "image", .longopts = opts };
 
@@ -87,6 +111,12 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 'd': dry = true; break;
 		case 'j': json = true; break;
 		case 'L': layout = optarg; break;
+		case 'C': cxl = true; break;
+		case 'N':
+			if (parse_cxl_serial(optarg, &serial))
+				return EXIT_USAGE;
+			sset = true;
+			break;
 		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
@@ -95,6 +125,11 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	path = argv[optind];
 	if (!req.size)
 		return cmd_usage_error("image", "create needs --size");
+	if (sset && !cxl)
+		return cmd_usage_error("image", "--serial is for --cxl images (vNVDIMMs take --slot)");
+	if (cxl) /* src/cmd-cxl.c */
+		return image_create_cxl(path, req.size, lset ? req.label_size : 0, sset ? serial : 0,
+					nolabels, req.slot != 0 || layout || req.version != VPMEM_LABEL_V1_1, dry, json);
 	if (nolabels && lset && req.label_size)
 		return cmd_usage_error("image", "--no-labels and --label-size cannot be combined");
 	if (nolabels)
@@ -121,8 +156,6 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_lib_error(EXIT_FAIL, &err);
 	}
 	if (dry) {
-		if (vpmem_image_plan_init_labels(&req, &plan, &err))
-			return cmd_lib_error(EXIT_FAIL, &err);
 		printf("create '%s': %s sparse, label area %s (v1.%d), slot %d\n", path,
 		       vpmem_size_str(req.size, a, sizeof(a)), vpmem_size_str(req.label_size, b, sizeof(b)),
 		       req.version == VPMEM_LABEL_V1_2 ? 2 : 1, req.slot);
@@ -133,50 +166,18 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		vpmem_wplan_free(&plan);
 		return EXIT_OK;
 	}
-	{
-		char *d = strdup(path), *dir = d ? dirname(d) : NULL;
-
-		snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir ? dir : ".", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-		free(d);
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		free(l);
-		vpmem_wplan_free(&plan);
-		return cmd_error(EXIT_FAIL, "image: cannot create '%s': %s", path, strerror(errno));
-	}
-	if (ftruncate(fd, (off_t)req.size)) {
-		r = cmd_error(EXIT_FAIL, "image: cannot size '%s': %s", path, strerror(errno));
-	} else if (wplan_apply_cmd(fd, &plan, &err)) {
-		r = cmd_lib_error(EXIT_FAIL, &err);
-	} else if (l && (r = apply_layout_image_fd(fd, path, &(struct vpmem_image_hints){
-				.label_size = req.label_size, .label_size_set = true, .slot = req.slot }, l, false, false))) {
-		/* reported; the half-made file is never linked into place */
-	} else {
-		char s[16];
-
-		snprintf(s, sizeof(s), "%d", req.slot);
-		/* remembered for unlabelled images; labels carry it in their cookies */
-		fsetxattr(fd, "user.vpmem.slot", s, strlen(s), 0);
-		fchmod(fd, 0644);
-		if (fsync(fd) || link(tmp, path))
-			r = cmd_error(EXIT_FAIL, "image: cannot create '%s': %s", path, strerror(errno));
-	}
-	close(fd);
-	unlink(tmp);
-	free(l);
 	vpmem_wplan_free(&plan);
-	if (r)
-		return r;
 	{
-		char *d = strdup(path);
-		int dfd = d ? open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		struct layout_fill f = { .path = path, .l = l, .h = { .label_size = req.label_size,
+			.label_size_set = true, .slot = req.slot } };
+		struct vpmem_image_create_opts co = { .mode = 0644, .fill = l ? fill_layout : NULL, .arg = &f };
 
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(d);
+		r = vpmem_image_create_with(path, &req, &co, &err);
+		free(l);
+		if (r == -ECANCELED && f.status)
+			return f.status; /* the layout's failure, already reported */
+		if (r)
+			return cmd_error(EXIT_FAIL, "image: %s", err.msg);
 	}
 	if (json) {
 		json_object *o = json_object_new_object();

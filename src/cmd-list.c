@@ -10,6 +10,7 @@
 
 #include <vpmem/image.h>
 #include <vpmem/input.h>
+#include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 
 #include "nsout.h"
@@ -60,6 +61,8 @@ struct img {
 	const char *file;
 	unsigned idx; /* regionN / nmemN */
 	struct vpmem_region_info *ri;
+	char hint[512];     /* damaged or repairable: what to run (check_hint) */
+	char pending[512];  /* a namespace conversion half done (reconfigure.h) */
 };
 
 /* ndctl util_nsmode(): the names -m takes, with ndctl's aliases. */
@@ -242,6 +245,10 @@ static void print_document(const struct img *im, unsigned n, const struct list_a
 		json_object_array_add(dimms, dimm_to_json(im[i].ri, nmem, im[i].file, fl));
 		rg = region_to_json(im[i].ri, im[i].idx, nmem, fl);
 		json_object_object_add(rg, "file", json_object_new_string(im[i].file));
+		if (im[i].pending[0])
+			json_object_object_add(rg, "pending", json_object_new_string(im[i].pending));
+		if (im[i].hint[0])
+			json_object_object_add(rg, "hint", json_object_new_string(im[i].hint));
 		json_object_array_add(regions, rg);
 	}
 	json_object_object_add(o, "dimms", dimms);
@@ -329,6 +336,14 @@ static void print_ndctl(const struct img *im, unsigned n, const struct list_args
 	}
 }
 
+/* "regionN: WHAT: text" after the table, the text escaped */
+static void region_line(unsigned idx, const char *what, const char *text)
+{
+	printf("region%u: %s: ", idx, what);
+	print_escaped(text);
+	putchar('\n');
+}
+
 /* The table: DIMM rows (-D), regions below them (-R), namespaces below those (-N). */
 static int print_table(const struct img *im, unsigned n, const struct list_args *a)
 {
@@ -377,11 +392,15 @@ static int print_table(const struct img *im, unsigned n, const struct list_args 
 			continue;
 		if (a->namespaces)
 			list_print_notes(im[i].ri->ns, im[i].ri->nns, im[i].idx);
-		for (unsigned k = 0; k < im[i].ri->nproblems; k++) {
-			printf("region%u: problem: ", im[i].idx);
-			print_escaped(im[i].ri->problems[k]);
-			putchar('\n');
-		}
+		if (im[i].ri->cxl)
+			printf("region%u: CXL serial %#llx (%s)\n", im[i].idx, (unsigned long long)im[i].ri->cxl_serial,
+			       im[i].ri->serial_source);
+		for (unsigned k = 0; k < im[i].ri->nproblems; k++)
+			region_line(im[i].idx, "problem", im[i].ri->problems[k]);
+		if (im[i].pending[0])
+			region_line(im[i].idx, "pending", im[i].pending);
+		if (im[i].hint[0])
+			region_line(im[i].idx, "hint", im[i].hint);
 	}
 	return r;
 }
@@ -404,7 +423,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 	for (unsigned i = 0; i < n; i++) {
 		const char *file = argv[optind + (int)i];
 		struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
-		int fd = vpmem_open_input(file, O_RDONLY, VPMEM_IN_REG, "image", &err);
+		struct vpmem_image_hints hf = h; /* CXL: FILE with FILE.lsa (image.h) */
+		int fd = vpmem_image_open(file, false, &hf, &err);
 
 		im[i].file = file;
 		im[i].idx = i;
@@ -413,13 +433,16 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 			free(ri);
 			continue;
 		}
-		if (!ri || vpmem_region_read(fd, &h, ri, &err)) {
+		if (!ri || vpmem_region_read(fd, &hf, ri, &err)) {
 			st = cmd_error(EXIT_FAIL, "list: '%s': %s", file, !ri ? "out of memory" : err.msg);
 			free(ri);
 		} else {
 			im[i].ri = ri;
+			check_hint(fd, file, &hf, im[i].hint, sizeof(im[i].hint)); /* damaged: say what to run */
+			if (vpmem_reconf_busy(file, &err))
+				snprintf(im[i].pending, sizeof(im[i].pending), "%s", err.msg);
 		}
-		close(fd);
+		vpmem_image_close(fd, &hf);
 	}
 	if (a.json && !a.ndctl)
 		print_document(im, n, &a);

@@ -34,6 +34,10 @@ const char usage_namespace[] =
 	"                          [hints] [--dry-run] [--json]\n"
 	"       vpmem namespace export FILE (--name N | --uuid U | --dev namespaceX.Y) --to DST|-\n"
 	"                          [--force] [hints] [--dry-run] [--json]\n"
+	"       vpmem namespace reconfigure FILE (--name N | --uuid U | --dev namespaceX.Y)\n"
+	"                          --mode raw|sector|fsdax|devdax [--sector-size S] [--map dev|mem]\n"
+	"                          [--align A] [--size SIZE] [--keep-data] [hints] [--dry-run] [--json]\n"
+	"       vpmem namespace reconfigure FILE --resume\n"
 	"\n"
 	"create takes ndctl create-namespace's options: -m/--mode (default fsdax),\n"
 	"-s/--size, -n/--name, -u/--uuid, -l/--sector-size, -M/--map, -a/--align,\n"
@@ -68,7 +72,18 @@ const char usage_namespace[] =
 	"regular file. --dev names the namespace as 'vpmem list FILE' does. The\n"
 	"image is locked; an image mapped by a running VM is refused, and export\n"
 	"takes --force to read it anyway (a live guest may change it meanwhile).\n"
-	"Progress goes to stderr when it is a terminal. See doc/datapath.md.\n";
+	"Progress goes to stderr when it is a terminal. See doc/datapath.md.\n"
+	"\n"
+	"reconfigure changes a namespace's mode (and grows it with --size into free\n"
+	"space after it). With --keep-data the bytes the guest saw from byte 0 are\n"
+	"the bytes it sees after, through the new mode's metadata; refused, with the\n"
+	"number of bytes missing, when they do not fit. The old view is staged in\n"
+	"FILE.vpmem-reconfigure.data, a record FILE.vpmem-reconfigure says what\n"
+	"is going on, and the namespace has no label (the guest sees no namespace)\n"
+	"until its data is in: after a crash, --resume (or the same command again)\n"
+	"finishes it. Without --keep-data the data is lost, as with ndctl\n"
+	"create-namespace -f -e. Labelled images only with --keep-data. See\n"
+	"doc/reconfigure.md.\n";
 
 enum { O_LABEL = 256, O_SLOT, O_SPA, O_DRY, O_JSON, O_ALL, O_TEST_DEV_UUID };
 
@@ -241,7 +256,8 @@ static int change_image(struct ns_change *c, bool *applied)
 	*applied = false;
 	if (!ri)
 		return cmd_error(EXIT_FAIL, "out of memory");
-	fd = vpmem_image_open_locked(c->a->file, &err);
+	fd = vpmem_image_open(c->a->file, true, &c->a->hints, &err); /* CXL: with FILE.lsa */
+	vpmem_wplan_route(&plan, &c->a->hints);
 	if (fd < 0 || vpmem_region_read(fd, &c->a->hints, ri, &err) || c->plan(c, ri, &plan, &err))
 		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", c->a->file, err.msg);
 	else if (c->count && c->a->dry && c->a->json)
@@ -252,8 +268,7 @@ static int change_image(struct ns_change *c, bool *applied)
 		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", c->a->file, err.msg);
 	else
 		*applied = c->count != 0;
-	if (fd >= 0)
-		close(fd);
+	vpmem_image_close(fd, &c->a->hints);
 	vpmem_wplan_free(&plan);
 	vpmem_region_free(ri);
 	free(ri);
@@ -336,12 +351,12 @@ static int ns_destroy(int argc, char **argv, struct vpmem_ctx *ctx)
 static int ns_manage(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	if (argc < 2)
-		return cmd_usage_error("namespace", "missing subcommand (create, destroy, import or export)");
+		return cmd_usage_error("namespace", "missing subcommand (create, destroy, import, export or reconfigure)");
 	if (!strcmp(argv[1], "create"))
 		return ns_create(argc - 1, argv + 1, ctx);
 	if (!strcmp(argv[1], "destroy"))
 		return ns_destroy(argc - 1, argv + 1, ctx);
-	return cmd_usage_error("namespace", "unknown subcommand '%s' (create, destroy, import or export)", argv[1]);
+	return cmd_usage_error("namespace", "unknown subcommand '%s' (create, destroy, import, export or reconfigure)", argv[1]);
 }
 
 /* ---- import / export: the data path (lib/format/io.c) ---- */
@@ -524,7 +539,8 @@ static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
 		goto out;
 	}
 	ri = calloc(1, sizeof(*ri));
-	if (!ri || vpmem_region_read(fd, &a.hints, ri, &err)) {
+	if (!ri || vpmem_image_open_lsa(a.file, fd, false, &a.hints, &err) || /* CXL: FILE.lsa */
+	    vpmem_region_read(fd, &a.hints, ri, &err)) {
 		r = cmd_error(EXIT_FAIL, "%s: '%s': %s", cmd, a.file, ri ? err.msg : "out of memory");
 		goto out;
 	}
@@ -597,8 +613,7 @@ static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
 		r = io_report(&a, &ri->ns[k], vpmem_ns_io_size(io), &st);
 out:
 	vpmem_ns_io_close(io);
-	if (fd >= 0)
-		close(fd);
+	vpmem_image_close(fd, &a.hints);
 	if (other >= 0 && !std)
 		close(other);
 	if (ri)
@@ -613,6 +628,8 @@ int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx)
 		return ns_copy(argc - 1, argv + 1, ctx, true);
 	if (argc >= 2 && !strcmp(argv[1], "export"))
 		return ns_copy(argc - 1, argv + 1, ctx, false);
+	if (argc >= 2 && !strcmp(argv[1], "reconfigure"))
+		return cmd_namespace_reconfigure(argc - 1, argv + 1, ctx);
 	return ns_manage(argc, argv, ctx);
 }
 

@@ -21,6 +21,7 @@
 #include <vpmem/nfit.h>
 #include <vpmem/persist.h>
 #include <vpmem/qemu.h>
+#include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 #include <vpmem/strv.h>
 #include <vpmem/vm.h>
@@ -67,7 +68,10 @@ const char usage_run[] =
 	"  --require-persistence   refuse to start unless every backing guarantees\n"
 	"                          persistence (see 'vpmem help doctor')\n"
 	"Backings:\n"
-	"  --pmem-image FILE[,slot=N][,node=N]  use an existing image (repeatable)\n"
+	"  --pmem-image FILE[,slot=N][,node=N]  use an existing image (repeatable); a\n"
+	"                          CXL image (FILE with FILE.lsa beside it: 'vpmem image\n"
+	"                          create --cxl') is attached as a cxl-type3 device with\n"
+	"                          the serial its labels carry (doc/cxl.md)\n"
 	"  --pmem-dir DIR          create the --qemu-pmem backings in DIR (one, or one per node)\n"
 	"  --name NAME             VM name (default 'default'); its state lives in\n"
 	"                          $XDG_STATE_HOME/vpmem/vm/NAME\n"
@@ -566,7 +570,55 @@ static json_object *plan_json(const struct run_opts *o, const struct vpmem_vm_pl
 	return j;
 }
 
+/* An image vpmem check finds damaged or repairable: boot it anyway (the
+ * guest decides), but say so and what to run, in one line. */
+static void damage_hint(const struct vpmem_image_req *im)
+{
+	struct vpmem_image_hints h = { .slot = -1 };
+	char hint[512];
+	int fd;
+
+	if (im->devdax || (fd = vpmem_open_input(im->path, O_RDONLY, VPMEM_IN_REG, "image", NULL)) < 0)
+		return;
+	if (check_hint(fd, im->path, &h, hint, sizeof(hint)))
+		fprintf(stderr, "vpmem: warning: '%s' is %s\n", im->path, hint);
+	close(fd);
+}
+
 /* --- CXL type-3 PMem (see cxl.h): kernel release, verdicts, description --- */
+
+/* --pmem-image FILE with FILE.lsa beside it: a CXL image, attached as a CXL
+ * type-3 device with the serial its labels carry (image.h). 0 or reported. */
+static int take_cxl_images(struct vpmem_vm_spec *spec)
+{
+	struct vpmem_err err = { 0 };
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < spec->nimages; i++) {
+		struct vpmem_image_req *im = &spec->images[i];
+
+		if (!vpmem_image_is_cxl(im->path)) {
+			spec->images[k++] = *im;
+			continue;
+		}
+		if (im->slot >= 0 || im->node >= 0)
+			return cmd_error(EXIT_FAIL, "run: --pmem-image '%s' is a CXL image: it takes no slot= or node= (its serial is its identity)",
+					 im->path);
+		{
+			char rp[PATH_MAX]; /* QEMU and a saved VM must find it from anywhere */
+
+			if (realpath(im->path, rp) && strlen(rp) < PATH_MAX)
+				strcpy((char *)im->path, rp); /* o->image_paths[] are PATH_MAX long */
+		}
+		if (spec->ncxl_images >= VPMEM_CXL_MAX_DEVS)
+			return cmd_error(EXIT_FAIL, "run: at most %u CXL images", VPMEM_CXL_MAX_DEVS);
+		if (vpmem_cxl_image_probe(im->path, &spec->cxl_images[spec->ncxl_images], &err))
+			return cmd_error(EXIT_FAIL, "run: --pmem-image '%s': %s", im->path, err.msg);
+		spec->ncxl_images++;
+	}
+	spec->nimages = k;
+	return 0;
+}
 
 /* The guest kernel's release decides the CXL workarounds: --kernel's bzImage
  * header, else the default guest's built release, else its alias (6.1, 6.12). */
@@ -988,6 +1040,26 @@ static int check_guest_kernel(const struct run_opts *o, const struct vpmem_vm_pl
 	return 0;
 }
 
+static void say_probing(void *arg, unsigned timeout_sec)
+{
+	if (!*(const bool *)arg)
+		fprintf(stderr, "vpmem: probing KVM with a test boot of the default guest (up to %u s, once: the answer is cached)\n",
+			timeout_sec);
+}
+
+/* --accel auto: KVM if a probe boot works, saying why not when /dev/kvm is there */
+static const char *pick_accel(const struct run_opts *o, const char *qemu_version,
+			      const struct vpmem_guest_files *g, bool default_guest)
+{
+	struct vpmem_kvm_verdict v;
+	const char *accel = vpmem_choose_accel_probe(o->accel, o->qemu, qemu_version, g, default_guest,
+						     say_probing, (void *)&o->quiet, &v);
+
+	if (!o->quiet && v.device && !v.usable && *v.why)
+		fprintf(stderr, "vpmem: KVM is not usable, using TCG: %s\n", v.why);
+	return accel;
+}
+
 int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static struct run_opts o, saved;
@@ -1032,9 +1104,16 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 			o.spec.state_dir = p.lvdir;
 		snprintf(p.lvcmd, sizeof(p.lvcmd), "%s/cmd", p.lvdir);
 	}
+	if (take_cxl_images(&o.spec))
+		return EXIT_FAIL;
+	if (o.libvirt && o.spec.ncxl_images)
+		return cmd_usage_error("run", "CXL images have no libvirt form (libvirt 9.0 has no CXL elements)");
 	for (unsigned i = 0; i < o.spec.nimages; i++)
-		if (vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
+		if (vpmem_reconf_busy(o.spec.images[i].path, &err) ||  /* a namespace half converted */
+		    vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
 			return cmd_lib_error(EXIT_FAIL, &err);
+	for (unsigned i = 0; i < o.spec.nimages; i++)
+		damage_hint(&o.spec.images[i]);
 	for (unsigned i = 0; i < o.spec.ndirs; i++)
 		if (vpmem_backing_dir_check(o.spec.dirs[i], &err))
 			return cmd_lib_error(EXIT_FAIL, &err);
@@ -1043,10 +1122,10 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	accel = !strcmp(o.accel, "auto") ? "tcg" : o.accel;
 	if (!strcmp(o.accel, "auto") && !vpmem_qemu_probe(o.qemu, &caps, NULL)) {
 		have_caps = true;
-		accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, !o.kernel);
+		accel = pick_accel(&o, caps.version, &g, !o.kernel);
 	}
 	o.spec.phys_bits = strcmp(accel, "kvm") ? 40 : 0; /* TCG -cpu max: TCG_PHYS_ADDR_BITS */
-	if (o.spec.cxl_pmem)
+	if (o.spec.cxl_pmem || o.spec.ncxl_images)
 		o.spec.kernel_release = cxl_kernel_release(&o, release, sizeof(release));
 	if (vpmem_vm_plan(&o.spec, &plan, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
@@ -1095,7 +1174,7 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 			goto out;
 		}
 		if (!strcmp(o.accel, "auto"))
-			accel = vpmem_choose_accel(o.accel, o.qemu, caps.version, &g, true);
+			accel = pick_accel(&o, caps.version, &g, true);
 	}
 	/* Apply: lock, safety, backings, verdicts, spec; then the launcher. */
 	if (vpmem_mkdir_p(p.run, &err)) {

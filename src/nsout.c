@@ -134,16 +134,34 @@ json_object *ns_to_json(const struct vpmem_ns_info *ns, unsigned region, unsigne
 	return o;
 }
 
+/* The guest's identity of the image's DIMM: QEMU's NFIT of its slot, or for
+ * a CXL image the serial in decimal, as `cxl list -M` prints it (and newer
+ * kernels' nmemX/cxl/id, drivers/cxl/pmem.c id_show). */
+static void dimm_of(const struct vpmem_region_info *ri, struct vpmem_nfit_dimm *d)
+{
+	vpmem_nfit_dimm(ri->cxl ? 0 : (unsigned)ri->slot, d);
+	if (ri->cxl)
+		snprintf(d->id, sizeof(d->id), "%llu", (unsigned long long)ri->cxl_serial);
+}
+
 json_object *dimm_to_json(const struct vpmem_region_info *ri, const char *dev, const char *file, unsigned flags)
 {
 	json_object *o = json_object_new_object();
 	struct vpmem_nfit_dimm d;
 
-	vpmem_nfit_dimm((unsigned)ri->slot, &d);
+	dimm_of(ri, &d);
 	json_object_object_add(o, "dev", json_object_new_string(dev));
 	json_object_object_add(o, "id", json_object_new_string(d.id));
-	json_object_object_add(o, "handle", json_hex(d.handle, flags));
-	json_object_object_add(o, "phys_id", json_hex(0, flags));
+	if (ri->cxl) {
+		char sn[24];
+
+		snprintf(sn, sizeof(sn), "0x%llx", (unsigned long long)ri->cxl_serial);
+		json_object_object_add(o, "serial", json_object_new_string(sn));
+		json_object_object_add(o, "provider", json_object_new_string("CXL"));
+	} else {
+		json_object_object_add(o, "handle", json_hex(d.handle, flags));
+		json_object_object_add(o, "phys_id", json_hex(0, flags));
+	}
 	if (file && (!(flags & NSOUT_NDCTL) || flags & NSOUT_VERBOSE))
 		json_object_object_add(o, "file", json_object_new_string(file));
 	if (flags & NSOUT_VERBOSE)
@@ -239,12 +257,14 @@ void list_row_dimm(struct table *t, struct libscols_line *ln, const struct vpmem
 {
 	struct vpmem_nfit_dimm d;
 
-	vpmem_nfit_dimm((unsigned)ri->slot, &d);
+	dimm_of(ri, &d);
 	table_set(t, ln, LC_DEV, "%s", dev);
 	table_set(t, ln, LC_FILE, "%s", file);
 	table_set(t, ln, LC_ID, "%s", d.id);
-	table_set(t, ln, LC_SLOT, "%d", ri->slot);
-	table_set(t, ln, LC_HANDLE, "%#x", d.handle);
+	if (!ri->cxl) {
+		table_set(t, ln, LC_SLOT, "%d", ri->slot);
+		table_set(t, ln, LC_HANDLE, "%#x", d.handle);
+	}
 }
 
 void list_row_region(struct table *t, struct libscols_line *ln, const struct vpmem_region_info *ri,
@@ -260,7 +280,7 @@ void list_row_region(struct table *t, struct libscols_line *ln, const struct vpm
 		table_set(t, ln, LC_LABELS, "v1.%d", ri->lsa.g.version == VPMEM_LABEL_V1_2 ? 2 : 1);
 	else
 		table_set(t, ln, LC_LABELS, "%s", ri->label_size ? "uninit" : "none");
-	if (file)
+	if (file && !ri->cxl)
 		table_set(t, ln, LC_SLOT, "%d", ri->slot);
 	if (ri->labelled) {
 		table_set(t, ln, LC_ISET, "%#" PRIx64, ri->iset_id);

@@ -164,11 +164,43 @@ static int finish(int status)
 	return status;
 }
 
+/* The tools vpmem runs (depmod, mkfs.*, e2fsck, xfs_repair, update-grub) are
+ * where Debian installs them, /sbin and /usr/sbin, which are not on a normal
+ * user's PATH: they are looked up there too, after the user's own PATH. */
+static void path_with_sbin(void)
+{
+	static const char *const dirs[] = { "/usr/local/sbin", "/usr/sbin", "/sbin" };
+	const char *path = getenv("PATH");
+	char buf[8192];
+	size_t n;
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	n = (size_t)snprintf(buf, sizeof(buf), "%s", path);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && n < sizeof(buf); i++) {
+		size_t dl = strlen(dirs[i]);
+		bool have = false;
+
+		for (const char *p = path; *p;) {
+			size_t len = strcspn(p, ":");
+
+			have |= len == dl && !strncmp(p, dirs[i], dl);
+			p += len + (p[len] == ':');
+		}
+		if (!have)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ":%s", dirs[i]);
+	}
+	if (n < sizeof(buf))
+		setenv("PATH", buf, 1);
+}
+
 int main(int argc, char **argv)
 {
 	struct vpmem_ctx ctx = { .json = false, .argv0 = argv[0] };
 	const struct vpmem_cmd *c;
 	int i;
+
+	path_with_sbin();
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--json")) {

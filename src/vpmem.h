@@ -4,6 +4,7 @@
 #define VPMEM_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <json-c/json.h>
@@ -33,6 +34,11 @@ int cmd_lib_error(int status, const struct vpmem_err *err);
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parse a QEMU slot number (0-255) given to @cmd's --slot; usage error if bad. */
 int parse_slot_opt(const char *cmd, const char *arg, int *slot);
+/* CXL images (cmd-cxl.c): parse a device serial (--serial, non-zero); make
+ * an image pair for `image create --cxl` (@lsa_size 0 = the default). */
+int parse_cxl_serial(const char *arg, uint64_t *serial);
+int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
+		     bool nolabels, bool nvdimm_opts, bool dry, bool json);
 /* Print the help text of @cmd to @f. */
 void cmd_help(const struct vpmem_cmd *cmd, FILE *f);
 const struct vpmem_cmd *cmd_find(const char *name);
@@ -46,6 +52,7 @@ int cmd_guest(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_image(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_namespace(int argc, char **argv, struct vpmem_ctx *ctx);
+int cmd_namespace_reconfigure(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx);
 int cmd_emulate(int argc, char **argv, struct vpmem_ctx *ctx);
@@ -67,6 +74,11 @@ struct vpmem_layout;
 struct vpmem_lplan;
 struct vpmem_ns_info;
 struct vpmem_image_hints;
+/* cmd-check.c: when vpmem_check() finds the image open on @fd (named @path)
+ * not ok, a one-line hint in @buf ("3 problems (first: ...); run 'vpmem check
+ * PATH' ...") and the verdict; 0 (and @buf empty) when it is ok or cannot be
+ * read. For list and run. */
+int check_hint(int fd, const char *path, const struct vpmem_image_hints *h, char *buf, size_t len);
 /* Print a layout plan, one step a line. */
 void layout_print_plan(const struct vpmem_lplan *lp, const struct vpmem_layout *l,
 		       const struct vpmem_ns_info *ns);

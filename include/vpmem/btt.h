@@ -3,7 +3,7 @@
  * BTT (Block Translation Table, sector mode): arena layout, info blocks,
  * initial flog (Linux drivers/nvdimm/btt.h, btt.c create_arenas/alloc_arena/
  * btt_arena_write_layout/btt_log_init, btt_devs.c nd_btt_arena_is_valid;
- * Documentation/driver-api/nvdimm/btt.rst; shared/FORMATS.md 5).
+ * Documentation/driver-api/nvdimm/btt.rst; doc/formats.md 5).
  *
  * Namespace: BTT 1.1 info at offset 4096 (label-less and v1.1 labels), BTT 2.0
  * at offset 0 (v1.2 labels). Each arena (<= 512 GiB):
@@ -83,7 +83,7 @@ int vpmem_btt_info_decode(const uint8_t buf[4096], const uint8_t *parent,
 			  struct vpmem_btt_info *info, struct vpmem_err *err);
 
 
-/* ---- sector I/O (Linux drivers/nvdimm/btt.c, shared/FORMATS.md 5.4-5.5) ----
+/* ---- sector I/O (Linux drivers/nvdimm/btt.c, doc/formats.md 5.4-5.5) ----
  *
  * Map entry (u32 LE, btt.h MAP_*): bits 31 (Z, "trim") and 30 (E, "error")
  * are flags, bits 29..0 the post-map block. Z=E=0 is the initial state: the
@@ -142,6 +142,11 @@ int vpmem_btt_write(struct vpmem_btt *b, uint64_t lba, uint64_t n, const void *b
  * 4-byte write per entry, keeping the block they own, so `ndctl
  * check-namespace` still sees every block referenced once). */
 int vpmem_btt_zero(struct vpmem_btt *b, uint64_t lba, uint64_t n, struct vpmem_err *err);
+/* The run of sectors from @lba (at most @max) that are all known to read as
+ * zeros (*zero: trimmed, or a block the image holds as a hole) or all data:
+ * *n of them (>= 1 unless @max is 0). For NBD block status; advisory. */
+int vpmem_btt_extent(struct vpmem_btt *b, uint64_t lba, uint64_t max, uint64_t *n, bool *zero,
+		     struct vpmem_err *err);
 /* fdatasync: what was written before survives a host power loss. */
 int vpmem_btt_flush(struct vpmem_btt *b, struct vpmem_err *err);
 

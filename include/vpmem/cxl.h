@@ -54,10 +54,20 @@ extern "C" {
 #define VPMEM_CXL_SERIAL_BASE 0xc71000u    /* sn = base + device index (pinned identity) */
 #define VPMEM_CXL_HB_BUS 12                /* pxb-cxl bus_nr */
 
+/* A CXL image (image.h) attached as one device: FILE and FILE.lsa as they are. */
+struct vpmem_cxl_image {
+	const char *path;           /* the memory file; its label file is path + ".lsa" */
+	uint64_t size, lsa_size;    /* the two files' sizes */
+	uint64_t serial;            /* what its labels (or xattr) say: sn= */
+};
+
 struct vpmem_cxl_spec {
+	unsigned nimages;           /* devices from existing CXL images (instead of size) */
+	const struct vpmem_cxl_image *images;
 	uint64_t size;              /* total guest-visible CXL PMem (0 = none) */
 	unsigned ndevs;             /* type-3 devices (0 = 1); size is split evenly */
-	const char *state_dir;      /* backings: STATE/cxlI.img and STATE/cxlI.lsa */
+	const char *state_dir;      /* backings: STATE/cxlI.img and STATE/cxlI.img.lsa, a CXL
+	                             * image (image.h); an older VM's STATE/cxlI.lsa is kept */
 	const char *kernel_release; /* the guest kernel's release, NULL/"" = unknown */
 };
 
@@ -80,6 +90,12 @@ struct vpmem_cxl_plan {
 	bool cpu_no_hypervisor;     /* -cpu ...,-hypervisor */
 	bool pcie_ports_compat;     /* kernel argument pcie_ports=compat */
 };
+
+/*
+ * Read the CXL image @path (its memory file and label file) for attaching:
+ * sizes and the serial its labels carry (image.h). 0 or -errno.
+ */
+int vpmem_cxl_image_probe(const char *path, struct vpmem_cxl_image *ci, struct vpmem_err *err);
 
 /* Plan @spec into @plan (zeroed first). 0 or -errno with a message. */
 int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *plan,
@@ -106,6 +122,9 @@ int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv);
  * nd_fletcher64 over the array). sn 0x1234 at offset 0 -> 0x246800001234.
  */
 uint64_t vpmem_cxl_cookie(uint64_t serial, uint64_t dpa);
+/* The serial whose cookie at DPA 0 is @cookie (the inverse of the above:
+ * every cookie has exactly one). */
+uint64_t vpmem_cxl_serial_of_cookie(uint64_t cookie);
 
 /*
  * What a guest must run at every boot so CXL pmem regions (and their

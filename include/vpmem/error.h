@@ -26,6 +26,14 @@ struct vpmem_err {
 int vpmem_err_set(struct vpmem_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Put "PREFIX: " before the message already in @err (the code is kept), so a
+ * caller adds what it knows (the file, the block) without formatting err->msg
+ * into itself. Returns -err->code (0 when @err is NULL).
+ */
+int vpmem_err_prefix(struct vpmem_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Reset to "no error". */
 void vpmem_err_clear(struct vpmem_err *err);
 

@@ -12,10 +12,12 @@
 #define VPMEM_GUEST_H
 
 #include <limits.h>
+#include <linux/limits.h> /* PATH_MAX, also under -std=c11 */
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <vpmem/error.h>
+#include <vpmem/file.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,8 +26,7 @@ extern "C" {
 /* $XDG_CACHE_HOME/vpmem (or ~/.cache/vpmem), $XDG_STATE_HOME/vpmem (~/.local/state/vpmem). */
 int vpmem_cache_dir(char *buf, size_t len, struct vpmem_err *err);
 int vpmem_state_dir(char *buf, size_t len, struct vpmem_err *err);
-/* mkdir -p with mode 0755 */
-int vpmem_mkdir_p(const char *path, struct vpmem_err *err);
+/* vpmem_mkdir_p() is in file.h */
 
 /*
  * The default guest's kernel: an alias or a Debian kernel package.
@@ -115,6 +116,27 @@ void vpmem_guest_last_line(const char *path, char *buf, size_t len);
 bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
 		      const struct vpmem_guest_files *g, const char *cache_file,
 		      unsigned timeout_sec);
+
+/* The answer of vpmem_kvm_probe(), with its reason. */
+struct vpmem_kvm_verdict {
+	bool usable;
+	bool device;            /* /dev/kvm opened */
+	bool cached;            /* the answer came from the cache file, no boot */
+	char why[256];          /* when not usable: one line, e.g. "/dev/kvm cannot be
+				 * opened: No such file or directory", "the probe boot
+				 * did not power off within 30 s" */
+};
+
+/*
+ * vpmem_kvm_usable() with its reason in *@v. @probing (may be NULL) is called
+ * with @arg just before a probe boot starts (the answer is not cached), so a
+ * caller can say that something that may take @timeout_sec is under way. The
+ * reason of a failed probe is cached with the answer.
+ */
+bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
+		     const struct vpmem_guest_files *g, const char *cache_file,
+		     unsigned timeout_sec, void (*probing)(void *arg, unsigned timeout_sec),
+		     void *arg, struct vpmem_kvm_verdict *v);
 
 #ifdef __cplusplus
 }

@@ -24,8 +24,10 @@ extern "C" {
 #endif
 
 #define VPMEM_MAP_MAX 256
+#define VPMEM_VMWARE_VENDOR_ID "8902" /* the vendor part VMware vPMem DIMMs show in ndctl */
 
-enum vpmem_host_kind { VPMEM_HOST_QEMU, VPMEM_HOST_LIBVIRT, VPMEM_HOST_VMWARE, VPMEM_HOST_VIRTIO };
+enum vpmem_host_kind { VPMEM_HOST_QEMU, VPMEM_HOST_LIBVIRT, VPMEM_HOST_VMWARE, VPMEM_HOST_VIRTIO,
+		       VPMEM_HOST_CXL /* cxl-type3: joined on its serial (doc/cxl.md) */ };
 
 struct vpmem_host_dev {
 	enum vpmem_host_kind kind;
@@ -34,8 +36,11 @@ struct vpmem_host_dev {
 	int slot;               /* QEMU/libvirt slot, -1 unknown */
 	int node;               /* guest NUMA node, -1 unknown */
 	char uuid[64];          /* VMware disk UUID as printed */
-	char expect_id[16];     /* the ndctl id the guest will show ("" = none) */
+	char expect_id[24];     /* the ndctl id the guest will show ("" = none);
+	                         * CXL: the serial in decimal, as `cxl list -M` */
 	uint64_t label_size;
+	char lsa[1024];         /* CXL: the label area's backing file */
+	uint64_t serial;        /* CXL: sn= */
 };
 
 struct vpmem_host {
@@ -45,6 +50,20 @@ struct vpmem_host {
 	unsigned nproblems;
 };
 
+/* struct vpmem_host and struct vpmem_guest_view are some 300 KB: allocate
+ * them with these (zeroed) rather than on the stack. NULL when out of memory;
+ * the free functions take NULL. */
+struct vpmem_host *vpmem_host_new(void);
+void vpmem_host_free(struct vpmem_host *h);
+struct vpmem_guest_view *vpmem_guest_view_new(void);
+void vpmem_guest_view_free(struct vpmem_guest_view *g);
+
+/*
+ * The host side, parsed (lib/machine/qemu.c, libvirt.c, vmware.c). The parsers
+ * of text open nothing: a backing's own say about its slot is a separate step,
+ * vpmem_host_check_images(). The QEMU and libvirt parsers fill *@h from
+ * scratch; the VMware ones add to it.
+ */
 /* QEMU argv (NULL-terminated) -> devices. */
 int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err);
 /* A QEMU command line as text: shell words (quotes, backslash-newlines) or
@@ -52,10 +71,18 @@ int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vp
 int vpmem_host_from_qemu_text(const char *text, size_t len, struct vpmem_host *h, struct vpmem_err *err);
 /* A libvirt domain XML (virsh dumpxml). */
 int vpmem_host_from_libvirt(const char *xml, size_t len, struct vpmem_host *h, struct vpmem_err *err);
-/* A .vmdk: descriptor text or a sparse extent with an embedded descriptor. */
+/* A .vmdk file (read): descriptor text or a sparse extent with an embedded
+ * descriptor. Adds to *@h. */
 int vpmem_host_from_vmdk(const char *path, struct vpmem_host *h, struct vpmem_err *err);
-/* Saved `vmkfstools -J getuuid FILE` output (one or several). */
+/* Saved `vmkfstools -J getuuid FILE` output (one or several). Adds to *@h. */
 int vpmem_host_from_vmkfstools(const char *text, struct vpmem_host *h, struct vpmem_err *err);
+/*
+ * Open each QEMU/libvirt vNVDIMM backing that is a regular file (never a FIFO
+ * or device) and add a problem when its labels were made for another slot
+ * than the one it is plugged into (the guest would ignore them). Backings
+ * that cannot be read are passed over: the map is still made.
+ */
+void vpmem_host_check_images(struct vpmem_host *h);
 /* "60 00 C2 9d 90 45 42 66-d7 cf ed f7 a2 eb f2 60" -> "8902-a2ebf260" */
 int vpmem_vmware_guest_id(const char *uuid, char out[16]);
 

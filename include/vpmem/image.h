@@ -6,7 +6,7 @@
  * label area (QEMU hw/mem/nvdimm.c); the guest's region is
  * [0, ALIGN_DOWN(size - label_size, 4K)). A region is *labelled* when its label
  * area has a valid index block, else *label-less*: one namespace spanning the
- * region whose mode is whatever info block sits at its start (FORMATS.md 6).
+ * region whose mode is whatever info block sits at its start (doc/formats.md 6).
  *
  * Every change is planned first as an ordered list of writes with fsync
  * barriers (struct vpmem_wplan), which `--dry-run` prints, tests truncate to
@@ -42,6 +42,10 @@ struct vpmem_write {
 struct vpmem_wplan {
 	struct vpmem_write *w;
 	size_t n, alloc;
+	/* a CXL image (lsa_base != 0): writes at or past lsa_base go to the label
+	 * file lsa_fd at off - lsa_base (vpmem_wplan_route) */
+	int lsa_fd;
+	uint64_t lsa_base;
 };
 
 /* Append a write (copies @data unless NULL). 0 or -ENOMEM. */
@@ -51,6 +55,8 @@ void vpmem_wplan_free(struct vpmem_wplan *p);
 /*
  * Execute the first @limit writes of @p on @fd (SIZE_MAX = all), in order,
  * with the barriers. *@written (may be NULL) gets the bytes of data written.
+ * A write that would end past the end of its file is refused (-EINVAL) before
+ * anything is written: images never grow.
  */
 int vpmem_wplan_apply(int fd, const struct vpmem_wplan *p, size_t limit, uint64_t *written,
 		      struct vpmem_err *err);
@@ -91,6 +97,9 @@ struct vpmem_region_info {
 	int slot;                  /* QEMU slot the image belongs to, -1 unknown */
 	char slot_source[16];      /* "labels", "xattr", "hint", "default" */
 	uint64_t iset_id;          /* the region's set_cookie as the guest shows it */
+	bool cxl;                  /* a CXL image: memory file + label file (cxl.h) */
+	uint64_t cxl_serial;       /* CXL: the device serial (sn=) the cookies follow */
+	char serial_source[16];    /* CXL: "labels", "xattr", "hint", "default" */
 	unsigned nns;
 	struct vpmem_ns_info *ns;  /* nns of them (owned): as many as the label area holds */
 	uint64_t available_size, max_available_extent;
@@ -103,6 +112,16 @@ struct vpmem_image_hints {
 	bool label_size_set;       /* --label-size given (0 = no label area) */
 	int slot;                  /* -1 = detect */
 	uint64_t spa_base;         /* guest address of the region (0 = VPMEM_DEFAULT_SPA) */
+	/*
+	 * A CXL image (vpmem_image_open fills these): the memory file is the fd
+	 * given, its label area the separate file @lsa_fd. Decoded as one image
+	 * of mem_size + label-file bytes whose label area is the label file.
+	 */
+	bool cxl;
+	int lsa_fd;
+	uint64_t cxl_mem_size;
+	uint64_t cxl_serial;       /* xattr or --serial; labels win */
+	bool cxl_serial_set;       /* given (--serial or xattr), not defaulted */
 };
 
 /* Decode what a guest would see in the image open on @fd. */
@@ -118,6 +137,16 @@ int vpmem_region_read_buf(const uint8_t *buf, uint64_t size, const struct vpmem_
 			  struct vpmem_region_info *ri, struct vpmem_err *err);
 
 const char *vpmem_ns_mode_name(enum vpmem_ns_mode m);
+
+/*
+ * One call for `vpmem list FILE`: open @path read-only (a regular file; a
+ * FIFO, device or directory is refused), decode what a guest would see in it
+ * into *@ri and close it. @hints may be NULL (detect everything). On success
+ * the caller owns @ri's contents and frees them with vpmem_region_free();
+ * on failure there is nothing to free and @err says why, naming @path.
+ */
+int vpmem_image_list(const char *path, const struct vpmem_image_hints *hints, struct vpmem_region_info *ri,
+		     struct vpmem_err *err);
 
 /* ---- planning changes ---- */
 struct vpmem_image_spec {
@@ -140,6 +169,64 @@ int vpmem_image_plan_init_labels(const struct vpmem_image_spec *r, struct vpmem_
  */
 int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
 		       struct vpmem_err *err);
+
+/* What vpmem_image_create_with() does beyond vpmem_image_create(). */
+struct vpmem_image_create_opts {
+	unsigned mode;          /* permission bits; 0 = 0644 */
+	bool blank_labels;      /* leave the label area zeroed (no index blocks) */
+	bool make_dirs;         /* create @path's missing parent directories */
+	/*
+	 * Called on the complete file (open read-write on @fd) before it is
+	 * linked into place, e.g. to apply a layout; non-zero aborts the
+	 * creation (returned as is) and nothing appears at @path.
+	 */
+	int (*fill)(int fd, void *arg, struct vpmem_err *err);
+	void *arg;
+};
+/* The one image creator: vpmem_image_create(), `vpmem image create` (with
+ * --layout as @o->fill) and the backings `vpmem run` makes all come here. */
+int vpmem_image_create_with(const char *path, const struct vpmem_image_spec *spec,
+			    const struct vpmem_image_create_opts *o, struct vpmem_err *err);
+
+/*
+ * CXL images (doc/cxl.md): the memory file FILE (the type-3 device's
+ * persistent memory, memdev=) and its label storage area FILE.lsa (lsa=),
+ * side by side. FILE's xattr user.vpmem.cxl.serial remembers the serial
+ * (sn=) the image was made for; labels, once written, carry it in their
+ * cookies. A FILE with a FILE.lsa beside it is a CXL image.
+ */
+#define VPMEM_CXL_LSA_SUFFIX ".lsa"
+#define VPMEM_CXL_SERIAL_XATTR "user.vpmem.cxl.serial"
+
+/* Whether @path is a CXL image (its FILE.lsa exists). */
+bool vpmem_image_is_cxl(const char *path);
+
+/*
+ * Open an image for reading (@write false) or for a metadata change (@write:
+ * locked and refused while mapped, as vpmem_image_open_locked), and for a CXL
+ * image its label file the same way, filling @h's CXL fields (the caller's
+ * other hints are kept). Returns the fd of the image (CXL: the memory file)
+ * or -errno; vpmem_image_close() closes both.
+ */
+int vpmem_image_open(const char *path, bool write, struct vpmem_image_hints *h,
+		     struct vpmem_err *err);
+void vpmem_image_close(int fd, struct vpmem_image_hints *h);
+/* The CXL half of vpmem_image_open for an image already open on @fd: when
+ * @path is a CXL image, open its label file and fill @h (else leave @h
+ * not CXL). 0 or -errno. */
+int vpmem_image_open_lsa(const char *path, int fd, bool write, struct vpmem_image_hints *h,
+			 struct vpmem_err *err);
+/* Let @p's label-area writes reach a CXL image's label file (no-op otherwise). */
+void vpmem_wplan_route(struct vpmem_wplan *p, const struct vpmem_image_hints *h);
+
+/*
+ * Create a CXL image: @path (@size bytes, a multiple of 256M, sparse) and
+ * @path.lsa (@lsa_size bytes) with fresh v1.2 index blocks (what Linux 6.1
+ * and 6.12 write on a CXL label area), @serial in the xattr. Both made beside
+ * and linked into place; nothing existing is replaced (-EEXIST).
+ */
+int vpmem_cxl_image_create(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
+			   unsigned mode, struct vpmem_err *err);
 
 /*
  * Open @path read-write for a metadata change: take an exclusive flock (other

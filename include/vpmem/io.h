@@ -67,6 +67,15 @@ int vpmem_ns_io_pwrite(struct vpmem_ns_io *io, const void *buf, uint64_t len, ui
  * written where the file system cannot punch), Z-flagged BTT map entries
  * for whole sectors, zeros written for partial ones. */
 int vpmem_ns_io_zero(struct vpmem_ns_io *io, uint64_t len, uint64_t off, struct vpmem_err *err);
+/*
+ * The extent at @off (at most @max bytes): *len bytes that all read as
+ * zeros known without reading them (*zero: holes of the image for
+ * raw/fsdax/devdax; trimmed or never-written sectors through the BTT), or
+ * data. For a BTT the extent starts at the sector holding @off. Advisory
+ * (NBD block status): a write racing with it may change the answer.
+ */
+int vpmem_ns_io_extent(struct vpmem_ns_io *io, uint64_t off, uint64_t max, uint64_t *len, bool *zero,
+		       struct vpmem_err *err);
 /* fdatasync the image. */
 int vpmem_ns_io_flush(struct vpmem_ns_io *io, struct vpmem_err *err);
 

@@ -4,7 +4,7 @@
  * an array of labels (UEFI 2.7 / Linux "v1.1" 128-byte and "v1.2" 256-byte).
  * QEMU keeps the LSA in the last label-size bytes of the backing file.
  *
- * Layout (Linux drivers/nvdimm/label.h, label.c; shared/FORMATS.md 3):
+ * Layout (Linux drivers/nvdimm/label.h, label.c; doc/formats.md 3):
  *
  *   +--------------+ 0
  *   | index 0      | isz
@@ -75,6 +75,16 @@ int vpmem_lsa_geom(uint64_t cfg, enum vpmem_label_version v, struct vpmem_lsa_ge
  * and a multiple of 4K. 0 or -EINVAL with the reason ("--label-size ..."). */
 int vpmem_label_size_check(uint64_t label_size, struct vpmem_err *err);
 
+/*
+ * A v1.2 label's type GUID: the region's nd_set->type_guid, which the kernel
+ * requires labels to repeat (nsl_validate_type_guid in drivers/nvdimm/label.c,
+ * called by create_namespace_pmem). ACPI NFIT regions carry the PMEM range
+ * GUID (nfit/core.c: guid_copy(&nd_set->type_guid, spa->range_guid)); a CXL
+ * pmem region's nd_set is zero-allocated and never given one (drivers/cxl/
+ * pmem.c cxl_pmem_region_probe), so its labels carry zeros.
+ */
+enum vpmem_label_type { VPMEM_LTYPE_PMEM = 0, VPMEM_LTYPE_NONE, VPMEM_LTYPE_OTHER };
+
 /* A decoded label (either version). */
 struct vpmem_label {
 	uint32_t slot;            /* label slot it sits in */
@@ -84,6 +94,7 @@ struct vpmem_label {
 	uint16_t nlabel, position;
 	uint64_t isetcookie, lbasize, dpa, rawsize;
 	enum vpmem_claim claim;   /* v1.2 only; NONE for v1.1 */
+	enum vpmem_label_type type; /* v1.2 only; PMEM for v1.1 */
 	bool checksum_ok;         /* v1.2; true for v1.1 */
 };
 
@@ -119,7 +130,7 @@ int vpmem_nsindex_best(uint32_t seq0, uint32_t seq1); /* returns 0 or 1 */
 /*
  * Encode one index block (isz bytes into @out): position @which (0/1), @seq,
  * the free bitmap @free (nslot bits, may be NULL = all free). Bits past nslot
- * up to ALIGN(nslot, 64) are set, as `ndctl init-labels` does (FORMATS.md 3.2).
+ * up to ALIGN(nslot, 64) are set, as `ndctl init-labels` does (doc/formats.md 3.2).
  */
 void vpmem_nsindex_encode(const struct vpmem_lsa_geom *g, int which, uint32_t seq,
 			  const uint8_t *free, uint8_t *out);

@@ -83,6 +83,15 @@ struct vpmem_guest_files;
 const char *vpmem_choose_accel(const char *want, const char *qemu, const char *qemu_version,
 			       const struct vpmem_guest_files *g, bool default_guest);
 
+/* The same, saying why in *@v (guest.h: vpmem_kvm_probe, with @probing called
+ * before a probe boot); v->why is empty when "auto" was not asked or KVM was
+ * not probed (a kernel of the caller's own, the default guest not built). */
+struct vpmem_kvm_verdict;
+const char *vpmem_choose_accel_probe(const char *want, const char *qemu, const char *qemu_version,
+				     const struct vpmem_guest_files *g, bool default_guest,
+				     void (*probing)(void *arg, unsigned timeout_sec), void *arg,
+				     struct vpmem_kvm_verdict *v);
+
 /*
  * Stop the QEMU-launched VM whose state is @dir: ACPI power button over its
  * QMP socket, wait up to @timeout_sec for the VM's lock to be released (QEMU

@@ -2,7 +2,7 @@
 /*
  * Namespaces inside an image, planned offline: the allocation and the writes
  * `ndctl create-namespace` would make (Linux drivers/nvdimm/namespace_devs.c,
- * label.c; FORMATS.md 3-6). Planners only: each returns a struct vpmem_wplan
+ * label.c; doc/formats.md 3-6). Planners only: each returns a struct vpmem_wplan
  * that the caller applies (vpmem_wplan_apply, image.h) or prints.
  */
 #ifndef VPMEM_NAMESPACE_H
@@ -34,11 +34,25 @@ struct vpmem_ns_req {
 	uint32_t sector_size;       /* sector: 512/4096 (default 4096); raw/fsdax/devdax: 512 */
 	enum vpmem_ns_map map;      /* fsdax/devdax (default dev) */
 	uint32_t align;             /* fsdax/devdax (default 2M) */
+	bool dpa_set;               /* place it at @dpa (labelled: the extent must be free) */
+	uint64_t dpa;               /*   instead of first fit (namespace reconfigure) */
 };
 /* Plan a namespace in @ri; *@out describes it as a guest will list it. */
 int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
 			 const struct vpmem_ns_req *req, struct vpmem_wplan *p,
 			 struct vpmem_ns_info *out, struct vpmem_err *err);
+
+/*
+ * One call for `vpmem namespace create FILE`: open @path locked
+ * (vpmem_image_open_locked: refused while another process maps it), decode
+ * it, plan the namespace @req asks for (vpmem_ns_plan_create) and write it in
+ * the kernel's crash-safe order, each barrier fsynced (vpmem_wplan_apply).
+ * @hints may be NULL. *@out (may be NULL) describes the new namespace as a
+ * guest will list it. 0, or -errno with @err naming @path; on failure the
+ * image holds its old namespaces or, after a crash, the old set or the new.
+ */
+int vpmem_namespace_create(const char *path, const struct vpmem_image_hints *hints,
+			   const struct vpmem_ns_req *req, struct vpmem_ns_info *out, struct vpmem_err *err);
 
 enum vpmem_ns_match { VPMEM_MATCH_UUID, VPMEM_MATCH_NAME, VPMEM_MATCH_ALL };
 /* Plan destroying matching namespaces; *@count = how many. */

@@ -8,7 +8,7 @@
  * (slot + 1) << 1); Linux drivers/acpi/nfit/core.c (acpi_nfit_add_dimm: id
  * "%04x-%08x" of the byte-swapped vendor/serial; acpi_nfit_init_interleave_set:
  * cookies as fletcher64 over nfit_set_info / nfit_set_info2). See
- * shared/FORMATS.md sections 1.3 and 2.
+ * doc/formats.md sections 1.3 and 2.
  */
 #ifndef VPMEM_NFIT_H
 #define VPMEM_NFIT_H

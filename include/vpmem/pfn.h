@@ -2,7 +2,7 @@
 /*
  * fsdax ("NVDIMM_PFN_INFO") and devdax ("NVDIMM_DAX_INFO") info blocks: 4096
  * bytes at namespace offset 4096 (Linux drivers/nvdimm/pfn.h, pfn_devs.c,
- * dax_devs.c; shared/FORMATS.md 4). Little-endian:
+ * dax_devs.c; doc/formats.md 4). Little-endian:
  *
  *   off size field                off size field
  *     0  16  signature             72   4  mode (1 = map=mem, 2 = map=dev)

@@ -88,6 +88,8 @@ struct vpmem_vm_spec {
 	                            * label area rounded up so the region stays whole */
 	uint64_t cxl_pmem;         /* total CXL type-3 PMem (0 = none; see cxl.h) */
 	unsigned cxl_devices;      /* CXL type-3 devices (0 = 1) */
+	unsigned ncxl_images;      /* CXL images attached as they are (instead of cxl_pmem) */
+	struct vpmem_cxl_image cxl_images[VPMEM_CXL_MAX_DEVS];
 	const char *kernel_release;/* the guest kernel's release if known (CXL workarounds) */
 };
 

@@ -27,6 +27,7 @@
 
 #include <vpmem/btt.h>
 #include <vpmem/check.h>
+#include <vpmem/cxl.h>
 #include <vpmem/image.h>
 #include <vpmem/label.h>
 #include <vpmem/nfit.h>
@@ -38,7 +39,7 @@
 enum { IX_LABELSIZE = 19, IX_SEQ = 20, IX_MYOFF = 24, IX_MYSIZE = 32, IX_OTHEROFF = 40,
        IX_LABELOFF = 48, IX_NSLOT = 56, IX_CHECKSUM = 64, IX_FREE = 72 };
 enum { L_UUID = 0, L_NAME = 16, L_NLABEL = 84, L_ISETCOOKIE = 88, L_DPA = 104, L_SLOT = 120,
-       L_ABSTRACTION = 144, L_CHECKSUM = 248 };
+       L_TYPE_GUID = 128, L_ABSTRACTION = 144, L_CHECKSUM = 248 };
 #define BTT_INFO_FLAG_ERROR 0x1          /* btt.h IB_FLAG_ERROR_MASK */
 #define MAP_Z (1u << 31)
 #define MAP_E (1u << 30)
@@ -177,8 +178,18 @@ static void check_label(struct chk *c, const struct vpmem_label *l, const uint8_
 	if (l->nlabel != 1 || l->position != 0)
 		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_NLABEL, st, "the kernel ignores this label; destroy it or fix it by hand",
 		    "nlabel %u position %u: a QEMU region has one DIMM (1 and 0 expected)", l->nlabel, l->position);
+	/* CXL: the cookie names the device serial; the type GUID must be zero,
+	 * the CXL region's (label.h vpmem_label_type, nsl_validate_type_guid) */
+	if (ri->cxl && ri->lsa.g.version == VPMEM_LABEL_V1_2 && l->type != VPMEM_LTYPE_NONE)
+		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_TYPE_GUID, st, "the kernel ignores this label; destroy it",
+		    "type GUID is not zero: a CXL pmem region has none and the kernel ignores labels that carry one");
+	if (ri->cxl && l->isetcookie != ri->iset_id)
+		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_ISETCOOKIE, st,
+		    "the kernel ignores this label; attach the image with the serial its labels carry, or destroy it",
+		    "interleave-set cookie %#" PRIx64 " is the one of serial %#" PRIx64 ", the region's is %#" PRIx64 " (serial %#" PRIx64 ")",
+		    l->isetcookie, vpmem_cxl_serial_of_cookie(l->isetcookie), ri->iset_id, ri->cxl_serial);
 	/* the cookie must be the region's (cookie2 for v1.2, cookie1 for v1.1) */
-	if (l->isetcookie != ri->iset_id) {
+	else if (l->isetcookie != ri->iset_id) {
 		s = vpmem_slot_of_cookie(l->isetcookie);
 		if (s >= 0 && s != ri->slot)
 			add(c, ns, VPMEM_CHECK_DAMAGED, off + L_ISETCOOKIE, st,

@@ -4,7 +4,7 @@
  * Probe rules: Linux drivers/nvdimm/pmem.c nd_pmem_probe (BTT, then PFN, then
  * DAX, then raw), claim classes restricting each probe (btt_devs.c,
  * pfn_devs.c, dax_devs.c), label scan namespace_devs.c scan_labels /
- * create_namespace_pmem (cookie, nlabel, DPA order); shared/FORMATS.md 2-6.
+ * create_namespace_pmem (cookie, nlabel, DPA order); doc/formats.md 2-6.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <vpmem/btt.h>
+#include <vpmem/cxl.h>
 #include <vpmem/file.h>
 #include <vpmem/image.h>
 #include <vpmem/input.h>
@@ -97,19 +98,50 @@ static int zero_range(int fd, uint64_t off, uint64_t len, struct vpmem_err *err)
 	return 0;
 }
 
+/* Where write @w lands: @fd, or a CXL image's label file (vpmem_wplan_route). */
+static int write_target(int fd, const struct vpmem_wplan *p, const struct vpmem_write *w,
+			uint64_t *off)
+{
+	*off = w->off;
+	if (p->lsa_base && w->off >= p->lsa_base) {
+		*off = w->off - p->lsa_base;
+		return p->lsa_fd;
+	}
+	return fd;
+}
+
 int vpmem_wplan_apply(int fd, const struct vpmem_wplan *p, size_t limit, uint64_t *written,
 		      struct vpmem_err *err)
 {
 	uint64_t total = 0;
 
+	/* images never grow: a write past the end is a planning bug (or a CXL
+	 * label-area write that was not routed to the label file), refused
+	 * before anything is written */
 	for (size_t i = 0; i < p->n && i < limit; i++) {
-		const struct vpmem_write *w = &p->w[i];
+		struct stat st;
+		uint64_t off;
+		int tfd = write_target(fd, p, &p->w[i], &off);
+
+		if (fstat(tfd, &st))
+			return vpmem_err_set(err, errno, "cannot stat: %s", strerror(errno));
+		if (S_ISREG(st.st_mode) && (off > (uint64_t)st.st_size || p->w[i].len > (uint64_t)st.st_size - off))
+			return vpmem_err_set(err, EINVAL, "%s at 0x%" PRIx64 " would write past the end of the file",
+					     p->w[i].what, p->w[i].off);
+		if (p->lsa_base && off < p->lsa_base && p->w[i].len > p->lsa_base - off)
+			return vpmem_err_set(err, EINVAL, "%s at 0x%" PRIx64 " spans the memory and label files",
+					     p->w[i].what, p->w[i].off);
+	}
+	for (size_t i = 0; i < p->n && i < limit; i++) {
+		const struct vpmem_write *w0 = &p->w[i];
+		struct vpmem_write wr = *w0, *w = &wr;
+		int wfd = write_target(fd, p, w0, &wr.off);
 
 		if (w->data) {
 			uint64_t done = 0;
 
 			while (done < w->len) {
-				ssize_t r = pwrite(fd, w->data + done, w->len - done, (off_t)(w->off + done));
+				ssize_t r = pwrite(wfd, w->data + done, w->len - done, (off_t)(w->off + done));
 
 				if (r <= 0)
 					return vpmem_err_set(err, errno ? errno : EIO,
@@ -119,12 +151,13 @@ int vpmem_wplan_apply(int fd, const struct vpmem_wplan *p, size_t limit, uint64_
 			}
 			total += w->len;
 		} else {
-			int r = zero_range(fd, w->off, w->len, err);
+			int r = zero_range(wfd, w->off, w->len, err);
 
 			if (r)
 				return r;
 		}
-		if (w->sync && fdatasync(fd))
+		/* a barrier orders everything before it: with a label file, both files */
+		if (w->sync && (fdatasync(fd) || (p->lsa_base && fdatasync(p->lsa_fd))))
 			return vpmem_err_set(err, errno, "fsync failed after %s: %s", w->what, strerror(errno));
 	}
 	if (written)
@@ -153,6 +186,8 @@ struct src {
 	const struct vpmem_wplan *pending; /* writes laid over what @fd reads */
 	int fd;
 	uint64_t size;
+	int lsa_fd;           /* a CXL image: bytes from mem_size on are the label file's */
+	uint64_t mem_size;
 	int error;            /* first read failure (positive errno), sticky */
 	char why[160];
 };
@@ -168,7 +203,14 @@ static const uint8_t *src_at(struct src *s, uint64_t off, size_t len, uint8_t *s
 	if (s->error)
 		return NULL;
 	while (done < len) {
-		ssize_t r = pread(s->fd, scratch + done, len - done, (off_t)(off + done));
+		uint64_t at = off + done;
+		bool lsa = s->mem_size && at >= s->mem_size;
+		size_t want = len - done;
+		ssize_t r;
+
+		if (s->mem_size && !lsa && want > s->mem_size - at)
+			want = (size_t)(s->mem_size - at); /* up to the memory file's end */
+		r = pread(lsa ? s->lsa_fd : s->fd, scratch + done, want, (off_t)(lsa ? at - s->mem_size : at));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -344,6 +386,45 @@ static void free_space(struct vpmem_region_info *ri)
 	}
 }
 
+/*
+ * A CXL image's serial: the one its labels' cookies carry (the kernel checks
+ * the cookie, so the labels are the truth), else the hint's (--serial or the
+ * xattr), else the first device vpmem run makes. The region's cookie follows.
+ */
+static void cxl_serial(struct vpmem_region_info *ri, const struct vpmem_image_hints *h)
+{
+	const struct vpmem_lsa *lsa = &ri->lsa;
+	unsigned best = 0, hint_votes = 0;
+
+	ri->cxl_serial = h->cxl_serial_set ? h->cxl_serial : VPMEM_CXL_SERIAL_BASE;
+	snprintf(ri->serial_source, sizeof(ri->serial_source), "%s", h->cxl_serial_set ? "xattr" : "default");
+	/* the serial most labels carry (a damaged label must not outvote the
+	 * others); the recorded one when any label carries it */
+	for (unsigned i = 0; ri->labelled && i < lsa->nlabels; i++) {
+		uint64_t sn = vpmem_cxl_serial_of_cookie(lsa->labels[i].isetcookie);
+		unsigned votes = 0;
+
+		for (unsigned k = 0; k < lsa->nlabels; k++)
+			votes += vpmem_cxl_serial_of_cookie(lsa->labels[k].isetcookie) == sn;
+		if (h->cxl_serial_set && sn == h->cxl_serial)
+			hint_votes = votes;
+		if (votes > best) {
+			best = votes;
+			ri->cxl_serial = sn;
+		}
+	}
+	if (hint_votes) {
+		ri->cxl_serial = h->cxl_serial;
+		snprintf(ri->serial_source, sizeof(ri->serial_source), "labels");
+	} else if (best) {
+		if (h->cxl_serial_set)
+			MSG_ADD(ri->problems, &ri->nproblems, "labels carry serial %#" PRIx64 ", not the %#" PRIx64 " recorded for the image: attach it with sn=%#" PRIx64,
+				ri->cxl_serial, h->cxl_serial, ri->cxl_serial);
+		snprintf(ri->serial_source, sizeof(ri->serial_source), "labels");
+	}
+	ri->iset_id = vpmem_cxl_cookie(ri->cxl_serial, 0);
+}
+
 static void read_labels(struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
 			int fallback_slot)
 {
@@ -352,6 +433,10 @@ static void read_labels(struct vpmem_region_info *ri, const struct vpmem_image_h
 	struct vpmem_nfit_dimm d;
 	int slot = -1;
 
+	if (ri->cxl) {
+		cxl_serial(ri, h);
+		goto labels;
+	}
 	/* the slot the labels were written for: from their cookies */
 	for (unsigned i = 0; i < lsa->nlabels; i++) {
 		int s = vpmem_slot_of_cookie(lsa->labels[i].isetcookie);
@@ -373,6 +458,7 @@ static void read_labels(struct vpmem_region_info *ri, const struct vpmem_image_h
 	}
 	vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : fallback_slot), &d);
 	ri->iset_id = v12 ? d.cookie2 : d.cookie1;
+labels:
 	for (unsigned i = 0; i < lsa->nlabels; i++) {
 		const struct vpmem_label *l = &lsa->labels[i];
 		struct vpmem_ns_info *ns;
@@ -387,6 +473,12 @@ static void read_labels(struct vpmem_region_info *ri, const struct vpmem_image_h
 		if (l->nlabel != 1 || l->position != 0) {
 			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: nlabel %u position %u (QEMU regions have one DIMM; ignored)",
 				l->slot, l->nlabel, l->position);
+			continue;
+		}
+		/* nsl_validate_type_guid: the region's type GUID (label.h) */
+		if (ri->cxl && v12 && l->type != VPMEM_LTYPE_NONE) {
+			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: type GUID is not zero, as a CXL region's labels must be (ignored by the kernel)",
+				l->slot);
 			continue;
 		}
 		if (l->claim == VPMEM_CLAIM_UNKNOWN) {
@@ -496,7 +588,18 @@ static int region_read(struct src *src, const struct vpmem_image_hints *h,
 	ri->size = size;
 	ri->slot = h && h->slot >= 0 ? h->slot : -1;
 	snprintf(ri->slot_source, sizeof(ri->slot_source), "%s", ri->slot >= 0 ? "hint" : "");
-	if (h && h->label_size_set) {
+	ri->cxl = h && h->cxl;
+	if (ri->cxl && (h->cxl_mem_size >= size || h->cxl_mem_size % VPMEM_REGION_ALIGN))
+		return vpmem_err_set(err, EINVAL, "CXL memory file of %" PRIu64 " bytes: not a whole number of 16M",
+				     h->cxl_mem_size);
+	if (ri->cxl) {
+		/* the label file is the label area, whatever its contents */
+		L = size - h->cxl_mem_size;
+		r = lsa_at(src, L, &ri->lsa);
+		if (r == -ENOMEM || r == -EIO)
+			return src_fail(src, ri, err);
+		sig_seen = r == 0;
+	} else if (h && h->label_size_set) {
 		L = h->label_size;
 		if (L && (L >= size || L < 4096))
 			return vpmem_err_set(err, EINVAL, "label size %" PRIu64 " does not fit a %" PRIu64 "-byte image",
@@ -552,15 +655,22 @@ static int region_read(struct src *src, const struct vpmem_image_hints *h,
 
 		vpmem_nfit_dimm((unsigned)(ri->slot >= 0 ? ri->slot : fallback_slot), &d);
 		/* set_cookie_show: label-less DIMM -> cookie1; label-capable without an
-		 * index -> cookie2 (FORMATS.md 2) */
+		 * index -> cookie2 (doc/formats.md 2) */
 		ri->iset_id = L ? d.cookie2 : d.cookie1;
-		if (ri->region_size) {
+		if (ri->cxl)
+			cxl_serial(ri, h);
+		/* a CXL nvdimm is always labelling (cxl_nvdimm_probe sets NDD_LABELING):
+		 * with no index block it has no namespace, not a label-less one */
+		if (ri->region_size && !ri->cxl) {
 			ri->nns = 1;
 			memset(&ri->ns[0], 0, sizeof(ri->ns[0]));
 			ri->ns[0].rawsize = ri->region_size;
 		}
 	}
-	if (ri->slot < 0) {
+	if (ri->cxl) {
+		ri->slot = -1; /* no QEMU NVDIMM slot: the serial is the identity */
+		snprintf(ri->slot_source, sizeof(ri->slot_source), "cxl");
+	} else if (ri->slot < 0) {
 		ri->slot = fallback_slot;
 		snprintf(ri->slot_source, sizeof(ri->slot_source), "%s", fallback_source);
 	}
@@ -606,6 +716,20 @@ int vpmem_region_read_after(int fd, const struct vpmem_image_hints *h, const str
 		return vpmem_err_set(err, EINVAL, "only %" PRIu64 " bytes: too small to be a vNVDIMM image",
 				     (uint64_t)st.st_size);
 	s.size = (uint64_t)st.st_size;
+	if (h && h->cxl) {
+		struct vpmem_image_hints ch = *h;
+
+		if (fstat(h->lsa_fd, &st))
+			return vpmem_err_set(err, errno, "cannot stat the label file: %s", strerror(errno));
+		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < VPMEM_MIN_LABEL_SIZE ||
+		    (uint64_t)st.st_size > MAX_DETECT_LABEL)
+			return vpmem_err_set(err, EINVAL, "the label file has %" PRIu64 " bytes, not 128K-64M",
+					     (uint64_t)st.st_size);
+		ch.cxl_mem_size = s.mem_size = s.size;
+		s.lsa_fd = h->lsa_fd;
+		s.size += (uint64_t)st.st_size;
+		return region_read(&s, &ch, 0, "cxl", ri, err);
+	}
 	/* with no hint and no labels to tell: the slot `vpmem image create --slot`
 	 * remembered in an xattr (labels, once written, carry it themselves) */
 	n = h && h->slot >= 0 ? -1 : fgetxattr(fd, "user.vpmem.slot", xs, sizeof(xs) - 1);
@@ -662,39 +786,67 @@ static const char *dir_of(const char *path, char *dir, size_t len)
 	return slash ? slash + 1 : path;
 }
 
-int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
-		       struct vpmem_err *err)
+/* Size, label, fill and name the unlinked file @fd; 0 once @path is its name. */
+static int create_fill(int fd, const char *tmp, const char *path, const struct vpmem_image_spec *spec,
+		       const struct vpmem_image_create_opts *o, struct vpmem_err *err)
 {
 	struct vpmem_wplan plan = { 0 };
-	char dir[PATH_MAX], tmp[PATH_MAX + 64], slot[16];
+	char slot[16];
+	int r = 0;
+
+	if (ftruncate(fd, (off_t)spec->size))
+		return vpmem_err_set(err, errno, "cannot size '%s': %s", path, strerror(errno));
+	if (spec->label_size && !o->blank_labels) {
+		r = vpmem_image_plan_init_labels(spec, &plan, err);
+		if (!r)
+			r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
+		vpmem_wplan_free(&plan);
+		if (r)
+			return r;
+	}
+	if (o->fill && (r = o->fill(fd, o->arg, err)))
+		return r;
+	snprintf(slot, sizeof(slot), "%d", spec->slot);
+	/* remembered for label-less images; labels carry it in their cookies */
+	fsetxattr(fd, "user.vpmem.slot", slot, strlen(slot), 0);
+	if (fchmod(fd, (mode_t)(o->mode ? o->mode : 0644)) || fsync(fd) || link(tmp, path))
+		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int vpmem_image_create_with(const char *path, const struct vpmem_image_spec *spec,
+			    const struct vpmem_image_create_opts *o, struct vpmem_err *err)
+{
+	static const struct vpmem_image_create_opts none;
+	char dir[PATH_MAX], tmp[PATH_MAX + 64];
 	const char *name = dir_of(path, dir, sizeof(dir));
 	int fd, r;
 
-	if ((r = vpmem_image_plan_init_labels(spec, &plan, err)))
-		return r;
-	if (!access(path, F_OK)) {
-		vpmem_wplan_free(&plan);
-		return vpmem_err_set(err, EEXIST, "'%s' exists (vpmem never overwrites an image)", path);
+	if (!o)
+		o = &none;
+	if (!*name)
+		return vpmem_err_set(err, EINVAL, "'%s' names a directory, not an image file", path);
+	if (spec->label_size && !o->blank_labels) {
+		struct vpmem_wplan check = { 0 };
+
+		/* a bad spec is refused before anything is made */
+		r = vpmem_image_plan_init_labels(spec, &check, err);
+		vpmem_wplan_free(&check);
+		if (r)
+			return r;
 	}
+	if (!access(path, F_OK))
+		return vpmem_err_set(err, EEXIST, "'%s' exists (vpmem never overwrites an image)", path);
+	if (o->make_dirs && (r = vpmem_mkdir_p(dir, err)))
+		return r;
 	/* a temporary name beside @path, linked into place only when complete */
 	snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir, name);
 	fd = mkstemp(tmp);
-	if (fd < 0) {
-		vpmem_wplan_free(&plan);
+	if (fd < 0)
 		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
-	}
-	if (ftruncate(fd, (off_t)spec->size)) {
-		r = vpmem_err_set(err, errno, "cannot size '%s': %s", path, strerror(errno));
-	} else if (!(r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err))) {
-		snprintf(slot, sizeof(slot), "%d", spec->slot);
-		/* remembered for label-less images; labels carry it in their cookies */
-		fsetxattr(fd, "user.vpmem.slot", slot, strlen(slot), 0);
-		if (fchmod(fd, (mode_t)mode) || fsync(fd) || link(tmp, path))
-			r = vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
-	}
+	r = create_fill(fd, tmp, path, spec, o, err);
 	close(fd);
 	unlink(tmp);
-	vpmem_wplan_free(&plan);
 	if (r)
 		return r;
 	/* the new name itself durable */
@@ -704,4 +856,31 @@ int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, un
 		close(fd);
 	}
 	return 0;
+}
+
+int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
+		       struct vpmem_err *err)
+{
+	struct vpmem_image_create_opts o = { .mode = mode };
+
+	return vpmem_image_create_with(path, spec, &o, err);
+}
+
+int vpmem_image_list(const char *path, const struct vpmem_image_hints *hints, struct vpmem_region_info *ri,
+		     struct vpmem_err *err)
+{
+	struct vpmem_image_hints h = { .slot = -1 };
+	int fd, r;
+
+	if (hints)
+		h = *hints;
+	memset(ri, 0, sizeof(*ri));
+	fd = vpmem_image_open(path, false, &h, err); /* CXL: with FILE.lsa */
+	if (fd < 0)
+		return fd;
+	r = vpmem_region_read(fd, &h, ri, err);
+	vpmem_image_close(fd, &h);
+	if (r)
+		vpmem_err_prefix(err, "'%s'", path);
+	return r;
 }

@@ -309,6 +309,42 @@ int vpmem_ns_io_zero(struct vpmem_ns_io *io, uint64_t len, uint64_t off, struct 
 	return tail ? vpmem_ns_io_pwrite(io, zeros, tail, off, err) : 0;
 }
 
+int vpmem_ns_io_extent(struct vpmem_ns_io *io, uint64_t off, uint64_t max, uint64_t *len, bool *zero,
+		       struct vpmem_err *err)
+{
+	int r = range_ok(io, max, off, err);
+
+	*len = 0;
+	*zero = false;
+	if (r || !max)
+		return r;
+	if (io->btt) {
+		uint64_t first = off / io->block, last = (off + max - 1) / io->block, n;
+
+		r = vpmem_btt_extent(io->btt, first, last - first + 1, &n, zero, err);
+		if (!r) {
+			uint64_t end = (first + n) * io->block;
+
+			*len = (end < off + max ? end : off + max) - off;
+		}
+		return r;
+	} else {
+		off_t at = (off_t)(io->base + off), d = lseek(io->fd, at, SEEK_DATA), h;
+
+		if ((d < 0 && errno == ENXIO) || (d >= 0 && (uint64_t)(d - at) >= max)) {
+			*zero = true, *len = max;
+		} else if (d < 0) {
+			*len = max;     /* cannot tell (no SEEK_DATA): data */
+		} else if (d > at) {
+			*zero = true, *len = (uint64_t)(d - at);
+		} else {
+			h = lseek(io->fd, at, SEEK_HOLE);
+			*len = h > at && (uint64_t)(h - at) < max ? (uint64_t)(h - at) : max;
+		}
+	}
+	return 0;
+}
+
 int vpmem_ns_io_flush(struct vpmem_ns_io *io, struct vpmem_err *err)
 {
 	if (!io->rdonly && fdatasync(io->fd))
@@ -525,23 +561,23 @@ int vpmem_ns_export(struct vpmem_ns_io *io, int dst, vpmem_progress_fn fn, void 
 	while (!r && pos < io->size) {
 		uint64_t n = io->size - pos < CHUNK ? io->size - pos : CHUNK;
 
-		if (sparse && !io->btt) {
-			/* holes of the image are holes of the namespace: skip them */
-			off_t d = lseek(io->fd, (off_t)(io->base + pos), SEEK_DATA);
+		if (sparse) {
+			/* what is known to be zeros (holes of the image, trimmed or
+			 * never-written BTT sectors) is skipped without reading */
+			uint64_t len;
+			bool z;
 
-			if (d < 0 || (uint64_t)d >= io->base + io->size) {
-				st->zero += io->size - pos;
-				pos = io->size;
+			r = vpmem_ns_io_extent(io, pos, io->size - pos, &len, &z, err);
+			if (r)
 				break;
-			}
-			if ((uint64_t)d - io->base >= pos + ZBLK) {
-				uint64_t h = ((uint64_t)d - io->base - pos) / ZBLK * ZBLK;
-
-				st->zero += h;
-				pos += h;
+			if (z) {
+				st->zero += len;
+				pos += len;
 				progress(fn, arg, pos, io->size, &next);
 				continue;
 			}
+			if (len < n)
+				n = len;
 		}
 		r = vpmem_ns_io_pread(io, buf, n, pos, err);
 		for (uint64_t i = 0; !r && i < n;) {

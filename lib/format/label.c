@@ -4,7 +4,7 @@
  * drivers/nvdimm/label.h (structs, GUIDs), label.c (sizeof_namespace_index,
  * nvdimm_num_label_slots, __nd_label_validate, best_seq, nd_inc_seq,
  * slot_valid), nd.h (nsl_* getters); ndctl ndctl/lib/dimm.c (init-labels
- * sets the bitmap past nslot); shared/FORMATS.md 3.
+ * sets the bitmap past nslot); doc/formats.md 3.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -157,7 +157,7 @@ void vpmem_nsindex_encode(const struct vpmem_lsa_geom *g, int which, uint32_t se
 	put_le32(out + IX_NSLOT, g->nslot);
 	put_le16(out + IX_MAJOR, 1);
 	put_le16(out + IX_MINOR, g->version == VPMEM_LABEL_V1_2 ? 2 : 1);
-	/* ndctl init-labels: 0xff over ALIGN(nslot, 64) bits (FORMATS.md 8.1) */
+	/* ndctl init-labels: 0xff over ALIGN(nslot, 64) bits (doc/formats.md 8.1) */
 	memset(out + IX_FREE, 0xff, bm_bytes);
 	if (free)
 		for (uint32_t s = 0; s < g->nslot; s++)
@@ -179,7 +179,8 @@ void vpmem_label_encode(const struct vpmem_lsa_geom *g, const struct vpmem_label
 	put_le64(out + L_RAWSIZE, l->rawsize);
 	put_le32(out + L_SLOT, l->slot);
 	if (g->lsz == 256) {
-		efi_guid(pmem_type_guid, out + L_TYPE_GUID);
+		if (l->type == VPMEM_LTYPE_PMEM)
+			efi_guid(pmem_type_guid, out + L_TYPE_GUID); /* else zeros (CXL) */
 		vpmem_claim_guid(l->claim, out + L_ABSTRACTION_GUID);
 		put_le64(out + L_CHECKSUM, vpmem_fletcher64(out, 256, 1));
 	}
@@ -201,7 +202,13 @@ static void label_decode(const struct vpmem_lsa_geom *g, const uint8_t *p, struc
 	l->checksum_ok = true;
 	if (g->lsz == 256) {
 		l->checksum_ok = vpmem_block_checksum(p, 256, L_CHECKSUM) == get_le64(p + L_CHECKSUM);
+		uint8_t pm[16];
+		static const uint8_t zero[16];
+
 		l->claim = claim_of(p + L_ABSTRACTION_GUID);
+		efi_guid(pmem_type_guid, pm);
+		l->type = !memcmp(p + L_TYPE_GUID, pm, 16) ? VPMEM_LTYPE_PMEM
+			: !memcmp(p + L_TYPE_GUID, zero, 16) ? VPMEM_LTYPE_NONE : VPMEM_LTYPE_OTHER;
 	}
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uuid/uuid.h>
 
@@ -74,6 +75,33 @@ static uint64_t first_fit(const struct vpmem_region_info *ri, uint64_t size)
 			pos = ri->ns[i].dpa + ri->ns[i].rawsize;
 	}
 	return UINT64_MAX;
+}
+
+/* @dpa itself when [dpa, dpa + size) is aligned, inside the region and free; else UINT64_MAX. */
+static uint64_t pinned_fit(const struct vpmem_region_info *ri, uint64_t dpa, uint64_t size)
+{
+	if (!vpmem_is_aligned(dpa, VPMEM_REGION_ALIGN) || dpa > ri->region_size ||
+	    size > vpmem_align_down(ri->region_size, VPMEM_REGION_ALIGN) - dpa)
+		return UINT64_MAX;
+	for (unsigned i = 0; i < ri->nns; i++)
+		if (ri->ns[i].dpa < dpa + size && dpa < ri->ns[i].dpa + ri->ns[i].rawsize)
+			return UINT64_MAX;
+	return dpa;
+}
+
+/* Why pinned_fit failed, for the message: what stands in the way. */
+static const char *pinned_why(const struct vpmem_region_info *ri, uint64_t dpa, uint64_t size, char *buf,
+			      size_t len)
+{
+	char a[32];
+
+	for (unsigned i = 0; i < ri->nns; i++)
+		if (ri->ns[i].dpa < dpa + size && dpa < ri->ns[i].dpa + ri->ns[i].rawsize) {
+			snprintf(buf, len, "namespace%u.%u starts at 0x%" PRIx64, 0, ri->ns[i].index, ri->ns[i].dpa);
+			return buf;
+		}
+	snprintf(buf, len, "the region ends at %s", vpmem_size_str(vpmem_align_down(ri->region_size, VPMEM_REGION_ALIGN), a, sizeof(a)));
+	return buf;
 }
 
 /* Writes that give the namespace at region offset @dpa its mode. */
@@ -219,6 +247,9 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 	if (rc)
 		return rc;
 	out->mode = req.mode;
+	if (ri->cxl && !ri->labelled)
+		return vpmem_err_set(err, EINVAL,
+				     "the CXL label file has no valid index block (make the image with 'vpmem image create --cxl', or let the guest create the first namespace)");
 	if (!ri->labelled) {
 		/* one namespace spanning the region; its mode lives in its info block */
 		if (req.size && req.size != ri->region_size)
@@ -249,7 +280,11 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 	if (!size)
 		return vpmem_err_set(err, ENOSPC, "no free space in the region (%s, all allocated)",
 				     vpmem_size_human(ri->region_size, a, sizeof(a)));
-	dpa = first_fit(ri, size);
+	dpa = req.dpa_set ? pinned_fit(ri, req.dpa, size) : first_fit(ri, size);
+	if (dpa == UINT64_MAX && req.dpa_set)
+		return vpmem_err_set(err, ENOSPC, "the region has no free extent of %s at 0x%" PRIx64 " (%s)",
+				     vpmem_size_str(size, a, sizeof(a)), req.dpa,
+				     pinned_why(ri, req.dpa, size, b, sizeof(b)));
 	if (dpa == UINT64_MAX)
 		return vpmem_err_set(err, ENOSPC, "no free extent of %s (largest is %s)",
 				     vpmem_size_str(size, a, sizeof(a)),
@@ -282,6 +317,7 @@ int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_
 		snprintf(l.name, sizeof(l.name), "%s", req.name);
 	l.nlabel = 1;
 	l.isetcookie = ri->iset_id;
+	l.type = ri->cxl ? VPMEM_LTYPE_NONE : VPMEM_LTYPE_PMEM; /* label.h: type GUID */
 	l.lbasize = req.mode == VPMEM_NS_SECTOR ? req.sector_size : 512;
 	l.dpa = dpa;
 	l.rawsize = size;
@@ -403,4 +439,35 @@ int vpmem_ns_plan_destroy(const struct vpmem_region_info *ri, enum vpmem_ns_matc
 out:
 	free(hit);
 	return rc ? nomem(err) : 0;
+}
+
+int vpmem_namespace_create(const char *path, const struct vpmem_image_hints *hints,
+			   const struct vpmem_ns_req *req, struct vpmem_ns_info *out, struct vpmem_err *err)
+{
+	struct vpmem_image_hints h = { .slot = -1 };
+	struct vpmem_region_info ri = { 0 };
+	struct vpmem_wplan plan = { 0 };
+	struct vpmem_ns_info made;
+	int fd, r;
+
+	if (hints)
+		h = *hints;
+	fd = vpmem_image_open(path, true, &h, err); /* CXL: with FILE.lsa */
+	if (fd < 0)
+		return fd; /* the message names @path */
+	vpmem_wplan_route(&plan, &h);
+	r = vpmem_region_read(fd, &h, &ri, err);
+	if (!r)
+		r = vpmem_ns_plan_create(&ri, &h, req, &plan, out ? out : &made, err);
+	if (!r)
+		r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
+	if (h.cxl && h.lsa_fd >= 0 && close(h.lsa_fd) && !r)
+		r = vpmem_err_set(err, errno, "cannot close the label file: %s", strerror(errno));
+	if (!r && close(fd))
+		r = vpmem_err_set(err, errno, "cannot close: %s", strerror(errno));
+	else if (r)
+		close(fd);
+	vpmem_wplan_free(&plan);
+	vpmem_region_free(&ri);
+	return r ? vpmem_err_prefix(err, "'%s'", path) : 0;
 }

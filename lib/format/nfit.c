@@ -48,7 +48,7 @@ int vpmem_slot_of_cookie(uint64_t cookie)
 	struct vpmem_nfit_dimm d;
 	int64_t s;
 
-	/* cookie1 = (2S)<<32 | S; cookie2 lo = S + 0x8086 (FORMATS.md 1.3) */
+	/* cookie1 = (2S)<<32 | S; cookie2 lo = S + 0x8086 (doc/formats.md 1.3) */
 	s = (int64_t)lo - VPMEM_NFIT_SERIAL_BASE;
 	if (s >= 0 && s < (int64_t)VPMEM_NFIT_MAX_SLOTS && hi == 2 * lo)
 		return (int)s;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include <vpmem/cxl.h>
 #include <vpmem/guest.h>
+#include <vpmem/image.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
@@ -37,6 +39,85 @@ uint64_t vpmem_cxl_cookie(uint64_t serial, uint64_t dpa)
 	return vpmem_fletcher64(b, sizeof(b), 1);
 }
 
+static void plan_kernel(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *plan)
+{
+	plan->kernel = vpmem_kernel_release_code(spec->kernel_release);
+	/* measured: 6.1 needs neither, 6.12 both; unknown kernels get both
+	 * (harmless there: no PCIe port services, no hypervisor CPUID bit) */
+	plan->cpu_no_hypervisor = plan->kernel == 0 || plan->kernel >= 6012;
+	plan->pcie_ports_compat = plan->kernel == 0 || plan->kernel >= 6012;
+}
+
+/* One device per CXL image, with the image's own serial: the cookie its
+ * labels carry must be the region's or the kernel ignores them. */
+static int plan_images(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *plan,
+		       struct vpmem_err *err)
+{
+	char a[32];
+
+	if (spec->nimages > VPMEM_CXL_MAX_DEVS)
+		return vpmem_err_set(err, EINVAL, "%u CXL images: at most %u devices are supported", spec->nimages,
+				     VPMEM_CXL_MAX_DEVS);
+	plan_kernel(spec, plan);
+	plan->root_ports = spec->nimages + 1;
+	for (unsigned i = 0; i < spec->nimages; i++) {
+		const struct vpmem_cxl_image *im = &spec->images[i];
+		struct vpmem_cxl_dev *d = &plan->dev[i];
+
+		if (!im->size || im->size % VPMEM_CXL_ALIGN) {
+			vpmem_cxl_plan_free(plan);
+			return vpmem_err_set(err, EINVAL, "CXL image '%s' is %s: a CXL device is a whole number of 256M",
+					     im->path, vpmem_size_str(im->size, a, sizeof(a)));
+		}
+		for (unsigned k = 0; k < i; k++)
+			if (plan->dev[k].serial == im->serial) {
+				vpmem_cxl_plan_free(plan);
+				return vpmem_err_set(err, EINVAL,
+						     "CXL images '%s' and '%s' are both for serial 0x%" PRIx64 ": each device needs its own (vpmem image create --cxl --serial N)",
+						     spec->images[k].path, im->path, im->serial);
+			}
+		d->index = i;
+		d->serial = im->serial;
+		d->size = im->size;
+		d->lsa_size = im->lsa_size;
+		d->cookie = vpmem_cxl_cookie(d->serial, 0);
+		d->path = strdup(im->path);
+		if (d->path && asprintf(&d->lsa_path, "%s.lsa", im->path) < 0)
+			d->lsa_path = NULL;
+		plan->ndevs = i + 1;
+		if (!d->path || !d->lsa_path) {
+			vpmem_cxl_plan_free(plan);
+			return vpmem_err_set(err, ENOMEM, "out of memory");
+		}
+		plan->window += im->size;
+	}
+	return 0;
+}
+
+int vpmem_cxl_image_probe(const char *path, struct vpmem_cxl_image *ci, struct vpmem_err *err)
+{
+	struct vpmem_image_hints h = { .slot = -1 };
+	struct vpmem_region_info ri;
+	int fd = vpmem_image_open(path, false, &h, err), r;
+
+	if (fd < 0)
+		return fd;
+	if (!h.cxl) {
+		vpmem_image_close(fd, &h);
+		return vpmem_err_set(err, EINVAL, "'%s' is not a CXL image (no '%s.lsa' beside it)", path, path);
+	}
+	r = vpmem_region_read(fd, &h, &ri, err);
+	if (!r) {
+		ci->path = path;
+		ci->size = h.cxl_mem_size;
+		ci->lsa_size = ri.size - h.cxl_mem_size;
+		ci->serial = ri.cxl_serial;
+		vpmem_region_free(&ri);
+	}
+	vpmem_image_close(fd, &h);
+	return r;
+}
+
 int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *plan,
 		   struct vpmem_err *err)
 {
@@ -45,6 +126,8 @@ int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *pla
 	uint64_t each;
 
 	memset(plan, 0, sizeof(*plan));
+	if (spec->nimages)
+		return plan_images(spec, plan, err);
 	if (!spec->size)
 		return 0;
 	if (n > VPMEM_CXL_MAX_DEVS)
@@ -57,11 +140,7 @@ int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *pla
 				     vpmem_size_str(spec->size, a, sizeof(a)), n, n == 1 ? "" : "s");
 	if (!spec->state_dir)
 		return vpmem_err_set(err, EINVAL, "no directory for the CXL backing files");
-	plan->kernel = vpmem_kernel_release_code(spec->kernel_release);
-	/* measured: 6.1 needs neither, 6.12 both; unknown kernels get both
-	 * (harmless there: no PCIe port services, no hypervisor CPUID bit) */
-	plan->cpu_no_hypervisor = plan->kernel == 0 || plan->kernel >= 6012;
-	plan->pcie_ports_compat = plan->kernel == 0 || plan->kernel >= 6012;
+	plan_kernel(spec, plan);
 	plan->root_ports = n + 1;
 	for (unsigned i = 0; i < n; i++) {
 		struct vpmem_cxl_dev *d = &plan->dev[i];
@@ -72,7 +151,7 @@ int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *pla
 		d->lsa_size = VPMEM_CXL_LSA_SIZE;
 		d->cookie = vpmem_cxl_cookie(d->serial, 0);
 		if (asprintf(&d->path, "%s/cxl%u.img", spec->state_dir, i) < 0 ||
-		    asprintf(&d->lsa_path, "%s/cxl%u.lsa", spec->state_dir, i) < 0) {
+		    asprintf(&d->lsa_path, "%s/cxl%u.img.lsa", spec->state_dir, i) < 0) {
 			plan->ndevs = i + 1;
 			vpmem_cxl_plan_free(plan);
 			return vpmem_err_set(err, ENOMEM, "out of memory");
@@ -102,11 +181,33 @@ static int check_one(const char *path, uint64_t size, bool *create, struct vpmem
 	return 0;
 }
 
+/* VMs made before the backings were CXL images (image.h: FILE + FILE.lsa)
+ * kept the label area as STATE/cxlN.lsa: keep using it. */
+static void legacy_lsa(struct vpmem_cxl_dev *d)
+{
+	char *old = NULL;
+	struct stat st;
+	size_t l = strlen(d->path);
+
+	if (!stat(d->lsa_path, &st) || l < 4 || strcmp(d->path + l - 4, ".img") ||
+	    asprintf(&old, "%.*s.lsa", (int)(l - 4), d->path) < 0)
+		return;
+	if (!stat(old, &st)) {
+		free(d->lsa_path);
+		d->lsa_path = old;
+	} else {
+		free(old);
+	}
+}
+
 int vpmem_cxl_check_backings(struct vpmem_cxl_plan *plan, struct vpmem_err *err)
 {
 	for (unsigned i = 0; i < plan->ndevs; i++) {
 		struct vpmem_cxl_dev *d = &plan->dev[i];
-		int r = check_one(d->path, d->size, &d->create, err);
+		int r;
+
+		legacy_lsa(d);
+		r = check_one(d->path, d->size, &d->create, err);
 
 		if (!r)
 			r = check_one(d->lsa_path, d->lsa_size, &d->lsa_create, err);
@@ -116,12 +217,17 @@ int vpmem_cxl_check_backings(struct vpmem_cxl_plan *plan, struct vpmem_err *err)
 	return 0;
 }
 
-static int create_one(const char *path, uint64_t size, struct vpmem_err *err)
+static int create_one(const char *path, uint64_t size, uint64_t serial, struct vpmem_err *err)
 {
 	int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	char sn[24];
 
 	if (fd < 0)
 		return vpmem_err_set(err, errno, "cannot create CXL backing '%s': %s", path, strerror(errno));
+	/* the memory file of a CXL image remembers its serial (image.h) */
+	snprintf(sn, sizeof(sn), "%#" PRIx64, serial);
+	if (serial)
+		fsetxattr(fd, VPMEM_CXL_SERIAL_XATTR, sn, strlen(sn), 0);
 	if (ftruncate(fd, (off_t)size) || fsync(fd)) {
 		int e = errno;
 
@@ -137,10 +243,10 @@ int vpmem_cxl_create_backings(const struct vpmem_cxl_plan *plan, struct vpmem_er
 {
 	for (unsigned i = 0; i < plan->ndevs; i++) {
 		const struct vpmem_cxl_dev *d = &plan->dev[i];
-		int r = d->create ? create_one(d->path, d->size, err) : 0;
+		int r = d->create ? create_one(d->path, d->size, d->serial, err) : 0;
 
 		if (!r && d->lsa_create)
-			r = create_one(d->lsa_path, d->lsa_size, err);
+			r = create_one(d->lsa_path, d->lsa_size, 0, err);
 		if (r) {
 			vpmem_cxl_remove_created(plan);
 			return r;

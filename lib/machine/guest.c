@@ -45,30 +45,6 @@ int vpmem_state_dir(char *buf, size_t len, struct vpmem_err *err)
 	return xdg_dir("XDG_STATE_HOME", ".local/state", buf, len, err);
 }
 
-int vpmem_mkdir_p(const char *path, struct vpmem_err *err)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return vpmem_err_set(err, ENAMETOOLONG, "path too long: '%s'", path);
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(tmp, 0755) && errno != EEXIST)
-				return vpmem_err_set(err, errno, "cannot create directory '%s': %s",
-						     tmp, strerror(errno));
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
-}
-
 /* The aliases and the meta-packages they stand for. */
 static const struct {
 	const char *alias, *package;
@@ -422,31 +398,87 @@ out:
 	return r;
 }
 
-bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
-		      const struct vpmem_guest_files *g, const char *cache_file,
-		      unsigned timeout_sec)
+/* Why the probe boot failed: QEMU's last line, or the console's. */
+static void probe_failure(int rc, int st, const char *out, const char *console, unsigned timeout_sec,
+			  char *why, size_t len)
+{
+	char line[200] = "";
+
+	if (rc == -ETIMEDOUT) {
+		last_line(console, line, sizeof(line));
+		snprintf(why, len, "the probe boot under KVM did not power off within %u s (last console line: %s)",
+			 timeout_sec, *line ? line : "none");
+		return;
+	}
+	if (rc) {
+		snprintf(why, len, "cannot run QEMU for the probe boot: %s", strerror(-rc));
+		return;
+	}
+	if (out && *out) {
+		const char *end = out + strlen(out), *start;
+
+		while (end > out && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		for (start = end; start > out && start[-1] != '\n'; start--)
+			;
+		snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
+		for (char *p = line; *p; p++)
+			if ((unsigned char)*p < 32)
+				*p = ' ';
+	}
+	if (st) {
+		snprintf(why, len, "the probe boot under KVM failed (QEMU exit status %d%s%s)", st,
+			 *line ? ": " : "", line);
+		return;
+	}
+	last_line(console, line, sizeof(line));
+	snprintf(why, len, "the probe guest under KVM stopped before its init ran (last console line: %s)",
+		 *line ? line : "none");
+}
+
+bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
+		     const struct vpmem_guest_files *g, const char *cache_file,
+		     unsigned timeout_sec, void (*probing)(void *arg, unsigned timeout_sec),
+		     void *arg, struct vpmem_kvm_verdict *v)
 {
 	struct utsname u;
-	char key[PATH_MAX + 256], cached[PATH_MAX + 256] = "", con[PATH_MAX], *argv[24], *out = NULL;
-	int fd, n = 0, st = -1;
-	bool ok = false;
+	char key[PATH_MAX + 256], cached[PATH_MAX + 512] = "", con[PATH_MAX], *argv[24], *out = NULL;
+	char path[PATH_MAX];
+	int fd, n = 0, st = -1, rc;
 	FILE *f;
 
+	memset(v, 0, sizeof(*v));
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		snprintf(v->why, sizeof(v->why), "/dev/kvm cannot be opened: %s", strerror(errno));
 		return false;
+	}
 	close(fd);
+	v->device = true;
 	uname(&u);
 	snprintf(key, sizeof(key), "qemu=%s kernel=%s initrd=%s", qemu_version, u.release, g->initrd);
-	f = fopen(cache_file, "r");
+	f = fopen(cache_file, "re");
 	if (f) {
 		if (fgets(cached, sizeof(cached), f))
 			cached[strcspn(cached, "\n")] = '\0';
 		fclose(f);
-		if (!strncmp(cached, key, strlen(key)) && cached[strlen(key)] == ' ')
-			return !strcmp(cached + strlen(key) + 1, "ok");
+		if (!strncmp(cached, key, strlen(key)) && cached[strlen(key)] == ' ') {
+			const char *ans = cached + strlen(key) + 1;
+
+			v->cached = true;
+			v->usable = !strcmp(ans, "ok");
+			if (!v->usable)
+				/* "fail REASON" (older caches: "fail") */
+				snprintf(v->why, sizeof(v->why), "%s (cached in '%s')",
+					 !strncmp(ans, "fail ", 5) ? ans + 5 : "a probe boot under KVM failed",
+					 cache_file);
+			return v->usable;
+		}
 	}
+	if (probing)
+		probing(arg, timeout_sec);
 	snprintf(con, sizeof(con), "file:%s.console", cache_file);
+	snprintf(path, sizeof(path), "%s.console", cache_file);
 	argv[n++] = (char *)qemu;
 	argv[n++] = (char *)"-machine";
 	argv[n++] = (char *)"pc,nvdimm=on";
@@ -469,30 +501,39 @@ bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
 	argv[n++] = (char *)"-serial";
 	argv[n++] = con;
 	argv[n] = NULL;
-	if (!vpmem_exec_capture(argv, NULL, timeout_sec, &out, &st, NULL) && st == 0) {
-		char path[PATH_MAX];
-		FILE *c;
+	rc = vpmem_exec_capture(argv, NULL, timeout_sec, &out, &st, NULL);
+	if (!rc && st == 0) {
+		FILE *c = fopen(path, "re");
 		char buf[256];
 
-		snprintf(path, sizeof(path), "%s.console", cache_file);
-		c = fopen(path, "r");
 		while (c && fgets(buf, sizeof(buf), c))
 			if (strstr(buf, "vpmem-probe-ok"))
-				ok = true;
+				v->usable = true;
 		if (c)
 			fclose(c);
 	}
+	if (!v->usable)
+		probe_failure(rc, st, out, path, timeout_sec, v->why, sizeof(v->why));
 	free(out);
 	{
 		int cfd = vpmem_create_own(cache_file, 0644, NULL);
 
 		f = cfd >= 0 ? fdopen(cfd, "w") : NULL;
 		if (f) {
-			fprintf(f, "%s %s\n", key, ok ? "ok" : "fail");
+			fprintf(f, "%s %s%s%s\n", key, v->usable ? "ok" : "fail", v->usable ? "" : " ", v->usable ? "" : v->why);
 			fclose(f);
 		} else if (cfd >= 0) {
 			close(cfd);
 		}
 	}
-	return ok;
+	return v->usable;
+}
+
+bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
+		      const struct vpmem_guest_files *g, const char *cache_file,
+		      unsigned timeout_sec)
+{
+	struct vpmem_kvm_verdict v;
+
+	return vpmem_kvm_probe(qemu, qemu_version, g, cache_file, timeout_sec, NULL, NULL, &v);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Host <-> guest NVDIMM identity; facts and sources in include/vpmem/hostmap.h. */
-#include <ctype.h>
+/* Host <-> guest NVDIMM identity; facts and sources in include/vpmem/hostmap.h.
+ * The host side is parsed in qemu.c, libvirt.c and vmware.c; here: what the
+ * backings say of their slot, the guest views (ndctl JSON, sysfs), the join. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,139 +16,32 @@
 #include <vpmem/image.h>
 #include <vpmem/input.h>
 #include <vpmem/nfit.h>
-#include <vpmem/size.h>
 #include <vpmem/sysfs.h>
 
-#include "util/le.h"
+#include "machine/cxlmap.h"
 #include "util/msg.h"
-#include "util/xml.h"
 
-static const struct vpmem_xml *lx; /* set by vpmem_host_from_libvirt() */
-
-#define VMWARE_VENDOR_ID "8902" /* the vendor part VMware vPMem DIMMs show in ndctl */
-
-
-/* ---- QEMU keyval (util/qemu-option.c: ',,' is a literal comma) ---- */
-
-/* Copy the value of @key (or, with @key NULL, the implied first word) from @opts. */
-static bool kv_get(const char *opts, const char *key, char *out, size_t len)
+struct vpmem_host *vpmem_host_new(void)
 {
-	const char *p = opts;
-	bool first = true;
-
-	while (*p) {
-		char item[2048];
-		size_t n = 0;
-
-		while (*p && n + 1 < sizeof(item)) {
-			if (*p == ',') {
-				if (p[1] == ',') {
-					item[n++] = ',';
-					p += 2;
-					continue;
-				}
-				break;
-			}
-			item[n++] = *p++;
-		}
-		item[n] = '\0';
-		if (*p == ',')
-			p++;
-		{
-			char *eq = strchr(item, '=');
-
-			if (!key && first && !eq) {
-				snprintf(out, len, "%s", item);
-				return true;
-			}
-			if (key && eq && (size_t)(eq - item) == strlen(key) && !strncmp(item, key, strlen(key))) {
-				snprintf(out, len, "%s", eq + 1);
-				return true;
-			}
-		}
-		first = false;
-	}
-	return false;
+	return calloc(1, sizeof(struct vpmem_host));
 }
 
-/* The first key given twice in keyval @opts (into @key), or false. QEMU's
- * QemuOpts would take the last; a reader that took the first would map the
- * wrong slot, so such a line is refused, not guessed at. */
-static bool kv_dup(const char *opts, char *key, size_t len)
+void vpmem_host_free(struct vpmem_host *h)
 {
-	char seen[64][64];
-	unsigned n = 0;
-
-	for (const char *p = opts; *p;) {
-		char k[64];
-		size_t m = 0;
-		bool has_eq = false;
-
-		while (*p && !(*p == ',' && p[1] != ',')) {
-			if (*p == ',')
-				p++; /* ',,' */
-			if (*p == '=' && !has_eq)
-				has_eq = true;
-			else if (!has_eq && m + 1 < sizeof(k))
-				k[m++] = *p;
-			p++;
-		}
-		k[m] = '\0';
-		if (*p == ',')
-			p++;
-		if (!has_eq)
-			continue;
-		for (unsigned i = 0; i < n; i++)
-			if (!strcmp(seen[i], k)) {
-				snprintf(key, len, "%s", k);
-				return true;
-			}
-		if (n < sizeof(seen) / sizeof(seen[0]))
-			snprintf(seen[n++], sizeof(seen[0]), "%s", k);
-	}
-	return false;
+	free(h);
 }
 
-/* A decimal number in [0, max] (no sign, no empty string, nothing after). */
-static bool strict_uint(const char *v, long max, long *out)
+struct vpmem_guest_view *vpmem_guest_view_new(void)
 {
-	char *end;
-	long x;
-
-	if (!isdigit((unsigned char)*v))
-		return false;
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno || *end || x > max)
-		return false;
-	*out = x;
-	return true;
+	return calloc(1, sizeof(struct vpmem_guest_view));
 }
 
-struct backend { char id[128], path[1024]; };
-
-static bool obj_get(const char *arg, const char *key, char *out, size_t len)
+void vpmem_guest_view_free(struct vpmem_guest_view *g)
 {
-	if (arg[0] == '{') {
-		json_object *o = json_tokener_parse(arg), *v;
-		bool ok = false;
-
-		if (o && json_object_object_get_ex(o, key ? key : "qom-type", &v)) {
-			snprintf(out, len, "%s", json_object_get_string(v));
-			ok = true;
-		} else if (o && !key && json_object_object_get_ex(o, "driver", &v)) {
-			snprintf(out, len, "%s", json_object_get_string(v));
-			ok = true;
-		}
-		json_object_put(o);
-		return ok;
-	}
-	if (!key && kv_get(arg, "qom-type", out, len))
-		return true;
-	if (!key && kv_get(arg, "driver", out, len))
-		return true;
-	return kv_get(arg, key, out, len);
+	free(g);
 }
+
+/* ---- what the backings say ---- */
 
 static void check_image_slot(struct vpmem_host *h, const struct vpmem_host_dev *d)
 {
@@ -172,404 +66,13 @@ static void check_image_slot(struct vpmem_host *h, const struct vpmem_host_dev *
 	close(fd);
 }
 
-int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err)
+void vpmem_host_check_images(struct vpmem_host *h)
 {
-	static struct backend be[VPMEM_MAP_MAX];
-	unsigned nbe = 0;
-	bool used[VPMEM_NFIT_MAX_SLOTS] = { false };
-
-	memset(h, 0, sizeof(*h));
-	for (size_t i = 0; argv[i]; i++) {
-		const char *a = argv[i + 1];
-		char type[128] = "", dup[64];
-
-		if (!a)
-			break;
-		if ((!strcmp(argv[i], "-object") || !strcmp(argv[i], "-device")) && a[0] != '{' &&
-		    kv_dup(a, dup, sizeof(dup)))
-			return vpmem_err_set(err, EINVAL, "%s '%.80s': '%s' is given twice (QEMU takes the last; say it once)",
-					     argv[i], a, dup);
-		if (!strcmp(argv[i], "-object") && obj_get(a, NULL, type, sizeof(type)) &&
-		    !strcmp(type, "memory-backend-file")) {
-			if (nbe >= VPMEM_MAP_MAX)
-				return vpmem_err_set(err, E2BIG, "too many memory backends");
-			memset(&be[nbe], 0, sizeof(be[nbe]));
-			obj_get(a, "id", be[nbe].id, sizeof(be[nbe].id));
-			obj_get(a, "mem-path", be[nbe].path, sizeof(be[nbe].path));
-			nbe++;
-		} else if (!strcmp(argv[i], "-device") && obj_get(a, NULL, type, sizeof(type)) &&
-			   (!strcmp(type, "nvdimm") || !strcmp(type, "virtio-pmem-pci"))) {
-			struct vpmem_host_dev *d;
-			char memdev[128] = "", v[64];
-			unsigned k;
-
-			if (h->n >= VPMEM_MAP_MAX)
-				return vpmem_err_set(err, E2BIG, "too many devices");
-			d = &h->d[h->n++];
-			memset(d, 0, sizeof(*d));
-			d->kind = strcmp(type, "nvdimm") ? VPMEM_HOST_VIRTIO : VPMEM_HOST_QEMU;
-			d->slot = d->node = -1;
-			obj_get(a, "id", d->devid, sizeof(d->devid));
-			if (!obj_get(a, "memdev", memdev, sizeof(memdev)))
-				return vpmem_err_set(err, EINVAL, "-device %s without memdev", type);
-			for (k = 0; k < nbe && strcmp(be[k].id, memdev); k++)
-				;
-			if (k == nbe)
-				return vpmem_err_set(err, EINVAL,
-						     "-device %s uses memdev '%s', which is not a memory-backend-file defined before it",
-						     type, memdev);
-			snprintf(d->path, sizeof(d->path), "%s", be[k].path);
-			if (obj_get(a, "node", v, sizeof(v))) {
-				long nd;
-
-				if (!strict_uint(v, 255, &nd))
-					return vpmem_err_set(err, EINVAL, "-device %s: bad node '%s'", type, v);
-				d->node = (int)nd;
-			}
-			if (obj_get(a, "label-size", v, sizeof(v)) &&
-			    vpmem_size_parse(v, VPMEM_SIZE_ALLOW_ZERO, NULL, &d->label_size, NULL))
-				return vpmem_err_set(err, EINVAL, "-device %s: bad label-size '%s'", type, v);
-			if (d->kind == VPMEM_HOST_VIRTIO)
-				continue;
-			if (obj_get(a, "slot", v, sizeof(v))) {
-				long s;
-
-				if (!strict_uint(v, (long)VPMEM_NFIT_MAX_SLOTS - 1, &s))
-					return vpmem_err_set(err, EINVAL, "-device nvdimm: bad slot '%s'", v);
-				if (used[s])
-					MSG_ADD(h->problems, &h->nproblems, "slot %ld is given to two nvdimm devices (QEMU refuses to start)", s);
-				d->slot = (int)s;
-			} else {
-				/* pc_dimm_get_free_slot(): the lowest slot free when it is plugged */
-				for (d->slot = 0; d->slot < (int)VPMEM_NFIT_MAX_SLOTS && used[d->slot]; d->slot++)
-					;
-			}
-			used[d->slot] = true;
-			{
-				struct vpmem_nfit_dimm n;
-
-				vpmem_nfit_dimm((unsigned)d->slot, &n);
-				snprintf(d->expect_id, sizeof(d->expect_id), "%s", n.id);
-			}
-			check_image_slot(h, d);
-		}
-	}
-	if (!h->n)
-		return vpmem_err_set(err, ENODEV, "the QEMU command line has no -device nvdimm or virtio-pmem-pci");
-	return 0;
-}
-
-/* Shell words (as a command line is usually saved) or NUL-separated argv. */
-int vpmem_host_from_qemu_text(const char *text, size_t len, struct vpmem_host *h, struct vpmem_err *err)
-{
-	/* every word takes at least one byte (its NUL or a separator), so
-	 * len + 2 slots hold them all, empty arguments included */
-	char **argv = calloc(len + 2, sizeof(char *)), *buf = malloc(len + 1);
-	size_t n = 0, o = 0;
-	int r;
-
-	if (!argv || !buf) {
-		free(argv);
-		free(buf);
-		return vpmem_err_set(err, ENOMEM, "out of memory");
-	}
-	if (memchr(text, '\0', len)) {
-		/* /proc/PID/cmdline: NUL-separated, maybe without a final NUL; the
-		 * copy in buf ends with one, so no word runs past @len */
-		memcpy(buf, text, len);
-		buf[len] = '\0';
-		for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
-			argv[n++] = buf + i;
-	} else {
-		size_t i = 0;
-
-		while (i < len) {
-			while (i < len && (isspace((unsigned char)text[i]) ||
-					   (text[i] == '\\' && i + 1 < len && text[i + 1] == '\n'))) {
-				i += text[i] == '\\' ? 2 : 1;
-			}
-			if (i >= len)
-				break;
-			argv[n++] = buf + o;
-			while (i < len && !isspace((unsigned char)text[i])) {
-				char c = text[i];
-
-				if (c == '\'') {
-					const char *q = memchr(text + i + 1, '\'', len - i - 1);
-
-					if (!q) {
-						r = vpmem_err_set(err, EINVAL, "unterminated ' quote in the command line");
-						goto out;
-					}
-					memcpy(buf + o, text + i + 1, (size_t)(q - text - i - 1));
-					o += (size_t)(q - text - i - 1);
-					i = (size_t)(q - text) + 1;
-				} else if (c == '"') {
-					i++;
-					while (i < len && text[i] != '"') {
-						if (text[i] == '\\' && i + 1 < len && strchr("\"\\$`\n", text[i + 1]))
-							i++;
-						buf[o++] = text[i++];
-					}
-					if (i >= len) {
-						r = vpmem_err_set(err, EINVAL, "unterminated \" quote in the command line");
-						goto out;
-					}
-					i++;
-				} else if (c == '\\' && i + 1 < len) {
-					if (text[i + 1] == '\n') {
-						i += 2;
-						continue;
-					}
-					buf[o++] = text[i + 1];
-					i += 2;
-				} else {
-					buf[o++] = c;
-					i++;
-				}
-			}
-			buf[o++] = '\0';
-		}
-	}
-	argv[n] = NULL;
-	r = vpmem_host_from_qemu_argv(argv, h, err);
-out:
-	free(argv);
-	free(buf);
-	return r;
-}
-
-/* ---- libvirt ---- */
-
-static xmlNodePtr child(xmlNodePtr n, const char *name)
-{
-	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && !lx->StrCmp(c->name, (const xmlChar *)name))
-			return c;
-	return NULL;
-}
-
-static char *text_of(xmlNodePtr n)
-{
-	xmlChar *t = n ? lx->NodeGetContent(n) : NULL;
-	char *s = t ? strdup((const char *)t) : NULL;
-
-	(*lx->Free)(t);
-	return s;
-}
-
-static char *attr_of(xmlNodePtr n, const char *a)
-{
-	xmlChar *t = n ? lx->GetProp(n, (const xmlChar *)a) : NULL;
-	char *s = t ? strdup((const char *)t) : NULL;
-
-	(*lx->Free)(t);
-	return s;
-}
-
-int vpmem_host_from_libvirt(const char *text, size_t len, struct vpmem_host *h, struct vpmem_err *err)
-{
-	xmlDocPtr doc;
-	xmlNodePtr root, devs;
-	bool used[VPMEM_NFIT_MAX_SLOTS] = { false };
-	int pending[VPMEM_MAP_MAX], npending = 0;
-
-	memset(h, 0, sizeof(*h));
-	lx = vpmem_xml_load(err);
-	if (!lx)
-		return -ENOSYS;
-	doc = lx->ReadMemory(text, (int)len, "domain.xml", NULL,
-			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc)
-		return vpmem_err_set(err, EINVAL, "not well-formed XML");
-	root = lx->DocGetRootElement(doc);
-	if (!root || lx->StrCmp(root->name, (const xmlChar *)"domain")) {
-		lx->FreeDoc(doc);
-		return vpmem_err_set(err, EINVAL, "not a libvirt <domain>");
-	}
-	devs = child(root, "devices");
-	for (xmlNodePtr m = devs ? devs->children : NULL; m; m = m->next) {
-		char *model, *path, *node, *slot;
-		struct vpmem_host_dev *d;
-
-		if (m->type != XML_ELEMENT_NODE || lx->StrCmp(m->name, (const xmlChar *)"memory"))
-			continue;
-		model = attr_of(m, "model");
-		if (!model || (strcmp(model, "nvdimm") && strcmp(model, "virtio-pmem"))) {
-			free(model);
-			continue;
-		}
-		if (h->n >= VPMEM_MAP_MAX) {
-			free(model);
-			break;
-		}
-		d = &h->d[h->n];
-		memset(d, 0, sizeof(*d));
-		d->kind = strcmp(model, "nvdimm") ? VPMEM_HOST_VIRTIO : VPMEM_HOST_LIBVIRT;
-		d->slot = d->node = -1;
-		path = text_of(child(child(m, "source"), "path"));
-		node = text_of(child(child(m, "target"), "node"));
-		slot = attr_of(child(m, "address"), "slot");
-		snprintf(d->path, sizeof(d->path), "%s", path ? path : "");
-		if (node)
-			d->node = atoi(node);
-		{
-			char *alias = attr_of(child(m, "alias"), "name");
-
-			snprintf(d->devid, sizeof(d->devid), "%s", alias ? alias : "");
-			free(alias);
-		}
-		if (d->kind == VPMEM_HOST_LIBVIRT) {
-			if (slot && atoi(slot) >= 0 && atoi(slot) < (int)VPMEM_NFIT_MAX_SLOTS) {
-				d->slot = atoi(slot);
-				if (used[d->slot])
-					MSG_ADD(h->problems, &h->nproblems, "slot %d is given to two nvdimm devices", d->slot);
-				used[d->slot] = true;
-			} else {
-				pending[npending++] = (int)h->n;
-			}
-		}
-		free(model);
-		free(path);
-		free(node);
-		free(slot);
-		h->n++;
-	}
-	/* libvirt gives unaddressed DIMMs the lowest free slots, in order */
-	for (int i = 0; i < npending; i++) {
-		struct vpmem_host_dev *d = &h->d[pending[i]];
-
-		for (d->slot = 0; used[d->slot]; d->slot++)
-			;
-		used[d->slot] = true;
-	}
-	for (unsigned i = 0; i < h->n; i++) {
-		if (h->d[i].kind == VPMEM_HOST_LIBVIRT) {
-			struct vpmem_nfit_dimm n;
-
-			vpmem_nfit_dimm((unsigned)h->d[i].slot, &n);
-			snprintf(h->d[i].expect_id, sizeof(h->d[i].expect_id), "%s", n.id);
+	for (unsigned i = 0; i < h->n; i++)
+		if (h->d[i].kind == VPMEM_HOST_QEMU || h->d[i].kind == VPMEM_HOST_LIBVIRT)
 			check_image_slot(h, &h->d[i]);
-		}
-	}
-	lx->FreeDoc(doc);
-	if (!h->n)
-		return vpmem_err_set(err, ENODEV, "the domain has no <memory model='nvdimm'> or 'virtio-pmem'");
-	return 0;
-}
-
-/* ---- VMware ---- */
-
-int vpmem_vmware_guest_id(const char *uuid, char out[16])
-{
-	unsigned b[16], n = 0;
-
-	/* exactly 16 bytes: more is not a disk UUID, not a longer one to cut */
-	for (const char *p = uuid; *p;) {
-		if (isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1])) {
-			if (n == 16)
-				return -EINVAL;
-			sscanf(p, "%2x", &b[n++]);
-			p += 2;
-		} else if (*p == ' ' || *p == '-') {
-			p++;
-		} else {
-			return -EINVAL;
-		}
-	}
-	if (n != 16)
-		return -EINVAL;
-	snprintf(out, 16, VMWARE_VENDOR_ID "-%02x%02x%02x%02x", b[12], b[13], b[14], b[15]);
-	return 0;
-}
-
-static int add_vmware(struct vpmem_host *h, const char *path, const char *uuid, struct vpmem_err *err)
-{
-	struct vpmem_host_dev *d;
-
-	if (h->n >= VPMEM_MAP_MAX)
-		return vpmem_err_set(err, E2BIG, "too many disks");
-	d = &h->d[h->n];
-	memset(d, 0, sizeof(*d));
-	d->kind = VPMEM_HOST_VMWARE;
-	d->slot = d->node = -1;
-	snprintf(d->path, sizeof(d->path), "%s", path);
-	snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);
-	if (vpmem_vmware_guest_id(uuid, d->expect_id))
-		return vpmem_err_set(err, EINVAL, "'%s': '%s' is not a 16-byte disk UUID", path, uuid);
-	h->n++;
-	return 0;
-}
-
-int vpmem_host_from_vmdk(const char *path, struct vpmem_host *h, struct vpmem_err *err)
-{
-	char buf[65536], *p, uuid[64];
-	int fd = vpmem_open_input(path, O_RDONLY, VPMEM_IN_REG, "VMDK", err);
-	ssize_t n;
-
-	if (fd < 0)
-		return fd;
-	n = pread(fd, buf, sizeof(buf) - 1, 0);
-	if (n >= 512 && !memcmp(buf, "KDMV", 4)) {
-		/* hosted sparse extent: descriptorOffset/descriptorSize in sectors at
-		 * bytes 28/36 of SparseExtentHeader (VMware Virtual Disk Format 1.1) */
-		uint64_t off = get_le64(buf + 28), size = get_le64(buf + 36);
-
-		if (!off || !size || size > 120 || off > (1ULL << 40)) {
-			close(fd);
-			return vpmem_err_set(err, EINVAL, "'%s': sparse VMDK without an embedded descriptor", path);
-		}
-		n = pread(fd, buf, (size_t)size * 512 < sizeof(buf) - 1 ? (size_t)size * 512 : sizeof(buf) - 1,
-			  (off_t)(off * 512));
-	}
-	close(fd);
-	if (n < 0)
-		return vpmem_err_set(err, EIO, "cannot read '%s'", path);
-	buf[n] = '\0';
-	if (strlen(buf) != (size_t)n && !strstr(buf, "ddb."))
-		return vpmem_err_set(err, EINVAL, "'%s' is not a VMDK descriptor", path);
-	p = strstr(buf, "ddb.uuid");
-	if (!p || sscanf(p, "ddb.uuid = \"%63[^\"]\"", uuid) != 1)
-		return vpmem_err_set(err, ENOENT, "'%s': no ddb.uuid in the VMDK descriptor", path);
-	return add_vmware(h, path, uuid, err);
-}
-
-int vpmem_host_from_vmkfstools(const char *text, struct vpmem_host *h, struct vpmem_err *err)
-{
-	char last[1024] = "";
-	unsigned unnamed = 0, before = h->n;
-
-	for (const char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
-		char line[1024], *u;
-		size_t n = strcspn(p, "\n");
-
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
-		memcpy(line, p, n);
-		line[n] = '\0';
-		u = strstr(line, "UUID is ");
-		if (u) {
-			char name[1100];
-			int r;
-
-			if (last[0])
-				snprintf(name, sizeof(name), "%s", last);
-			else
-				snprintf(name, sizeof(name), "(disk %u)", unnamed);
-			unnamed++;
-			r = add_vmware(h, name, u + 8, err);
-			if (r)
-				return r;
-			last[0] = '\0';
-			continue;
-		}
-		for (char *save = NULL, *t = strtok_r(line, " \t'\"", &save); t; t = strtok_r(NULL, " \t'\"", &save))
-			if (strlen(t) > 5 && !strcmp(t + strlen(t) - 5, ".vmdk"))
-				snprintf(last, sizeof(last), "%s", t);
-	}
-	if (h->n == before)
-		return vpmem_err_set(err, ENOENT, "no 'UUID is …' line (expected vmkfstools -J getuuid output)");
-	return 0;
+		else if (h->d[i].kind == VPMEM_HOST_CXL)
+			vpmem_cxl_host_check(h, &h->d[i]); /* cxlmap.c */
 }
 
 /* ---- guest views ---- */
@@ -647,7 +150,12 @@ static int guest_json(json_object *o, struct vpmem_guest_view *g, struct vpmem_e
 	json_object *dimms = NULL, *regions = NULL;
 	int r;
 
-	if (json_object_is_type(o, json_type_array)) {
+	if (json_object_is_type(o, json_type_array) && json_object_array_length(o) &&
+	    json_object_object_get_ex(json_object_array_get_idx(o, 0), "memdev", NULL)) {
+		r = vpmem_cxl_guest_json(o, g, err); /* `cxl list -M` (cxlmap.c) */
+		if (r)
+			return r;
+	} else if (json_object_is_type(o, json_type_array)) {
 		dimms = o;
 	} else if (json_object_is_type(o, json_type_object)) {
 		if (!jget(o, "dimms", &dimms)) {
@@ -820,8 +328,15 @@ int vpmem_guest_from_sysfs(const char *sysroot, struct vpmem_guest_view *g, stru
 	if (over == 2)
 		return vpmem_err_set(err, E2BIG, "a region under %s%s has more than %zu namespaces", root, bus,
 				     sizeof(g->d[0].ns) / sizeof(g->d[0].ns[0]));
+	/* CXL memdevs with their regions and namespaces, by serial (cxlmap.c) */
+	{
+		int r = vpmem_cxl_guest_sysfs(sysroot, g, err);
+
+		if (r)
+			return r;
+	}
 	if (!g->n)
-		return vpmem_err_set(err, ENODEV, "no NVDIMMs under %s%s", root, bus);
+		return vpmem_err_set(err, ENODEV, "no NVDIMMs or CXL memory devices under %s", root[0] ? root : "/sys");
 	return 0;
 }
 
@@ -831,6 +346,9 @@ void vpmem_map_join(const struct vpmem_host *h, const struct vpmem_guest_view *g
 {
 	bool taken[VPMEM_MAP_MAX] = { false };
 	bool vmware = false, qemu = false;
+	char qemu_vendor[8]; /* "8680-": QEMU's vendor as ndctl shows it */
+
+	snprintf(qemu_vendor, sizeof(qemu_vendor), "%04x-", __builtin_bswap16(VPMEM_NFIT_VENDOR_QEMU));
 
 	memset(m, 0, sizeof(*m));
 	for (unsigned i = 0; i < h->nproblems; i++)
@@ -880,10 +398,10 @@ void vpmem_map_join(const struct vpmem_host *h, const struct vpmem_guest_view *g
 		if (taken[k])
 			continue;
 		m->unmatched_guest[m->nunmatched++] = (int)k;
-		if (qemu && !strncmp(g->d[k].id, VMWARE_VENDOR_ID "-", 5))
+		if (qemu && !strncmp(g->d[k].id, VPMEM_VMWARE_VENDOR_ID "-", 5))
 			MSG_ADD(m->problems, &m->nproblems, "guest %s (id %s) has VMware's vendor id, but the host description is QEMU",
 				 g->d[k].dev, g->d[k].id);
-		else if (vmware && !strncmp(g->d[k].id, "8680-", 5))
+		else if (vmware && !strncmp(g->d[k].id, qemu_vendor, 5))
 			MSG_ADD(m->problems, &m->nproblems, "guest %s (id %s) has QEMU's vendor id, but the host description is VMware",
 				 g->d[k].dev, g->d[k].id);
 		else

@@ -17,23 +17,24 @@
 
 #include <vpmem/file.h>
 #include <vpmem/guest.h>
+#include <vpmem/hostmap.h>
+#include <vpmem/nfit.h>
 #include <vpmem/libvirt.h>
 
+#include "util/msg.h"
 #include "util/virt.h"
 #include "util/xml.h"
 
 #define X(s) ((const xmlChar *)(s))
 
-static const struct vpmem_xml *lx; /* set by vpmem_libvirt_xml() before any use */
-
-static xmlNodePtr child(xmlNodePtr parent, const char *name, const char *text)
+static xmlNodePtr child(const struct vpmem_xml *lx, xmlNodePtr parent, const char *name, const char *text)
 {
 	return lx->NewTextChild(parent, NULL, X(name), text ? X(text) : NULL);
 }
 
-static void prop(xmlNodePtr n, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void prop(xmlNodePtr n, const char *name, const char *fmt, ...)
+static void prop(const struct vpmem_xml *lx, xmlNodePtr n, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void prop(const struct vpmem_xml *lx, xmlNodePtr n, const char *name, const char *fmt, ...)
 {
 	char buf[64];
 	va_list ap;
@@ -45,47 +46,47 @@ static void prop(xmlNodePtr n, const char *name, const char *fmt, ...)
 }
 
 /* <NAME unit='KiB'>bytes/1024</NAME> (every size here is KiB-aligned) */
-static xmlNodePtr kib(xmlNodePtr parent, const char *name, uint64_t bytes)
+static xmlNodePtr kib(const struct vpmem_xml *lx, xmlNodePtr parent, const char *name, uint64_t bytes)
 {
 	char buf[32];
 	xmlNodePtr n;
 
 	snprintf(buf, sizeof(buf), "%" PRIu64, bytes >> 10);
-	n = child(parent, name, buf);
+	n = child(lx, parent, name, buf);
 	lx->NewProp(n, X("unit"), X("KiB"));
 	return n;
 }
 
-static void memory_device(xmlNodePtr devs, const struct vpmem_vm_plan *plan,
+static void memory_device(const struct vpmem_xml *lx, xmlNodePtr devs, const struct vpmem_vm_plan *plan,
 			  const struct vpmem_vm_dimm *d)
 {
-	xmlNodePtr mem = child(devs, "memory", NULL), src, tgt, n;
+	xmlNodePtr mem = child(lx, devs, "memory", NULL), src, tgt, n;
 
 	lx->NewProp(mem, X("model"), X(plan->virtio ? "virtio-pmem" : "nvdimm"));
 	lx->NewProp(mem, X("access"), X("shared"));
-	src = child(mem, "source", NULL);
-	child(src, "path", d->path);
+	src = child(lx, mem, "source", NULL);
+	child(lx, src, "path", d->path);
 	if (!plan->virtio) {
 		if (d->align)
-			kib(src, "alignsize", d->align);
+			kib(lx, src, "alignsize", d->align);
 		if (d->pmem)
-			child(src, "pmem", NULL);
+			child(lx, src, "pmem", NULL);
 	}
-	tgt = child(mem, "target", NULL);
-	kib(tgt, "size", d->size);
+	tgt = child(lx, mem, "target", NULL);
+	kib(lx, tgt, "size", d->size);
 	if (!plan->virtio) {
 		char node[16];
 
 		/* a NUMA cell always exists with memory devices: name it
 		 * (libvirt refuses a node on virtio-pmem, a PCI device) */
 		snprintf(node, sizeof(node), "%u", d->node);
-		child(tgt, "node", node);
+		child(lx, tgt, "node", node);
 		if (d->label_size)
-			kib(child(tgt, "label", NULL), "size", d->label_size);
-		n = child(mem, "address", NULL);
+			kib(lx, child(lx, tgt, "label", NULL), "size", d->label_size);
+		n = child(lx, mem, "address", NULL);
 		lx->NewProp(n, X("type"), X("dimm"));
-		prop(n, "slot", "%u", d->slot);
-		prop(n, "base", "0x%" PRIx64, d->addr);
+		prop(lx, n, "slot", "%u", d->slot);
+		prop(lx, n, "base", "0x%" PRIx64, d->addr);
 	}
 }
 
@@ -96,8 +97,8 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 	xmlNodePtr dom, n, os, devs;
 	xmlChar *buf = NULL;
 	int len = 0;
+	const struct vpmem_xml *lx = vpmem_xml_load(err);
 
-	lx = vpmem_xml_load(err);
 	if (!lx)
 		return -ENOSYS;
 	doc = lx->NewDoc(X("1.0"));
@@ -106,12 +107,12 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 	dom = lx->NewNode(NULL, X("domain"));
 	lx->DocSetRootElement(doc, dom);
 	lx->NewProp(dom, X("type"), X(o->kvm ? "kvm" : "qemu"));
-	child(dom, "name", o->name ? o->name : "vpmem");
-	n = kib(dom, "maxMemory", plan->maxmem);
-	prop(n, "slots", "%u", plan->slots);
-	kib(dom, "memory", plan->ram);
-	kib(dom, "currentMemory", plan->ram);
-	prop(child(dom, "vcpu", NULL), "placement", "static");
+	child(lx, dom, "name", o->name ? o->name : "vpmem");
+	n = kib(lx, dom, "maxMemory", plan->maxmem);
+	prop(lx, n, "slots", "%u", plan->slots);
+	kib(lx, dom, "memory", plan->ram);
+	kib(lx, dom, "currentMemory", plan->ram);
+	prop(lx, child(lx, dom, "vcpu", NULL), "placement", "static");
 	{
 		char c[16];
 
@@ -121,27 +122,27 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 	if (o->cmd_path) {
 		/* fw_cfg opt/vpmem/cmd carries the command (guest.h): a file entry
 		 * (formatdomain.html#smbios-system-information, type='fwcfg') */
-		xmlNodePtr si = child(dom, "sysinfo", NULL), e;
+		xmlNodePtr si = child(lx, dom, "sysinfo", NULL), e;
 
 		lx->NewProp(si, X("type"), X("fwcfg"));
-		e = child(si, "entry", NULL);
+		e = child(lx, si, "entry", NULL);
 		lx->NewProp(e, X("name"), X("opt/vpmem/cmd"));
 		lx->NewProp(e, X("file"), X(o->cmd_path));
 	}
-	os = child(dom, "os", NULL);
-	n = child(os, "type", "hvm");
+	os = child(lx, dom, "os", NULL);
+	n = child(lx, os, "type", "hvm");
 	lx->NewProp(n, X("arch"), X("x86_64"));
 	lx->NewProp(n, X("machine"), X("pc"));
 	if (o->kernel) {
-		child(os, "kernel", o->kernel);
+		child(lx, os, "kernel", o->kernel);
 		if (o->initrd)
-			child(os, "initrd", o->initrd);
+			child(lx, os, "initrd", o->initrd);
 		if (o->cmdline)
-			child(os, "cmdline", o->cmdline);
+			child(lx, os, "cmdline", o->cmdline);
 	}
-	child(child(dom, "features", NULL), "acpi", NULL); /* the NFIT is an ACPI table */
+	child(lx, child(lx, dom, "features", NULL), "acpi", NULL); /* the NFIT is an ACPI table */
 	if (plan->nodes > 1 || !o->kvm || plan->ndimms) {
-		xmlNodePtr cpu = child(dom, "cpu", NULL);
+		xmlNodePtr cpu = child(lx, dom, "cpu", NULL);
 
 		if (!o->kvm) {
 			lx->NewProp(cpu, X("mode"), X("maximum"));
@@ -153,44 +154,44 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		 * node ("At least one numa node has to be configured when enabling
 		 * memory hotplug", libvirt src/qemu/qemu_validate.c) */
 		if (plan->nodes > 1 || plan->ndimms) {
-			xmlNodePtr numa = child(cpu, "numa", NULL);
+			xmlNodePtr numa = child(lx, cpu, "numa", NULL);
 
 			for (unsigned i = 0; i < plan->nodes; i++) {
 				const struct vpmem_vm_node *nd = &plan->node[i];
-				xmlNodePtr cell = child(numa, "cell", NULL);
+				xmlNodePtr cell = child(lx, numa, "cell", NULL);
 
-				prop(cell, "id", "%u", i);
+				prop(lx, cell, "id", "%u", i);
 				if (nd->ncpus > 1)
-					prop(cell, "cpus", "%u-%u", nd->cpu_first, nd->cpu_first + nd->ncpus - 1);
+					prop(lx, cell, "cpus", "%u-%u", nd->cpu_first, nd->cpu_first + nd->ncpus - 1);
 				else
-					prop(cell, "cpus", "%u", nd->cpu_first);
-				prop(cell, "memory", "%" PRIu64, nd->ram >> 10);
+					prop(lx, cell, "cpus", "%u", nd->cpu_first);
+				prop(lx, cell, "memory", "%" PRIu64, nd->ram >> 10);
 				lx->NewProp(cell, X("unit"), X("KiB"));
 			}
 		}
 	}
-	child(dom, "on_poweroff", "destroy");
-	child(dom, "on_reboot", "destroy");
-	child(dom, "on_crash", "destroy");
-	devs = child(dom, "devices", NULL);
+	child(lx, dom, "on_poweroff", "destroy");
+	child(lx, dom, "on_reboot", "destroy");
+	child(lx, dom, "on_crash", "destroy");
+	devs = child(lx, dom, "devices", NULL);
 	if (o->emulator)
-		child(devs, "emulator", o->emulator);
+		child(lx, devs, "emulator", o->emulator);
 	for (unsigned i = 0; i < plan->ndimms; i++)
-		memory_device(devs, plan, &plan->dimm[i]);
+		memory_device(lx, devs, plan, &plan->dimm[i]);
 	if (o->console_path) {
 		/* the guest protocol's four serial ports, as files (guest.h) */
 		const char *paths[4] = { o->console_path, o->out_path, o->err_path, o->status_path };
 
 		for (unsigned i = 0; i < 4; i++) {
-			xmlNodePtr ser = child(devs, "serial", NULL);
+			xmlNodePtr ser = child(lx, devs, "serial", NULL);
 
 			lx->NewProp(ser, X("type"), X("file"));
-			lx->NewProp(child(ser, "source", NULL), X("path"), X(paths[i]));
-			prop(child(ser, "target", NULL), "port", "%u", i);
+			lx->NewProp(child(lx, ser, "source", NULL), X("path"), X(paths[i]));
+			prop(lx, child(lx, ser, "target", NULL), "port", "%u", i);
 		}
 	} else {
-		lx->NewProp(child(devs, "serial", NULL), X("type"), X("pty"));
-		lx->NewProp(child(devs, "console", NULL), X("type"), X("pty"));
+		lx->NewProp(child(lx, devs, "serial", NULL), X("type"), X("pty"));
+		lx->NewProp(child(lx, devs, "console", NULL), X("type"), X("pty"));
 	}
 	if (plan->persistence && !plan->virtio) {
 		/* libvirt has no element for nvdimm-persistence: pass it to QEMU
@@ -351,8 +352,9 @@ static int wait_command(const struct conn *k, virDomainPtr d, const struct vpmem
 		}
 		sleep_ms(50);
 	}
-	/* virtlogd writes what QEMU left in the pipe after QEMU is gone */
-	for (int i = 0; i < 40 && vpmem_guest_read_status(r->status_path, guest_status); i++) {
+	/* virtlogd writes what QEMU left in the pipe after QEMU is gone: on a
+	 * loaded host that has taken more than 2 s (up to 10 s here) */
+	for (int i = 0; i < 200 && vpmem_guest_read_status(r->status_path, guest_status); i++) {
 		vpmem_guest_pump(ofd, r->out_fd);
 		vpmem_guest_pump(efd, r->err_fd);
 		sleep_ms(50);
@@ -633,4 +635,124 @@ out:
 	if (r)
 		unlink(tmp);
 	return r;
+}
+
+/* ---- domain XML -> host devices (hostmap.h); a parser: no backing is opened ---- */
+
+static xmlNodePtr find_child(const struct vpmem_xml *lx, xmlNodePtr n, const char *name)
+{
+	for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !lx->StrCmp(c->name, (const xmlChar *)name))
+			return c;
+	return NULL;
+}
+
+static char *text_of(const struct vpmem_xml *lx, xmlNodePtr n)
+{
+	xmlChar *t = n ? lx->NodeGetContent(n) : NULL;
+	char *s = t ? strdup((const char *)t) : NULL;
+
+	(*lx->Free)(t);
+	return s;
+}
+
+static char *attr_of(const struct vpmem_xml *lx, xmlNodePtr n, const char *a)
+{
+	xmlChar *t = n ? lx->GetProp(n, (const xmlChar *)a) : NULL;
+	char *s = t ? strdup((const char *)t) : NULL;
+
+	(*lx->Free)(t);
+	return s;
+}
+
+int vpmem_host_from_libvirt(const char *text, size_t len, struct vpmem_host *h, struct vpmem_err *err)
+{
+	xmlDocPtr doc;
+	xmlNodePtr root, devs;
+	bool used[VPMEM_NFIT_MAX_SLOTS] = { false };
+	int pending[VPMEM_MAP_MAX], npending = 0;
+	const struct vpmem_xml *lx = vpmem_xml_load(err);
+
+	memset(h, 0, sizeof(*h));
+	if (!lx)
+		return -ENOSYS;
+	if (len > INT_MAX)
+		return vpmem_err_set(err, EFBIG, "a domain XML of %zu bytes is too large", len);
+	doc = lx->ReadMemory(text, (int)len, "domain.xml", NULL,
+			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return vpmem_err_set(err, EINVAL, "not well-formed XML");
+	root = lx->DocGetRootElement(doc);
+	if (!root || lx->StrCmp(root->name, (const xmlChar *)"domain")) {
+		lx->FreeDoc(doc);
+		return vpmem_err_set(err, EINVAL, "not a libvirt <domain>");
+	}
+	devs = find_child(lx, root, "devices");
+	for (xmlNodePtr m = devs ? devs->children : NULL; m; m = m->next) {
+		char *model, *path, *node, *slot;
+		struct vpmem_host_dev *d;
+
+		if (m->type != XML_ELEMENT_NODE || lx->StrCmp(m->name, (const xmlChar *)"memory"))
+			continue;
+		model = attr_of(lx, m, "model");
+		if (!model || (strcmp(model, "nvdimm") && strcmp(model, "virtio-pmem"))) {
+			free(model);
+			continue;
+		}
+		if (h->n >= VPMEM_MAP_MAX) {
+			free(model);
+			break;
+		}
+		d = &h->d[h->n];
+		memset(d, 0, sizeof(*d));
+		d->kind = strcmp(model, "nvdimm") ? VPMEM_HOST_VIRTIO : VPMEM_HOST_LIBVIRT;
+		d->slot = d->node = -1;
+		path = text_of(lx, find_child(lx, find_child(lx, m, "source"), "path"));
+		node = text_of(lx, find_child(lx, find_child(lx, m, "target"), "node"));
+		slot = attr_of(lx, find_child(lx, m, "address"), "slot");
+		snprintf(d->path, sizeof(d->path), "%s", path ? path : "");
+		if (node)
+			d->node = atoi(node);
+		{
+			char *alias = attr_of(lx, find_child(lx, m, "alias"), "name");
+
+			snprintf(d->devid, sizeof(d->devid), "%s", alias ? alias : "");
+			free(alias);
+		}
+		if (d->kind == VPMEM_HOST_LIBVIRT) {
+			if (slot && atoi(slot) >= 0 && atoi(slot) < (int)VPMEM_NFIT_MAX_SLOTS) {
+				d->slot = atoi(slot);
+				if (used[d->slot])
+					MSG_ADD(h->problems, &h->nproblems, "slot %d is given to two nvdimm devices", d->slot);
+				used[d->slot] = true;
+			} else {
+				pending[npending++] = (int)h->n;
+			}
+		}
+		free(model);
+		free(path);
+		free(node);
+		free(slot);
+		h->n++;
+	}
+	/* libvirt gives unaddressed DIMMs the lowest free slots, in order */
+	for (int i = 0; i < npending; i++) {
+		struct vpmem_host_dev *d = &h->d[pending[i]];
+
+		for (d->slot = 0; used[d->slot]; d->slot++)
+			;
+		used[d->slot] = true;
+	}
+	for (unsigned i = 0; i < h->n; i++) {
+		if (h->d[i].kind == VPMEM_HOST_LIBVIRT) {
+			struct vpmem_nfit_dimm n;
+
+			vpmem_nfit_dimm((unsigned)h->d[i].slot, &n);
+			snprintf(h->d[i].expect_id, sizeof(h->d[i].expect_id), "%s", n.id);
+		}
+	}
+	lx->FreeDoc(doc);
+	if (!h->n)
+		return vpmem_err_set(err, ENODEV, "the domain has no <memory model='nvdimm'> or 'virtio-pmem'");
+	return 0;
 }

@@ -7,7 +7,12 @@
  * "-device nvdimm,memdev=…,label-size=…", machine "nvdimm-persistence=
  * {mem-ctrl,cpu}") and docs/system/devices/virtio-pmem.rst. Values are escaped
  * ',' -> ',,' (util/qemu-option.c get_opt_value).
+ *
+ * And back: a QEMU command line (argv, shell words, /proc/PID/cmdline) ->
+ * the host's vNVDIMM devices (struct vpmem_host, hostmap.h). A parser only:
+ * the backings it names are not opened (vpmem_host_check_images does that).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -20,9 +25,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include <vpmem/exec.h>
+#include <vpmem/hostmap.h>
+#include <vpmem/nfit.h>
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
+
+#include "machine/cxlmap.h"
+#include "util/msg.h"
 
 char *vpmem_shell_quote(const char *s)
 {
@@ -470,5 +482,348 @@ int vpmem_qmp_powerdown(const char *sock, struct vpmem_err *err)
 out:
 	if (fd >= 0)
 		close(fd);
+	return r;
+}
+
+/* ---- QEMU keyval (util/qemu-option.c: ',,' is a literal comma) ---- */
+
+/* Copy the value of @key (or, with @key NULL, the implied first word) from @opts. */
+static bool kv_get(const char *opts, const char *key, char *out, size_t len)
+{
+	const char *p = opts;
+	bool first = true;
+
+	while (*p) {
+		char item[2048];
+		size_t n = 0;
+
+		while (*p && n + 1 < sizeof(item)) {
+			if (*p == ',') {
+				if (p[1] == ',') {
+					item[n++] = ',';
+					p += 2;
+					continue;
+				}
+				break;
+			}
+			item[n++] = *p++;
+		}
+		item[n] = '\0';
+		if (*p == ',')
+			p++;
+		{
+			char *eq = strchr(item, '=');
+
+			if (!key && first && !eq) {
+				snprintf(out, len, "%s", item);
+				return true;
+			}
+			if (key && eq && (size_t)(eq - item) == strlen(key) && !strncmp(item, key, strlen(key))) {
+				snprintf(out, len, "%s", eq + 1);
+				return true;
+			}
+		}
+		first = false;
+	}
+	return false;
+}
+
+/* The first key given twice in keyval @opts (into @key), or false. QEMU's
+ * QemuOpts would take the last; a reader that took the first would map the
+ * wrong slot, so such a line is refused, not guessed at. */
+static bool kv_dup(const char *opts, char *key, size_t len)
+{
+	char seen[64][64];
+	unsigned n = 0;
+
+	for (const char *p = opts; *p;) {
+		char k[64];
+		size_t m = 0;
+		bool has_eq = false;
+
+		while (*p && !(*p == ',' && p[1] != ',')) {
+			if (*p == ',')
+				p++; /* ',,' */
+			if (*p == '=' && !has_eq)
+				has_eq = true;
+			else if (!has_eq && m + 1 < sizeof(k))
+				k[m++] = *p;
+			p++;
+		}
+		k[m] = '\0';
+		if (*p == ',')
+			p++;
+		if (!has_eq)
+			continue;
+		for (unsigned i = 0; i < n; i++)
+			if (!strcmp(seen[i], k)) {
+				snprintf(key, len, "%s", k);
+				return true;
+			}
+		if (n < sizeof(seen) / sizeof(seen[0]))
+			snprintf(seen[n++], sizeof(seen[0]), "%s", k);
+	}
+	return false;
+}
+
+/* A decimal number in [0, max] (no sign, no empty string, nothing after). */
+static bool strict_uint(const char *v, long max, long *out)
+{
+	char *end;
+	long x;
+
+	if (!isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (errno || *end || x > max)
+		return false;
+	*out = x;
+	return true;
+}
+
+struct backend { char id[128], path[1024]; };
+
+static bool obj_get(const char *arg, const char *key, char *out, size_t len)
+{
+	if (arg[0] == '{') {
+		json_object *o = json_tokener_parse(arg), *v;
+		bool ok = false;
+
+		if (o && json_object_object_get_ex(o, key ? key : "qom-type", &v)) {
+			snprintf(out, len, "%s", json_object_get_string(v));
+			ok = true;
+		} else if (o && !key && json_object_object_get_ex(o, "driver", &v)) {
+			snprintf(out, len, "%s", json_object_get_string(v));
+			ok = true;
+		}
+		json_object_put(o);
+		return ok;
+	}
+	if (!key && kv_get(arg, "qom-type", out, len))
+		return true;
+	if (!key && kv_get(arg, "driver", out, len))
+		return true;
+	return kv_get(arg, key, out, len);
+}
+
+/* The memory backends seen so far: grown as the command line names them. */
+struct backends {
+	struct backend *v;
+	unsigned n, alloc;
+};
+
+static struct backend *backend_add(struct backends *b)
+{
+	if (b->n == b->alloc) {
+		unsigned alloc = b->alloc ? 2 * b->alloc : 8;
+		struct backend *v = realloc(b->v, alloc * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		b->v = v;
+		b->alloc = alloc;
+	}
+	memset(&b->v[b->n], 0, sizeof(b->v[0]));
+	return &b->v[b->n++];
+}
+
+static int parse_argv(char *const *argv, struct vpmem_host *h, struct backends *bes, struct vpmem_err *err)
+{
+	bool used[VPMEM_NFIT_MAX_SLOTS] = { false };
+
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i + 1];
+		char type[128] = "", dup[64];
+
+		if (!a)
+			break;
+		if ((!strcmp(argv[i], "-object") || !strcmp(argv[i], "-device")) && a[0] != '{' &&
+		    kv_dup(a, dup, sizeof(dup)))
+			return vpmem_err_set(err, EINVAL, "%s '%.80s': '%s' is given twice (QEMU takes the last; say it once)",
+					     argv[i], a, dup);
+		if (!strcmp(argv[i], "-object") && obj_get(a, NULL, type, sizeof(type)) &&
+		    !strcmp(type, "memory-backend-file")) {
+			struct backend *be;
+
+			if (bes->n >= VPMEM_MAP_MAX)
+				return vpmem_err_set(err, E2BIG, "too many memory backends");
+			be = backend_add(bes);
+			if (!be)
+				return vpmem_err_set(err, ENOMEM, "out of memory");
+			obj_get(a, "id", be->id, sizeof(be->id));
+			obj_get(a, "mem-path", be->path, sizeof(be->path));
+		} else if (!strcmp(argv[i], "-device") && obj_get(a, NULL, type, sizeof(type)) &&
+			   !strcmp(type, "cxl-type3")) {
+			/* CXL: memory and label backends, the serial (cxlmap.c) */
+			char memdev[128] = "", lsa[128] = "", id[64] = "", sn[32];
+			const char *paths[2] = { NULL, NULL };
+			int r;
+
+			obj_get(a, "memdev", memdev, sizeof(memdev));
+			obj_get(a, "lsa", lsa, sizeof(lsa));
+			obj_get(a, "id", id, sizeof(id));
+			for (unsigned k = 0; k < bes->n; k++) {
+				if (memdev[0] && !strcmp(bes->v[k].id, memdev))
+					paths[0] = bes->v[k].path;
+				if (lsa[0] && !strcmp(bes->v[k].id, lsa))
+					paths[1] = bes->v[k].path;
+			}
+			if (!paths[0])
+				return vpmem_err_set(err, EINVAL,
+						     "-device cxl-type3 uses memdev '%s', which is not a memory-backend-file defined before it",
+						     memdev);
+			r = vpmem_cxl_host_add(h, id, paths[0], paths[1], obj_get(a, "sn", sn, sizeof(sn)) ? sn : NULL, err);
+			if (r)
+				return r;
+		} else if (!strcmp(argv[i], "-device") && obj_get(a, NULL, type, sizeof(type)) &&
+			   (!strcmp(type, "nvdimm") || !strcmp(type, "virtio-pmem-pci"))) {
+			struct vpmem_host_dev *d;
+			char memdev[128] = "", v[64];
+			unsigned k;
+
+			if (h->n >= VPMEM_MAP_MAX)
+				return vpmem_err_set(err, E2BIG, "too many devices");
+			d = &h->d[h->n++];
+			memset(d, 0, sizeof(*d));
+			d->kind = strcmp(type, "nvdimm") ? VPMEM_HOST_VIRTIO : VPMEM_HOST_QEMU;
+			d->slot = d->node = -1;
+			obj_get(a, "id", d->devid, sizeof(d->devid));
+			if (!obj_get(a, "memdev", memdev, sizeof(memdev)))
+				return vpmem_err_set(err, EINVAL, "-device %s without memdev", type);
+			for (k = 0; k < bes->n && strcmp(bes->v[k].id, memdev); k++)
+				;
+			if (k == bes->n)
+				return vpmem_err_set(err, EINVAL,
+						     "-device %s uses memdev '%s', which is not a memory-backend-file defined before it",
+						     type, memdev);
+			snprintf(d->path, sizeof(d->path), "%s", bes->v[k].path);
+			if (obj_get(a, "node", v, sizeof(v))) {
+				long nd;
+
+				if (!strict_uint(v, 255, &nd))
+					return vpmem_err_set(err, EINVAL, "-device %s: bad node '%s'", type, v);
+				d->node = (int)nd;
+			}
+			if (obj_get(a, "label-size", v, sizeof(v)) &&
+			    vpmem_size_parse(v, VPMEM_SIZE_ALLOW_ZERO, NULL, &d->label_size, NULL))
+				return vpmem_err_set(err, EINVAL, "-device %s: bad label-size '%s'", type, v);
+			if (d->kind == VPMEM_HOST_VIRTIO)
+				continue;
+			if (obj_get(a, "slot", v, sizeof(v))) {
+				long s;
+
+				if (!strict_uint(v, (long)VPMEM_NFIT_MAX_SLOTS - 1, &s))
+					return vpmem_err_set(err, EINVAL, "-device nvdimm: bad slot '%s'", v);
+				if (used[s])
+					MSG_ADD(h->problems, &h->nproblems, "slot %ld is given to two nvdimm devices (QEMU refuses to start)", s);
+				d->slot = (int)s;
+			} else {
+				/* pc_dimm_get_free_slot(): the lowest slot free when it is plugged */
+				for (d->slot = 0; d->slot < (int)VPMEM_NFIT_MAX_SLOTS && used[d->slot]; d->slot++)
+					;
+			}
+			used[d->slot] = true;
+			{
+				struct vpmem_nfit_dimm n;
+
+				vpmem_nfit_dimm((unsigned)d->slot, &n);
+				snprintf(d->expect_id, sizeof(d->expect_id), "%s", n.id);
+			}
+		}
+	}
+	if (!h->n)
+		return vpmem_err_set(err, ENODEV, "the QEMU command line has no -device nvdimm, virtio-pmem-pci or cxl-type3");
+	return 0;
+}
+
+int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err)
+{
+	struct backends bes = { 0 };
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	r = parse_argv(argv, h, &bes, err);
+	free(bes.v);
+	return r;
+}
+
+/* Shell words (as a command line is usually saved) or NUL-separated argv. */
+int vpmem_host_from_qemu_text(const char *text, size_t len, struct vpmem_host *h, struct vpmem_err *err)
+{
+	/* every word takes at least one byte (its NUL or a separator), so
+	 * len + 2 slots hold them all, empty arguments included */
+	char **argv = calloc(len + 2, sizeof(char *)), *buf = malloc(len + 1);
+	size_t n = 0, o = 0;
+	int r;
+
+	if (!argv || !buf) {
+		free(argv);
+		free(buf);
+		return vpmem_err_set(err, ENOMEM, "out of memory");
+	}
+	if (memchr(text, '\0', len)) {
+		/* /proc/PID/cmdline: NUL-separated, maybe without a final NUL; the
+		 * copy in buf ends with one, so no word runs past @len */
+		memcpy(buf, text, len);
+		buf[len] = '\0';
+		for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+			argv[n++] = buf + i;
+	} else {
+		size_t i = 0;
+
+		while (i < len) {
+			while (i < len && (isspace((unsigned char)text[i]) ||
+					   (text[i] == '\\' && i + 1 < len && text[i + 1] == '\n'))) {
+				i += text[i] == '\\' ? 2 : 1;
+			}
+			if (i >= len)
+				break;
+			argv[n++] = buf + o;
+			while (i < len && !isspace((unsigned char)text[i])) {
+				char c = text[i];
+
+				if (c == '\'') {
+					const char *q = memchr(text + i + 1, '\'', len - i - 1);
+
+					if (!q) {
+						r = vpmem_err_set(err, EINVAL, "unterminated ' quote in the command line");
+						goto out;
+					}
+					memcpy(buf + o, text + i + 1, (size_t)(q - text - i - 1));
+					o += (size_t)(q - text - i - 1);
+					i = (size_t)(q - text) + 1;
+				} else if (c == '"') {
+					i++;
+					while (i < len && text[i] != '"') {
+						if (text[i] == '\\' && i + 1 < len && strchr("\"\\$`\n", text[i + 1]))
+							i++;
+						buf[o++] = text[i++];
+					}
+					if (i >= len) {
+						r = vpmem_err_set(err, EINVAL, "unterminated \" quote in the command line");
+						goto out;
+					}
+					i++;
+				} else if (c == '\\' && i + 1 < len) {
+					if (text[i + 1] == '\n') {
+						i += 2;
+						continue;
+					}
+					buf[o++] = text[i + 1];
+					i += 2;
+				} else {
+					buf[o++] = c;
+					i++;
+				}
+			}
+			buf[o++] = '\0';
+		}
+	}
+	argv[n] = NULL;
+	r = vpmem_host_from_qemu_argv(argv, h, err);
+out:
+	free(argv);
+	free(buf);
 	return r;
 }

@@ -325,7 +325,7 @@ static int place(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 
 	/* Each DIMM on its own 1 GiB boundary, in slot order: every region starts
 	 * 16 MiB (and 1 GiB) aligned even when label areas make sizes odd, which
-	 * QEMU's back-to-back packing would not give (FORMATS.md 1.2). The window
+	 * QEMU's back-to-back packing would not give (doc/formats.md 1.2). The window
 	 * has 1 GiB of slack per slot, so this always fits. */
 	addr = plan->devmem_base;
 	for (unsigned i = 0; i < plan->ndimms; i++) {
@@ -378,9 +378,12 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 	if (spec->virtio && spec->persistence)
 		return vpmem_err_set(err, EINVAL,
 				     "--persistence applies to NFIT vNVDIMMs, not --virtio-pmem (virtio-pmem flushes through the host)");
-	if (spec->no_pmem && (spec->pmem || spec->nimages || spec->cxl_pmem))
+	if (spec->ncxl_images && (spec->pmem || spec->nimages || spec->virtio || spec->cxl_pmem))
+		return vpmem_err_set(err, EINVAL,
+				     "CXL images (--pmem-image FILE with FILE.lsa) cannot be combined with vNVDIMMs, virtio-pmem or --cxl-pmem yet");
+	if (spec->no_pmem && (spec->pmem || spec->nimages || spec->cxl_pmem || spec->ncxl_images))
 		return vpmem_err_set(err, EINVAL, "--no-pmem cannot be combined with --qemu-pmem, --pmem-image or --cxl-pmem");
-	if (!spec->pmem && !spec->nimages && !spec->no_pmem && !spec->cxl_pmem)
+	if (!spec->pmem && !spec->nimages && !spec->no_pmem && !spec->cxl_pmem && !spec->ncxl_images)
 		return vpmem_err_set(err, EINVAL,
 				     "no persistent memory asked for (use --qemu-pmem SIZE, --pmem-image FILE or --cxl-pmem SIZE, or --no-pmem)");
 	if (spec->cxl_pmem && (spec->pmem || spec->nimages || spec->virtio))
@@ -388,8 +391,9 @@ int vpmem_vm_plan(const struct vpmem_vm_spec *spec, struct vpmem_vm_plan *plan,
 				     "--cxl-pmem cannot be combined with vNVDIMMs or virtio-pmem yet (the CXL machine is q35, the vNVDIMM layout is planned for pc)");
 	if (spec->cxl_devices && !spec->cxl_pmem)
 		return vpmem_err_set(err, EINVAL, "--cxl-devices needs --cxl-pmem");
-	if (spec->cxl_pmem) {
+	if (spec->cxl_pmem || spec->ncxl_images) {
 		struct vpmem_cxl_spec cs = {
+			.nimages = spec->ncxl_images, .images = spec->cxl_images,
 			.size = spec->cxl_pmem, .ndevs = spec->cxl_devices,
 			.state_dir = spec->state_dir, .kernel_release = spec->kernel_release,
 		};

@@ -22,6 +22,20 @@ int vpmem_err_set(struct vpmem_err *err, int code, const char *fmt, ...)
 	return -code;
 }
 
+int vpmem_err_prefix(struct vpmem_err *err, const char *fmt, ...)
+{
+	char cause[sizeof(err->msg)], pfx[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err)
+		return 0;
+	snprintf(cause, sizeof(cause), "%s", err->msg);
+	va_start(ap, fmt);
+	vsnprintf(pfx, sizeof(pfx), fmt, ap);
+	va_end(ap);
+	return vpmem_err_set(err, err->code, "%s: %s", pfx, cause);
+}
+
 void vpmem_err_clear(struct vpmem_err *err)
 {
 	if (err) {

@@ -76,7 +76,7 @@ int vpmem_size_parse(const char *s, unsigned flags, const char *what,
 				p += strlen(p);
 			else if (!strcasecmp(p, "B"))
 				return vpmem_err_set(err, EINVAL,
-						     "%s: ambiguous unit '%s' in '%s' (use binary units: %cor %ciB)",
+						     "%s: ambiguous unit '%s' in '%s' (use binary units: %c or %ciB)",
 						     what, unit, s, toupper((unsigned char)*unit),
 						     toupper((unsigned char)*unit));
 		}

@@ -59,6 +59,12 @@ optcase "emulate: unexpected argument 'extra' (see 'vpmem help emulate')" emulat
 optcase "doctor: option '--size' requires a value (see 'vpmem help doctor')" doctor --size
 optcase "guest: build: unknown option '--frob' (see 'vpmem help guest')" guest build --frob
 optcase "guest: build: unexpected argument 'extra' (see 'vpmem help guest')" guest build extra
+optcase "apply: option '--image' requires a value (see 'vpmem help apply')" apply "$T/l.json" --image
+optcase "apply: unknown option '--frob' (see 'vpmem help apply')" apply --frob "$T/l.json"
+optcase "layout: option '--slot' requires a value (see 'vpmem help layout')" layout --image "$T/o.img" --slot
+optcase "layout: unexpected argument 'b' (see 'vpmem help layout')" layout --nova a b
+optcase "goal: plan: option '--mode' requires a value (see 'vpmem help goal')" goal plan --mode
+optcase "goal: check: unexpected argument 'extra' (see 'vpmem help goal')" goal check --mode memory extra
 check "nothing created on option errors" test ! -e "$T/o.img"
 
 # Bad sizes: one line, exit 2, nothing created.
@@ -156,5 +162,22 @@ XDG_CACHE_HOME=$C run_vpmem guest build --kernel-package 2.6
 expect_eq "guest build of an unknown kernel" "$rc" 2
 check "bad kernels create nothing" test ! -e "$C"
 check "bad kernels start nothing" test ! -e "$T/bad"
+
+# guest path says in text what --json says: directory, kernel, initrd, package, release
+G=$T/gcache/vpmem/guest/6.12
+mkdir -p "$G"
+: >"$G/vmlinuz"
+: >"$G/initrd.img"
+echo linux-image-6.12.0-0-cloud-amd64 >"$G/kernel-package"
+echo 6.12.0-0-cloud-amd64 >"$G/kernel-version"
+XDG_CACHE_HOME=$T/gcache run_vpmem guest path --guest-kernel 6.12
+expect_eq "guest path text" "$out" "dir     $G
+kernel  $G/vmlinuz
+initrd  $G/initrd.img
+package linux-image-6.12.0-0-cloud-amd64
+release 6.12.0-0-cloud-amd64"
+XDG_CACHE_HOME=$T/gcache run_vpmem guest path --guest-kernel 6.12 --json
+expect_eq "guest path --json: the same facts" "$(printf '%s' "$out" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["dir"], j["kernel"], j["initrd"], j["package"], j["release"])')" \
+	"$G $G/vmlinuz $G/initrd.img linux-image-6.12.0-0-cloud-amd64 6.12.0-0-cloud-amd64"
 
 done_testing

@@ -115,4 +115,19 @@ run_vpmem emulate status --sysroot "$R" --json
 expect_eq "status mismatch exit" "$rc" 1
 expect_match "status mismatch json" "$out" '"match":false'
 
+# the text says what --json says about a parameter applied to GRUB but not booted yet
+cp "$data/grub/debian12.grub" "$T/pend"
+run_vpmem emulate apply --size 1G --e820 "$data/e820/guest-dmesg.txt" --grub-file "$T/pend"
+expect_eq "apply for status" "$rc" 0
+run_vpmem emulate status --sysroot "$R" --grub-file "$T/pend" --json
+expect_match "status json: GRUB parameter" "$out" '"grub_param":"memmap=1G!4G"'
+expect_match "status json: pending" "$out" '"grub_pending":true'
+run_vpmem emulate status --sysroot "$R" --grub-file "$T/pend"
+expect_match "status text: pending GRUB parameter" "$out" "^GRUB \\($T/pend\\): memmap=1G!4G, pending: not on the running kernel's command line \\(regenerate grub.cfg and reboot\\)$"
+echo "root=/dev/vda1 memmap=1G!4G" >"$R/proc/cmdline"
+run_vpmem emulate status --sysroot "$R" --grub-file "$T/pend"
+expect_match "status text: GRUB parameter booted" "$out" "^GRUB \\($T/pend\\): memmap=1G!4G, on the running kernel's command line$"
+run_vpmem emulate status --sysroot "$R" --grub-file "$T/pend" --json
+expect_match "status json: not pending once booted" "$out" '"grub_pending":false'
+
 done_testing

@@ -10,7 +10,7 @@ info=$("$VPMEM" guest path --json)
 release=$(json_get "$info" 'j["release"]')
 for other in 6.1 6.12; do
 	[ "$other" = "$kernel" ] && continue
-	odir=$("$VPMEM" guest path --guest-kernel "$other" 2>/dev/null) || continue
+	odir=$("$VPMEM" guest path --guest-kernel "$other" 2>/dev/null | sed -n 's/^dir  *//p'); [ -n "$odir" ] || continue
 	ostamp=$(stat -c %Y:%s "$odir/initrd.img")
 done
 guest_run --qemu-pmem 256M 'uname -r'
@@ -53,6 +53,19 @@ guest_run --qemu-pmem 256M 'vpmem --version && vpmem run --qemu-pmem 0 2>&1; exi
 expect_eq "guest exit status" "$grc" 7
 expect_match "vpmem in the guest" "$gout" '^vpmem [0-9]'
 expect_match "vpmem error in the guest" "$gout" 'vpmem: error: run: --qemu-pmem: size must be greater than zero'
+
+# Disks and NICs given as raw QEMU arguments are seen: the default guest loads
+# virtio_blk and virtio_net (guest/modules).
+printf 'vpmem-virtio-disk' >"$T/disk.raw"
+truncate -s 16M "$T/disk.raw"
+"$VPMEM" run -q --timeout "$GUEST_TIMEOUT" --state-dir "$T/vio" --qemu-pmem 256M \
+	--guest-cmd 'head -c 17 /dev/vda; echo; cat /sys/block/vda/size; ls -1 /sys/class/net' \
+	-- -drive "file=$T/disk.raw,format=raw,if=virtio" -nic user,model=virtio-net-pci >"$T/vio.out" 2>&1
+expect_eq "virtio disk and NIC: status" "$?" 0
+expect_eq "virtio disk and NIC are seen" "$(cat "$T/vio.out")" "vpmem-virtio-disk
+32768
+eth0
+lo"
 
 # A hung guest is killed at the timeout and reported as a failure.
 GUEST_EXPECT_FAIL=1 GUEST_TIMEOUT=12 guest_run --qemu-pmem 256M 'sleep 600'

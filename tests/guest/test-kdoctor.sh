@@ -3,8 +3,8 @@
 # does: `vpmem doctor --kernel` on the selected guest (the default guest, or
 # whatever VPMEM_GUEST_KERNEL selects: the test asks `vpmem guest path`), then
 # boots that try every feature (labelled vNVDIMMs, namespaces raw, sector,
-# fsdax, devdax, mount -o dax, MAP_SYNC, virtio-pmem, memmap=; CXL when `run`
-# offers it) and the two are compared feature by feature.
+# fsdax, devdax, mount -o dax, MAP_SYNC, virtio-pmem, memmap=, CXL type-3
+# PMem) and the two are compared feature by feature.
 . "$(dirname "$0")/lib-guest.sh"
 PY=$(command -v /usr/bin/python3 || command -v python3) # not a version-manager shim
 
@@ -62,17 +62,19 @@ if [ -b /dev/pmem0 ] && grep -qx e820 /sys/bus/nd/devices/ndbus*/provider 2>/dev
 expect_eq "memmap boot" "$grc" 0
 expect_eq "memmap: the guest agrees with the doctor" "$(printf '%s\n' "$gout" | sed -n 's/^memmap: //p')" "$(verdict memmap)"
 
-# ---- CXL type-3 PMem, when run can give a guest one ----
-# CXL: not compared yet. `run --cxl-pmem` exists, but with --kernel/--initrd the
-# guest's probe below says no where the doctor says works (the CXL guest suite,
-# guest-cxl, is what proves CXL on both kernels today); set KDOCTOR_CXL=1 to try.
-if [ -n "${KDOCTOR_CXL:-}" ] && "$VPMEM" help run | grep -q -- '--cxl-pmem'; then
-	GUEST_STATE=$T/vm$ncompare-cxl GUEST_EXPECT_FAIL=1 guest_run $kargs --cxl-pmem 256M '
-if cxl list -M 2>/dev/null | grep -q memdev && ls /sys/bus/cxl/drivers/cxl_pmem >/dev/null 2>&1; then echo "cxl-pmem: yes"; else echo "cxl-pmem: no"; fi'
-	expect_eq "cxl-pmem: the guest agrees with the doctor" "$(printf '%s\n' "$gout" | sed -n 's/^cxl-pmem: //p')" "$(verdict cxl-pmem)"
+# ---- CXL type-3 PMem: a memdev, cxl_pmem's nvdimm bridge, and a pmem region ----
+# (cxl_pmem registers the drivers cxl_nvdimm, cxl_nvdimm_bridge and
+# cxl_pmem_region: linux drivers/cxl/pmem.c; there is no driver named cxl_pmem)
+GUEST_STATE=$T/vm$ncompare-cxl GUEST_EXPECT_FAIL=1 guest_run $kargs --cxl-pmem 256M '
+if cxl list -M 2>/dev/null | grep -q memdev && [ -e /sys/bus/cxl/drivers/cxl_nvdimm ] &&
+	ndctl list -R 2>/dev/null | grep -q "\"dev\":\"region"; then echo "cxl-pmem: yes"; else echo "cxl-pmem: no"; fi'
+if [ "$grc" -ne 0 ]; then
+	expect_match "cxl-pmem refused by run" "$gerr" 'cannot use --cxl-pmem'
+	got=no
 else
-	echo "note: cxl-pmem not compared (KDOCTOR_CXL unset)" >&2
+	got=$(printf '%s\n' "$gout" | sed -n 's/^cxl-pmem: //p')
 fi
+expect_eq "cxl-pmem: the guest agrees with the doctor" "$got" "$(verdict cxl-pmem)"
 
 }
 

@@ -25,7 +25,7 @@ export VPMEM_ACCEL=tcg
 # other checkouts meanwhile, and vm stop needs this one's ACPI handler.
 has_acpid() { { xz -dc "$1" 2>/dev/null || gzip -dc "$1" 2>/dev/null || cat "$1"; } |
 	cpio -i --quiet --to-stdout init 2>/dev/null | grep -q 'acpid -c'; }
-gdir=$("$VPMEM" guest path)
+gdir=$("$VPMEM" guest path | sed -n 's/^dir  *//p')
 mkdir -p "$T/g"
 for _try in 1 2 3; do
 	cp "$gdir/vmlinuz" "$gdir/initrd.img" "$T/g/" && has_acpid "$T/g/initrd.img" && break
@@ -51,7 +51,13 @@ lv_run() {
 	grc=$?
 	gout=$(cat "$T/.gout")
 	gerr=$(cat "$T/.gerr")
-	[ "$grc" -eq 0 ] || { echo "--- $_name rc=$grc" >&2; cat "$T/.gout" "$T/.gerr" >&2; }
+	[ "$grc" -eq 0 ] || {
+		echo "--- $_name rc=$grc" >&2
+		cat "$T/.gout" "$T/.gerr" >&2
+		# the guest's console, to tell a panic from a lost status
+		_con=$(sed -n 's/.*(console log: \(.*\))$/\1/p' "$T/.gerr")
+		[ -n "$_con" ] && [ -r "$_con" ] && { echo "--- console ($_con), last 40 lines:" >&2; tail -n 40 "$_con" >&2; }
+	}
 }
 sizes() { python3 -c 'import json,sys
 j=json.load(sys.stdin)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Format facts, each checked against shared/FORMATS.md (values observed in
+/* Format facts, each checked against doc/formats.md (values observed in
  * images the Linux 6.1 kernel and ndctl v76.1 wrote). */
 #include <errno.h>
 #include <setjmp.h>
@@ -61,7 +61,7 @@ static void test_index_roundtrip(void **state)
 	vpmem_lsa_geom(128 << 10, VPMEM_LABEL_V1_2, &g, NULL);
 	vpmem_nsindex_encode(&g, 0, 3, NULL, buf);
 	vpmem_nsindex_encode(&g, 1, 2, NULL, buf + g.isz);
-	/* ndctl init-labels sets the bitmap bits past nslot (FORMATS.md 3.2) */
+	/* ndctl init-labels sets the bitmap bits past nslot (doc/formats.md 3.2) */
 	assert_int_equal(buf[72 + 510 / 8], 0xff);
 	assert_int_equal(buf[19], 1); /* labelsize: 256-byte labels */
 	assert_int_equal(buf[62], 2); /* minor */

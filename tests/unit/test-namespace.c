@@ -245,7 +245,7 @@ static void test_rules(void **state)
 	assert_int_equal(create(&im, VPMEM_NS_SECTOR, 0, NULL, &out, NULL), 0);
 	ri = rd(&im);
 	assert_int_equal(ri->ns[0].mode, VPMEM_NS_SECTOR);
-	assert_int_equal(ri->ns[0].size, 65208ULL * 4096); /* FORMATS.md 5.3: label-less 256M BTT1.1 */
+	assert_int_equal(ri->ns[0].size, 65208ULL * 4096); /* doc/formats.md 5.3: label-less 256M BTT1.1 */
 	assert_int_equal(create(&im, VPMEM_NS_FSDAX, 0, NULL, NULL, NULL), -EEXIST);
 	free(im.buf);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Expected values: shared/FORMATS.md 1.3 and 2 (observed in golden images). */
+/* Expected values: doc/formats.md 1.3 and 2 (observed in golden images). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,7 +32,7 @@ static void test_slots(void **state)
 		assert_int_equal(d.serial, 0x123456 + t[i].slot);
 		assert_int_equal(d.spa_index, (t[i].slot + 1) * 2);
 	}
-	/* the general formula of FORMATS.md for a larger slot */
+	/* the general formula of doc/formats.md for a larger slot */
 	vpmem_nfit_dimm(200, &d);
 	assert_int_equal(d.cookie1, ((uint64_t)(2 * d.serial) << 32) | d.serial);
 	assert_int_equal(d.cookie2, ((uint64_t)((10ULL * d.serial + 0x484b6) & 0xffffffff) << 32) |

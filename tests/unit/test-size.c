@@ -66,6 +66,7 @@ static void test_bad(void **state)
 	bad("12Q", 0, EINVAL, "unknown unit 'Q'");
 	bad("4Gx", 0, EINVAL, "unknown unit");
 	bad("4GB", 0, EINVAL, "ambiguous unit");
+	bad("4GB", 0, EINVAL, "(use binary units: G or GiB)");
 	bad("4 G", 0, EINVAL, "unknown unit");
 	bad(" 4G", 0, EINVAL, "invalid size");
 	bad("+4G", 0, EINVAL, "invalid size");

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/* vpmem namespace reconfigure: change a namespace's mode offline, keeping the
+ * bytes the guest sees (lib/format/reconfigure.c, doc/reconfigure.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uuid/uuid.h>
+
+#include <vpmem/image.h>
+#include <vpmem/io.h>
+#include <vpmem/reconfigure.h>
+#include <vpmem/size.h>
+
+#include "nsout.h"
+#include "options.h"
+#include "vpmem.h"
+
+#define CMD "namespace reconfigure"
+
+enum { R_NAME = 400, R_UUID, R_DEV, R_MODE, R_SECTOR, R_MAP, R_ALIGN, R_SIZE, R_KEEP, R_DRY, R_RESUME, R_JSON,
+       R_LABEL, R_SLOT, R_SPA };
+
+static const struct option opts[] = {
+	{ "name", required_argument, NULL, R_NAME }, { "uuid", required_argument, NULL, R_UUID },
+	{ "dev", required_argument, NULL, R_DEV }, { "mode", required_argument, NULL, R_MODE },
+	{ "sector-size", required_argument, NULL, R_SECTOR }, { "map", required_argument, NULL, R_MAP },
+	{ "align", required_argument, NULL, R_ALIGN }, { "size", required_argument, NULL, R_SIZE },
+	{ "keep-data", no_argument, NULL, R_KEEP }, { "dry-run", no_argument, NULL, R_DRY },
+	{ "resume", no_argument, NULL, R_RESUME }, { "json", no_argument, NULL, R_JSON },
+	{ "label-size", required_argument, NULL, R_LABEL }, { "slot", required_argument, NULL, R_SLOT },
+	{ "spa", required_argument, NULL, R_SPA }, { NULL, 0, NULL, 0 },
+};
+
+struct rargs {
+	const char *file, *name, *dev;
+	bool uuid_set, mode_set, dry, resume, json;
+	uint8_t uuid[16];
+	struct vpmem_reconf_req rq;
+	struct vpmem_image_hints hints;
+};
+
+static int parse(int argc, char **argv, struct rargs *a, struct vpmem_ctx *ctx)
+{
+	static const char *const modes[] = { "raw", "sector", "fsdax", "devdax" };
+	struct cmd_opts op = { .cmd = "namespace", .sub = "reconfigure", .longopts = opts };
+	struct vpmem_err err = { 0 };
+	uint64_t v;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->hints.slot = -1;
+	a->json = ctx->json;
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
+		switch (c) {
+		case R_NAME: a->name = optarg; break;
+		case R_DEV: a->dev = optarg; break;
+		case R_UUID:
+			if (uuid_parse(optarg, a->uuid))
+				return cmd_usage_error(CMD, "--uuid '%s' is not a UUID", optarg);
+			a->uuid_set = true;
+			break;
+		case R_MODE:
+			for (int i = 0; i < 4; i++)
+				if (!strcmp(optarg, modes[i])) {
+					a->rq.mode = (enum vpmem_ns_mode)i;
+					a->mode_set = true;
+				}
+			if (!a->mode_set)
+				return cmd_usage_error(CMD, "--mode '%s': use raw, sector, fsdax or devdax", optarg);
+			break;
+		case R_SECTOR:
+			if (strcmp(optarg, "512") && strcmp(optarg, "4096"))
+				return cmd_usage_error(CMD, "--sector-size '%s': use 512 or 4096", optarg);
+			a->rq.sector_size = (uint32_t)atoi(optarg);
+			break;
+		case R_MAP:
+			if (!strcmp(optarg, "dev"))
+				a->rq.map = VPMEM_MAP_DEV;
+			else if (!strcmp(optarg, "mem"))
+				a->rq.map = VPMEM_MAP_MEM;
+			else
+				return cmd_usage_error(CMD, "--map '%s': use dev or mem", optarg);
+			break;
+		case R_ALIGN:
+			if (vpmem_size_parse(optarg, 0, "--align", &v, &err))
+				return cmd_error(EXIT_USAGE, CMD ": %s", err.msg);
+			if (v != 4096 && v != (2ULL << 20) && v != (1ULL << 30))
+				return cmd_usage_error(CMD, "--align %s: use 4K, 2M or 1G", optarg);
+			a->rq.align = (uint32_t)v;
+			break;
+		case R_SIZE:
+			if (vpmem_size_parse(optarg, 0, "--size", &a->rq.size, &err))
+				return cmd_error(EXIT_USAGE, CMD ": %s", err.msg);
+			break;
+		case R_KEEP: a->rq.keep_data = true; break;
+		case R_DRY: a->dry = true; break;
+		case R_RESUME: a->resume = true; break;
+		case R_JSON: a->json = true; break;
+		case R_LABEL:
+			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &a->hints.label_size, &err))
+				return cmd_error(EXIT_USAGE, CMD ": %s", err.msg);
+			a->hints.label_size_set = true;
+			break;
+		case R_SLOT:
+			if (parse_slot_opt(CMD, optarg, &a->hints.slot))
+				return EXIT_USAGE;
+			break;
+		case R_SPA:
+			if (vpmem_size_parse(optarg, 0, "--spa", &a->hints.spa_base, &err))
+				return cmd_error(EXIT_USAGE, CMD ": %s", err.msg);
+			if (a->hints.spa_base % (2ULL << 20))
+				return cmd_usage_error(CMD, "--spa must be 2M aligned");
+			break;
+		default:
+			return EXIT_USAGE; /* cmd_getopt said why */
+		}
+	}
+	if (cmd_operands(&op, argc, argv, 1, 1, "needs exactly one FILE"))
+		return EXIT_USAGE;
+	a->file = argv[optind];
+	if (a->resume) {
+		if (a->mode_set || a->name || a->dev || a->uuid_set || a->rq.size || a->rq.sector_size || a->rq.map ||
+		    a->rq.align)
+			return cmd_usage_error(CMD, "--resume takes only FILE (the record says the rest)");
+		return 0;
+	}
+	if (!!a->name + !!a->dev + a->uuid_set != 1)
+		return cmd_usage_error(CMD, "needs one of --name, --uuid or --dev");
+	if (!a->mode_set)
+		return cmd_usage_error(CMD, "needs --mode");
+	if (a->rq.sector_size && a->rq.mode != VPMEM_NS_SECTOR)
+		return cmd_usage_error(CMD, "--sector-size applies to sector mode only");
+	if ((a->rq.map || a->rq.align) && a->rq.mode != VPMEM_NS_FSDAX && a->rq.mode != VPMEM_NS_DEVDAX)
+		return cmd_usage_error(CMD, "--map and --align apply to fsdax and devdax only");
+	if (a->rq.size && a->rq.size % (16ULL << 20))
+		return cmd_usage_error(CMD, "--size is a multiple of the region alignment (16M)");
+	return 0;
+}
+
+static void show_progress(uint64_t done, uint64_t total, void *arg)
+{
+	char x[32], y[32];
+
+	fprintf(stderr, "\r%s: %s of %s (%u%%)   ", (const char *)arg, vpmem_size_human(done, x, sizeof(x)),
+		vpmem_size_human(total, y, sizeof(y)), total ? (unsigned)(done * 100 / total) : 100);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+static void report(const struct rargs *a, const struct vpmem_ns_info *was, const struct vpmem_ns_info *now,
+		   bool kept, uint64_t keep, const struct vpmem_reconf_run *run)
+{
+	char x[32];
+
+	if (a->json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "namespace", ns_to_json(now, 0, false));
+		if (was)
+			json_object_object_add(o, "was", json_object_new_string(vpmem_ns_mode_name(was->mode)));
+		json_object_object_add(o, "kept", json_object_new_boolean(kept));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)keep));
+		json_object_object_add(o, "writes", json_object_new_int64((int64_t)run->writes));
+		out_json(o);
+		return;
+	}
+	if (kept)
+		printf("reconfigured namespace0.%u of '%s'%s%s to %s keeping its data (%s)\n", now->index, a->file,
+		       was ? " from " : "", was ? vpmem_ns_mode_name(was->mode) : "", vpmem_ns_mode_name(now->mode),
+		       vpmem_size_human(keep, x, sizeof(x)));
+	else
+		printf("reconfigured namespace0.%u of '%s' from %s to %s; its data was not kept (--keep-data keeps it)\n",
+		       now->index, a->file, was ? vpmem_ns_mode_name(was->mode) : "?", vpmem_ns_mode_name(now->mode));
+	ns_print_text(now, 0);
+}
+
+/* tests: VPMEM_TEST_CRASH_AFTER_WRITES=N stops after N writes (exit 99) */
+static long long crash_budget(void)
+{
+	const char *s = getenv("VPMEM_TEST_CRASH_AFTER_WRITES");
+
+	return s && *s ? strtoll(s, NULL, 10) : -1;
+}
+
+static int finish(int r, const struct vpmem_reconf_run *run, const struct vpmem_err *err, const char *file)
+{
+	if (r == -ECANCELED && run->budget == 0) {
+		fflush(stdout);
+		_exit(99);
+	}
+	return cmd_error(EXIT_FAIL, CMD ": '%s': %s", file, err->msg);
+}
+
+static void dry_print(const struct rargs *a, const struct vpmem_reconf_plan *p)
+{
+	char x[32], y[32];
+
+	printf("would reconfigure namespace0.%u of '%s' from %s to %s", p->index, a->file,
+	       vpmem_ns_mode_name(p->old.mode), vpmem_ns_mode_name(p->new.mode));
+	if (p->req.size != p->old.rawsize)
+		printf(", growing it from %s to %s", vpmem_size_str(p->old.rawsize, x, sizeof(x)),
+		       vpmem_size_str(p->req.size, y, sizeof(y)));
+	printf("\n");
+	if (p->keep_data)
+		printf("keeping its data: %" PRIu64 " of %" PRIu64 " visible bytes (data ends at byte %" PRIu64 "), staged in '%s%s'\n",
+		       p->keep, p->new_size, p->data_end, a->file, VPMEM_RECONF_DATA_SUFFIX);
+	else
+		printf("its data is not kept (--keep-data keeps it)\n");
+	printf("1. free the old label\n");
+	wplan_print(&p->destroy, a->file);
+	printf("2. the new namespace%s\n", p->keep_data ? " (the data goes in before its label)" : "");
+	wplan_print(&p->create, a->file);
+	printf("dry run: nothing written\n");
+}
+
+int cmd_namespace_reconfigure(int argc, char **argv, struct vpmem_ctx *ctx)
+{
+	struct rargs a;
+	struct vpmem_region_info *ri = NULL;
+	struct vpmem_reconf_plan *p = NULL;
+	struct vpmem_reconf_state st;
+	struct vpmem_err err = { 0 };
+	struct vpmem_ns_info now;
+	struct vpmem_reconf_run run = { .budget = crash_budget() };
+	int r, fd = -1, k, pend;
+
+	r = parse(argc, argv, &a, ctx);
+	if (r)
+		return r;
+	run.hints = &a.hints;
+	if (isatty(STDERR_FILENO)) {
+		run.progress = show_progress;
+		run.arg = (void *)"reconfigure";
+	}
+	if (vpmem_image_is_cxl(a.file)) /* its journal and label writes assume one file */
+		return cmd_error(EXIT_FAIL, CMD ": '%s' is a CXL image: reconfigure does not handle CXL images yet (destroy and create the namespace, with export/import)",
+				 a.file);
+	fd = vpmem_image_open_locked(a.file, &err);
+	if (fd < 0)
+		return cmd_error(EXIT_FAIL, CMD ": %s", err.msg);
+	pend = vpmem_reconf_pending(a.file, &st, &err);
+	if (pend < 0) {
+		r = cmd_error(EXIT_FAIL, CMD ": %s", err.msg);
+		goto out;
+	}
+	if (a.resume || pend) {
+		if (!pend) {
+			r = cmd_error(EXIT_FAIL, CMD ": '%s': no conversion is pending", a.file);
+			goto out;
+		}
+		if (!a.resume && (!a.rq.keep_data || a.rq.mode != st.req.mode)) {
+			r = cmd_error(EXIT_FAIL, CMD ": '%s': a conversion to %s is pending: finish it first (vpmem namespace reconfigure '%s' --resume)",
+				      a.file, vpmem_ns_mode_name(st.req.mode), a.file);
+			goto out;
+		}
+		if (a.dry) {
+			printf("would finish the conversion of the namespace at DPA 0x%" PRIx64 " of '%s' from %s to %s (%" PRIu64 " bytes staged)\n",
+			       st.dpa, a.file, vpmem_ns_mode_name(st.old_mode), vpmem_ns_mode_name(st.req.mode), st.keep);
+			goto out;
+		}
+		r = vpmem_reconf_resume(fd, a.file, &run, &now, &err);
+		if (r) {
+			r = finish(r, &run, &err, a.file);
+			goto out;
+		}
+		report(&a, NULL, &now, true, st.keep, &run);
+		goto out;
+	}
+	ri = calloc(1, sizeof(*ri));
+	p = calloc(1, sizeof(*p));
+	if (!ri || !p) {
+		r = cmd_error(EXIT_FAIL, "out of memory");
+		goto out;
+	}
+	if (vpmem_region_read(fd, &a.hints, ri, &err)) {
+		r = cmd_error(EXIT_FAIL, CMD ": '%s': %s", a.file, err.msg);
+		goto out;
+	}
+	k = vpmem_ns_select(ri, a.name, a.uuid_set ? a.uuid : NULL, a.dev, &err);
+	if (k < 0 || vpmem_reconf_plan(fd, ri, &a.hints, (unsigned)k, &a.rq, p, &err)) {
+		r = cmd_error(EXIT_FAIL, CMD ": '%s': %s", a.file, err.msg);
+		goto out;
+	}
+	if (a.dry) {
+		dry_print(&a, p);
+		goto out;
+	}
+	r = vpmem_reconf_apply(fd, a.file, p, &run, &err);
+	if (r) {
+		r = finish(r, &run, &err, a.file);
+		goto out;
+	}
+	/* read back: what a guest will see now */
+	vpmem_region_free(ri);
+	if (vpmem_region_read(fd, &a.hints, ri, &err)) {
+		r = cmd_error(EXIT_FAIL, CMD ": '%s': cannot read back: %s", a.file, err.msg);
+		goto out;
+	}
+	now = p->new;
+	for (unsigned i = 0; i < ri->nns; i++)
+		if (ri->ns[i].dpa == p->old.dpa)
+			now = ri->ns[i];
+	report(&a, &p->old, &now, a.rq.keep_data, p->keep, &run);
+out:
+	if (p)
+		vpmem_reconf_plan_free(p);
+	free(p);
+	if (ri)
+		vpmem_region_free(ri);
+	free(ri);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}

@@ -1,0 +1,101 @@
+#!/bin/sh
+# Progress and honesty on long work: a line before the KVM probe boot, its
+# reason when KVM is not usable (cached with the answer), the guest build's
+# download through apt with apt's error in one line, -q for run, guest build
+# and emulate, and tools found in /sbin when PATH lacks it.
+. "$(dirname "$0")/../lib.sh"
+data=$(cd "$(dirname "$0")/../data" && pwd)
+
+# -q / --quiet is accepted alike by run, guest build and emulate
+run_vpmem run -q --qemu-pmem 256M --state-dir "$T/q" --print
+expect_eq "run -q" "$rc" 0
+expect_eq "run -q: nothing on stderr" "$err" ""
+run_vpmem emulate plan -q --size 1G --e820 "$data/e820/guest-dmesg.txt"
+expect_eq "emulate plan -q" "$rc" 0
+expect_eq "emulate plan -q: the result only" "$out" "kernel parameter: memmap=1G!4G"
+run_vpmem emulate plan --quiet --size 1G --e820 "$data/e820/guest-dmesg.txt"
+expect_eq "emulate plan --quiet" "$out" "kernel parameter: memmap=1G!4G"
+run_vpmem emulate plan --size 1G --e820 "$data/e820/guest-dmesg.txt"
+expect_match "emulate plan without -q reasons" "$(printf '%s\n' "$out" | wc -l)" '^ *([2-9]|[1-9][0-9]+)$'
+cp "$data/grub/debian12.grub" "$T/grub"
+run_vpmem emulate apply -q --size 1G --e820 "$data/e820/guest-dmesg.txt" --grub-file "$T/grub"
+expect_eq "emulate apply -q" "$out" "'$T/grub': GRUB_CMDLINE_LINUX now has memmap=1G!4G (backup: $T/grub.vpmem.bak)"
+
+# guest build: a fake apt (on PATH before the real one) that knows the package
+# but cannot fetch it: the build says it downloads, then apt's error in one line
+mkdir -p "$T/bin"
+cat >"$T/bin/apt-cache" <<'EOF'
+#!/bin/sh
+case "$1" in
+show) echo "Package: $2" ;;
+depends) echo "$2"; echo "  Depends: linux-image-9.9.9-test-amd64" ;;
+esac
+EOF
+cat >"$T/bin/apt-get" <<'EOF'
+#!/bin/sh
+echo "Err:1 http://deb.debian.org/debian bookworm/main amd64 linux-image-9.9.9-test-amd64 amd64 9.9.9-1" >&2
+echo "  Could not resolve 'deb.debian.org'" >&2
+echo "E: Failed to fetch http://deb.debian.org/debian/pool/main/l/linux/linux-image-9.9.9-test-amd64_9.9.9-1_amd64.deb  Could not resolve 'deb.debian.org'" >&2
+exit 100
+EOF
+chmod 755 "$T/bin/apt-cache" "$T/bin/apt-get"
+PATH=$T/bin:$PATH XDG_CACHE_HOME=$T/cache VPMEM_APT_ARCHIVES=$T/none run_vpmem guest build --kernel-package linux-image-9.9.9-test
+expect_eq "download failure status" "$rc" 1
+expect_match "a line before the download" "$err" "^vpmem guest: downloading linux-image-9.9.9-test-amd64 with apt-get download \\(once: kept in $T/cache/vpmem/guest/debs\\)$"
+expect_match "apt's error in one line" "$err" "^vpmem: error: guest build: cannot download 'linux-image-9.9.9-test-amd64': Err:1 http://deb.debian.org/debian bookworm/main amd64 linux-image-9.9.9-test-amd64 amd64 9.9.9-1 \\(run 'apt-get update' as root, check the name and the network\\)$"
+PATH=$T/bin:$PATH XDG_CACHE_HOME=$T/cache VPMEM_APT_ARCHIVES=$T/none run_vpmem guest build -q --kernel-package linux-image-9.9.9-test
+expect_nomatch "-q: no progress line" "$err" "downloading"
+expect_match "-q: the error still" "$err" "^vpmem: error: guest build: cannot download"
+check "no download debris" test -z "$(ls -A "$T/cache/vpmem/guest/debs")"
+
+# tools where Debian installs them: depmod is in /sbin, not on a user's PATH
+run_tools() { env PATH=/usr/local/bin:/usr/bin:/bin "$VPMEM" guest build --force --kernel-package linux-image-9.9.9-test 2>&1; }
+out=$(PATH=/usr/bin:/bin XDG_CACHE_HOME=$T/cache run_tools)
+expect_nomatch "depmod found without /sbin on PATH" "$out" "'depmod' is missing"
+
+# KVM: the probe needs /dev/kvm. In a private mount namespace a stand-in
+# /dev/kvm opens, and a QEMU wrapper fails every KVM boot as a nested host does.
+if [ "$(id -u)" != 0 ] || ! unshare -m --propagation private true 2>/dev/null; then
+	echo "KVM probe part skipped: needs root and unshare" >&2
+	done_testing
+	exit $?
+fi
+cat >"$T/qemu" <<'EOF'
+#!/bin/sh
+case " $* " in *" -accel kvm "*) echo "qemu-system-x86_64: KVM: entry failed, hardware error 0x80000021" >&2; exit 1 ;; esac
+exec qemu-system-x86_64 "$@"
+EOF
+chmod 755 "$T/qemu"
+G=$T/gc/vpmem/guest/6.1
+mkdir -p "$G"
+: >"$G/vmlinuz"
+: >"$G/initrd.img"
+with_kvm() {
+	unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /dev &&
+		mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
+		mknod -m 666 /dev/urandom c 1 9 && mknod -m 666 /dev/kvm c 1 3 && exec "$@"' sh \
+		env XDG_CACHE_HOME="$T/gc" "$VPMEM" "$@" >"$T/.out" 2>"$T/.err"
+	rc=$?
+	out=$(cat "$T/.out")
+	err=$(cat "$T/.err")
+}
+reason="the probe boot under KVM failed (QEMU exit status 1: qemu-system-x86_64: KVM: entry failed, hardware error 0x80000021)"
+with_kvm run --qemu "$T/qemu" --qemu-pmem 256M --state-dir "$T/k1" --print
+expect_eq "probe: run status" "$rc" 0
+expect_match "a line before the probe boot" "$err" '^vpmem: probing KVM with a test boot of the default guest \(up to 30 s, once: the answer is cached\)$'
+expect_match "the probe's reason" "$err" "^vpmem: KVM is not usable, using TCG: $(printf '%s' "$reason" | sed 's/[().]/\\&/g')$"
+expect_match "TCG chosen" "$err" '^vpmem: accelerator: tcg$'
+check "the answer is cached with its reason" grep -q " fail $reason\$" "$T/gc/vpmem/kvm-probe"
+with_kvm run --qemu "$T/qemu" --qemu-pmem 256M --state-dir "$T/k1" --print
+expect_nomatch "cached: no second probe boot" "$err" 'probing KVM'
+expect_match "cached: the reason again, and where it is cached" "$err" "^vpmem: KVM is not usable, using TCG: .*hardware error 0x80000021\\) \\(cached in '$T/gc/vpmem/kvm-probe'\\)$"
+with_kvm run -q --qemu "$T/qemu" --qemu-pmem 256M --state-dir "$T/k1" --print
+expect_eq "-q: silent" "$err" ""
+with_kvm doctor --qemu "$T/qemu" --json
+expect_match "doctor --json: the reason" "$out" "\"why\":\"$(printf '%s' "$reason" | sed 's/[().]/\\&/g') \\(cached in"
+rm -f "$T/gc/vpmem/kvm-probe"
+with_kvm doctor --qemu "$T/qemu"
+expect_match "doctor: a line before its probe boot" "$err" '^vpmem: probing KVM'
+expect_match "doctor: the reason" "$out" "^KVM: the probe boot under KVM failed"
+
+done_testing

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The one-call entry points on real files: vpmem_image_create (made beside,
+ * linked into place, never over an existing file), vpmem_namespace_create
+ * (locked, planned, written with barriers) and vpmem_image_list (read back).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <vpmem/image.h>
+#include <vpmem/namespace.h>
+
+#define M (1ULL << 20)
+
+static char dir[] = "/tmp/vpmem-test-entry-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	/* the directory holds only the files made below */
+	snprintf(cmd, sizeof(cmd), "%s/a.img", dir);
+	unlink(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/bare.img", dir);
+	unlink(cmd);
+	return rmdir(dir);
+}
+
+static const char *at(const char *name)
+{
+	static char p[4][256];
+	static unsigned k;
+
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+	return p[k];
+}
+
+static void test_create_list(void **state)
+{
+	struct vpmem_image_spec spec = { .size = 256 * M + (128 << 10), .label_size = 128 << 10,
+					 .version = VPMEM_LABEL_V1_2, .slot = 0 };
+	struct vpmem_ns_req req = { .mode = VPMEM_NS_FSDAX, .size = 64 * M, .name = "data" };
+	struct vpmem_region_info ri;
+	struct vpmem_ns_info out;
+	struct vpmem_err err = { 0 };
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(vpmem_image_create(at("a.img"), &spec, 0600, &err), 0);
+	assert_int_equal(stat(at("a.img"), &st), 0);
+	assert_int_equal(st.st_size, (off_t)spec.size);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* never over an existing image */
+	assert_int_equal(vpmem_image_create(at("a.img"), &spec, 0600, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "exists"));
+
+	assert_int_equal(vpmem_image_list(at("a.img"), NULL, &ri, &err), 0);
+	assert_true(ri.labelled);
+	assert_int_equal(ri.nns, 0);
+	vpmem_region_free(&ri);
+
+	assert_int_equal(vpmem_namespace_create(at("a.img"), NULL, &req, &out, &err), 0);
+	assert_int_equal(out.mode, VPMEM_NS_FSDAX);
+	assert_int_equal(vpmem_image_list(at("a.img"), NULL, &ri, &err), 0);
+	assert_int_equal(ri.nns, 1);
+	assert_int_equal(ri.ns[0].mode, VPMEM_NS_FSDAX);
+	assert_string_equal(ri.ns[0].name, "data");
+	assert_int_equal(ri.ns[0].size, out.size);
+	assert_memory_equal(ri.ns[0].uuid, out.uuid, 16);
+	vpmem_region_free(&ri);
+
+	/* a second one takes the next free extent; the full region refuses a third */
+	req.name = "more";
+	req.size = 0;
+	assert_int_equal(vpmem_namespace_create(at("a.img"), NULL, &req, NULL, &err), 0);
+	assert_int_not_equal(vpmem_namespace_create(at("a.img"), NULL, &req, NULL, &err), 0);
+	assert_non_null(strstr(err.msg, at("a.img")));
+	assert_int_equal(vpmem_image_list(at("a.img"), NULL, &ri, &err), 0);
+	assert_int_equal(ri.nns, 2);
+	vpmem_region_free(&ri);
+}
+
+static void test_label_less(void **state)
+{
+	struct vpmem_image_spec spec = { .size = 64 * M, .slot = 3 };
+	struct vpmem_ns_req req = { .mode = VPMEM_NS_DEVDAX };
+	struct vpmem_region_info ri;
+	struct vpmem_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(vpmem_image_create(at("bare.img"), &spec, 0644, &err), 0);
+	assert_int_equal(vpmem_image_list(at("bare.img"), NULL, &ri, &err), 0);
+	assert_false(ri.labelled);
+	assert_int_equal(ri.slot, 3); /* remembered in the xattr (where the file system keeps user xattrs) */
+	vpmem_region_free(&ri);
+	assert_int_equal(vpmem_namespace_create(at("bare.img"), NULL, &req, NULL, &err), 0);
+	assert_int_equal(vpmem_image_list(at("bare.img"), NULL, &ri, &err), 0);
+	assert_int_equal(ri.nns, 1);
+	assert_int_equal(ri.ns[0].mode, VPMEM_NS_DEVDAX);
+	vpmem_region_free(&ri);
+}
+
+static void test_refusals(void **state)
+{
+	struct vpmem_ns_req req = { .mode = VPMEM_NS_FSDAX };
+	struct vpmem_region_info ri;
+	struct vpmem_err err = { 0 };
+	int fd;
+
+	(void)state;
+	assert_int_equal(vpmem_image_list(at("missing.img"), NULL, &ri, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "missing.img"));
+	assert_non_null(strstr(err.msg, "No such file or directory"));
+	assert_int_equal(ri.nns, 0);
+	assert_true(vpmem_image_list(dir, NULL, &ri, &err) < 0);
+	assert_int_equal(vpmem_namespace_create(at("missing.img"), NULL, &req, NULL, &err), -ENOENT);
+
+	/* a second writer waits for nobody: the lock refuses it, nothing is written */
+	fd = open(at("a.img"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(vpmem_namespace_create(at("a.img"), NULL, &req, NULL, &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "locked"));
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_list),
+		cmocka_unit_test(test_label_less),
+		cmocka_unit_test(test_refusals),
+	};
+
+	return cmocka_run_group_tests_name("entry", tests, setup, teardown);
+}
