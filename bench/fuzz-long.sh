@@ -22,7 +22,7 @@ shift $((OPTIND - 1))
 secs=${1:-600}
 [ $# -gt 0 ] && shift
 src=$(cd "$(dirname "$0")/.." && pwd)
-targets=${*:-labels pfn btt btt-io image check e820 grub size qemu libvirt ndctl-json vmdk vmkfstools mountinfo vmstate kconfig layout}
+targets=${*:-labels pfn btt btt-io image check e820 grub size qemu libvirt ndctl-json vmdk vmkfstools mountinfo vmstate kconfig layout ipmctl cxl-image}
 mkdir -p "$out/artifacts" "$out/logs"
 fail=0
 run_one() {
@@ -31,13 +31,16 @@ run_one() {
 	[ -x "$fz" ] || { echo "$t: no $fz (build with scripts/setup.sh test)"; return 1; }
 	mkdir -p "$out/corpus/$t"
 	seeds=$src/tests/fuzz/corpus/$t
-	if [ -f "$src/tests/fuzz/$t-seeds.sh" ]; then
-		# seeds made at run time (tests/fuzz/TARGET-seeds.sh)
-		seeds=$out/seeds-$t
-		rm -rf "$seeds"
-		mkdir -p "$seeds"
-		(cd "$seeds" && VPMEM=$src/$build/src/vpmem FUZZ_DIR=$src/tests/fuzz sh "$src/tests/fuzz/$t-seeds.sh" &&
-			mv corpus/* . && rmdir corpus)
+	gen=$t
+	[ "$t" = check ] && gen=image # fuzz-check starts from fuzz-image's seeds (tests/fuzz/meson.build)
+	if [ -f "$src/tests/fuzz/$gen-seeds.sh" ]; then
+		# seeds made at run time (tests/fuzz/TARGET-seeds.sh, in a work directory, into ./corpus)
+		rm -rf "$out/seeds-$t"
+		mkdir -p "$out/seeds-$t/corpus"
+		(cd "$out/seeds-$t" && VPMEM=$src/$build/src/vpmem FUZZ_DIR=$src/tests/fuzz \
+			sh "$src/tests/fuzz/$gen-seeds.sh" "$src/tests/fuzz") ||
+			{ echo "$t: seeds failed (tests/fuzz/$gen-seeds.sh)"; return 1; }
+		seeds=$out/seeds-$t/corpus
 	fi
 	before=$(ls "$out/corpus/$t" | wc -l)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -51,18 +54,26 @@ run_one() {
 		$((after - before)) "$after" "$([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc, see $out/logs/$t.log)")"
 	return $rc
 }
+# one batch of JOBS targets at a time; each batch's lines are printed as soon
+# as it ends (so a long run's figures come out as they are made)
+batch=
+flush() {
+	wait
+	for b in $batch; do
+		cat "$out/logs/$b.line"
+		grep -q FAILED "$out/logs/$b.line" && fail=1
+	done
+	batch=
+}
 n=0
 for t in $targets; do
 	run_one "$t" >"$out/logs/$t.line" 2>&1 &
+	batch="$batch $t"
 	n=$((n + 1))
 	if [ "$n" -ge "$jobs" ]; then
-		wait
+		flush
 		n=0
 	fi
 done
-wait
-for t in $targets; do
-	cat "$out/logs/$t.line"
-	grep -q FAILED "$out/logs/$t.line" && fail=1
-done
+flush
 exit $fail

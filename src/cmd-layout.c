@@ -2,7 +2,6 @@
 /* vpmem layout (--image FILE | --live | LAYOUT) [--nova]: the state as a layout, or Nova's line. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <vpmem/layout.h>
 #include <vpmem/size.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_layout[] =
@@ -96,10 +96,10 @@ int cmd_layout(int argc, char **argv, struct vpmem_ctx *ctx)
 	char what[300];
 	int c, r;
 
+	struct cmd_opts op = { .cmd = "layout", .longopts = opts };
+
 	(void)ctx;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case O_IMAGE: image = optarg; break;
 		case O_LIVE: live = true; break;
@@ -116,13 +116,13 @@ int cmd_layout(int argc, char **argv, struct vpmem_ctx *ctx)
 				return EXIT_USAGE;
 			break;
 		default:
-			return cmd_usage_error("layout", "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
+	if (cmd_operands(&op, argc, argv, 0, 1, NULL))
+		return EXIT_USAGE;
 	if (optind < argc)
-		file = argv[optind++];
-	if (optind < argc)
-		return cmd_usage_error("layout", "unexpected argument '%s'", argv[optind]);
+		file = argv[optind];
 	if (!!image + live + !!file != 1)
 		return cmd_usage_error("layout", "needs one of --image FILE, --live or a LAYOUT file");
 	if (file && !nova)

@@ -142,6 +142,11 @@ int vpmem_btt_write(struct vpmem_btt *b, uint64_t lba, uint64_t n, const void *b
  * 4-byte write per entry, keeping the block they own, so `ndctl
  * check-namespace` still sees every block referenced once). */
 int vpmem_btt_zero(struct vpmem_btt *b, uint64_t lba, uint64_t n, struct vpmem_err *err);
+/* The run of sectors from @lba (at most @max) that are all known to read as
+ * zeros (*zero: trimmed, or a block the image holds as a hole) or all data:
+ * *n of them (>= 1 unless @max is 0). For NBD block status; advisory. */
+int vpmem_btt_extent(struct vpmem_btt *b, uint64_t lba, uint64_t max, uint64_t *n, bool *zero,
+		     struct vpmem_err *err);
 /* fdatasync: what was written before survives a host power loss. */
 int vpmem_btt_flush(struct vpmem_btt *b, struct vpmem_err *err);
 

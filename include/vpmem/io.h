@@ -50,6 +50,17 @@ struct vpmem_ns_io;
  * opened (and its flog recovered, unless @rdonly) here. */
 int vpmem_ns_io_open(int fd, const struct vpmem_ns_info *ns, bool rdonly, struct vpmem_ns_io **out,
 		     struct vpmem_err *err);
+/*
+ * The same for a namespace that is still a plan (vpmem_ns_plan_create,
+ * layouts): @ns as it will be once the writes of @wp are done (raw, fsdax,
+ * devdax; its info block is read through @wp). Writes, zeros and flushes
+ * are appended to @wp (data copied; a flush is a barrier after the last
+ * write) instead of reaching @fd, so they go out in the plan's crash-safe
+ * order, are printed by --dry-run and cut by the crash tests like every
+ * other planned write. Reads see the file with @wp laid over it.
+ */
+int vpmem_ns_io_open_plan(int fd, const struct vpmem_ns_info *ns, struct vpmem_wplan *wp, struct vpmem_ns_io **out,
+			  struct vpmem_err *err);
 void vpmem_ns_io_close(struct vpmem_ns_io *io);
 
 uint64_t vpmem_ns_io_size(const struct vpmem_ns_io *io);
@@ -67,6 +78,15 @@ int vpmem_ns_io_pwrite(struct vpmem_ns_io *io, const void *buf, uint64_t len, ui
  * written where the file system cannot punch), Z-flagged BTT map entries
  * for whole sectors, zeros written for partial ones. */
 int vpmem_ns_io_zero(struct vpmem_ns_io *io, uint64_t len, uint64_t off, struct vpmem_err *err);
+/*
+ * The extent at @off (at most @max bytes): *len bytes that all read as
+ * zeros known without reading them (*zero: holes of the image for
+ * raw/fsdax/devdax; trimmed or never-written sectors through the BTT), or
+ * data. For a BTT the extent starts at the sector holding @off. Advisory
+ * (NBD block status): a write racing with it may change the answer.
+ */
+int vpmem_ns_io_extent(struct vpmem_ns_io *io, uint64_t off, uint64_t max, uint64_t *len, bool *zero,
+		       struct vpmem_err *err);
 /* fdatasync the image. */
 int vpmem_ns_io_flush(struct vpmem_ns_io *io, struct vpmem_err *err);
 

@@ -713,14 +713,15 @@ int vpmem_btt_read(struct vpmem_btt *b, uint64_t lba, uint64_t n, void *buf, str
 }
 
 /* The lane of this thread (the kernel takes the CPU's: nd_region_acquire_lane). */
+static _Thread_local unsigned lane_hint = UINT32_MAX;
+
 static unsigned lane_get(struct vpmem_btt *b)
 {
-	static _Thread_local unsigned hint = UINT32_MAX;
 	unsigned l;
 
-	if (hint == UINT32_MAX)
-		hint = atomic_fetch_add(&b->next_lane, 1);
-	l = hint % b->nlanes;
+	if (lane_hint == UINT32_MAX)
+		lane_hint = atomic_fetch_add(&b->next_lane, 1);
+	l = lane_hint % b->nlanes;
 	pthread_mutex_lock(&b->lane_lock[l]);
 	return l;
 }
@@ -788,31 +789,45 @@ out:
 	return r;
 }
 
+/* The lanes a batch of @n sectors writes through: a window of @n
+ * consecutive lanes of this thread's own (threads with different hints take
+ * different windows, so several writers do not queue on the same lanes). */
+static unsigned lane_window(struct vpmem_btt *b, unsigned n)
+{
+	unsigned windows = b->nlanes / n;
+
+	if (lane_hint == UINT32_MAX)
+		lane_hint = atomic_fetch_add(&b->next_lane, 1);
+	return windows > 1 ? (lane_hint % windows) * n : 0;
+}
+
 /*
  * @n (2..nlanes) consecutive sectors of one arena at once, one lane each, as
  * the kernel does with n CPUs writing at the same time: all data, then all
  * flog entries, then all map entries (each sector still data -> flog -> map;
  * each flog entry and map entry is written whole in one pwrite, so a killed
  * process cannot tear one). Free blocks that follow each other are written
- * in one call.
+ * in one call. The lanes are [lb, lb + n), locked in ascending order (as
+ * every multi-lane writer does: no deadlock).
  */
 static int write_batch(struct vpmem_btt *b, struct btt_arena *a, uint32_t p, uint32_t n,
 		       const uint8_t *buf, struct vpmem_err *err)
 {
-	uint32_t raw[MAXLANES];
+	uint32_t raw[MAXLANES], lb = lane_window(b, n);
+	struct btt_lane *lane = a->lane + lb;
 	int r = 0;
 
 	for (uint32_t l = 0; l < n; l++)
-		pthread_mutex_lock(&b->lane_lock[l]);
+		pthread_mutex_lock(&b->lane_lock[lb + l]);
 	for (uint32_t i = 0; !r && i < n;) {
-		uint32_t blk = a->lane[i].block, run = 1;
+		uint32_t blk = lane[i].block, run = 1;
 
 		if (blk >= a->internal_nlba) {
-			r = vpmem_err_set(err, EIO, "BTT lane %u: free block out of bounds", i);
+			r = vpmem_err_set(err, EIO, "BTT lane %u: free block out of bounds", lb + i);
 			break;
 		}
 		while (a->internal_lbasize == b->sector_size && i + run < n &&
-		       a->lane[i + run].block == blk + run && blk + run < a->internal_nlba)
+		       lane[i + run].block == blk + run && blk + run < a->internal_nlba)
 			run++;
 		r = pwrite_all(b, buf + (size_t)i * b->sector_size, (size_t)run * b->sector_size,
 			       block_off(a, blk), err);
@@ -823,8 +838,8 @@ static int write_batch(struct vpmem_btt *b, struct btt_arena *a, uint32_t p, uin
 		r = map_read(b, a, p, n, raw, err);
 		for (uint32_t i = 0; !r && i < n; i++) {
 			uint32_t oldm = map_post(p + i, raw[i]);
-			struct btt_lane *l = &a->lane[i];
-			uint8_t *e = a->flog + (uint64_t)i * LOG_GRP + (uint64_t)a->log_index[l->sub] * LOG_ENT;
+			struct btt_lane *l = &lane[i];
+			uint8_t *e = a->flog + (uint64_t)(lb + i) * LOG_GRP + (uint64_t)a->log_index[l->sub] * LOG_ENT;
 
 			if (oldm >= a->internal_nlba) {
 				r = vpmem_err_set(err, EIO, "map entry of sector %" PRIu64 " is out of bounds",
@@ -841,13 +856,14 @@ static int write_batch(struct vpmem_btt *b, struct btt_arena *a, uint32_t p, uin
 			lane_advance(l, oldm);
 		}
 		if (!r)
-			r = pwrite_all(b, a->flog, (size_t)n * LOG_GRP, a->log, err);
+			r = pwrite_all(b, a->flog + (uint64_t)lb * LOG_GRP, (size_t)n * LOG_GRP,
+				       a->log + (uint64_t)lb * LOG_GRP, err);
 		if (!r)
 			r = pwrite_all(b, raw, (size_t)n * 4, a->map + (uint64_t)p * 4, err);
 		lock_range(a, p, n, false);
 	}
 	for (uint32_t l = n; l-- > 0;)
-		pthread_mutex_unlock(&b->lane_lock[l]);
+		pthread_mutex_unlock(&b->lane_lock[lb + l]);
 	return r;
 }
 
@@ -926,6 +942,83 @@ int vpmem_btt_zero(struct vpmem_btt *b, uint64_t lba, uint64_t n, struct vpmem_e
 		n -= k;
 	}
 	return r;
+}
+
+/*
+ * Where the sectors from @lba are known to read as zeros: a trimmed map
+ * entry (Z flag alone), or a block that is a hole of the image (never
+ * written: a fresh BTT maps every sector to its own unwritten block). One
+ * pread per MAXBATCH map entries, one lseek(SEEK_DATA) per run of
+ * consecutive blocks. Advisory, like the kernel's block status: a write
+ * racing with it may change the answer.
+ */
+int vpmem_btt_extent(struct vpmem_btt *b, uint64_t lba, uint64_t max, uint64_t *n, bool *zero,
+		     struct vpmem_err *err)
+{
+	uint64_t done = 0;
+	int kind = -1;        /* 0 data, 1 zero */
+	int r = range_check(b, lba, max ? 1 : 0, err);
+
+	*n = 0;
+	*zero = false;
+	if (r || !max)
+		return r;
+	if (max > b->nlba - lba)
+		max = b->nlba - lba;
+	while (done < max) {
+		uint32_t p, k, raw[MAXBATCH];
+		struct btt_arena *a = lba_arena(b, lba + done, &p);
+
+		if (!a)
+			break;
+		k = (uint32_t)(max - done < MAXBATCH ? max - done : MAXBATCH);
+		if (k > a->external_nlba - p)
+			k = a->external_nlba - p;
+		if ((r = map_read(b, a, p, k, raw, err)))
+			return r;
+		for (uint32_t i = 0; i < k;) {
+			uint32_t post = map_post(p + i, raw[i]), run = 1, z = 0;
+			int this;
+
+			if ((raw[i] & MAP_NORMAL) == MAP_Z) {
+				this = 1, z = 1;
+			} else if ((raw[i] & MAP_NORMAL) == MAP_E || post >= a->internal_nlba) {
+				this = 0;       /* reading it says what is wrong */
+			} else {
+				off_t at = (off_t)block_off(a, post), d;
+
+				while (i + run < k && (raw[i + run] & MAP_NORMAL) != MAP_Z &&
+				       (raw[i + run] & MAP_NORMAL) != MAP_E &&
+				       map_post(p + i + run, raw[i + run]) == post + run && post + run < a->internal_nlba)
+					run++;
+				d = lseek(b->fd, at, SEEK_DATA);
+				if (d < 0 && errno != ENXIO)
+					d = at;                       /* cannot tell: data */
+				if (d < 0 || (uint64_t)(d - at) >= (uint64_t)run * a->internal_lbasize)
+					z = run;                      /* all a hole */
+				else
+					z = (uint32_t)((uint64_t)(d - at) / a->internal_lbasize);
+				this = z ? 1 : 0;
+			}
+			if (kind < 0)
+				kind = this;
+			if (this != kind)
+				goto out;
+			if (this == 1) {
+				done += z;
+				if (z < run)
+					goto out;   /* data follows inside the run */
+				i += run;
+			} else {
+				done += run;
+				i += run;
+			}
+		}
+	}
+out:
+	*n = done < max ? done : max;
+	*zero = kind == 1;
+	return 0;
 }
 
 int vpmem_btt_flush(struct vpmem_btt *b, struct vpmem_err *err)

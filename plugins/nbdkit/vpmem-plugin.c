@@ -11,7 +11,9 @@
  * life: `vpmem namespace create/destroy/import` refuse it meanwhile, and the
  * plugin refuses an image that is locked or mapped (a running VM).
  * flush and FUA are fdatasync; trim and zero punch holes (raw/fsdax/devdax)
- * or trim BTT sectors. nbdkit API v2, parallel threads (the BTT has lanes).
+ * or trim BTT sectors; block status (extents) reports holes and trimmed or
+ * never-written sectors as zeros, so clients skip them. nbdkit API v2,
+ * parallel threads (the BTT has lanes), multi-conn (one file, one flush).
  */
 #define NBDKIT_API_VERSION 2
 #include <errno.h>
@@ -176,6 +178,30 @@ static int vp_flush(void *h, uint32_t flags)
 	return vpmem_ns_io_flush(h, &err) ? fail(&err) : 0;
 }
 
+/* Block status: holes of the image and trimmed / never-written BTT sectors
+ * read as zeros, so nbdcopy, qemu-img and friends skip them. */
+static int vp_extents(void *h, uint32_t count, uint64_t off, uint32_t flags, struct nbdkit_extents *ext)
+{
+	struct vpmem_err err = { 0 };
+	uint64_t end = off + count;
+
+	while (off < end) {
+		uint64_t len;
+		bool zero;
+
+		if (vpmem_ns_io_extent(h, off, end - off, &len, &zero, &err))
+			return fail(&err);
+		if (!len)
+			break;
+		if (nbdkit_add_extent(ext, off, len, zero ? NBDKIT_EXTENT_HOLE | NBDKIT_EXTENT_ZERO : 0))
+			return -1;
+		off += len;
+		if (flags & NBDKIT_FLAG_REQ_ONE)
+			break;
+	}
+	return 0;
+}
+
 static int vp_can_fua(void *h)
 {
 	(void)h;
@@ -209,10 +235,12 @@ static struct nbdkit_plugin plugin = {
 	.can_zero = vp_yes,
 	.can_fua = vp_can_fua,
 	.can_multi_conn = vp_yes,   /* flush is fdatasync of the one file */
+	.can_extents = vp_yes,
 	.pread = vp_pread,
 	.pwrite = vp_pwrite,
 	.zero = vp_zero,
 	.trim = vp_zero,
+	.extents = vp_extents,
 	.flush = vp_flush,
 	.errno_is_preserved = 0,
 };

@@ -607,6 +607,115 @@ static void test_threads(void **state)
 	unlink(path);
 }
 
+/* Four threads writing runs of 16 sectors at once (lane windows of their
+ * own), each its own runs; then every run reads back and the BTT checks. */
+static void *thr_batch(void *arg)
+{
+	struct thr *t = arg;
+	uint32_t bs = vpmem_ns_io_block_size(t->io);
+	uint8_t *a = malloc(16 * 4096), *b = malloc(16 * 4096);
+	struct vpmem_err err = { 0 };
+
+	for (unsigned i = 0; a && b && i < 60; i++) {
+		uint64_t s = ((i * 7 % 30) * 4 + t->id) * 16;
+
+		fill(a, 16 * bs, t->id * 100000 + i);
+		if (vpmem_ns_io_pwrite(t->io, a, 16 * bs, s * bs, &err) ||
+		    vpmem_ns_io_pread(t->io, b, 16 * bs, s * bs, &err) || memcmp(a, b, 16 * bs))
+			t->fails++;
+	}
+	free(a);
+	free(b);
+	return NULL;
+}
+
+static void test_threads_batch(void **state)
+{
+	char path[512];
+	int fd = golden_copy("ll-sector", path, sizeof(path));
+	struct vpmem_region_info *ri = region(fd);
+	struct vpmem_ns_io *io = open_ns(fd, &ri->ns[0], false);
+	pthread_t th[4];
+	struct thr t[4];
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++) {
+		t[i] = (struct thr){ io, i, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, thr_batch, &t[i]), 0);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(t[i].fails, 0);
+	}
+	vpmem_ns_io_close(io);
+	assert_null(check_btt(fd, ri->ns[0].dpa, false, PARENT(ri->ns[0])));
+	region_put(ri);
+	close(fd);
+	unlink(path);
+}
+
+/* Extents (NBD block status): a fresh BTT is all zeros; written sectors are
+ * data; trimmed ones zeros again. Holes of a fsdax namespace are zeros.
+ * Each answer is exact at the edges of what was written. */
+static void test_extents(void **state)
+{
+	char path[512];
+	int fd = golden_copy("v11", path, sizeof(path));
+	struct vpmem_region_info *ri = region(fd);
+	struct vpmem_err err = { 0 };
+	uint8_t a[10 * 4096];
+	uint64_t len;
+	bool zero;
+	int seen = 0;
+
+	(void)state;
+	for (unsigned k = 0; k < ri->nns; k++) {
+		struct vpmem_ns_io *io;
+		uint64_t size;
+		uint32_t bs;
+		uint64_t o;
+
+		if (ri->ns[k].mode != VPMEM_NS_SECTOR && ri->ns[k].mode != VPMEM_NS_FSDAX)
+			continue;
+		seen |= 1 << ri->ns[k].mode;
+		io = open_ns(fd, &ri->ns[k], false);
+		size = vpmem_ns_io_size(io);
+		bs = ri->ns[k].mode == VPMEM_NS_SECTOR ? vpmem_ns_io_block_size(io) : 4096;
+		/* the middle of the namespace (the guest wrote some namespaces' ends) */
+		o = size / 2 / (1 << 18) * (1 << 18);
+		assert_int_equal(vpmem_ns_io_extent(io, o, size - o, &len, &zero, &err), 0);
+		assert_true(zero);
+		assert_true(len >= 40 * bs);
+		fill(a, 10 * bs, 7);
+		assert_int_equal(vpmem_ns_io_pwrite(io, a, 10 * bs, o + 10 * bs, &err), 0);
+		assert_int_equal(vpmem_ns_io_extent(io, o, size - o, &len, &zero, &err), 0);
+		assert_true(zero);
+		assert_int_equal(len, 10 * bs);
+		assert_int_equal(vpmem_ns_io_extent(io, o + 10 * bs, size - o - 10 * bs, &len, &zero, &err), 0);
+		assert_false(zero);
+		assert_int_equal(len, 10 * bs);
+		assert_int_equal(vpmem_ns_io_extent(io, o + 20 * bs, size - o - 20 * bs, &len, &zero, &err), 0);
+		assert_true(zero);
+		assert_true(len >= 20 * bs && len <= size - o - 20 * bs);
+		assert_int_equal(vpmem_ns_io_zero(io, bs, o + 12 * bs, &err), 0);
+		assert_int_equal(vpmem_ns_io_extent(io, o + 10 * bs, size - o - 10 * bs, &len, &zero, &err), 0);
+		assert_false(zero);
+		assert_int_equal(len, 2 * bs);
+		assert_int_equal(vpmem_ns_io_extent(io, o + 12 * bs, size - o - 12 * bs, &len, &zero, &err), 0);
+		assert_true(zero);
+		assert_int_equal(len, bs);
+		/* a bounded question gets a bounded answer */
+		assert_int_equal(vpmem_ns_io_extent(io, o + 13 * bs, 3 * bs, &len, &zero, &err), 0);
+		assert_false(zero);
+		assert_int_equal(len, 3 * bs);
+		vpmem_ns_io_close(io);
+	}
+	assert_int_equal(seen, 1 << VPMEM_NS_SECTOR | 1 << VPMEM_NS_FSDAX);
+	region_put(ri);
+	close(fd);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +726,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_crash_btt11_4096),
 		cmocka_unit_test(test_crash_btt20_512),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_threads_batch),
+		cmocka_unit_test(test_extents),
 	};
 	int r;
 
