@@ -2,9 +2,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -70,4 +72,28 @@ int vpmem_file_mapped_by(unsigned long long dev, unsigned long long ino, bool *u
 	if (d)
 		closedir(d);
 	return found;
+}
+
+int vpmem_mkdir_p(const char *path, struct vpmem_err *err)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return vpmem_err_set(err, ENAMETOOLONG, "path too long: '%s'", path);
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(tmp, 0755) && errno != EEXIST)
+				return vpmem_err_set(err, errno, "cannot create directory '%s': %s",
+						     tmp, strerror(errno));
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
 }
