@@ -759,7 +759,14 @@ int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
 		return vpmem_err_set(err, errno, "cannot stat '%s': %s", path, strerror(errno));
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		char comm[32];
+		long who;
+
 		close(fd);
+		who = vpmem_file_lock_holder(path, comm, sizeof(comm));
+		if (who > 0)
+			return vpmem_err_set(err, EBUSY, "'%s' is locked by another process (pid %ld%s%s)", path, who,
+					     *comm ? ", " : "", comm);
 		return vpmem_err_set(err, EBUSY, "'%s' is locked by another process", path);
 	}
 	pid = vpmem_file_mapped_by(st.st_dev, st.st_ino, NULL);
