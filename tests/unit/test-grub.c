@@ -19,10 +19,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <vpmem/file.h>
 #include <vpmem/grub.h>
-
-static char dir[] = "/tmp/vpmem-test-grub-XXXXXX";
 
 static const char debian[] =
 	"# If you change this file, run 'update-grub' afterwards\n"
@@ -30,32 +30,6 @@ static const char debian[] =
 	"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
 	"GRUB_CMDLINE_LINUX=\"console=ttyS0\"\n"
 	"# GRUB_TERMINAL=console\n";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	/* only what the tests made, under a fresh mkdtemp directory */
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
-	return system(cmd) ? -1 : 0;
-}
-
-static const char *at(const char *name)
-{
-	static char p[4][256];
-	static unsigned k;
-
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	return p[k];
-}
 
 static char *slurp(const char *path)
 {
@@ -227,5 +201,5 @@ int main(void)
 		cmocka_unit_test(test_refused_untouched),
 	};
 
-	return cmocka_run_group_tests_name("grub", tests, setup, teardown);
+	return cmocka_run_group_tests_name("grub", tests, tmpdir_setup, tmpdir_teardown);
 }
