@@ -137,6 +137,24 @@ static void report_text(const char *file, const struct vpmem_check_report *rep, 
 		printf("  %" PRIu64 " BTT map entries and free blocks walked\n", rep->btt_blocks);
 }
 
+int check_hint(int fd, const char *path, const struct vpmem_image_hints *h, char *buf, size_t len)
+{
+	struct vpmem_check_report rep;
+	int v;
+
+	buf[0] = '\0';
+	if (vpmem_check(fd, h, &rep, NULL))
+		return 0;
+	v = (int)rep.verdict;
+	if (v && rep.nfindings)
+		snprintf(buf, len, "%s: %u finding%s (first: %s at %#" PRIx64 ": %.80s); run 'vpmem check %s'%s",
+			 vpmem_check_verdict_name(rep.verdict), rep.nfindings, rep.nfindings == 1 ? "" : "s",
+			 rep.f[0].structure, rep.f[0].offset, rep.f[0].what, path,
+			 rep.verdict == VPMEM_CHECK_REPAIRABLE ? " (--repair mends it)" : "");
+	vpmem_check_free(&rep);
+	return buf[0] ? v : 0;
+}
+
 static int repair_one(const char *file, const struct vpmem_image_hints *h, bool dry_run, bool json,
 		      bool verbose, json_object *arr)
 {

@@ -56,13 +56,14 @@ static int of_image(const char *path, const struct vpmem_image_hints *h, struct 
 	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
 	enum vpmem_fs *fs = NULL;
 	struct vpmem_err err = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	struct vpmem_image_hints hf = *h; /* CXL: FILE with FILE.lsa (image.h) */
+	int fd = vpmem_image_open(path, false, &hf, &err), r = 0;
 
 	if (!ri)
 		r = cmd_error(EXIT_FAIL, "out of memory");
 	else if (fd < 0)
-		r = cmd_error(EXIT_FAIL, "layout: cannot open '%s': %s", path, strerror(errno));
-	else if (vpmem_region_read(fd, h, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
+		r = cmd_error(EXIT_FAIL, "layout: %s", err.msg);
+	else if (vpmem_region_read(fd, &hf, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
 	    vpmem_image_probe_fs(fd, ri, fs, &err))
 		r = cmd_error(EXIT_FAIL, "layout: '%s': %s", path, err.msg);
 	if (!r) {
@@ -70,8 +71,7 @@ static int of_image(const char *path, const struct vpmem_image_hints *h, struct 
 			fprintf(stderr, "vpmem: warning: '%s': %s\n", path, ri->problems[i]);
 		vpmem_layout_from_region(ri->ns, ri->nns, fs, l);
 	}
-	if (fd >= 0)
-		close(fd);
+	vpmem_image_close(fd, &hf);
 	if (ri)
 		vpmem_region_free(ri);
 	free(ri);

@@ -72,7 +72,7 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		unsigned region = (unsigned)(i - optind);
 		struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
 		struct vpmem_nfit_dimm d;
-		char nmem[32], a[32], b[32];
+		char nmem[32], a[32], b[32], hint[512];
 		struct vpmem_image_hints hf = h; /* CXL: FILE with FILE.lsa (image.h) */
 		int fd = vpmem_image_open(argv[i], false, &hf, &err);
 
@@ -87,9 +87,11 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 			free(ri);
 			continue;
 		}
+		check_hint(fd, argv[i], &hf, hint, sizeof(hint)); /* damaged: say what to run */
 		vpmem_image_close(fd, &hf);
 		vpmem_nfit_dimm(ri->cxl ? 0 : (unsigned)ri->slot, &d);
-		if (ri->cxl) /* the CXL nvdimm's id: the device serial (drivers/cxl/pmem.c id_show) */
+		if (ri->cxl) /* a CXL nvdimm's id: the serial in decimal, as `cxl list -M` prints it
+			 * (and newer kernels' nmemX/cxl/id, drivers/cxl/pmem.c id_show) */
 			snprintf(d.id, sizeof(d.id), "%llu", (unsigned long long)ri->cxl_serial);
 		snprintf(nmem, sizeof(nmem), "nmem%u", region);
 		if (json) {
@@ -115,6 +117,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 			json_object_object_add(rg, "file", json_object_new_string(argv[i]));
 			if (vpmem_reconf_busy(argv[i], &err))   /* a conversion half done */
 				json_object_object_add(rg, "pending", json_object_new_string(err.msg));
+			if (hint[0])
+				json_object_object_add(rg, "hint", json_object_new_string(hint));
 			json_object_array_add(regions, rg);
 		} else {
 			printf("%s: region%u %s", argv[i], region, vpmem_size_human(ri->region_size, a, sizeof(a)));
@@ -136,6 +140,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 				printf("  problem: %s\n", ri->problems[k]);
 			if (vpmem_reconf_busy(argv[i], &err))
 				printf("  pending: %s\n", err.msg);
+			if (hint[0])
+				printf("  hint: %s\n", hint);
 		}
 		vpmem_region_free(ri);
 		free(ri);

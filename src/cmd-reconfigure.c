@@ -236,6 +236,9 @@ int cmd_namespace_reconfigure(int argc, char **argv, struct vpmem_ctx *ctx)
 		run.progress = show_progress;
 		run.arg = (void *)"reconfigure";
 	}
+	if (vpmem_image_is_cxl(a.file)) /* its journal and label writes assume one file */
+		return cmd_error(EXIT_FAIL, CMD ": '%s' is a CXL image: reconfigure does not handle CXL images yet (destroy and create the namespace, with export/import)",
+				 a.file);
 	fd = vpmem_image_open_locked(a.file, &err);
 	if (fd < 0)
 		return cmd_error(EXIT_FAIL, CMD ": %s", err.msg);

@@ -570,6 +570,21 @@ static json_object *plan_json(const struct run_opts *o, const struct vpmem_vm_pl
 	return j;
 }
 
+/* An image vpmem check finds damaged or repairable: boot it anyway (the
+ * guest decides), but say so and what to run, in one line. */
+static void damage_hint(const struct vpmem_image_req *im)
+{
+	struct vpmem_image_hints h = { .slot = -1 };
+	char hint[512];
+	int fd;
+
+	if (im->devdax || (fd = vpmem_open_input(im->path, O_RDONLY, VPMEM_IN_REG, "image", NULL)) < 0)
+		return;
+	if (check_hint(fd, im->path, &h, hint, sizeof(hint)))
+		fprintf(stderr, "vpmem: warning: '%s' is %s\n", im->path, hint);
+	close(fd);
+}
+
 /* --- CXL type-3 PMem (see cxl.h): kernel release, verdicts, description --- */
 
 /* --pmem-image FILE with FILE.lsa beside it: a CXL image, attached as a CXL
@@ -1097,6 +1112,8 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		if (vpmem_reconf_busy(o.spec.images[i].path, &err) ||  /* a namespace half converted */
 		    vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
 			return cmd_lib_error(EXIT_FAIL, &err);
+	for (unsigned i = 0; i < o.spec.nimages; i++)
+		damage_hint(&o.spec.images[i]);
 	for (unsigned i = 0; i < o.spec.ndirs; i++)
 		if (vpmem_backing_dir_check(o.spec.dirs[i], &err))
 			return cmd_lib_error(EXIT_FAIL, &err);

@@ -74,6 +74,11 @@ struct vpmem_layout;
 struct vpmem_lplan;
 struct vpmem_ns_info;
 struct vpmem_image_hints;
+/* cmd-check.c: when vpmem_check() finds the image open on @fd (named @path)
+ * not ok, a one-line hint in @buf ("3 problems (first: ...); run 'vpmem check
+ * PATH' ...") and the verdict; 0 (and @buf empty) when it is ok or cannot be
+ * read. For list and run. */
+int check_hint(int fd, const char *path, const struct vpmem_image_hints *h, char *buf, size_t len);
 /* Print a layout plan, one step a line. */
 void layout_print_plan(const struct vpmem_lplan *lp, const struct vpmem_layout *l,
 		       const struct vpmem_ns_info *ns);

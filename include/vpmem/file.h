@@ -41,6 +41,16 @@ int vpmem_file_replace(const char *path, const void *data, size_t len, unsigned 
 /* mkdir -p with mode 0755. */
 int vpmem_mkdir_p(const char *path, struct vpmem_err *err);
 
+/*
+ * Whether another open file holds an exclusive flock on @path (the lock
+ * vpmem's image changes, import/export and the nbdkit plugin take): 0 if
+ * not; else the pid of the process holding it (the one /proc/locks names
+ * if it still has the file open, else another process with the file open:
+ * a server that locked and then forked into the background), with its
+ * /proc/PID/comm in @comm (may be NULL); -1 if locked by no visible process.
+ */
+long vpmem_file_lock_holder(const char *path, char *comm, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

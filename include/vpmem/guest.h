@@ -12,6 +12,7 @@
 #define VPMEM_GUEST_H
 
 #include <limits.h>
+#include <linux/limits.h> /* PATH_MAX, also under -std=c11 */
 #include <stdbool.h>
 #include <stddef.h>
 

@@ -113,6 +113,9 @@ struct vpmem_reconf_state {
  * (an unreadable or corrupt record). */
 int vpmem_reconf_pending(const char *path, struct vpmem_reconf_state *st, struct vpmem_err *err);
 
+/* Parse a record's text (NUL-terminated): 0 or -EILSEQ (fuzzed). */
+int vpmem_reconf_record_parse(const char *text, struct vpmem_reconf_state *st, struct vpmem_err *err);
+
 /* 0 when nothing is pending for @path; else -EBUSY (or the record's error)
  * with "'@path' has an unfinished namespace conversion (...): finish it with
  * 'vpmem namespace reconfigure @path --resume'" (run, check, list). */

@@ -759,7 +759,14 @@ int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
 		return vpmem_err_set(err, errno, "cannot stat '%s': %s", path, strerror(errno));
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		char comm[32];
+		long who;
+
 		close(fd);
+		who = vpmem_file_lock_holder(path, comm, sizeof(comm));
+		if (who > 0)
+			return vpmem_err_set(err, EBUSY, "'%s' is locked by another process (pid %ld%s%s)", path, who,
+					     *comm ? ", " : "", comm);
 		return vpmem_err_set(err, EBUSY, "'%s' is locked by another process", path);
 	}
 	pid = vpmem_file_mapped_by(st.st_dev, st.st_ino, NULL);
@@ -869,14 +876,17 @@ int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, un
 int vpmem_image_list(const char *path, const struct vpmem_image_hints *hints, struct vpmem_region_info *ri,
 		     struct vpmem_err *err)
 {
-	static const struct vpmem_image_hints none = { .slot = -1 };
-	int fd = vpmem_open_input(path, O_RDONLY, VPMEM_IN_REG, "image", err), r;
+	struct vpmem_image_hints h = { .slot = -1 };
+	int fd, r;
 
+	if (hints)
+		h = *hints;
 	memset(ri, 0, sizeof(*ri));
+	fd = vpmem_image_open(path, false, &h, err); /* CXL: with FILE.lsa */
 	if (fd < 0)
 		return fd;
-	r = vpmem_region_read(fd, hints ? hints : &none, ri, err);
-	close(fd);
+	r = vpmem_region_read(fd, &h, ri, err);
+	vpmem_image_close(fd, &h);
 	if (r)
 		vpmem_err_prefix(err, "'%s'", path);
 	return r;

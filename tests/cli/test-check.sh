@@ -65,8 +65,33 @@ SUM3=$(export_sum m12.img namespace0.3)
 SUM1=$(export_sum m12.img namespace0.1)
 SUMLL=$(export_sum ll-sector.img namespace0.0)
 
+# CHECK_SAVE=DIR (tests/guest/test-check.sh): keep the pristine images, every
+# damaged c.img judged below and every repaired one, for the guest kernel to
+# judge the same bytes; DIR/list has "NAME BASE VERDICT DESCRIPTION" lines
+# (NAME.img; a repaired image is NAMEr.img with verdict "repaired").
+base() { cp "$1.img" c.img; BASE=$1; }
+nsave=0
+save() { # DESCRIPTION VERDICT
+	[ -n "${CHECK_SAVE:-}" ] || return 0
+	nsave=$((nsave + 1)) saved=$(printf 'd%02d' "$nsave")
+	cp c.img "$CHECK_SAVE/$saved.img"
+	printf '%s %s %s %s\n' "$saved" "$BASE" "$2" "$1" >>"$CHECK_SAVE/list"
+}
+save_repaired() { # DESCRIPTION
+	[ -n "${CHECK_SAVE:-}" ] || return 0
+	cp c.img "$CHECK_SAVE/${saved}r.img"
+	printf '%s %s %s %s\n' "${saved}r" "$BASE" repaired "$1" >>"$CHECK_SAVE/list"
+}
+if [ -n "${CHECK_SAVE:-}" ]; then
+	for b in m12 m11 ll-fsdax ll-sector ll-devdax; do
+		cp "$b.img" "$CHECK_SAVE/$b.img"
+		printf '%s %s ok pristine\n' "$b" "$b" >>"$CHECK_SAVE/list"
+	done
+fi
+
 # judge DESCRIPTION VERDICT PATTERN: c.img (damaged) gets VERDICT and a finding matching PATTERN
 judge() {
+	save "$1" "$2"
 	run_vpmem check c.img
 	expect_eq "$1: exit" "$rc" 1
 	expect_match "$1: verdict" "$out" "^c.img: $2\$"
@@ -83,6 +108,7 @@ mend() {
 	expect_match "$1: --repair says ok" "$out" "^c.img: ok\$"
 	run_vpmem check c.img
 	expect_eq "$1: ok after --repair" "$rc" 0
+	save_repaired "$1"
 }
 # refuse DESCRIPTION: --repair leaves c.img as it was and says why
 refuse() {
@@ -93,7 +119,7 @@ refuse() {
 	check "$1: --repair changed nothing" cmp -s c.img before.img
 }
 labelcsum() { dmg csum c.img "$(L12 "$1")" 256 248; }
-m12() { cp m12.img c.img; }
+m12() { base m12; }
 
 # ---- index blocks ----
 m12; dmg flip c.img $((IX1 + 64)); judge "index 1 checksum flipped" repairable "index 1 at .*bad checksum"; mend "index 1 checksum"
@@ -135,8 +161,8 @@ for o in 8 16 24 32 40 48 56; do dmg put c.img $(($(L12 4) + 16 + o)) '<Q' 0x414
 labelcsum 4; judge "label name not terminated" damaged "not NUL-terminated"
 m12; dmg flip c.img $(($(L12 4) + 144)); labelcsum 4; judge "label abstraction GUID" damaged "unknown abstraction"
 # v1.1 labels have no checksum: the fields are judged directly
-cp m11.img c.img; dmg put c.img $(($(L11 2) + 88)) '<Q' 0x1234; judge "v1.1 label cookie" damaged "label slot 2 .*cookie"
-cp m11.img c.img; dmg put c.img $(($(L11 2) + 120)) '<I' 9; judge "v1.1 label slot" repairable "label slot 2 .*names slot 9"; mend "v1.1 label slot"
+base m11; dmg put c.img $(($(L11 2) + 88)) '<Q' 0x1234; judge "v1.1 label cookie" damaged "label slot 2 .*cookie"
+base m11; dmg put c.img $(($(L11 2) + 120)) '<I' 9; judge "v1.1 label slot" repairable "label slot 2 .*names slot 9"; mend "v1.1 label slot"
 
 # ---- fsdax / devdax info blocks ----
 m12; dmg flip c.img $((0x2000000 + 4096)); judge "fsdax signature (labelled pfn)" damaged "namespace1 info block"; refuse "fsdax signature"
@@ -148,8 +174,8 @@ judge "devdax dataoff out of range" damaged "namespace5 info block"
 # (no version test: nd_pfn_validate accepts any version, only reading fewer fields from old ones)
 m12; dmg put c.img $((0xa000000 + 4096 + 84)) '<I' 12345; dmg csum c.img $((0xa000000 + 4096)) 4096 4088
 judge "devdax align" damaged "namespace5 info block"
-cp ll-fsdax.img c.img; dmg flip c.img $((4096 + 4088)); judge "label-less fsdax checksum" damaged "rejected"
-cp ll-devdax.img c.img; dmg put c.img $((4096 + 56)) '<Q' 0; dmg csum c.img 4096 4096 4088
+base ll-fsdax; dmg flip c.img $((4096 + 4088)); judge "label-less fsdax checksum" damaged "rejected"
+base ll-devdax; dmg put c.img $((4096 + 56)) '<Q' 0; dmg csum c.img 4096 4096 4088
 judge "label-less devdax dataoff zero" damaged "rejected"
 
 # ---- BTT (ns3: BTT 2.0 at 0x6000000, data written twice; label-less 1.1 at 4096) ----
@@ -178,7 +204,7 @@ m12; lba=$(dmg unroll c.img "$A3"); judge "BTT interrupted write" repairable "in
 expect_eq "interrupted write: the sector reads new already (as the kernel reads it)" "$(export_sum c.img namespace0.3)" "$SUM3"
 mend "BTT interrupted write"
 expect_eq "interrupted write: data intact after --repair" "$(export_sum c.img namespace0.3)" "$SUM3"
-cp ll-sector.img c.img; dmg zero c.img 4096 4096; judge "label-less BTT info zeroed" repairable "missing; its backup"; mend "label-less BTT"
+base ll-sector; dmg zero c.img 4096 4096; judge "label-less BTT info zeroed" repairable "missing; its backup"; mend "label-less BTT"
 expect_eq "label-less BTT from backup: data intact" "$(export_sum c.img namespace0.0)" "$SUMLL"
 # everything repairable at once, and something not: repairs what it can, refuses the rest
 m12; dmg flip c.img $((IX1 + 64)); dmg flip c.img $((INFO2 + 100)); dmg flip c.img $(($(L12 4) + 20))
@@ -189,6 +215,9 @@ expect_match "mixed: repaired the BTT backup" "$out" "repaired: BTT info block b
 expect_match "mixed: refused the label" "$out" "not repaired: label slot 4"
 expect_eq "mixed: fsdax data intact" "$(export_sum c.img namespace0.1)" "$SUM1"
 expect_eq "mixed: sector data intact" "$(export_sum c.img namespace0.3)" "$SUM3"
+
+# the guest test needs the images only
+if [ -n "${CHECK_SAVE:-}" ]; then done_testing; exit; fi
 
 # ---- crash: --repair cut after every write; each cut image is no worse, a rerun finishes ----
 m12; dmg flip c.img $((IX1 + 64)); dmg flip c.img $((INFO2 + 100)); dmg unroll c.img "$A3" >/dev/null
@@ -208,6 +237,23 @@ while [ "$k" -lt "$nw" ]; do
 	expect_match "crash after $k writes: a rerun finishes" "$out" "^c.img: ok\$"
 	k=$((k + 1))
 done
+
+# ---- list and run point at vpmem check (and say nothing on a sound image) ----
+run_vpmem list m12.img
+expect_nomatch "list of a sound image: no hint" "$out" "hint:"
+run_vpmem run --print --pmem-image m12.img
+expect_nomatch "run of a sound image: no warning" "$err" "warning"
+m12; dmg flip c.img $((IX1 + 64))
+run_vpmem list c.img
+expect_match "list of a repairable image: the hint" "$out" "^  hint: repairable: 1 finding \(first: index 1 at 0x[0-9a-f]+: bad checksum.*\); run 'vpmem check c.img' \(--repair mends it\)\$"
+run_vpmem list --json c.img
+expect_match "list --json: the hint" "$out" '"hint":"repairable: '
+m12; dmg put c.img $((MAP3 + 8)) '<I' $((0xC0000000 | 0x3fffff))
+run_vpmem list c.img
+expect_match "list of a damaged BTT (the labels are sound): the hint" "$out" "^  hint: damaged: 1 finding \(first: btt arena 0 at 0x[0-9a-f]+: map entry 2 points at block .*\); run 'vpmem check c.img'\$"
+run_vpmem run --print --pmem-image c.img
+expect_eq "run of a damaged image: still prints the machine" "$rc" 0
+expect_match "run of a damaged image: one warning naming vpmem check" "$err" "^vpmem: warning: 'c.img' is damaged: .*run 'vpmem check c.img'\$"
 
 # ---- usage ----
 run_vpmem check
