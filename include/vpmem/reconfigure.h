@@ -55,7 +55,7 @@ struct vpmem_reconf_req {
 
 struct vpmem_reconf_plan {
 	unsigned index;             /* namespace0.<index> */
-	struct vpmem_ns_info old, new;
+	struct vpmem_ns_info old_ns, new_ns; /* before, after (not "new": C++ includes this header) */
 	struct vpmem_ns_req req;    /* the new namespace (req.name points into @name) */
 	char name[VPMEM_LABEL_NAME_LEN];
 	bool keep_data;

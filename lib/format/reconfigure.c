@@ -145,7 +145,7 @@ int vpmem_reconf_plan(int fd, const struct vpmem_region_info *ri, const struct v
 		return vpmem_err_set(err, ENOENT, "no namespace0.%u", idx);
 	ns = &ri->ns[idx];
 	p->index = idx;
-	p->old = *ns;
+	p->old_ns = *ns;
 	p->keep_data = rq->keep_data;
 	if (ri->label_corrupt)
 		return vpmem_err_set(err, EILSEQ, "the label area has no valid index block: not changing it");
@@ -177,7 +177,7 @@ int vpmem_reconf_plan(int fd, const struct vpmem_region_info *ri, const struct v
 	if (same_shape(ns, &p->req))
 		return vpmem_err_set(err, EALREADY, "namespace0.%u is already %s at that size: nothing to change", idx,
 				     vpmem_ns_mode_name(ns->mode));
-	r = plan_writes(fd, ri, h, ns, &p->req, &p->destroy, &p->create, &p->create_head, &p->new, err);
+	r = plan_writes(fd, ri, h, ns, &p->req, &p->destroy, &p->create, &p->create_head, &p->new_ns, err);
 	if (r)
 		return r;
 	if (!rq->keep_data)
@@ -190,7 +190,7 @@ int vpmem_reconf_plan(int fd, const struct vpmem_region_info *ri, const struct v
 	vpmem_ns_io_close(io);
 	if (r)
 		return r;
-	p->new_size = p->new.size;
+	p->new_size = p->new_ns.size;
 	p->keep = p->old_size < p->new_size ? p->old_size : p->new_size;
 	if (p->data_end <= p->new_size)
 		return 0;
@@ -700,7 +700,7 @@ static int stage_old(int fd, const char *path, const struct vpmem_reconf_plan *p
 		free(data);
 		return r;
 	}
-	r = vpmem_ns_io_open(fd, &p->old, true, &io, err);
+	r = vpmem_ns_io_open(fd, &p->old_ns, true, &io, err);
 	if (!r)
 		r = vpmem_ns_export(io, s, run->progress, run->arg, &cs, err);
 	if (!r && (ftruncate(s, (off_t)p->keep) || fsync(s) || sync_dir(data)))
@@ -733,11 +733,11 @@ int vpmem_reconf_apply(int fd, const char *path, const struct vpmem_reconf_plan 
 	if (r)
 		return r;
 	memset(&st, 0, sizeof(st));
-	memcpy(st.uuid, p->old.raw_uuid, 16);
+	memcpy(st.uuid, p->old_ns.raw_uuid, 16);
 	snprintf(st.name, sizeof(st.name), "%s", p->name);
-	st.dpa = p->old.dpa;
-	st.old_rawsize = p->old.rawsize;
-	st.old_mode = p->old.mode;
+	st.dpa = p->old_ns.dpa;
+	st.old_rawsize = p->old_ns.rawsize;
+	st.old_mode = p->old_ns.mode;
 	st.keep = p->keep;
 	st.req = p->req;
 	if (!take(run))

@@ -25,7 +25,7 @@ cmds=$("$VPMEM" --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p' | sort | tr '\n'
 expect_eq "commands" "$(comp 'vpmem ')" "$cmds"
 expect_eq "command prefix" "$(comp 'vpmem na')" "namespace"
 expect_eq "global options" "$(comp 'vpmem --j')" "--json"
-expect_eq "namespace subcommands" "$(comp 'vpmem namespace ')" "create destroy export import"
+expect_eq "namespace subcommands" "$(comp 'vpmem namespace ')" "create destroy export import reconfigure"
 expect_eq "vm subcommands" "$(comp 'vpmem vm ')" "list rm stop"
 expect_eq "--mode values" "$(comp 'vpmem namespace create a.img --mode ')" "devdax fsdax raw sector"
 expect_eq "--mode prefix" "$(comp 'vpmem namespace create a.img --mode f')" "fsdax"
@@ -74,7 +74,7 @@ for c in $cmds; do
 	for o in $("$VPMEM" "$c" --help | grep -oE -- '(^|[^A-Za-z0-9_/.-])--[a-z][a-z0-9-]*' | sed -E 's/^[^-]*//' | sort -u); do
 		# options of other commands or tools that a help text quotes
 		case "$c $o" in
-		"cxl --cxl-pmem" | "image --image" | "map --libvirt" | "vm --libvirt" | "layout --property")
+		"cxl --cxl-pmem" | "image --image" | "image --cxl-pmem" | "image --pmem-image" | "run --cxl" | "map --libvirt" | "vm --libvirt" | "layout --property")
 			continue ;;
 		esac
 		case " $offered " in
