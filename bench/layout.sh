@@ -7,7 +7,12 @@
 # mkfs.ext4 on a temporary file written into the namespace; in the guest:
 # mkfs.ext4 -b 4096 on /dev/pmem0), reported separately.
 #
-# usage: VPMEM=build/src/vpmem bench/layout.sh [SIZE...]
+# The machine is shared and its load cannot be controlled: each case runs
+# ROUNDS times (alternating offline and in-guest) and the best (shortest)
+# time of each side is kept. "start-up" is `vpmem --version` (best of the
+# same rounds): the floor every vpmem command pays before doing anything.
+#
+# usage: VPMEM=build/src/vpmem [ROUNDS=3] bench/layout.sh [SIZE...]
 set -eu
 : "${VPMEM:?}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,27 +30,39 @@ ndctl create-namespace -m devdax -a 2M -s 64M -n cache >/dev/null &&
 ndctl create-namespace -m sector -l 4096 -s 48M -n log >/dev/null &&
 ndctl create-namespace -m raw -n rest >/dev/null'
 
+rounds=${ROUNDS:-3}
 "$VPMEM" guest build --quiet
-printf '%-5s %-6s %10s %10s %8s\n' size case offline in-guest ratio
+printf '%-5s %-6s %10s %10s %10s %8s\n' size case start-up offline in-guest ratio
 for size in $sizes; do
 	b=$(numfmt --from=iec "$size")
 	for c in nofs ext4; do
-		rm -f "$dir"/*.img
 		lay=$nofs; extra=
 		[ $c = ext4 ] && lay=$fs && extra=' && mkfs.ext4 -q -F -b 4096 /dev/pmem0'
-		t0=$(now)
-		"$VPMEM" image create "$dir/off.img" --size $((b + L)) --layout "$lay" >/dev/null
-		t1=$(now)
-		off_us=$(( (t1 - t0) / 1000 ))
-		truncate -s $((b + L)) "$dir/guest.img"
-		t0=$(now)
-		"$VPMEM" run -q --timeout 1800 --state-dir "$dir/vm" --label-size 128K \
-			--pmem-image "$dir/guest.img" --guest-cmd "$guest4$extra" >/dev/null 2>&1 ||
-			echo "in-guest path failed for $size $c" >&2
-		t1=$(now)
-		g_us=$(( (t1 - t0) / 1000 ))
-		printf '%-5s %-6s %8sms %8sms %7sx\n' "$size" $c \
-			"$(awk -v u=$off_us 'BEGIN { printf "%.1f", u / 1000 }')" $((g_us / 1000)) $((g_us / off_us))
-		rm -rf "$dir/vm"
+		best_off=0 best_g=0 best_v=0
+		for r in $(seq 1 "$rounds"); do
+			rm -f "$dir"/*.img
+			t0=$(now)
+			"$VPMEM" --version >/dev/null
+			t1=$(now)
+			v_us=$(( (t1 - t0) / 1000 ))
+			t0=$(now)
+			"$VPMEM" image create "$dir/off.img" --size $((b + L)) --layout "$lay" >/dev/null
+			t1=$(now)
+			off_us=$(( (t1 - t0) / 1000 ))
+			truncate -s $((b + L)) "$dir/guest.img"
+			t0=$(now)
+			"$VPMEM" run -q --timeout 1800 --state-dir "$dir/vm" --label-size 128K \
+				--pmem-image "$dir/guest.img" --guest-cmd "$guest4$extra" >/dev/null 2>&1 ||
+				echo "in-guest path failed for $size $c" >&2
+			t1=$(now)
+			g_us=$(( (t1 - t0) / 1000 ))
+			rm -rf "$dir/vm"
+			[ $best_off = 0 ] || [ $off_us -lt $best_off ] && best_off=$off_us
+			[ $best_g = 0 ] || [ $g_us -lt $best_g ] && best_g=$g_us
+			[ $best_v = 0 ] || [ $v_us -lt $best_v ] && best_v=$v_us
+		done
+		printf '%-5s %-6s %8sms %8sms %8sms %7sx\n' "$size" $c \
+			"$(awk -v u=$best_v 'BEGIN { printf "%.1f", u / 1000 }')" \
+			"$(awk -v u=$best_off 'BEGIN { printf "%.1f", u / 1000 }')" $((best_g / 1000)) $((best_g / best_off))
 	done
 done

@@ -16,7 +16,8 @@ PACKAGES="meson ninja-build pkg-config gcc libc6-dev libjson-c-dev uuid-dev libx
 libcmocka-dev libndctl-dev libdaxctl-dev libmount-dev qemu-system-x86 busybox-static ndctl daxctl cpio kmod xz-utils
 e2fsprogs xfsprogs python3 libxml2-utils libvirt-clients clang libclang-rt-14-dev
 zlib1g-dev liblzma-dev libzstd-dev liblz4-dev zstd lz4 gzip binutils
-nbdkit nbdkit-plugin-dev libnbd-bin libvirt-daemon-system libvirt-dev"
+nbdkit nbdkit-plugin-dev libnbd-bin libvirt-daemon-system libvirt-dev
+asciidoctor man-db groff-base bsdextrautils"
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

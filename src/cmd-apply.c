@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* vpmem apply LAYOUT (--image FILE | --live): reach a layout, offline or on this machine. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <vpmem/size.h>
 
 #include "nsout.h"
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_apply[] =
@@ -143,10 +143,10 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 	bool live = false, dry = false, force = false;
 	int c, fd, r;
 
+	struct cmd_opts op = { .cmd = "apply", .longopts = opts };
+
 	(void)ctx;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case O_IMAGE: image = optarg; break;
 		case O_LIVE: live = true; break;
@@ -163,11 +163,11 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 				return EXIT_USAGE;
 			break;
 		default:
-			return cmd_usage_error("apply", "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
-	if (optind + 1 != argc)
-		return cmd_usage_error("apply", "needs exactly one LAYOUT");
+	if (cmd_operands(&op, argc, argv, 1, 1, "needs exactly one LAYOUT"))
+		return EXIT_USAGE;
 	if (!!image + live != 1)
 		return cmd_usage_error("apply", "needs one of --image FILE or --live");
 	if (region && !live)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* vpmem goal plan | check: ipmctl memory allocation goals for Optane PMem. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <vpmem/file.h>
 #include <vpmem/goal.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_goal[] =
@@ -88,6 +88,7 @@ int cmd_goal(int argc, char **argv, struct vpmem_ctx *ctx)
 	struct vpmem_err err = { 0 };
 	struct vpmem_ipm *s;
 	bool mode_set = false, live = false, check;
+	struct cmd_opts op = { .cmd = "goal", .longopts = opts };
 	int c, r = 0;
 
 	(void)ctx;
@@ -99,9 +100,8 @@ int cmd_goal(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_error(EXIT_FAIL, "out of memory");
 	argc--;
 	argv++;
-	opterr = 0;
-	optind = 1;
-	while (!r && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	op.sub = argv[0];
+	while (!r && (c = cmd_getopt(&op, argc, argv)) != -1) {
 		char *end;
 		long v;
 
@@ -125,11 +125,11 @@ int cmd_goal(int argc, char **argv, struct vpmem_ctx *ctx)
 		case O_IPM: r = load(optarg, false, s); break;
 		case O_NDCTL: r = load(optarg, true, s); break;
 		case O_LIVE: live = true; break;
-		default: r = cmd_usage_error("goal", "unknown option '%s'", argv[optind - 1]);
+		default: r = EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
-	if (!r && optind != argc)
-		r = cmd_usage_error("goal", "unexpected argument '%s'", argv[optind]);
+	if (!r && cmd_operands(&op, argc, argv, 0, 0, NULL))
+		r = EXIT_USAGE;
 	if (!r && !mode_set)
 		r = cmd_usage_error("goal", "needs --mode appdirect, appdirect-notinterleaved or memory");
 	if (!r && live) {

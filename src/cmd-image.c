@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* vpmem image create: a sparse vNVDIMM backing with an initialised label area. */
 #include <errno.h>
-#include <libgen.h>
-#include <sys/xattr.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <vpmem/image.h>
@@ -58,6 +53,22 @@ static int parse_version(const char *s, enum vpmem_label_version *v)
 	return 0;
 }
 
+/* --layout: applied to the complete file before it is linked into place */
+struct layout_fill {
+	const char *path;
+	const struct vpmem_layout *l;
+	struct vpmem_image_hints h;
+	int status;             /* apply's exit status; it has said why */
+};
+
+static int fill_layout(int fd, void *arg, struct vpmem_err *err)
+{
+	struct layout_fill *f = arg;
+
+	f->status = apply_layout_image_fd(fd, f->path, &f->h, f->l, false, false);
+	return f->status ? vpmem_err_set(err, ECANCELED, "the layout was not applied") : 0;
+}
+
 static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -73,10 +84,10 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	struct vpmem_err err = { 0 };
 	bool dry = false, json = ctx->json, nolabels = false, lset = false, cxl = false, sset = false;
 	uint64_t serial = 0;
-	char tmp[PATH_MAX], a[32], b[32];
+	char a[32], b[32];
 	const char *path, *layout = NULL;
 	struct vpmem_layout *l = NULL;
-	int c, fd, r = EXIT_OK;
+	int c, r;
 
 	struct cmd_opts op = { .cmd = "image", .longopts = opts };
 
@@ -145,8 +156,6 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_lib_error(EXIT_FAIL, &err);
 	}
 	if (dry) {
-		if (vpmem_image_plan_init_labels(&req, &plan, &err))
-			return cmd_lib_error(EXIT_FAIL, &err);
 		printf("create '%s': %s sparse, label area %s (v1.%d), slot %d\n", path,
 		       vpmem_size_str(req.size, a, sizeof(a)), vpmem_size_str(req.label_size, b, sizeof(b)),
 		       req.version == VPMEM_LABEL_V1_2 ? 2 : 1, req.slot);
@@ -157,50 +166,18 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		vpmem_wplan_free(&plan);
 		return EXIT_OK;
 	}
-	{
-		char *d = strdup(path), *dir = d ? dirname(d) : NULL;
-
-		snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir ? dir : ".", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-		free(d);
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		free(l);
-		vpmem_wplan_free(&plan);
-		return cmd_error(EXIT_FAIL, "image: cannot create '%s': %s", path, strerror(errno));
-	}
-	if (ftruncate(fd, (off_t)req.size)) {
-		r = cmd_error(EXIT_FAIL, "image: cannot size '%s': %s", path, strerror(errno));
-	} else if (wplan_apply_cmd(fd, &plan, &err)) {
-		r = cmd_lib_error(EXIT_FAIL, &err);
-	} else if (l && (r = apply_layout_image_fd(fd, path, &(struct vpmem_image_hints){
-				.label_size = req.label_size, .label_size_set = true, .slot = req.slot }, l, false, false))) {
-		/* reported; the half-made file is never linked into place */
-	} else {
-		char s[16];
-
-		snprintf(s, sizeof(s), "%d", req.slot);
-		/* remembered for unlabelled images; labels carry it in their cookies */
-		fsetxattr(fd, "user.vpmem.slot", s, strlen(s), 0);
-		fchmod(fd, 0644);
-		if (fsync(fd) || link(tmp, path))
-			r = cmd_error(EXIT_FAIL, "image: cannot create '%s': %s", path, strerror(errno));
-	}
-	close(fd);
-	unlink(tmp);
-	free(l);
 	vpmem_wplan_free(&plan);
-	if (r)
-		return r;
 	{
-		char *d = strdup(path);
-		int dfd = d ? open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		struct layout_fill f = { .path = path, .l = l, .h = { .label_size = req.label_size,
+			.label_size_set = true, .slot = req.slot } };
+		struct vpmem_image_create_opts co = { .mode = 0644, .fill = l ? fill_layout : NULL, .arg = &f };
 
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(d);
+		r = vpmem_image_create_with(path, &req, &co, &err);
+		free(l);
+		if (r == -ECANCELED && f.status)
+			return f.status; /* the layout's failure, already reported */
+		if (r)
+			return cmd_error(EXIT_FAIL, "image: %s", err.msg);
 	}
 	if (json) {
 		json_object *o = json_object_new_object();

@@ -2,7 +2,6 @@
 /* vpmem layout (--image FILE | --live | LAYOUT) [--nova]: the state as a layout, or Nova's line. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <vpmem/layout.h>
 #include <vpmem/size.h>
 
+#include "options.h"
 #include "vpmem.h"
 
 const char usage_layout[] =
@@ -56,13 +56,14 @@ static int of_image(const char *path, const struct vpmem_image_hints *h, struct 
 	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
 	enum vpmem_fs *fs = NULL;
 	struct vpmem_err err = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	struct vpmem_image_hints hf = *h; /* CXL: FILE with FILE.lsa (image.h) */
+	int fd = vpmem_image_open(path, false, &hf, &err), r = 0;
 
 	if (!ri)
 		r = cmd_error(EXIT_FAIL, "out of memory");
 	else if (fd < 0)
-		r = cmd_error(EXIT_FAIL, "layout: cannot open '%s': %s", path, strerror(errno));
-	else if (vpmem_region_read(fd, h, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
+		r = cmd_error(EXIT_FAIL, "layout: %s", err.msg);
+	else if (vpmem_region_read(fd, &hf, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
 	    vpmem_image_probe_fs(fd, ri, fs, &err))
 		r = cmd_error(EXIT_FAIL, "layout: '%s': %s", path, err.msg);
 	if (!r) {
@@ -70,8 +71,7 @@ static int of_image(const char *path, const struct vpmem_image_hints *h, struct 
 			fprintf(stderr, "vpmem: warning: '%s': %s\n", path, ri->problems[i]);
 		vpmem_layout_from_region(ri->ns, ri->nns, fs, l);
 	}
-	if (fd >= 0)
-		close(fd);
+	vpmem_image_close(fd, &hf);
 	if (ri)
 		vpmem_region_free(ri);
 	free(ri);
@@ -96,10 +96,10 @@ int cmd_layout(int argc, char **argv, struct vpmem_ctx *ctx)
 	char what[300];
 	int c, r;
 
+	struct cmd_opts op = { .cmd = "layout", .longopts = opts };
+
 	(void)ctx;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case O_IMAGE: image = optarg; break;
 		case O_LIVE: live = true; break;
@@ -116,13 +116,13 @@ int cmd_layout(int argc, char **argv, struct vpmem_ctx *ctx)
 				return EXIT_USAGE;
 			break;
 		default:
-			return cmd_usage_error("layout", "unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
+	if (cmd_operands(&op, argc, argv, 0, 1, NULL))
+		return EXIT_USAGE;
 	if (optind < argc)
-		file = argv[optind++];
-	if (optind < argc)
-		return cmd_usage_error("layout", "unexpected argument '%s'", argv[optind]);
+		file = argv[optind];
 	if (!!image + live + !!file != 1)
 		return cmd_usage_error("layout", "needs one of --image FILE, --live or a LAYOUT file");
 	if (file && !nova)

@@ -90,7 +90,8 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		check_hint(fd, argv[i], &hf, hint, sizeof(hint)); /* damaged: say what to run */
 		vpmem_image_close(fd, &hf);
 		vpmem_nfit_dimm(ri->cxl ? 0 : (unsigned)ri->slot, &d);
-		if (ri->cxl) /* the CXL nvdimm's id: the device serial (drivers/cxl/pmem.c id_show) */
+		if (ri->cxl) /* a CXL nvdimm's id: the serial in decimal, as `cxl list -M` prints it
+			 * (and newer kernels' nmemX/cxl/id, drivers/cxl/pmem.c id_show) */
 			snprintf(d.id, sizeof(d.id), "%llu", (unsigned long long)ri->cxl_serial);
 		snprintf(nmem, sizeof(nmem), "nmem%u", region);
 		if (json) {

@@ -27,7 +27,8 @@ const char usage_map[] =
 	"Which host file is nmem1 in my guest? Join a host description with the\n"
 	"guest's DIMMs by identity, never by enumeration order: QEMU slots (guest\n"
 	"serial 0x123456 + slot, id 8680-…), libvirt <address type='dimm' slot>,\n"
-	"VMware vPMem disk UUIDs (id 8902- + the UUID's last 32 bits). Prints per\n"
+	"VMware vPMem disk UUIDs (id 8902- + the UUID's last 32 bits), CXL type-3\n"
+	"devices by serial (sn=; the guest's memN with that serial). Prints per\n"
 	"device: host backing, slot or UUID, guest nmemN and id, region, namespaces\n"
 	"and their /dev nodes; every mismatch is said plainly (exit status 1).\n"
 	"\n"
@@ -38,8 +39,10 @@ const char usage_map[] =
 	"            --vm NAME / --state-dir DIR (the spec vpmem run saved; for a VM\n"
 	"            run with --libvirt, its domain),\n"
 	"            --vmdk FILE (ddb.uuid, repeatable), --vmkfstools-output FILE.\n"
-	"Guest side: --guest-json FILE (ndctl list -D or -DRN output), else the live\n"
-	"            /sys/bus/nd (under --sysroot), i.e. run inside the guest.\n"
+	"Guest side: --guest-json FILE (ndctl list -D or -DRN output; for CXL, cxl\n"
+	"            list -M output), else the live /sys/bus/nd and /sys/bus/cxl (under\n"
+	"            --sysroot), i.e. run inside the guest: CXL memdevs then come with\n"
+	"            their nmem, region and namespaces (memN/nmemX in the GUEST column).\n"
 	"\n"
 	"Keeping identities stable: give every device an explicit slot (vpmem run\n"
 	"always does); when you remove one, leave its slot empty and never renumber\n"
@@ -51,6 +54,7 @@ static const char *kind_name(enum vpmem_host_kind k)
 	case VPMEM_HOST_QEMU: return "qemu";
 	case VPMEM_HOST_LIBVIRT: return "libvirt";
 	case VPMEM_HOST_VMWARE: return "vmware";
+	case VPMEM_HOST_CXL: return "cxl";
 	default: return "virtio-pmem";
 	}
 }
@@ -245,6 +249,14 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 				json_object_object_add(ho, "node", json_object_new_int(d->node));
 			if (d->uuid[0])
 				json_object_object_add(ho, "uuid", json_object_new_string(d->uuid));
+			if (d->kind == VPMEM_HOST_CXL) {
+				char sn[24];
+
+				snprintf(sn, sizeof(sn), "0x%llx", (unsigned long long)d->serial);
+				json_object_object_add(ho, "serial", json_object_new_string(sn));
+				if (d->lsa[0])
+					json_object_object_add(ho, "lsa", json_object_new_string(d->lsa));
+			}
 			if (d->expect_id[0])
 				json_object_object_add(ho, "id", json_object_new_string(d->expect_id));
 			json_object_object_add(r, "host", ho);
@@ -293,7 +305,9 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 			const struct vpmem_guest_dimm *gd = m.row[i].guest >= 0 ? &g.d[m.row[i].guest] : NULL;
 			char slot[64], node[16];
 
-			if (d->uuid[0])
+			if (d->kind == VPMEM_HOST_CXL)
+				snprintf(slot, sizeof(slot), "sn=0x%llx", (unsigned long long)d->serial);
+			else if (d->uuid[0])
 				snprintf(slot, sizeof(slot), "%.11s…", d->uuid + strlen(d->uuid) - 11);
 			else if (d->slot >= 0)
 				snprintf(slot, sizeof(slot), "%d", d->slot);

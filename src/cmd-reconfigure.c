@@ -200,9 +200,9 @@ static void dry_print(const struct rargs *a, const struct vpmem_reconf_plan *p)
 	char x[32], y[32];
 
 	printf("would reconfigure namespace0.%u of '%s' from %s to %s", p->index, a->file,
-	       vpmem_ns_mode_name(p->old.mode), vpmem_ns_mode_name(p->new.mode));
-	if (p->req.size != p->old.rawsize)
-		printf(", growing it from %s to %s", vpmem_size_str(p->old.rawsize, x, sizeof(x)),
+	       vpmem_ns_mode_name(p->old_ns.mode), vpmem_ns_mode_name(p->new_ns.mode));
+	if (p->req.size != p->old_ns.rawsize)
+		printf(", growing it from %s to %s", vpmem_size_str(p->old_ns.rawsize, x, sizeof(x)),
 		       vpmem_size_str(p->req.size, y, sizeof(y)));
 	printf("\n");
 	if (p->keep_data)
@@ -236,6 +236,9 @@ int cmd_namespace_reconfigure(int argc, char **argv, struct vpmem_ctx *ctx)
 		run.progress = show_progress;
 		run.arg = (void *)"reconfigure";
 	}
+	if (vpmem_image_is_cxl(a.file)) /* its journal and label writes assume one file */
+		return cmd_error(EXIT_FAIL, CMD ": '%s' is a CXL image: reconfigure does not handle CXL images yet (destroy and create the namespace, with export/import)",
+				 a.file);
 	fd = vpmem_image_open_locked(a.file, &err);
 	if (fd < 0)
 		return cmd_error(EXIT_FAIL, CMD ": %s", err.msg);
@@ -297,11 +300,11 @@ int cmd_namespace_reconfigure(int argc, char **argv, struct vpmem_ctx *ctx)
 		r = cmd_error(EXIT_FAIL, CMD ": '%s': cannot read back: %s", a.file, err.msg);
 		goto out;
 	}
-	now = p->new;
+	now = p->new_ns;
 	for (unsigned i = 0; i < ri->nns; i++)
-		if (ri->ns[i].dpa == p->old.dpa)
+		if (ri->ns[i].dpa == p->old_ns.dpa)
 			now = ri->ns[i];
-	report(&a, &p->old, &now, a.rq.keep_data, p->keep, &run);
+	report(&a, &p->old_ns, &now, a.rq.keep_data, p->keep, &run);
 out:
 	if (p)
 		vpmem_reconf_plan_free(p);

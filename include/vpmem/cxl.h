@@ -66,7 +66,8 @@ struct vpmem_cxl_spec {
 	const struct vpmem_cxl_image *images;
 	uint64_t size;              /* total guest-visible CXL PMem (0 = none) */
 	unsigned ndevs;             /* type-3 devices (0 = 1); size is split evenly */
-	const char *state_dir;      /* backings: STATE/cxlI.img and STATE/cxlI.lsa */
+	const char *state_dir;      /* backings: STATE/cxlI.img and STATE/cxlI.img.lsa, a CXL
+	                             * image (image.h); an older VM's STATE/cxlI.lsa is kept */
 	const char *kernel_release; /* the guest kernel's release, NULL/"" = unknown */
 };
 

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading small text files whole (maps, command lines, XML, JSON). */
+/* Files: reading small text files whole (maps, command lines, XML, JSON),
+ * who maps a file, directories. */
 #ifndef VPMEM_FILE_H
 #define VPMEM_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <vpmem/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,6 +26,19 @@ char *vpmem_read_file(const char *path, size_t max, size_t *len);
  * when some process's maps could not be read (another user's, as non-root).
  */
 int vpmem_file_mapped_by(unsigned long long dev, unsigned long long ino, bool *unreadable);
+
+/* mkdir -p with mode 0755. */
+int vpmem_mkdir_p(const char *path, struct vpmem_err *err);
+
+/*
+ * Whether another open file holds an exclusive flock on @path (the lock
+ * vpmem's image changes, import/export and the nbdkit plugin take): 0 if
+ * not; else the pid of the process holding it (the one /proc/locks names
+ * if it still has the file open, else another process with the file open:
+ * a server that locked and then forked into the background), with its
+ * /proc/PID/comm in @comm (may be NULL); -1 if locked by no visible process.
+ */
+long vpmem_file_lock_holder(const char *path, char *comm, size_t len);
 
 #ifdef __cplusplus
 }

@@ -12,10 +12,12 @@
 #define VPMEM_GUEST_H
 
 #include <limits.h>
+#include <linux/limits.h> /* PATH_MAX, also under -std=c11 */
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <vpmem/error.h>
+#include <vpmem/file.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,8 +26,7 @@ extern "C" {
 /* $XDG_CACHE_HOME/vpmem (or ~/.cache/vpmem), $XDG_STATE_HOME/vpmem (~/.local/state/vpmem). */
 int vpmem_cache_dir(char *buf, size_t len, struct vpmem_err *err);
 int vpmem_state_dir(char *buf, size_t len, struct vpmem_err *err);
-/* mkdir -p with mode 0755 */
-int vpmem_mkdir_p(const char *path, struct vpmem_err *err);
+/* vpmem_mkdir_p() is in file.h */
 
 /*
  * The default guest's kernel: an alias or a Debian kernel package.

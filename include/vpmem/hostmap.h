@@ -26,7 +26,8 @@ extern "C" {
 #define VPMEM_MAP_MAX 256
 #define VPMEM_VMWARE_VENDOR_ID "8902" /* the vendor part VMware vPMem DIMMs show in ndctl */
 
-enum vpmem_host_kind { VPMEM_HOST_QEMU, VPMEM_HOST_LIBVIRT, VPMEM_HOST_VMWARE, VPMEM_HOST_VIRTIO };
+enum vpmem_host_kind { VPMEM_HOST_QEMU, VPMEM_HOST_LIBVIRT, VPMEM_HOST_VMWARE, VPMEM_HOST_VIRTIO,
+		       VPMEM_HOST_CXL /* cxl-type3: joined on its serial (doc/cxl.md) */ };
 
 struct vpmem_host_dev {
 	enum vpmem_host_kind kind;
@@ -35,8 +36,11 @@ struct vpmem_host_dev {
 	int slot;               /* QEMU/libvirt slot, -1 unknown */
 	int node;               /* guest NUMA node, -1 unknown */
 	char uuid[64];          /* VMware disk UUID as printed */
-	char expect_id[16];     /* the ndctl id the guest will show ("" = none) */
+	char expect_id[24];     /* the ndctl id the guest will show ("" = none);
+	                         * CXL: the serial in decimal, as `cxl list -M` */
 	uint64_t label_size;
+	char lsa[1024];         /* CXL: the label area's backing file */
+	uint64_t serial;        /* CXL: sn= */
 };
 
 struct vpmem_host {

@@ -170,6 +170,24 @@ int vpmem_image_plan_init_labels(const struct vpmem_image_spec *r, struct vpmem_
 int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
 		       struct vpmem_err *err);
 
+/* What vpmem_image_create_with() does beyond vpmem_image_create(). */
+struct vpmem_image_create_opts {
+	unsigned mode;          /* permission bits; 0 = 0644 */
+	bool blank_labels;      /* leave the label area zeroed (no index blocks) */
+	bool make_dirs;         /* create @path's missing parent directories */
+	/*
+	 * Called on the complete file (open read-write on @fd) before it is
+	 * linked into place, e.g. to apply a layout; non-zero aborts the
+	 * creation (returned as is) and nothing appears at @path.
+	 */
+	int (*fill)(int fd, void *arg, struct vpmem_err *err);
+	void *arg;
+};
+/* The one image creator: vpmem_image_create(), `vpmem image create` (with
+ * --layout as @o->fill) and the backings `vpmem run` makes all come here. */
+int vpmem_image_create_with(const char *path, const struct vpmem_image_spec *spec,
+			    const struct vpmem_image_create_opts *o, struct vpmem_err *err);
+
 /*
  * CXL images (doc/cxl.md): the memory file FILE (the type-3 device's
  * persistent memory, memdev=) and its label storage area FILE.lsa (lsa=),

@@ -50,6 +50,17 @@ struct vpmem_ns_io;
  * opened (and its flog recovered, unless @rdonly) here. */
 int vpmem_ns_io_open(int fd, const struct vpmem_ns_info *ns, bool rdonly, struct vpmem_ns_io **out,
 		     struct vpmem_err *err);
+/*
+ * The same for a namespace that is still a plan (vpmem_ns_plan_create,
+ * layouts): @ns as it will be once the writes of @wp are done (raw, fsdax,
+ * devdax; its info block is read through @wp). Writes, zeros and flushes
+ * are appended to @wp (data copied; a flush is a barrier after the last
+ * write) instead of reaching @fd, so they go out in the plan's crash-safe
+ * order, are printed by --dry-run and cut by the crash tests like every
+ * other planned write. Reads see the file with @wp laid over it.
+ */
+int vpmem_ns_io_open_plan(int fd, const struct vpmem_ns_info *ns, struct vpmem_wplan *wp, struct vpmem_ns_io **out,
+			  struct vpmem_err *err);
 void vpmem_ns_io_close(struct vpmem_ns_io *io);
 
 uint64_t vpmem_ns_io_size(const struct vpmem_ns_io *io);

@@ -21,6 +21,7 @@
 #define VPMEM_KCONFIG_H
 
 #include <limits.h>
+#include <linux/limits.h> /* PATH_MAX, also under -std=c11 */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

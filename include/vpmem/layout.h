@@ -137,12 +137,15 @@ int vpmem_image_probe_fs(int fd, const struct vpmem_region_info *ri, enum vpmem_
 			 struct vpmem_err *err);
 
 /*
- * Make filesystem @fs of @size bytes with the real mkfs (mkfs.ext4 -b 4096 /
- * mkfs.xfs -b size=4096, the block size DAX needs) on a temporary file, and
- * append writes that place it at @off: the whole range zeroed (a hole), then
- * its non-zero 4K blocks. (The data-path module can take this over.)
+ * Make filesystem @fs with the real mkfs (mkfs.ext4 -b 4096 / mkfs.xfs -b
+ * size=4096, the block size DAX needs) on a temporary file of the size of
+ * namespace @ns (raw or fsdax, as it will be once @wp's writes are done: it
+ * may be a planned one), and import it through the data path
+ * (vpmem_ns_io_open_plan + vpmem_ns_import, lib/format/io.c): its holes and
+ * zero blocks become holes, its data blocks writes, appended to @wp and
+ * ending with a barrier.
  */
-int vpmem_fs_plan_image(enum vpmem_fs fs, uint64_t size, uint64_t off, struct vpmem_wplan *wp,
+int vpmem_fs_plan_image(int fd, enum vpmem_fs fs, const struct vpmem_ns_info *ns, struct vpmem_wplan *wp,
 			struct vpmem_err *err);
 
 /* ---- Nova ---- */

@@ -8,6 +8,7 @@
 #define VPMEM_MOUNT_H
 
 #include <limits.h>
+#include <linux/limits.h> /* PATH_MAX, also under -std=c11 */
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>

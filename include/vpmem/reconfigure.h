@@ -55,7 +55,7 @@ struct vpmem_reconf_req {
 
 struct vpmem_reconf_plan {
 	unsigned index;             /* namespace0.<index> */
-	struct vpmem_ns_info old, new;
+	struct vpmem_ns_info old_ns, new_ns; /* before, after (not "new": C++ includes this header) */
 	struct vpmem_ns_req req;    /* the new namespace (req.name points into @name) */
 	char name[VPMEM_LABEL_NAME_LEN];
 	bool keep_data;
@@ -112,6 +112,9 @@ struct vpmem_reconf_state {
 /* 1 and *@st when @path has a progress record, 0 when not, or -errno
  * (an unreadable or corrupt record). */
 int vpmem_reconf_pending(const char *path, struct vpmem_reconf_state *st, struct vpmem_err *err);
+
+/* Parse a record's text (NUL-terminated): 0 or -EILSEQ (fuzzed). */
+int vpmem_reconf_record_parse(const char *text, struct vpmem_reconf_state *st, struct vpmem_err *err);
 
 /* 0 when nothing is pending for @path; else -EBUSY (or the record's error)
  * with "'@path' has an unfinished namespace conversion (...): finish it with

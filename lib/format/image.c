@@ -759,7 +759,14 @@ int vpmem_image_open_locked(const char *path, struct vpmem_err *err)
 		return vpmem_err_set(err, errno, "cannot stat '%s': %s", path, strerror(errno));
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		char comm[32];
+		long who;
+
 		close(fd);
+		who = vpmem_file_lock_holder(path, comm, sizeof(comm));
+		if (who > 0)
+			return vpmem_err_set(err, EBUSY, "'%s' is locked by another process (pid %ld%s%s)", path, who,
+					     *comm ? ", " : "", comm);
 		return vpmem_err_set(err, EBUSY, "'%s' is locked by another process", path);
 	}
 	pid = vpmem_file_mapped_by(st.st_dev, st.st_ino, NULL);
@@ -786,39 +793,67 @@ static const char *dir_of(const char *path, char *dir, size_t len)
 	return slash ? slash + 1 : path;
 }
 
-int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
-		       struct vpmem_err *err)
+/* Size, label, fill and name the unlinked file @fd; 0 once @path is its name. */
+static int create_fill(int fd, const char *tmp, const char *path, const struct vpmem_image_spec *spec,
+		       const struct vpmem_image_create_opts *o, struct vpmem_err *err)
 {
 	struct vpmem_wplan plan = { 0 };
-	char dir[PATH_MAX], tmp[PATH_MAX + 64], slot[16];
+	char slot[16];
+	int r = 0;
+
+	if (ftruncate(fd, (off_t)spec->size))
+		return vpmem_err_set(err, errno, "cannot size '%s': %s", path, strerror(errno));
+	if (spec->label_size && !o->blank_labels) {
+		r = vpmem_image_plan_init_labels(spec, &plan, err);
+		if (!r)
+			r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
+		vpmem_wplan_free(&plan);
+		if (r)
+			return r;
+	}
+	if (o->fill && (r = o->fill(fd, o->arg, err)))
+		return r;
+	snprintf(slot, sizeof(slot), "%d", spec->slot);
+	/* remembered for label-less images; labels carry it in their cookies */
+	fsetxattr(fd, "user.vpmem.slot", slot, strlen(slot), 0);
+	if (fchmod(fd, (mode_t)(o->mode ? o->mode : 0644)) || fsync(fd) || link(tmp, path))
+		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int vpmem_image_create_with(const char *path, const struct vpmem_image_spec *spec,
+			    const struct vpmem_image_create_opts *o, struct vpmem_err *err)
+{
+	static const struct vpmem_image_create_opts none;
+	char dir[PATH_MAX], tmp[PATH_MAX + 64];
 	const char *name = dir_of(path, dir, sizeof(dir));
 	int fd, r;
 
-	if ((r = vpmem_image_plan_init_labels(spec, &plan, err)))
-		return r;
-	if (!access(path, F_OK)) {
-		vpmem_wplan_free(&plan);
-		return vpmem_err_set(err, EEXIST, "'%s' exists (vpmem never overwrites an image)", path);
+	if (!o)
+		o = &none;
+	if (!*name)
+		return vpmem_err_set(err, EINVAL, "'%s' names a directory, not an image file", path);
+	if (spec->label_size && !o->blank_labels) {
+		struct vpmem_wplan check = { 0 };
+
+		/* a bad spec is refused before anything is made */
+		r = vpmem_image_plan_init_labels(spec, &check, err);
+		vpmem_wplan_free(&check);
+		if (r)
+			return r;
 	}
+	if (!access(path, F_OK))
+		return vpmem_err_set(err, EEXIST, "'%s' exists (vpmem never overwrites an image)", path);
+	if (o->make_dirs && (r = vpmem_mkdir_p(dir, err)))
+		return r;
 	/* a temporary name beside @path, linked into place only when complete */
 	snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir, name);
 	fd = mkstemp(tmp);
-	if (fd < 0) {
-		vpmem_wplan_free(&plan);
+	if (fd < 0)
 		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
-	}
-	if (ftruncate(fd, (off_t)spec->size)) {
-		r = vpmem_err_set(err, errno, "cannot size '%s': %s", path, strerror(errno));
-	} else if (!(r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err))) {
-		snprintf(slot, sizeof(slot), "%d", spec->slot);
-		/* remembered for label-less images; labels carry it in their cookies */
-		fsetxattr(fd, "user.vpmem.slot", slot, strlen(slot), 0);
-		if (fchmod(fd, (mode_t)mode) || fsync(fd) || link(tmp, path))
-			r = vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
-	}
+	r = create_fill(fd, tmp, path, spec, o, err);
 	close(fd);
 	unlink(tmp);
-	vpmem_wplan_free(&plan);
 	if (r)
 		return r;
 	/* the new name itself durable */
@@ -830,17 +865,28 @@ int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, un
 	return 0;
 }
 
+int vpmem_image_create(const char *path, const struct vpmem_image_spec *spec, unsigned mode,
+		       struct vpmem_err *err)
+{
+	struct vpmem_image_create_opts o = { .mode = mode };
+
+	return vpmem_image_create_with(path, spec, &o, err);
+}
+
 int vpmem_image_list(const char *path, const struct vpmem_image_hints *hints, struct vpmem_region_info *ri,
 		     struct vpmem_err *err)
 {
-	static const struct vpmem_image_hints none = { .slot = -1 };
-	int fd = vpmem_open_input(path, O_RDONLY, VPMEM_IN_REG, "image", err), r;
+	struct vpmem_image_hints h = { .slot = -1 };
+	int fd, r;
 
+	if (hints)
+		h = *hints;
 	memset(ri, 0, sizeof(*ri));
+	fd = vpmem_image_open(path, false, &h, err); /* CXL: with FILE.lsa */
 	if (fd < 0)
 		return fd;
-	r = vpmem_region_read(fd, hints ? hints : &none, ri, err);
-	close(fd);
+	r = vpmem_region_read(fd, &h, ri, err);
+	vpmem_image_close(fd, &h);
 	if (r)
 		vpmem_err_prefix(err, "'%s'", path);
 	return r;

@@ -25,6 +25,7 @@ struct vpmem_ns_io {
 	uint64_t base, size;      /* raw/fsdax/devdax: byte 0 in the file, length */
 	uint32_t block;
 	struct vpmem_btt *btt;
+	struct vpmem_wplan *plan;  /* planned namespace: writes go here, not to fd */
 };
 
 int vpmem_ns_select(const struct vpmem_region_info *ri, const char *name, const uint8_t *uuid,
@@ -63,20 +64,49 @@ int vpmem_ns_select(const struct vpmem_region_info *ri, const char *name, const 
 	return found;
 }
 
+/* @len bytes at @off of the image as it will be once the writes of @wp
+ * (may be NULL) are done: the file, then each planned write laid over it in
+ * order (a NULL write reads as zeros). */
+static int planned_pread(int fd, const struct vpmem_wplan *wp, uint8_t *buf, size_t len, uint64_t off)
+{
+	ssize_t got = pread(fd, buf, len, (off_t)off);
+
+	if (got < 0)
+		return -1;
+	if ((size_t)got < len) {
+		if (!wp)
+			return -1;
+		memset(buf + got, 0, len - (size_t)got);
+	}
+	for (size_t i = 0; wp && i < wp->n; i++) {
+		const struct vpmem_write *w = &wp->w[i];
+		uint64_t a = w->off > off ? w->off : off, b = w->off + w->len < off + len ? w->off + w->len : off + len;
+
+		if (a >= b)
+			continue;
+		if (w->data)
+			memcpy(buf + (a - off), w->data + (a - w->off), b - a);
+		else
+			memset(buf + (a - off), 0, b - a);
+	}
+	return 0;
+}
+
 /* start_pad of the fsdax/devdax info block at 4K (pfn.h: offset 76, from
  * version 1.1 on; nd_pfn_validate zeroes it for 1.0) */
-static int pfn_start_pad(int fd, const struct vpmem_ns_info *ns, uint32_t *pad, struct vpmem_err *err)
+static int pfn_start_pad(int fd, const struct vpmem_wplan *wp, const struct vpmem_ns_info *ns, uint32_t *pad,
+			 struct vpmem_err *err)
 {
 	uint8_t sb[80];
 
-	if (pread(fd, sb, sizeof(sb), (off_t)(ns->dpa + VPMEM_INFO_OFFSET)) != (ssize_t)sizeof(sb))
+	if (planned_pread(fd, wp, sb, sizeof(sb), ns->dpa + VPMEM_INFO_OFFSET))
 		return vpmem_err_set(err, EIO, "cannot read the info block of namespace%u", ns->index);
 	*pad = get_le16(sb + 54) >= 1 || get_le16(sb + 52) > 1 ? get_le32(sb + 76) : 0;
 	return 0;
 }
 
-int vpmem_ns_io_open(int fd, const struct vpmem_ns_info *ns, bool rdonly, struct vpmem_ns_io **out,
-		     struct vpmem_err *err)
+static int ns_io_open(int fd, const struct vpmem_ns_info *ns, bool rdonly, struct vpmem_wplan *wp,
+		      struct vpmem_ns_io **out, struct vpmem_err *err)
 {
 	struct vpmem_ns_io *io = calloc(1, sizeof(*io));
 	uint32_t pad = 0;
@@ -87,6 +117,12 @@ int vpmem_ns_io_open(int fd, const struct vpmem_ns_info *ns, bool rdonly, struct
 		return vpmem_err_set(err, ENOMEM, "out of memory");
 	io->fd = fd;
 	io->rdonly = rdonly;
+	io->plan = wp;
+	if (wp && ns->mode == VPMEM_NS_SECTOR) {
+		free(io);
+		return vpmem_err_set(err, EOPNOTSUPP, "namespace%u: a planned sector namespace cannot be written yet",
+				     ns->index);
+	}
 	io->mode = ns->mode;
 	switch (ns->mode) {
 	case VPMEM_NS_RAW:
@@ -96,7 +132,7 @@ int vpmem_ns_io_open(int fd, const struct vpmem_ns_info *ns, bool rdonly, struct
 		break;
 	case VPMEM_NS_FSDAX:
 	case VPMEM_NS_DEVDAX:
-		r = pfn_start_pad(fd, ns, &pad, err);
+		r = pfn_start_pad(fd, io->plan, ns, &pad, err);
 		io->base = ns->dpa + pad + ns->dataoff;
 		io->size = ns->size;
 		io->block = ns->mode == VPMEM_NS_FSDAX ? 512 : 4096;
@@ -116,6 +152,18 @@ int vpmem_ns_io_open(int fd, const struct vpmem_ns_info *ns, bool rdonly, struct
 	}
 	*out = io;
 	return 0;
+}
+
+int vpmem_ns_io_open(int fd, const struct vpmem_ns_info *ns, bool rdonly, struct vpmem_ns_io **out,
+		     struct vpmem_err *err)
+{
+	return ns_io_open(fd, ns, rdonly, NULL, out, err);
+}
+
+int vpmem_ns_io_open_plan(int fd, const struct vpmem_ns_info *ns, struct vpmem_wplan *wp, struct vpmem_ns_io **out,
+			  struct vpmem_err *err)
+{
+	return ns_io_open(fd, ns, false, wp, out, err);
 }
 
 void vpmem_ns_io_close(struct vpmem_ns_io *io)
@@ -196,6 +244,10 @@ int vpmem_ns_io_pread(struct vpmem_ns_io *io, void *buf, uint64_t len, uint64_t 
 
 	if (r || !len)
 		return r;
+	if (io->plan && planned_pread(io->fd, io->plan, buf, len, io->base + off))
+		return vpmem_err_set(err, errno ? errno : EIO, "cannot read the image at 0x%" PRIx64, io->base + off);
+	if (io->plan)
+		return 0;
 	if (!io->btt)
 		return file_pread(io->fd, buf, len, io->base + off, err);
 	if (off % bs) {                  /* head of a partial sector */
@@ -233,6 +285,9 @@ int vpmem_ns_io_pwrite(struct vpmem_ns_io *io, const void *buf, uint64_t len, ui
 		return r;
 	if (io->rdonly)
 		return vpmem_err_set(err, EROFS, "the namespace is open read-only");
+	if (io->plan)
+		return vpmem_wplan_add(io->plan, io->base + off, buf, len, false, "namespace data")
+			       ? vpmem_err_set(err, ENOMEM, "out of memory") : 0;
 	if (!io->btt)
 		return file_pwrite(io->fd, buf, len, io->base + off, err);
 	/* partial sectors: read, merge, write whole (a sector is the unit the
@@ -294,6 +349,9 @@ int vpmem_ns_io_zero(struct vpmem_ns_io *io, uint64_t len, uint64_t off, struct 
 		return r;
 	if (io->rdonly)
 		return vpmem_err_set(err, EROFS, "the namespace is open read-only");
+	if (io->plan)
+		return vpmem_wplan_add(io->plan, io->base + off, NULL, len, false, "namespace zeros (hole)")
+			       ? vpmem_err_set(err, ENOMEM, "out of memory") : 0;
 	if (!io->btt)
 		return file_zero(io->fd, io->base + off, len, err);
 	head = off % bs ? bs - off % bs : 0;
@@ -318,6 +376,10 @@ int vpmem_ns_io_extent(struct vpmem_ns_io *io, uint64_t off, uint64_t max, uint6
 	*zero = false;
 	if (r || !max)
 		return r;
+	if (io->plan) {
+		*len = max;     /* not on the file yet: data, conservatively */
+		return 0;
+	}
 	if (io->btt) {
 		uint64_t first = off / io->block, last = (off + max - 1) / io->block, n;
 
@@ -347,6 +409,12 @@ int vpmem_ns_io_extent(struct vpmem_ns_io *io, uint64_t off, uint64_t max, uint6
 
 int vpmem_ns_io_flush(struct vpmem_ns_io *io, struct vpmem_err *err)
 {
+	if (io->plan) {
+		/* a barrier after the last planned write */
+		if (io->plan->n)
+			io->plan->w[io->plan->n - 1].sync = true;
+		return 0;
+	}
 	if (!io->rdonly && fdatasync(io->fd))
 		return vpmem_err_set(err, errno, "fdatasync: %s", strerror(errno));
 	return 0;

@@ -20,6 +20,7 @@
 
 #include <vpmem/exec.h>
 #include <vpmem/file.h>
+#include <vpmem/io.h>
 #include <vpmem/label.h>
 #include <vpmem/layout.h>
 #include <vpmem/size.h>
@@ -658,90 +659,49 @@ int vpmem_image_probe_fs(int fd, const struct vpmem_region_info *ri, enum vpmem_
 
 	for (unsigned i = 0; i < ri->nns; i++) {
 		const struct vpmem_ns_info *n = &ri->ns[i];
-		uint64_t off = n->dpa + (n->mode == VPMEM_NS_FSDAX ? n->dataoff : 0);
-		ssize_t r;
+		struct vpmem_ns_io *io;
+		uint64_t len;
+		int r;
 
 		fs[i] = VPMEM_FS_NONE;
 		if (n->mode != VPMEM_NS_FSDAX && n->mode != VPMEM_NS_RAW)
 			continue;
-		r = pread(fd, buf, sizeof(buf), (off_t)off);
-		if (r < 0)
-			return vpmem_err_set(err, errno, "cannot read namespace %u: %s", n->index, strerror(errno));
-		fs[i] = vpmem_fs_probe(buf, (size_t)r);
+		/* byte 0 of /dev/pmemN, through the data path (lib/format/io.c) */
+		r = vpmem_ns_io_open(fd, n, true, &io, err);
+		if (r)
+			return r;
+		len = vpmem_ns_io_size(io) < sizeof(buf) ? vpmem_ns_io_size(io) : sizeof(buf);
+		r = vpmem_ns_io_pread(io, buf, len, 0, err);
+		vpmem_ns_io_close(io);
+		if (r)
+			return r;
+		fs[i] = vpmem_fs_probe(buf, (size_t)len);
 	}
 	return 0;
 }
 
-static int fs_write_file(int fd, uint64_t size, uint64_t off, struct vpmem_wplan *wp, struct vpmem_err *err)
-{
-	static const uint8_t zero[4096];
-	uint8_t *buf = malloc(1 << 20);
-	uint64_t pos = 0;
-	int r = 0;
-
-	if (!buf)
-		return vpmem_err_set(err, ENOMEM, "out of memory");
-	/* the whole range reads as zeros first, then the filesystem's blocks */
-	if (vpmem_wplan_add(wp, off, NULL, size, false, "filesystem: zero the data area"))
-		r = vpmem_err_set(err, ENOMEM, "out of memory");
-	while (!r && pos < size) {
-		off_t d = lseek(fd, (off_t)pos, SEEK_DATA), h;
-
-		if (d < 0)
-			break; /* no more data */
-		h = lseek(fd, d, SEEK_HOLE);
-		if (h < 0)
-			h = (off_t)size;
-		for (uint64_t p = (uint64_t)d; !r && p < (uint64_t)h;) {
-			size_t n = (uint64_t)h - p > (1 << 20) ? (1 << 20) : (size_t)((uint64_t)h - p), s = 0;
-			ssize_t got = pread(fd, buf, n, (off_t)p);
-
-			if (got <= 0) {
-				r = vpmem_err_set(err, EIO, "cannot read the filesystem image");
-				break;
-			}
-			/* runs of non-zero 4K blocks become writes */
-			while (s < (size_t)got) {
-				size_t e;
-
-				while (s < (size_t)got && !memcmp(buf + s, zero, (size_t)got - s < 4096 ? (size_t)got - s : 4096))
-					s += 4096;
-				e = s;
-				while (e < (size_t)got && memcmp(buf + e, zero, (size_t)got - e < 4096 ? (size_t)got - e : 4096))
-					e += 4096;
-				if (e > (size_t)got)
-					e = (size_t)got;
-				if (e > s && vpmem_wplan_add(wp, off + p + s, buf + s, e - s, false, "filesystem blocks")) {
-					r = vpmem_err_set(err, ENOMEM, "out of memory");
-					break;
-				}
-				s = e;
-			}
-			p += (uint64_t)got;
-		}
-		pos = (uint64_t)h;
-	}
-	free(buf);
-	if (!r && wp->n)
-		wp->w[wp->n - 1].sync = true;
-	return r;
-}
-
-int vpmem_fs_plan_image(enum vpmem_fs fs, uint64_t size, uint64_t off, struct vpmem_wplan *wp,
+int vpmem_fs_plan_image(int fd, enum vpmem_fs fs, const struct vpmem_ns_info *ns, struct vpmem_wplan *wp,
 			struct vpmem_err *err)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	char path[4096], *out = NULL;
-	int fd, status = 0, r;
+	struct vpmem_ns_io *io = NULL;
+	int tfd, status = 0, r;
 
 	if (fs != VPMEM_FS_EXT4 && fs != VPMEM_FS_XFS)
 		return vpmem_err_set(err, EINVAL, "no filesystem to make");
+	/* the namespace as the plan leaves it (its info block may be planned too) */
+	r = vpmem_ns_io_open_plan(fd, ns, wp, &io, err);
+	if (r)
+		return r;
 	snprintf(path, sizeof(path), "%s/vpmem-mkfs-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0)
+	tfd = mkstemp(path);
+	if (tfd < 0) {
+		vpmem_ns_io_close(io);
 		return vpmem_err_set(err, errno, "cannot create a temporary file in '%s': %s",
 				     tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
-	if (ftruncate(fd, (off_t)size)) {
+	}
+	if (ftruncate(tfd, (off_t)vpmem_ns_io_size(io))) {
 		r = vpmem_err_set(err, errno, "cannot size a temporary file: %s", strerror(errno));
 	} else {
 		/* DAX needs the filesystem block size to equal the page size (4K) */
@@ -761,11 +721,15 @@ int vpmem_fs_plan_image(enum vpmem_fs fs, uint64_t size, uint64_t off, struct vp
 			r = vpmem_err_set(err, EINVAL, "%s failed (status %d): %s",
 					  fs == VPMEM_FS_EXT4 ? "mkfs.ext4" : "mkfs.xfs", status, out && *out ? out : "no output");
 		}
+		/* the data path's import: the file system's holes and zero blocks
+		 * become holes, its data blocks writes, all appended to the plan
+		 * and ending with a barrier */
 		if (!r)
-			r = fs_write_file(fd, size, off, wp, err);
+			r = vpmem_ns_import(io, tfd, NULL, NULL, NULL, err);
 	}
+	vpmem_ns_io_close(io);
 	free(out);
-	close(fd);
+	close(tfd);
 	unlink(path);
 	return r;
 }
@@ -803,7 +767,7 @@ static int plan_create_step(int fd, const struct vpmem_image_hints *h, const str
 	}
 	/* the filesystem goes into the data area before the label makes it reachable */
 	if (!r && mkfs)
-		r = vpmem_fs_plan_image(e->fs, out.size, out.dpa + out.dataoff, wp, err);
+		r = vpmem_fs_plan_image(fd, e->fs, &out, wp, err);
 	for (size_t i = 0; !r && i < one.n; i++)
 		if (vpmem_wplan_add(wp, one.w[i].off, one.w[i].data, one.w[i].len, one.w[i].sync, one.w[i].what))
 			r = vpmem_err_set(err, ENOMEM, "out of memory");
@@ -924,7 +888,7 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 		r = vpmem_region_read_after(fd, h, wp, cur, err);
 		n = r ? NULL : find_ns(cur, ri->ns[s->have].raw_uuid);
 		if (n)
-			r = vpmem_fs_plan_image(l->ns[s->want].fs, n->size, n->dpa + n->dataoff, wp, err);
+			r = vpmem_fs_plan_image(fd, l->ns[s->want].fs, n, wp, err);
 		else if (!r)
 			r = vpmem_err_set(err, ENOENT, "a kept namespace went missing from the plan");
 		vpmem_region_free(cur);

@@ -444,22 +444,25 @@ out:
 int vpmem_namespace_create(const char *path, const struct vpmem_image_hints *hints,
 			   const struct vpmem_ns_req *req, struct vpmem_ns_info *out, struct vpmem_err *err)
 {
-	static const struct vpmem_image_hints none = { .slot = -1 };
+	struct vpmem_image_hints h = { .slot = -1 };
 	struct vpmem_region_info ri = { 0 };
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_ns_info made;
 	int fd, r;
 
-	if (!hints)
-		hints = &none;
-	fd = vpmem_image_open_locked(path, err);
+	if (hints)
+		h = *hints;
+	fd = vpmem_image_open(path, true, &h, err); /* CXL: with FILE.lsa */
 	if (fd < 0)
 		return fd; /* the message names @path */
-	r = vpmem_region_read(fd, hints, &ri, err);
+	vpmem_wplan_route(&plan, &h);
+	r = vpmem_region_read(fd, &h, &ri, err);
 	if (!r)
-		r = vpmem_ns_plan_create(&ri, hints, req, &plan, out ? out : &made, err);
+		r = vpmem_ns_plan_create(&ri, &h, req, &plan, out ? out : &made, err);
 	if (!r)
 		r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
+	if (h.cxl && h.lsa_fd >= 0 && close(h.lsa_fd) && !r)
+		r = vpmem_err_set(err, errno, "cannot close the label file: %s", strerror(errno));
 	if (!r && close(fd))
 		r = vpmem_err_set(err, errno, "cannot close: %s", strerror(errno));
 	else if (r)

@@ -145,7 +145,7 @@ int vpmem_reconf_plan(int fd, const struct vpmem_region_info *ri, const struct v
 		return vpmem_err_set(err, ENOENT, "no namespace0.%u", idx);
 	ns = &ri->ns[idx];
 	p->index = idx;
-	p->old = *ns;
+	p->old_ns = *ns;
 	p->keep_data = rq->keep_data;
 	if (ri->label_corrupt)
 		return vpmem_err_set(err, EILSEQ, "the label area has no valid index block: not changing it");
@@ -177,7 +177,7 @@ int vpmem_reconf_plan(int fd, const struct vpmem_region_info *ri, const struct v
 	if (same_shape(ns, &p->req))
 		return vpmem_err_set(err, EALREADY, "namespace0.%u is already %s at that size: nothing to change", idx,
 				     vpmem_ns_mode_name(ns->mode));
-	r = plan_writes(fd, ri, h, ns, &p->req, &p->destroy, &p->create, &p->create_head, &p->new, err);
+	r = plan_writes(fd, ri, h, ns, &p->req, &p->destroy, &p->create, &p->create_head, &p->new_ns, err);
 	if (r)
 		return r;
 	if (!rq->keep_data)
@@ -190,7 +190,7 @@ int vpmem_reconf_plan(int fd, const struct vpmem_region_info *ri, const struct v
 	vpmem_ns_io_close(io);
 	if (r)
 		return r;
-	p->new_size = p->new.size;
+	p->new_size = p->new_ns.size;
 	p->keep = p->old_size < p->new_size ? p->old_size : p->new_size;
 	if (p->data_end <= p->new_size)
 		return 0;
@@ -451,76 +451,95 @@ out:
 	return r;
 }
 
-int vpmem_reconf_pending(const char *path, struct vpmem_reconf_state *st, struct vpmem_err *err)
+/* Parse the record text (NUL-terminated): 0, or -EILSEQ. */
+int vpmem_reconf_record_parse(const char *text, struct vpmem_reconf_state *st, struct vpmem_err *err)
 {
-	char *rec = side_path(path, VPMEM_RECONF_SUFFIX), line[256];
+	static const char magic[] = "vpmem namespace reconfigure 1\n";
+	const char *p = text;
 	unsigned have = 0;
 	bool end = false;
-	FILE *f;
 
-	if (!rec)
-		return nomem(err);
 	memset(st, 0, sizeof(*st));
-	f = fopen(rec, "re");
-	if (!f) {
-		int e = errno;
-
-		free(rec);
-		return e == ENOENT ? 0 : vpmem_err_set(err, e, "cannot read '%s%s': %s", path, VPMEM_RECONF_SUFFIX, strerror(e));
-	}
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "vpmem namespace reconfigure 1\n"))
-		goto bad;
-	while (fgets(line, sizeof(line), f)) {
-		char *v = strchr(line, '='), *nl = strchr(line, '\n');
+	if (strncmp(p, magic, sizeof(magic) - 1))
+		return vpmem_err_set(err, EILSEQ, "not a reconfigure record");
+	p += sizeof(magic) - 1;
+	while (*p && !end) {
 		struct vpmem_ns_req *q = &st->req;
-		size_t n;
+		size_t n = strcspn(p, "\n");
+		char line[256], *v;
 		int ok = 0;
 
-		if (nl)
-			*nl = '\0';
+		if (n >= sizeof(line) || !p[n])
+			return vpmem_err_set(err, EILSEQ, "a record line is too long or unterminated");
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n + 1;
 		if (!strcmp(line, "end")) {
 			end = true;
 			break;
 		}
+		v = strchr(line, '=');
 		if (!v)
-			goto bad;
+			return vpmem_err_set(err, EILSEQ, "record line '%.40s' has no '='", line);
 		*v++ = '\0';
-#define NUM(k, field) else if (!strcmp(line, k)) { char *e; errno = 0; field = strtoull(v, &e, 10); ok = !errno && e != v && !*e; }
+#define NUM(k, field, max) else if (!strcmp(line, k)) { char *e; unsigned long long x; errno = 0; \
+		x = strtoull(v, &e, 10); ok = !errno && e != v && !*e && *v != '-' && x <= (max); field = x; }
 		if (!strcmp(line, "uuid")) ok = !uuid_parse(v, st->uuid);
 		else if (!strcmp(line, "dev_uuid")) ok = !uuid_parse(v, q->dev_uuid);
-		else if (!strcmp(line, "name")) ok = !unhex(v, (uint8_t *)st->name, sizeof(st->name) - 1, &n);
+		else if (!strcmp(line, "name")) ok = !unhex(v, (uint8_t *)st->name, sizeof(st->name) - 1, &n) && !memchr(st->name, 0, n);
 		else if (!strcmp(line, "old_mode")) ok = !parse_mode(v, &st->old_mode);
 		else if (!strcmp(line, "mode")) ok = !parse_mode(v, &q->mode);
-		NUM("dpa", st->dpa)
-		NUM("old_rawsize", st->old_rawsize)
-		NUM("keep", st->keep)
-		NUM("size", q->size)
-		NUM("sector_size", q->sector_size)
-		NUM("map", q->map)
-		NUM("align", q->align)
+		NUM("dpa", st->dpa, UINT64_MAX)
+		NUM("old_rawsize", st->old_rawsize, UINT64_MAX)
+		NUM("keep", st->keep, UINT64_MAX)
+		NUM("size", q->size, UINT64_MAX)
+		NUM("sector_size", q->sector_size, 4096)
+		NUM("map", q->map, VPMEM_MAP_DEV)
+		NUM("align", q->align, 1u << 30)
 		else
 			ok = 1;   /* later versions may add keys */
 #undef NUM
 		if (!ok)
-			goto bad;
+			return vpmem_err_set(err, EILSEQ, "record key '%.32s' has a bad value", line);
 		have++;
 	}
 	if (!end || have < 12)
-		goto bad;
-	fclose(f);
-	free(rec);
+		return vpmem_err_set(err, EILSEQ, "the record is incomplete");
 	st->req.uuid_set = true;
 	memcpy(st->req.uuid, st->uuid, 16);
 	st->req.dev_uuid_set = true;
 	st->req.name = st->name[0] ? st->name : NULL;
 	st->req.dpa_set = true;
 	st->req.dpa = st->dpa;
-	return 1;
-bad:
+	return 0;
+}
+
+int vpmem_reconf_pending(const char *path, struct vpmem_reconf_state *st, struct vpmem_err *err)
+{
+	char *rec = side_path(path, VPMEM_RECONF_SUFFIX), buf[4096];
+	struct vpmem_err e = { 0 };
+	size_t n;
+	FILE *f;
+	int r;
+
+	if (!rec)
+		return nomem(err);
+	memset(st, 0, sizeof(*st));
+	f = fopen(rec, "re");
+	if (!f) {
+		r = errno;
+		free(rec);
+		return r == ENOENT ? 0 : vpmem_err_set(err, r, "cannot read '%s%s': %s", path, VPMEM_RECONF_SUFFIX, strerror(r));
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	r = ferror(f) || n == sizeof(buf) - 1 || strlen(buf) != n ? -EILSEQ : vpmem_reconf_record_parse(buf, st, &e);
 	fclose(f);
-	vpmem_err_set(err, EILSEQ, "the progress record '%s' is damaged: finish by hand (doc/reconfigure.md)", rec);
+	if (r)
+		vpmem_err_set(err, EILSEQ, "the progress record '%s' is damaged (%s): finish by hand (doc/reconfigure.md)", rec,
+			      e.msg[0] ? e.msg : "too long or not text");
 	free(rec);
-	return -EILSEQ;
+	return r ? -EILSEQ : 1;
 }
 
 int vpmem_reconf_busy(const char *path, struct vpmem_err *err)
@@ -681,7 +700,7 @@ static int stage_old(int fd, const char *path, const struct vpmem_reconf_plan *p
 		free(data);
 		return r;
 	}
-	r = vpmem_ns_io_open(fd, &p->old, true, &io, err);
+	r = vpmem_ns_io_open(fd, &p->old_ns, true, &io, err);
 	if (!r)
 		r = vpmem_ns_export(io, s, run->progress, run->arg, &cs, err);
 	if (!r && (ftruncate(s, (off_t)p->keep) || fsync(s) || sync_dir(data)))
@@ -714,11 +733,11 @@ int vpmem_reconf_apply(int fd, const char *path, const struct vpmem_reconf_plan 
 	if (r)
 		return r;
 	memset(&st, 0, sizeof(st));
-	memcpy(st.uuid, p->old.raw_uuid, 16);
+	memcpy(st.uuid, p->old_ns.raw_uuid, 16);
 	snprintf(st.name, sizeof(st.name), "%s", p->name);
-	st.dpa = p->old.dpa;
-	st.old_rawsize = p->old.rawsize;
-	st.old_mode = p->old.mode;
+	st.dpa = p->old_ns.dpa;
+	st.old_rawsize = p->old_ns.rawsize;
+	st.old_mode = p->old_ns.mode;
 	st.keep = p->keep;
 	st.req = p->req;
 	if (!take(run))

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -150,7 +151,7 @@ int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *pla
 		d->lsa_size = VPMEM_CXL_LSA_SIZE;
 		d->cookie = vpmem_cxl_cookie(d->serial, 0);
 		if (asprintf(&d->path, "%s/cxl%u.img", spec->state_dir, i) < 0 ||
-		    asprintf(&d->lsa_path, "%s/cxl%u.lsa", spec->state_dir, i) < 0) {
+		    asprintf(&d->lsa_path, "%s/cxl%u.img.lsa", spec->state_dir, i) < 0) {
 			plan->ndevs = i + 1;
 			vpmem_cxl_plan_free(plan);
 			return vpmem_err_set(err, ENOMEM, "out of memory");
@@ -180,11 +181,33 @@ static int check_one(const char *path, uint64_t size, bool *create, struct vpmem
 	return 0;
 }
 
+/* VMs made before the backings were CXL images (image.h: FILE + FILE.lsa)
+ * kept the label area as STATE/cxlN.lsa: keep using it. */
+static void legacy_lsa(struct vpmem_cxl_dev *d)
+{
+	char *old = NULL;
+	struct stat st;
+	size_t l = strlen(d->path);
+
+	if (!stat(d->lsa_path, &st) || l < 4 || strcmp(d->path + l - 4, ".img") ||
+	    asprintf(&old, "%.*s.lsa", (int)(l - 4), d->path) < 0)
+		return;
+	if (!stat(old, &st)) {
+		free(d->lsa_path);
+		d->lsa_path = old;
+	} else {
+		free(old);
+	}
+}
+
 int vpmem_cxl_check_backings(struct vpmem_cxl_plan *plan, struct vpmem_err *err)
 {
 	for (unsigned i = 0; i < plan->ndevs; i++) {
 		struct vpmem_cxl_dev *d = &plan->dev[i];
-		int r = check_one(d->path, d->size, &d->create, err);
+		int r;
+
+		legacy_lsa(d);
+		r = check_one(d->path, d->size, &d->create, err);
 
 		if (!r)
 			r = check_one(d->lsa_path, d->lsa_size, &d->lsa_create, err);
@@ -194,12 +217,17 @@ int vpmem_cxl_check_backings(struct vpmem_cxl_plan *plan, struct vpmem_err *err)
 	return 0;
 }
 
-static int create_one(const char *path, uint64_t size, struct vpmem_err *err)
+static int create_one(const char *path, uint64_t size, uint64_t serial, struct vpmem_err *err)
 {
 	int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	char sn[24];
 
 	if (fd < 0)
 		return vpmem_err_set(err, errno, "cannot create CXL backing '%s': %s", path, strerror(errno));
+	/* the memory file of a CXL image remembers its serial (image.h) */
+	snprintf(sn, sizeof(sn), "%#" PRIx64, serial);
+	if (serial)
+		fsetxattr(fd, VPMEM_CXL_SERIAL_XATTR, sn, strlen(sn), 0);
 	if (ftruncate(fd, (off_t)size) || fsync(fd)) {
 		int e = errno;
 
@@ -215,10 +243,10 @@ int vpmem_cxl_create_backings(const struct vpmem_cxl_plan *plan, struct vpmem_er
 {
 	for (unsigned i = 0; i < plan->ndevs; i++) {
 		const struct vpmem_cxl_dev *d = &plan->dev[i];
-		int r = d->create ? create_one(d->path, d->size, err) : 0;
+		int r = d->create ? create_one(d->path, d->size, d->serial, err) : 0;
 
 		if (!r && d->lsa_create)
-			r = create_one(d->lsa_path, d->lsa_size, err);
+			r = create_one(d->lsa_path, d->lsa_size, 0, err);
 		if (r) {
 			vpmem_cxl_remove_created(plan);
 			return r;

@@ -45,30 +45,6 @@ int vpmem_state_dir(char *buf, size_t len, struct vpmem_err *err)
 	return xdg_dir("XDG_STATE_HOME", ".local/state", buf, len, err);
 }
 
-int vpmem_mkdir_p(const char *path, struct vpmem_err *err)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return vpmem_err_set(err, ENAMETOOLONG, "path too long: '%s'", path);
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(tmp, 0755) && errno != EEXIST)
-				return vpmem_err_set(err, errno, "cannot create directory '%s': %s",
-						     tmp, strerror(errno));
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
-}
-
 /* The aliases and the meta-packages they stand for. */
 static const struct {
 	const char *alias, *package;

@@ -18,6 +18,7 @@
 #include <vpmem/nfit.h>
 #include <vpmem/sysfs.h>
 
+#include "machine/cxlmap.h"
 #include "util/msg.h"
 
 struct vpmem_host *vpmem_host_new(void)
@@ -70,6 +71,8 @@ void vpmem_host_check_images(struct vpmem_host *h)
 	for (unsigned i = 0; i < h->n; i++)
 		if (h->d[i].kind == VPMEM_HOST_QEMU || h->d[i].kind == VPMEM_HOST_LIBVIRT)
 			check_image_slot(h, &h->d[i]);
+		else if (h->d[i].kind == VPMEM_HOST_CXL)
+			vpmem_cxl_host_check(h, &h->d[i]); /* cxlmap.c */
 }
 
 /* ---- guest views ---- */
@@ -147,7 +150,12 @@ static int guest_json(json_object *o, struct vpmem_guest_view *g, struct vpmem_e
 	json_object *dimms = NULL, *regions = NULL;
 	int r;
 
-	if (json_object_is_type(o, json_type_array)) {
+	if (json_object_is_type(o, json_type_array) && json_object_array_length(o) &&
+	    json_object_object_get_ex(json_object_array_get_idx(o, 0), "memdev", NULL)) {
+		r = vpmem_cxl_guest_json(o, g, err); /* `cxl list -M` (cxlmap.c) */
+		if (r)
+			return r;
+	} else if (json_object_is_type(o, json_type_array)) {
 		dimms = o;
 	} else if (json_object_is_type(o, json_type_object)) {
 		if (!jget(o, "dimms", &dimms)) {
@@ -320,8 +328,15 @@ int vpmem_guest_from_sysfs(const char *sysroot, struct vpmem_guest_view *g, stru
 	if (over == 2)
 		return vpmem_err_set(err, E2BIG, "a region under %s%s has more than %zu namespaces", root, bus,
 				     sizeof(g->d[0].ns) / sizeof(g->d[0].ns[0]));
+	/* CXL memdevs with their regions and namespaces, by serial (cxlmap.c) */
+	{
+		int r = vpmem_cxl_guest_sysfs(sysroot, g, err);
+
+		if (r)
+			return r;
+	}
 	if (!g->n)
-		return vpmem_err_set(err, ENODEV, "no NVDIMMs under %s%s", root, bus);
+		return vpmem_err_set(err, ENODEV, "no NVDIMMs or CXL memory devices under %s", root[0] ? root : "/sys");
 	return 0;
 }
 

@@ -2,7 +2,6 @@
 /* Backings and stop signals for launching a plan; see launch.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -145,73 +144,20 @@ int vpmem_backings_settle(struct vpmem_vm_plan *plan, bool dry_run, struct vpmem
 	return 0;
 }
 
-static void fsync_dir_of(const char *path)
-{
-	char *d = strdup(path);
-	int dfd = d ? open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(d);
-}
-
-/* One backing: temp file in the same directory, sized sparse, labels, fsync,
- * link into place (fails if the name appeared meanwhile), unlink the temp. */
+/* One backing, by the one image creator (lib/format/image.c): sparse, made
+ * under a temporary name beside it and linked into place, its directories
+ * made as needed; labels initialised unless @o->blank_labels. */
 static int create_one(const struct vpmem_vm_dimm *d, const struct vpmem_backing_opts *o,
 		      struct vpmem_err *err)
 {
-	struct vpmem_wplan wp = { 0 };
-	char tmp[PATH_MAX + 32], *copy = strdup(d->path), *base;
-	int fd, r = 0;
+	struct vpmem_image_spec is = {
+		.size = d->size, .label_size = d->label_size,
+		.version = o->label_version ? o->label_version : VPMEM_LABEL_V1_1,
+		.slot = (int)d->slot,
+	};
+	struct vpmem_image_create_opts co = { .mode = 0644, .blank_labels = o->blank_labels, .make_dirs = true };
 
-	if (!copy)
-		return vpmem_err_set(err, ENOMEM, "out of memory");
-	base = strrchr(copy, '/');
-	if (base) {
-		*base++ = '\0';
-		snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", *copy ? copy : "/", base);
-	} else {
-		snprintf(tmp, sizeof(tmp), ".%s.vpmem-XXXXXX", copy);
-	}
-	if (base && *copy && vpmem_mkdir_p(copy, err)) {
-		free(copy);
-		return -EIO;
-	}
-	free(copy);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return vpmem_err_set(err, errno, "cannot create backing '%s': %s", d->path, strerror(errno));
-	/* sparse at the exact size: never fallocate (on tmpfs that costs RAM) */
-	if (ftruncate(fd, (off_t)d->size)) {
-		r = vpmem_err_set(err, errno, "cannot size backing '%s': %s", d->path, strerror(errno));
-		goto out;
-	}
-	if (d->label_size && !o->blank_labels) {
-		struct vpmem_image_spec is = {
-			.size = d->size, .label_size = d->label_size,
-			.version = o->label_version ? o->label_version : VPMEM_LABEL_V1_1,
-			.slot = (int)d->slot,
-		};
-
-		r = vpmem_image_plan_init_labels(&is, &wp, err);
-		if (!r)
-			r = vpmem_wplan_apply(fd, &wp, SIZE_MAX, NULL, err);
-		vpmem_wplan_free(&wp);
-		if (r)
-			goto out;
-	}
-	fchmod(fd, 0644);
-	if (fsync(fd) || link(tmp, d->path)) {
-		r = vpmem_err_set(err, errno, "cannot create backing '%s': %s", d->path, strerror(errno));
-		goto out;
-	}
-	fsync_dir_of(d->path);
-out:
-	close(fd);
-	unlink(tmp);
-	return r;
+	return vpmem_image_create_with(d->path, &is, &co, err);
 }
 
 int vpmem_backings_create(const struct vpmem_vm_plan *plan, const struct vpmem_backing_opts *o,

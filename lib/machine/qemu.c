@@ -33,6 +33,7 @@
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
 
+#include "machine/cxlmap.h"
 #include "util/msg.h"
 
 char *vpmem_shell_quote(const char *s)
@@ -653,6 +654,29 @@ static int parse_argv(char *const *argv, struct vpmem_host *h, struct backends *
 			obj_get(a, "id", be->id, sizeof(be->id));
 			obj_get(a, "mem-path", be->path, sizeof(be->path));
 		} else if (!strcmp(argv[i], "-device") && obj_get(a, NULL, type, sizeof(type)) &&
+			   !strcmp(type, "cxl-type3")) {
+			/* CXL: memory and label backends, the serial (cxlmap.c) */
+			char memdev[128] = "", lsa[128] = "", id[64] = "", sn[32];
+			const char *paths[2] = { NULL, NULL };
+			int r;
+
+			obj_get(a, "memdev", memdev, sizeof(memdev));
+			obj_get(a, "lsa", lsa, sizeof(lsa));
+			obj_get(a, "id", id, sizeof(id));
+			for (unsigned k = 0; k < bes->n; k++) {
+				if (memdev[0] && !strcmp(bes->v[k].id, memdev))
+					paths[0] = bes->v[k].path;
+				if (lsa[0] && !strcmp(bes->v[k].id, lsa))
+					paths[1] = bes->v[k].path;
+			}
+			if (!paths[0])
+				return vpmem_err_set(err, EINVAL,
+						     "-device cxl-type3 uses memdev '%s', which is not a memory-backend-file defined before it",
+						     memdev);
+			r = vpmem_cxl_host_add(h, id, paths[0], paths[1], obj_get(a, "sn", sn, sizeof(sn)) ? sn : NULL, err);
+			if (r)
+				return r;
+		} else if (!strcmp(argv[i], "-device") && obj_get(a, NULL, type, sizeof(type)) &&
 			   (!strcmp(type, "nvdimm") || !strcmp(type, "virtio-pmem-pci"))) {
 			struct vpmem_host_dev *d;
 			char memdev[128] = "", v[64];
@@ -709,7 +733,7 @@ static int parse_argv(char *const *argv, struct vpmem_host *h, struct backends *
 		}
 	}
 	if (!h->n)
-		return vpmem_err_set(err, ENODEV, "the QEMU command line has no -device nvdimm or virtio-pmem-pci");
+		return vpmem_err_set(err, ENODEV, "the QEMU command line has no -device nvdimm, virtio-pmem-pci or cxl-type3");
 	return 0;
 }
 

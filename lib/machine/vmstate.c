@@ -432,6 +432,16 @@ int vpmem_backing_in_use(const char *path, const char *self_dir, struct vpmem_er
 				     "'%s' is mapped by process %ld%s%s%s (another VM is using it): stop that VM first",
 				     path, pid, *comm ? " (" : "", comm, *comm ? ")" : "");
 	}
+	/* an image being served (the nbdkit plugin) or changed (namespace
+	 * create, import, export) holds vpmem's image lock */
+	pid = vpmem_file_lock_holder(path, who, sizeof(who));
+	if (pid > 0 && !strcmp(who, "nbdkit"))
+		return vpmem_err_set(err, EBUSY, "'%s' is being served by nbdkit (pid %ld): stop it first", path, pid);
+	if (pid > 0)
+		return vpmem_err_set(err, EBUSY, "'%s' is locked by process %ld%s%s%s (it is being changed or served): wait for it or stop it first",
+				     path, pid, *who ? " (" : "", who, *who ? ")" : "");
+	if (pid < 0)
+		return vpmem_err_set(err, EBUSY, "'%s' is locked by another process (it is being changed or served)", path);
 	pid = held_by_vm(&st, self_dir, who, sizeof(who));
 	if (pid)
 		return vpmem_err_set(err, EBUSY,

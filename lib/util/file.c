@@ -2,9 +2,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -70,4 +73,129 @@ int vpmem_file_mapped_by(unsigned long long dev, unsigned long long ino, bool *u
 	if (d)
 		closedir(d);
 	return found;
+}
+
+int vpmem_mkdir_p(const char *path, struct vpmem_err *err)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return vpmem_err_set(err, ENAMETOOLONG, "path too long: '%s'", path);
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(tmp, 0755) && errno != EEXIST)
+				return vpmem_err_set(err, errno, "cannot create directory '%s': %s",
+						     tmp, strerror(errno));
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* The pid /proc/locks names for a FLOCK on dev:ino: "N: FLOCK ADVISORY
+ * WRITE PID MAJ:MIN:INO 0 EOF" (proc(5); fs/locks.c lock_get_status prints
+ * the pid that took the lock), or 0. */
+static long locks_owner(unsigned long long dev, unsigned long long ino)
+{
+	FILE *f = fopen("/proc/locks", "r");
+	char line[256];
+	long owner = 0;
+
+	while (f && !owner && fgets(line, sizeof(line), f)) {
+		char kind[16];
+		long pid;
+		unsigned ma, mi;
+		unsigned long long in;
+
+		/* "->" lines are waiters, not holders */
+		if (strstr(line, "->"))
+			continue;
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &ma, &mi, &in) == 5 &&
+		    !strcmp(kind, "FLOCK") && in == ino && makedev(ma, mi) == dev)
+			owner = pid;
+	}
+	if (f)
+		fclose(f);
+	return owner;
+}
+
+/* Whether process @pid has dev:ino open (/proc/PID/fd/N, followed). */
+static bool has_open(long pid, unsigned long long dev, unsigned long long ino)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+	d = opendir(path);
+	while (d && !found && (e = readdir(d))) {
+		char fp[96];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(fp, sizeof(fp), "/proc/%ld/fd/%s", pid, e->d_name);
+		found = !stat(fp, &st) && st.st_dev == dev && st.st_ino == ino;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+long vpmem_file_lock_holder(const char *path, char *comm, size_t len)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	long pid = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (comm && len)
+		comm[0] = '\0';
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) || !flock(fd, LOCK_SH | LOCK_NB)) {
+		close(fd);      /* nobody holds an exclusive lock (ours is dropped by close) */
+		return 0;
+	}
+	close(fd);
+	/* the pid that took the lock, if it still has the file open (a server
+	 * that forked into the background after locking has another pid) */
+	pid = locks_owner(st.st_dev, st.st_ino);
+	if (pid == getpid() || (pid > 0 && !has_open(pid, st.st_dev, st.st_ino)))
+		pid = 0;
+	d = pid ? NULL : opendir("/proc");
+	while (d && !pid && (e = readdir(d))) {
+		long p = atol(e->d_name);
+
+		if (p > 0 && p != getpid() && has_open(p, st.st_dev, st.st_ino))
+			pid = p;
+	}
+	if (d)
+		closedir(d);
+	if (!pid)
+		return -1;
+	if (comm && len) {
+		char cp[64];
+		FILE *c;
+
+		snprintf(cp, sizeof(cp), "/proc/%ld/comm", pid);
+		c = fopen(cp, "r");
+		if (c) {
+			if (fgets(comm, (int)len, c))
+				comm[strcspn(comm, "\n")] = '\0';
+			else
+				comm[0] = '\0';
+			fclose(c);
+		}
+	}
+	return pid;
 }

@@ -73,7 +73,9 @@ static int vp_get_ready(void)
 		return -1;
 	}
 	image_fd = vpmem_image_open_locked(image_path, &err);
-	if (image_fd < 0 || vpmem_region_read(image_fd, &h, ri, &err)) {
+	/* a CXL image: its labels from FILE.lsa (the data path writes FILE only) */
+	if (image_fd < 0 || vpmem_image_open_lsa(image_path, image_fd, false, &h, &err) ||
+	    vpmem_region_read(image_fd, &h, ri, &err)) {
 		nbdkit_error("%s", err.msg);
 		goto fail;
 	}

@@ -59,6 +59,12 @@ optcase "emulate: unexpected argument 'extra' (see 'vpmem help emulate')" emulat
 optcase "doctor: option '--size' requires a value (see 'vpmem help doctor')" doctor --size
 optcase "guest: build: unknown option '--frob' (see 'vpmem help guest')" guest build --frob
 optcase "guest: build: unexpected argument 'extra' (see 'vpmem help guest')" guest build extra
+optcase "apply: option '--image' requires a value (see 'vpmem help apply')" apply "$T/l.json" --image
+optcase "apply: unknown option '--frob' (see 'vpmem help apply')" apply --frob "$T/l.json"
+optcase "layout: option '--slot' requires a value (see 'vpmem help layout')" layout --image "$T/o.img" --slot
+optcase "layout: unexpected argument 'b' (see 'vpmem help layout')" layout --nova a b
+optcase "goal: plan: option '--mode' requires a value (see 'vpmem help goal')" goal plan --mode
+optcase "goal: check: unexpected argument 'extra' (see 'vpmem help goal')" goal check --mode memory extra
 check "nothing created on option errors" test ! -e "$T/o.img"
 
 # Bad sizes: one line, exit 2, nothing created.

@@ -59,7 +59,7 @@ expect_eq "list: exit" "$rc" 0
 expect_eq "list: three namespaces" "$(jget "$out" 'len(j["regions"][0]["namespaces"])')" 3
 expect_eq "list: region = the memory file" "$(jget "$out" 'j["regions"][0]["size"]')" 536870912
 expect_eq "list: cookie of the serial" "$(jget "$out" 'hex(j["regions"][0]["iset_id"])')" 0xbdda00005eed
-expect_eq "list: dimm id is the serial (sysfs nmemX/cxl/id)" "$(jget "$out" 'j["dimms"][0]["id"]')" 24301
+expect_eq "list: dimm id is the serial in decimal (cxl list -M)" "$(jget "$out" 'j["dimms"][0]["id"]')" 24301
 expect_eq "list: provider" "$(jget "$out" 'j["dimms"][0]["provider"]')" CXL
 run_vpmem list c.img
 expect_match "list: text names the serial" "$out" "CXL serial 0x5eed \(labels\)"
@@ -193,5 +193,8 @@ run_vpmem list --json a.img
 expect_eq "apply: two namespaces" "$(jget "$out" 'len(j["regions"][0]["namespaces"])')" 2
 run_vpmem check a.img
 expect_eq "apply: check ok" "$rc" 0
+run_vpmem layout --image a.img
+expect_eq "layout of a CXL image" "$rc" 0
+expect_match "layout: both namespaces" "$out" '"name":"two"'
 
 done_testing

@@ -25,6 +25,7 @@ done
 check "no temporary files left" test "$(ls -A | grep -c vpmem)" -eq 0
 run_vpmem image create d.img --size 256M --dry-run
 expect_match "image --dry-run shows the plan" "$out" 'label index 0 \(seq 3\)'
+expect_match "image --dry-run plans each index block once" "$out" "plan for 'd.img': 2 write\\(s\\)"
 check "image --dry-run creates nothing" test ! -e d.img
 
 run_vpmem namespace create a.img --mode fsdax --size 32M --name data --uuid 6a1b8a5e-0c47-4f61-9d6e-1d2a8c3e4f50 --json

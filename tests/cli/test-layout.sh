@@ -179,6 +179,9 @@ n=[n for n in j["regions"][0]["namespaces"] if n.get("name")=="db"][0]; print((n
 dd if=f.img of=db.ext4 bs=1M skip=${off% *} count=${off#* } status=none
 check "e2fsck -fn on the ext4 made offline" e2fsck -fn db.ext4
 expect_match "4K blocks (DAX)" "$(dumpe2fs -h db.ext4 2>/dev/null | grep '^Block size')" '4096$'
+# the data path reads back what the layout wrote through it: byte 0 of /dev/pmemN
+"$VPMEM" namespace export f.img --name db --to db-export.ext4 >/dev/null
+check "the filesystem is what namespace export reads" cmp -s db-export.ext4 db.ext4
 run_vpmem layout --image f.img
 expect_match "layout reports the filesystem" "$(echo $out | tr -d ' ')" '"name":"db","mode":"fsdax","size":"96M","map":"dev","align":"2M","filesystem":"ext4"'
 sf=$(sum f.img)

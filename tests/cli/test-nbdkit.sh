@@ -2,7 +2,8 @@
 # The nbdkit plugin through real nbdkit and nbdcopy: an ext4 image copied in
 # and out of an fsdax, a 512- and a 4096-sector namespace (byte-exact,
 # e2fsck-clean, agrees with vpmem namespace export), nbdkit -r refuses writes,
-# the served image is locked against vpmem and a second server, and a mapped
+# the served image is locked against vpmem (run, import, create: the server's
+# pid named) and a second server, and a mapped
 # image (a running VM) is refused.
 . "$(dirname "$0")/../lib.sh"
 cd "$T" || exit 1
@@ -68,6 +69,14 @@ run_vpmem namespace create a.img --mode raw --size 16M
 expect_match "namespace create refused while served" "$err" "is locked by another process"
 nbdkit -U "$T/sock2" "$PLUGIN" file=a.img namespace=fs 2>"$T/e2"
 expect_match "a second server is refused" "$(cat "$T/e2")" "locked by another process"
+# nbdkit forked into the background after taking the lock: the server's pid is named
+spid=$(cat nbdkit.pid)
+expect_match "import names the server" "$(run_vpmem namespace import a.img --name s4 --from fs.ext4; echo "$err")" \
+	"locked by another process \(pid $spid, nbdkit\)"
+run_vpmem run --name served --accel tcg --timeout 120 --pmem-image a.img --guest-cmd true
+expect_eq "run on a served image: refused" "$rc" 1
+expect_eq "run on a served image: one line naming nbdkit's pid" "$err" \
+	"vpmem: error: 'a.img' is being served by nbdkit (pid $spid): stop it first"
 stop
 
 # a mapped image (a running VM) is refused

@@ -129,9 +129,9 @@ expect_eq "cut after 5 writes: exit 99" "$?" 99
 check "the record is there" test -f p.img.vpmem-reconfigure
 run_vpmem list p.img
 expect_nomatch "mid-conversion: no namespace d" "$out" 'name "d"'
+expect_match "list says a conversion is pending" "$out" "pending: 'p.img' has an unfinished namespace conversion \(raw to sector at dpa 0x0, see 'p.img.vpmem-reconfigure'\): finish it with 'vpmem namespace reconfigure p.img --resume'"
 run_vpmem namespace reconfigure p.img --name d --mode fsdax --keep-data
 expect_match "another conversion is refused while one is pending" "$err" "a conversion to sector is pending: finish it first \(vpmem namespace reconfigure 'p.img' --resume\)"
-expect_match "list says a conversion is pending" "$out" "pending: 'p.img' has an unfinished namespace conversion \(raw to sector at dpa 0x0, see 'p.img.vpmem-reconfigure'\): finish it with 'vpmem namespace reconfigure p.img --resume'"
 run_vpmem check p.img
 expect_eq "check fails while a conversion is pending" "$rc" 1
 expect_match "check says how to finish it" "$err" "unfinished namespace conversion .*\(or vpmem check --repair\)"

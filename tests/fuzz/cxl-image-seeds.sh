@@ -5,14 +5,14 @@
 # 32 MiB.
 set -eu
 : "${VPMEM:?}"
-mk() { # NAME FLAGS
+mk() { # NAME FLAGS [TAG]
 	{ printf "\\$(printf %o "$2")"
 	  head -c 65536 "$1"
 	  cat "$1.lsa"
-	  dd if="$1" bs=64K skip=511 count=1 status=none; } >"corpus/$1-$2"
+	  dd if="$1" bs=64K skip=511 count=1 status=none; } >"corpus/$1-$2${3:-}"
 }
 "$VPMEM" image create a.img --size 256M --cxl >/dev/null
-mk a.img 0
+mk a.img 0 -fresh
 "$VPMEM" namespace create a.img --mode fsdax --size 16M --name f >/dev/null
 "$VPMEM" namespace create a.img --mode sector --size 16M --name s >/dev/null
 head -c 100000 /dev/urandom >d.bin

@@ -31,7 +31,7 @@ expect_eq "boot status" "$grc" 0
 expect_eq "region size as predicted" "$(json_get "$gout" 'j[0]["size"]')" "$size"
 expect_eq "region cookie as predicted" "$(json_get "$gout" 'j[0]["iset_id"]')" "$iset"
 check "memory file sparse at the exact size" test "$(stat -c %s "$T/vm/cxl0.img")" = 536870912
-check "label file at 256K" test "$(stat -c %s "$T/vm/cxl0.lsa")" = 262144
+check "label file at 256K" test "$(stat -c %s "$T/vm/cxl0.img.lsa")" = 262144
 
 guest_run --cxl-pmem 512M '
 set -e

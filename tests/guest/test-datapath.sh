@@ -6,7 +6,7 @@
 # the checksums match, it writes many more files (hundreds of BTT writes per
 # lane: the flog's seqs rotate 1-2-3 many times), powers off; ndctl
 # check-namespace passes on the BTT. On the host the exports of both (vpmem
-# namespace export, and nbdcopy out) pass e2fsck -fn and hold every file,
+# namespace export, and nbdcopy out of both) pass e2fsck -fn and hold every file,
 # old and new, with the right checksum.
 . "$(dirname "$0")/lib-guest.sh"
 cd "$T" || exit 1
@@ -31,9 +31,9 @@ check "mke2fs -d made fs.ext4" test -s fs.ext4
 "$VPMEM" namespace create dp.img --mode sector --size 128M --sector-size 4096 --name s4 >/dev/null
 run_vpmem namespace import dp.img --name fs --from fs.ext4
 expect_eq "import into fsdax" "$rc" 0
-serve() {
+serve() { # [NAMESPACE]
 	rm -f sock nbd.pid
-	nbdkit -U "$T/sock" -P "$T/nbd.pid" "$PLUGIN" file=dp.img namespace=s4 || return 1
+	nbdkit -U "$T/sock" -P "$T/nbd.pid" "$PLUGIN" file=dp.img namespace="${1:-s4}" || return 1
 	i=0
 	while [ ! -S sock ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 }
@@ -105,6 +105,11 @@ if [ $nbd = 1 ]; then
 	expect_eq "nbdcopy out of the sector namespace" "$?" 0
 	stop
 	expect_eq "nbdcopy out = vpmem export" "$(sum s4-nbd.img)" "$(sum s4-out.img)"
+	serve fs && nbdcopy "nbd+unix:///?socket=$T/sock" fs-nbd.img
+	expect_eq "nbdcopy out of the fsdax namespace" "$?" 0
+	stop
+	expect_eq "fsdax: nbdcopy out = vpmem export" "$(sum fs-nbd.img)" "$(sum fs-out.img)"
+	exported "fsdax nbdcopy out" fs-nbd.img fs
 fi
 # the flog rotated: a lane whose newest entry has seq 1 again (1-2-3-1)
 wrapped=$(python3 - s4-nbd.img dp.img <<'PY'

@@ -13,6 +13,16 @@
 # with the JSON the README shows. Examples that need libvirtd get it started
 # here (tests/lib-libvirt.sh), as the set-up command's packages would on a
 # Debian machine with systemd.
+#
+# As on a fresh machine, the examples get a cache of their own (the default
+# guests are built there by the examples themselves: other checkouts rebuild
+# the shared one meanwhile); the kernel packages come from the shared cache's
+# debs/ as from apt's archive (VPMEM_APT_ARCHIVES), so nothing is downloaded.
+shared_debs=$("$VPMEM" guest path --json 2>/dev/null | python3 -c 'import json,sys,os; print(os.path.join(os.path.dirname(json.load(sys.stdin)["dir"]), "debs"))' 2>/dev/null)
+[ -n "$shared_debs" ] || shared_debs=${XDG_CACHE_HOME:-$HOME/.cache}/vpmem/guest/debs
+export VPMEM_APT_ARCHIVES="$shared_debs /var/cache/apt/archives"
+C=$(mktemp -d "${TMPDIR:-/tmp}/vpmem-readme-cache.XXXXXX")
+export XDG_CACHE_HOME="$C"
 . "$(dirname "$0")/lib-guest.sh"
 . "$(dirname "$0")/../lib-libvirt.sh"
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,7 +33,7 @@ readme_down() {
 	"$VPMEM" vm rm lv >/dev/null 2>&1
 	virsh -c qemu:///system destroy lv >/dev/null 2>&1
 	libvirt_down
-	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T" "$C"
 }
 trap readme_down EXIT
 
@@ -105,6 +115,8 @@ expect_match "two nodes, two regions" "$(ex_out "--name two")" '"dev":"region1"'
 expect_match "the virtio disk is seen" "$(ex_out "if=virtio")" '^131072$'
 expect_match "the image's namespace in the guest, fsdax" "$(ex_out "--name img")" '"mode":"fsdax"'
 expect_match "mounted with DAX" "$(ex_out "--name img")" '/dev/pmem0 /mnt ext4 .*dax'
+expect_match "the file system kept through reconfigure" "$(ex_out "mount /dev/pmem0s")" '^lost\+found$'
+expect_match "the CXL image's namespace in the guest" "$(ex_out "--name cxlimg")" '"mode":"fsdax"'
 expect_match "the map joins the guest's nmem0" "$(ex_out "vpmem map --vm mapped")" 'nmem0'
 expect_match "vm list shows the running VM" "$(ex_out "vpmem vm list")" '^bg +running'
 
