@@ -41,8 +41,8 @@ for step in fsdax "sector --sector-size 4096" "sector --sector-size 512" devdax 
 	check "-> $step: e2fsck -fn clean" e2fsck -fn e.img >/dev/null 2>&1
 	expect_eq "-> $step: no side files left" "$(ls a.img.vpmem-reconfigure* 2>/dev/null)" ""
 done
-run_vpmem list a.img
-expect_match "the uuid and name survive" "$out" 'raw .*name "d"'
+run_vpmem list --raw -N --noheadings --output MODE,NAME a.img
+expect_match "the uuid and name survive" "$out" '^raw d$'
 
 # ---- refusals: nothing changes ----
 # a namespace its data fills: raw 64M, last byte non-zero
@@ -79,8 +79,8 @@ unchanged "non-zero tail" a.img "$s"
 run_vpmem namespace reconfigure a.img --name full --mode fsdax --size 80M --keep-data
 expect_eq "grow to 80M as fsdax: status" "$rc" 0
 expect_eq "grow: every byte kept" "$(nsum a.img $((64 * 1048576)) full)" "$(sum part.bin)"
-run_vpmem list a.img
-expect_match "grow: 78 MiB fsdax" "$out" "fsdax +map=dev +78.00 MiB .*name \"full\""
+run_vpmem list --raw -N --noheadings --output MODE,MAP,SIZE,NAME a.img
+expect_match "grow: 78 MiB fsdax" "$out" '^fsdax dev 78.00\\x20MiB full$'
 s=$(sum a.img)
 run_vpmem namespace reconfigure a.img --name full --mode raw --size 400M --keep-data
 expect_match "growing over the end of the region is refused" "$err" "no free extent of 400M at 0x4000000"
@@ -117,8 +117,8 @@ unchanged "label-less" ll.img "$s"
 run_vpmem namespace reconfigure ll.img --dev namespace0.0 --mode fsdax
 expect_match "without --keep-data: data not kept, said so" "$out" "its data was not kept"
 expect_eq "without --keep-data: the mode" "$(mode_of ll.img '')" ""
-run_vpmem list ll.img
-expect_match "label-less namespace now fsdax" "$out" "namespace0.0 +fsdax"
+run_vpmem list --raw -N --noheadings --output DEV,MODE ll.img
+expect_match "label-less namespace now fsdax" "$out" '^namespace0.0 fsdax$'
 
 # ---- a pending conversion ----
 "$VPMEM" image create p.img --size 200M --label-version 1.2 >/dev/null
@@ -127,8 +127,9 @@ expect_match "label-less namespace now fsdax" "$out" "namespace0.0 +fsdax"
 VPMEM_TEST_CRASH_AFTER_WRITES=5 "$VPMEM" namespace reconfigure p.img --name d --mode sector --keep-data >/dev/null 2>&1
 expect_eq "cut after 5 writes: exit 99" "$?" 99
 check "the record is there" test -f p.img.vpmem-reconfigure
+run_vpmem list --raw -N --noheadings --output NAME p.img
+expect_nomatch "mid-conversion: no namespace d" "$out" '^d$'
 run_vpmem list p.img
-expect_nomatch "mid-conversion: no namespace d" "$out" 'name "d"'
 expect_match "list says a conversion is pending" "$out" "pending: 'p.img' has an unfinished namespace conversion \(raw to sector at dpa 0x0, see 'p.img.vpmem-reconfigure'\): finish it with 'vpmem namespace reconfigure p.img --resume'"
 run_vpmem namespace reconfigure p.img --name d --mode fsdax --keep-data
 expect_match "another conversion is refused while one is pending" "$err" "a conversion to sector is pending: finish it first \(vpmem namespace reconfigure 'p.img' --resume\)"
