@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #define VPMEM_NDCTL_LOADER
 #include "host/ndctl.h"
@@ -39,7 +40,7 @@ static int fill(const char *soname, const char *pkg, const struct sym *syms, siz
 			snprintf(why, sizeof(why), "%s has no %s (too old?)", soname, syms[i].name);
 			return -1;
 		}
-		*(void **)((char *)&t + syms[i].off) = p;
+		memcpy((char *)&t + syms[i].off, &p, sizeof(p));
 	}
 	return 0;
 }
