@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 mode=${1:-demo}
 
-PACKAGES="meson ninja-build pkg-config gcc libc6-dev libjson-c-dev uuid-dev libxml2-dev
+PACKAGES="meson ninja-build pkg-config gcc libc6-dev libjson-c-dev uuid-dev libsmartcols-dev libxml2-dev
 libcmocka-dev libndctl-dev libdaxctl-dev libmount-dev qemu-system-x86 busybox-static ndctl daxctl cpio kmod xz-utils
 e2fsprogs xfsprogs python3 libxml2-utils libvirt-clients clang libclang-rt-14-dev
 zlib1g-dev liblzma-dev libzstd-dev liblz4-dev zstd lz4 gzip binutils

@@ -115,8 +115,7 @@ int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hin
 		goto out;
 	}
 	printf("applied: %zu write%s\n", wp.n, wp.n == 1 ? "" : "s");
-	for (unsigned i = 0; i < ri->nns; i++)
-		ns_print_text(&ri->ns[i], 0);
+	ns_print_list(ri->ns, ri->nns, 0, NULL);
 out:
 	vpmem_wplan_free(&wp);
 	if (ri)

@@ -190,132 +190,17 @@ static void grub_path(const struct em_args *a, char *buf, size_t len)
 		snprintf(buf, len, "%s/etc/default/grub", a->sysroot ? a->sysroot : "");
 }
 
-/* Write @data (@len bytes) to @path atomically: temp in the same directory
- * (O_EXCL, never following a link), fsync, rename, fsync the directory;
- * keeps the old file's mode. @path is the real file (resolve_grub). */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX], *d = strdup(path);
-	int fd, dfd;
-
-	if (!d)
-		return cmd_error(EXIT_FAIL, "out of memory");
-	/* dirname() may point into its argument: copy it before freeing (D4) */
-	snprintf(dir, sizeof(dir), "%s", dirname(d));
-	free(d);
-	snprintf(tmp, sizeof(tmp), "%s/.vpmem-XXXXXX", dir);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return cmd_error(EXIT_FAIL, "emulate: cannot write in '%s': %s", dir, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len || fchmod(fd, mode) || fsync(fd)) {
-		int e = errno ? errno : EIO;
-
-		close(fd);
-		unlink(tmp);
-		return cmd_error(EXIT_FAIL, "emulate: cannot write '%s': %s", path, strerror(e));
-	}
-	if (close(fd) || rename(tmp, path)) {
-		int e = errno;
-
-		unlink(tmp);
-		return cmd_error(EXIT_FAIL, "emulate: cannot write '%s': %s", path, strerror(e));
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
-/*
- * The GRUB file the user named, resolved once: a symlink is followed to the
- * file it names (that file is edited, the link stays a link, D10); it must
- * be a regular file (a FIFO or a device is refused, D8) of at most 1 MiB
- * (more is refused, not cut, D3) without NUL bytes (written back byte for
- * byte, D3). *@content (malloc'ed) and *@st describe it.
- */
-static int read_grub(const struct em_args *a, char *grub, size_t len, char **content, size_t *clen,
-		     struct stat *st)
+/* The GRUB file the user named, read by the library (a symlink followed). */
+static int read_grub(const struct em_args *a, struct vpmem_grub_file *f)
 {
 	struct vpmem_err err = { 0 };
-	char real[PATH_MAX];
-
-	grub_path(a, grub, len);
-	if (!lstat(grub, st) && S_ISLNK(st->st_mode)) {
-		if (!realpath(grub, real))
-			return cmd_error(EXIT_FAIL, "emulate: cannot resolve '%s': %s", grub, strerror(errno));
-		snprintf(grub, len, "%s", real);
-	}
-	*content = vpmem_read_input(grub, 1 << 20, clen, "--grub-file", &err);
-	if (!*content)
-		return cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
-	if (strlen(*content) != *clen) {
-		free(*content);
-		*content = NULL;
-		return cmd_error(EXIT_FAIL, "emulate: '%s' contains a NUL byte: not a GRUB defaults file (left untouched)",
-				 grub);
-	}
-	if (stat(grub, st)) {
-		free(*content);
-		*content = NULL;
-		return cmd_error(EXIT_FAIL, "emulate: cannot read '%s': %s", grub, strerror(errno));
-	}
-	return 0;
-}
-
-/* FNV-1a of a file's bytes: the record remembers which backup is ours */
-static uint64_t fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (n--)
-		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
-	return h;
-}
-
-struct em_state {
-	char *param, *original_line, *applied_line;
-	bool had_line;
-	char backup_fnv[24];    /* the backup vpmem wrote ("" = none recorded) */
-};
-
-static void state_free(struct em_state *s)
-{
-	free(s->param);
-	free(s->original_line);
-	free(s->applied_line);
-	memset(s, 0, sizeof(*s));
-}
-
-static int state_read(const char *grub, struct em_state *s)
-{
 	char path[PATH_MAX];
-	json_object *o, *v;
 
-	memset(s, 0, sizeof(*s));
-	snprintf(path, sizeof(path), "%s.vpmem", grub);
-	o = json_object_from_file(path);
-	if (!o)
-		return -ENOENT;
-	if (json_object_object_get_ex(o, "param", &v))
-		s->param = strdup(json_object_get_string(v));
-	if (json_object_object_get_ex(o, "original_line", &v))
-		s->original_line = strdup(json_object_get_string(v));
-	if (json_object_object_get_ex(o, "applied_line", &v))
-		s->applied_line = strdup(json_object_get_string(v));
-	if (json_object_object_get_ex(o, "had_line", &v))
-		s->had_line = json_object_get_boolean(v);
-	if (json_object_object_get_ex(o, "backup_fnv", &v))
-		snprintf(s->backup_fnv, sizeof(s->backup_fnv), "%s", json_object_get_string(v));
-	json_object_put(o);
-	if (!s->param || !s->original_line || !s->applied_line) {
-		state_free(s); /* a partial record owns nothing (D14) */
-		return -EINVAL;
-	}
+	grub_path(a, path, sizeof(path));
+	if (vpmem_grub_read(path, f, &err))
+		return cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
 	return 0;
 }
-
 
 /* The space-separated tokens of @s as a NULL-terminated array (in @buf). */
 static const char **tokens(char *s, const char **arr, size_t max)
@@ -390,168 +275,63 @@ static int em_apply(const struct em_args *a)
 {
 	struct vpmem_e820_plan p;
 	struct vpmem_err err = { 0 };
-	struct em_state old;
-	char grub[PATH_MAX], bak[PATH_MAX + 16], spath[PATH_MAX + 16];
-	char *content, *out = NULL, *param, *oldparam = NULL, *orig_line, *new_line, fnv[24];
-	const char *add[VPMEM_E820_MAX_RES + 1], *rem[VPMEM_E820_MAX_RES + 1] = { NULL };
-	struct stat st;
-	size_t clen;
-	bool have_state;
+	struct vpmem_grub_file f;
+	struct vpmem_grub_change c;
 	int r = do_plan(a, &p);
 
 	if (r)
 		return r;
-	r = read_grub(a, grub, sizeof(grub), &content, &clen, &st);
+	r = read_grub(a, &f);
 	if (r)
 		return r;
-	have_state = state_read(grub, &old) == 0;
-	param = strdup(p.param);
-	if (have_state)
-		oldparam = strdup(old.param);
-	if (!param || (have_state && !oldparam)) {
-		r = cmd_error(EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	tokens(param, add, sizeof(add) / sizeof(add[0]));
-	if (have_state)
-		tokens(oldparam, rem, sizeof(rem) / sizeof(rem[0]));
-	if (vpmem_grub_edit(content, rem, add, &out, &err)) {
-		r = cmd_error(EXIT_FAIL, "emulate: '%s' refused (left untouched): %s", grub, err.msg);
-		goto out;
-	}
-	if (!a->quiet)
-		fputs(p.reasoning, stdout);
-	if (!strcmp(out, content)) {
-		printf("'%s' already has %s: nothing changed\n", grub, p.param);
-		goto out;
-	}
-	if (a->dry) {
-		new_line = vpmem_grub_line_text(out);
-		printf("would set in '%s': %s\n", grub, new_line ? new_line : "");
-		free(new_line);
-		goto out;
-	}
-	/* the backup is the file as it was before vpmem's first edit: written
-	 * now unless a record says vpmem wrote it already (a stale FILE.vpmem.bak
-	 * from elsewhere is replaced, never announced as ours, D10) */
-	snprintf(bak, sizeof(bak), "%s.vpmem.bak", grub);
-	if (have_state && old.backup_fnv[0]) {
-		snprintf(fnv, sizeof(fnv), "%s", old.backup_fnv);
+	if (vpmem_grub_apply(&f, p.param, a->dry, &c, &err)) {
+		r = cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
 	} else {
-		snprintf(fnv, sizeof(fnv), "%016" PRIx64, fnv1a(content, clen));
-		r = write_atomic(bak, content, clen, st.st_mode & 07777);
-		if (r)
-			goto out;
-	}
-	orig_line = have_state ? strdup(old.original_line) : vpmem_grub_line_text(content);
-	new_line = vpmem_grub_line_text(out);
-	{
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "param", json_object_new_string(p.param));
-		json_object_object_add(o, "original_line", json_object_new_string(orig_line ? orig_line : ""));
-		json_object_object_add(o, "had_line", json_object_new_boolean(have_state ? old.had_line
-									      : orig_line && *orig_line));
-		json_object_object_add(o, "applied_line", json_object_new_string(new_line ? new_line : ""));
-		json_object_object_add(o, "backup_fnv", json_object_new_string(fnv));
-		snprintf(spath, sizeof(spath), "%s.vpmem", grub);
-		/* the record first: a crash between the two writes leaves a record
-		 * that remove can use against the old, unchanged file */
-		{
-			const char *js = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-
-			r = write_atomic(spath, js, strlen(js), 0644);
+		if (!a->quiet)
+			fputs(p.reasoning, stdout);
+		if (!c.changed)
+			printf("'%s' already has %s: nothing changed\n", f.path, p.param);
+		else if (a->dry)
+			printf("would set in '%s': %s\n", f.path, c.line);
+		else
+			printf("'%s': GRUB_CMDLINE_LINUX now has %s (backup: %s)\n", f.path, p.param, c.backup);
+		if (c.changed && !a->dry) {
+			say_update(a, true);
+			if (a->update)
+				r = run_update(a);
 		}
-		json_object_put(o);
 	}
-	free(orig_line);
-	if (!r)
-		r = write_atomic(grub, out, strlen(out), st.st_mode & 07777);
-	if (!r)
-		printf("'%s': GRUB_CMDLINE_LINUX now has %s (backup: %s)\n", grub, p.param, bak);
-	free(new_line);
-	if (!r)
-		say_update(a, true);
-	if (!r && a->update)
-		r = run_update(a);
-out:
-	if (have_state)
-		state_free(&old);
-	free(param);
-	free(oldparam);
-	free(content);
-	free(out);
+	vpmem_grub_change_free(&c);
+	vpmem_grub_file_free(&f);
 	return r;
 }
 
 static int em_remove(const struct em_args *a)
 {
-	struct em_state s;
 	struct vpmem_err err = { 0 };
-	char grub[PATH_MAX], path[PATH_MAX + 16], *content, *out = NULL, *line;
-	struct stat st;
-	size_t clen;
-	int r;
+	struct vpmem_grub_file f;
+	struct vpmem_grub_change c;
+	int r = read_grub(a, &f);
 
-	r = read_grub(a, grub, sizeof(grub), &content, &clen, &st);
 	if (r)
 		return r;
-	if (state_read(grub, &s)) {
-		free(content);
-		return cmd_error(EXIT_FAIL, "emulate: no vpmem reservation recorded for '%s' (nothing to remove)", grub);
-	}
-	line = vpmem_grub_line_text(content);
-	if (line && !strcmp(line, s.applied_line)) {
-		/* untouched since apply: put the original line back exactly */
-		r = vpmem_grub_set_line(content, s.had_line ? s.original_line : "", &out, &err);
-	} else {
-		/* edited since: take out only our tokens */
-		char *param = strdup(s.param);
-		const char *rem[VPMEM_E820_MAX_RES + 1];
-
-		r = param ? vpmem_grub_edit(content, tokens(param, rem, VPMEM_E820_MAX_RES + 1), NULL, &out, &err)
-			  : -ENOMEM;
-		free(param);
-		if (!r)
-			printf("note: '%s' changed since vpmem applied it; removing only %s\n", grub, s.param);
-	}
-	free(line);
+	r = vpmem_grub_remove(&f, a->dry, &c, &err);
+	if (!r && c.edited_since)
+		printf("note: '%s' changed since vpmem applied it; removing only %s\n", f.path, c.param);
 	if (r) {
-		r = cmd_error(EXIT_FAIL, "emulate: '%s' refused (left untouched): %s", grub, err.msg);
-		goto out;
+		r = cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
+	} else if (a->dry) {
+		printf("would remove %s from '%s'\n", c.param, f.path);
+	} else {
+		if (c.foreign_backup)
+			printf("note: '%s' is not the backup vpmem made: left in place\n", c.backup);
+		printf("'%s': removed %s\n", f.path, c.param);
+		say_update(a, true);
+		if (a->update)
+			r = run_update(a);
 	}
-	if (a->dry) {
-		printf("would remove %s from '%s'\n", s.param, grub);
-		goto out;
-	}
-	r = strcmp(out, content) ? write_atomic(grub, out, strlen(out), st.st_mode & 07777) : 0;
-	if (r)
-		goto out;
-	snprintf(path, sizeof(path), "%s.vpmem", grub);
-	unlink(path);
-	/* only the backup vpmem wrote goes (its bytes as recorded, D10) */
-	snprintf(path, sizeof(path), "%s.vpmem.bak", grub);
-	{
-		size_t blen;
-		char *b = vpmem_read_input(path, 1 << 20, &blen, NULL, NULL), h[24];
-
-		if (b) {
-			snprintf(h, sizeof(h), "%016" PRIx64, fnv1a(b, blen));
-			if (s.backup_fnv[0] && !strcmp(h, s.backup_fnv))
-				unlink(path);
-			else
-				printf("note: '%s' is not the backup vpmem made: left in place\n", path);
-			free(b);
-		}
-	}
-	printf("'%s': removed %s\n", grub, s.param);
-	say_update(a, true);
-	if (a->update)
-		r = run_update(a);
-out:
-	state_free(&s);
-	free(content);
-	free(out);
+	vpmem_grub_change_free(&c);
+	vpmem_grub_file_free(&f);
 	return r;
 }
 
@@ -589,7 +369,6 @@ static int em_status(const struct em_args *a)
 	char path[PATH_MAX], *cmdline, *iomem, grub[PATH_MAX], a1[32], a2[32];
 	json_object *o = json_object_new_object(), *jr = json_object_new_array(), *jp = json_object_new_array();
 	struct vpmem_e820_map *map = NULL;
-	struct em_state s;
 	struct dirent **ents = NULL;
 	char *gparam = NULL;
 	int n;
@@ -598,11 +377,10 @@ static int em_status(const struct em_args *a)
 	cmdline = vpmem_read_file(path, 8192, NULL);
 	np = cmdline ? vpmem_e820_cmdline_pram(cmdline, planned, 16) : 0;
 	grub_path(a, grub, sizeof(grub));
-	if (!state_read(grub, &s)) {
-		json_object_object_add(o, "grub_param", json_object_new_string(s.param));
-		gparam = s.param ? strdup(s.param) : NULL;
-		json_object_object_add(o, "grub_pending", json_object_new_boolean(gparam && !on_cmdline(cmdline, gparam)));
-		state_free(&s);
+	gparam = vpmem_grub_recorded_param(grub);
+	if (gparam) {
+		json_object_object_add(o, "grub_param", json_object_new_string(gparam));
+		json_object_object_add(o, "grub_pending", json_object_new_boolean(!on_cmdline(cmdline, gparam)));
 	}
 	/* e820 type 12 as the running kernel has it: /proc/iomem (e820.c parses it) */
 	snprintf(path, sizeof(path), "%s/proc/iomem", root);

@@ -106,8 +106,7 @@ int apply_layout_live(const struct vpmem_layout *l, const char *region, bool for
 	r = &lv->region[i];
 	rc = mounts(r, l, false, false, &nm);
 	printf("applied\n");
-	for (unsigned k = 0; k < r->nns; k++)
-		ns_print_text(&r->ns[k], (unsigned)atoi(r->dev + 6));
+	ns_print_list(r->ns, r->nns, (unsigned)atoi(r->dev + 6), NULL);
 out:
 	free(lv);
 	free(lp);

@@ -15,7 +15,9 @@
 #include <vpmem/libvirt.h>
 #include <vpmem/vmstate.h>
 
+#include "nsout.h"
 #include "options.h"
+#include "table.h"
 #include "vpmem.h"
 
 const char usage_map[] =
@@ -23,6 +25,7 @@ const char usage_map[] =
 	"                  --libvirt-domain NAME [--connect URI] | --vm NAME | --state-dir DIR]\n"
 	"                 [--vmdk FILE]... [--vmkfstools-output FILE]\n"
 	"                 [--guest-json FILE | --sysroot DIR] [--json]\n"
+	"                 " TABLE_USAGE "\n"
 	"\n"
 	"Which host file is nmem1 in my guest? Join a host description with the\n"
 	"guest's DIMMs by identity, never by enumeration order: QEMU slots (guest\n"
@@ -31,6 +34,8 @@ const char usage_map[] =
 	"devices by serial (sn=; the guest's memN with that serial). Prints per\n"
 	"device: host backing, slot or UUID, guest nmemN and id, region, namespaces\n"
 	"and their /dev nodes; every mismatch is said plainly (exit status 1).\n"
+	"The table's columns: HOST SLOT/UUID NODE GUEST ID REGION NAMESPACES (default),\n"
+	"STATE KIND; --output COLS (+COLS adds), --noheadings, --raw, --width N.\n"
 	"\n"
 	"Host side:  --qemu-cmdline FILE (a saved command line, shell words or\n"
 	"            NUL-separated), --qemu-pid PID, --libvirt-xml FILE (virsh dumpxml),\n"
@@ -89,6 +94,69 @@ static int load_spec(const char *state, struct vpmem_host *h, struct vpmem_err *
 	return r;
 }
 
+enum { MC_HOST, MC_SLOT, MC_NODE, MC_GUEST, MC_ID, MC_REGION, MC_NAMESPACES, MC_STATE, MC_KIND, MC_COUNT };
+
+static const struct table_col map_cols[MC_COUNT] = {
+	[MC_HOST] = { "HOST", 0.3, SCOLS_FL_TRUNC, T_DEF, 0 },
+	[MC_SLOT] = { "SLOT/UUID", 0.1, 0, T_DEF, 0 },
+	[MC_NODE] = { "NODE", 2, SCOLS_FL_RIGHT, T_DEF, 0 },
+	[MC_GUEST] = { "GUEST", 5, 0, T_DEF, 0 },
+	[MC_ID] = { "ID", 13, 0, T_DEF, 0 },
+	[MC_REGION] = { "REGION", 7, 0, T_DEF, 0 },
+	[MC_NAMESPACES] = { "NAMESPACES", 0.3, SCOLS_FL_WRAP, T_DEF, 0 },
+	[MC_STATE] = { "STATE", 7, 0, 0, 0 },
+	[MC_KIND] = { "KIND", 7, 0, 0, 0 },
+};
+
+static const char *const map_states[] = { "matched", "no-guest", "ambiguous", "no-id" };
+
+/* One row a host device: its guest DIMM, region and namespaces. */
+static int print_table(const struct vpmem_host *h, const struct vpmem_guest_view *g, const struct vpmem_mapping *m,
+		       const struct table_opts *o)
+{
+	struct table *t;
+	int r = table_new(&t, "map", map_cols, MC_COUNT, o, 0, false);
+
+	if (r)
+		return r;
+	for (unsigned i = 0; i < m->nrows; i++) {
+		const struct vpmem_host_dev *d = &h->d[m->row[i].host];
+		const struct vpmem_guest_dimm *gd = m->row[i].guest >= 0 ? &g->d[m->row[i].guest] : NULL;
+		struct libscols_line *ln = table_row(t, NULL);
+		char ns[1024] = "";
+
+		table_set(t, ln, MC_HOST, "%s", d->path);
+		if (d->kind == VPMEM_HOST_CXL)
+			table_set(t, ln, MC_SLOT, "sn=%#llx", (unsigned long long)d->serial);
+		else if (d->uuid[0] && strlen(d->uuid) > 11)
+			/* the last 32 bits name the guest DIMM (id 8902-...): the part to show */
+			table_set(t, ln, MC_SLOT, "%s%s", table_ellipsis(), d->uuid + strlen(d->uuid) - 11);
+		else if (d->uuid[0])
+			table_set(t, ln, MC_SLOT, "%s", d->uuid);
+		else if (d->slot >= 0)
+			table_set(t, ln, MC_SLOT, "%d", d->slot);
+		else
+			table_set(t, ln, MC_SLOT, "-");
+		if (d->node >= 0)
+			table_set(t, ln, MC_NODE, "%d", d->node);
+		else
+			table_set(t, ln, MC_NODE, "-");
+		table_set(t, ln, MC_GUEST, "%s", gd ? gd->dev : "-");
+		table_set(t, ln, MC_ID, "%s", gd ? gd->id : d->expect_id[0] ? d->expect_id : "-");
+		table_set(t, ln, MC_REGION, "%s", gd && gd->region[0] ? gd->region : "-");
+		for (unsigned k = 0; gd && k < gd->nns; k++) {
+			size_t used = strlen(ns);
+
+			snprintf(ns + used, sizeof(ns) - used, "%s%s(%s%s%s)", k ? " " : "", gd->ns[k].dev, gd->ns[k].mode,
+				 gd->ns[k].node[0] ? " /dev/" : "", gd->ns[k].node);
+		}
+		table_set(t, ln, MC_NAMESPACES, "%s", ns);
+		table_set(t, ln, MC_STATE, "%s", map_states[m->row[i].state]);
+		table_set(t, ln, MC_KIND, "%s", kind_name(d->kind));
+	}
+	return table_print(t);
+}
+
 int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -98,7 +166,7 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 		{ "state-dir", required_argument, NULL, 'S' }, { "vmdk", required_argument, NULL, 'k' },
 		{ "vmkfstools-output", required_argument, NULL, 'o' }, { "guest-json", required_argument, NULL, 'g' },
 		{ "sysroot", required_argument, NULL, 'r' }, { "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+		TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
 	};
 	static struct vpmem_host h;
 	static struct vpmem_guest_view g;
@@ -110,12 +178,18 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 	unsigned nvmdk = 0, nhost = 0;
 	long pid = 0;
 	bool json = ctx->json;
+	struct table_opts topts = { 0 };
 	int c;
 
 	struct cmd_opts op = { .cmd = "map", .longopts = opts };
 
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
+		int t = table_opt(c, optarg, &topts, "map");
+
+		if (t)
+			c = t < 0 ? '?' : 0;
 		switch (c) {
+		case 0: break;
 		case 'c': qfile = optarg; nhost++; break;
 		case 'p': {
 			char *end;
@@ -239,7 +313,6 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 		for (unsigned i = 0; i < m.nrows; i++) {
 			const struct vpmem_host_dev *d = &h.d[m.row[i].host];
 			json_object *r = json_object_new_object(), *ho = json_object_new_object();
-			static const char *const states[] = { "matched", "no-guest", "ambiguous", "no-id" };
 
 			json_object_object_add(ho, "path", json_object_new_string(d->path));
 			json_object_object_add(ho, "kind", json_object_new_string(kind_name(d->kind)));
@@ -260,7 +333,7 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 			if (d->expect_id[0])
 				json_object_object_add(ho, "id", json_object_new_string(d->expect_id));
 			json_object_object_add(r, "host", ho);
-			json_object_object_add(r, "state", json_object_new_string(states[m.row[i].state]));
+			json_object_object_add(r, "state", json_object_new_string(map_states[m.row[i].state]));
 			if (m.row[i].guest >= 0) {
 				const struct vpmem_guest_dimm *gd = &g.d[m.row[i].guest];
 				json_object *go = json_object_new_object(), *nss = json_object_new_array();
@@ -299,31 +372,15 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 		json_object_object_add(o, "problems", pr);
 		out_json(o);
 	} else {
-		printf("%-40s %-16s %-5s %-7s %-14s %-8s %s\n", "HOST", "SLOT/UUID", "NODE", "GUEST", "ID", "REGION", "NAMESPACES");
-		for (unsigned i = 0; i < m.nrows; i++) {
-			const struct vpmem_host_dev *d = &h.d[m.row[i].host];
-			const struct vpmem_guest_dimm *gd = m.row[i].guest >= 0 ? &g.d[m.row[i].guest] : NULL;
-			char slot[64], node[16];
+		int r = print_table(&h, &g, &m, &topts);
 
-			if (d->kind == VPMEM_HOST_CXL)
-				snprintf(slot, sizeof(slot), "sn=0x%llx", (unsigned long long)d->serial);
-			else if (d->uuid[0])
-				snprintf(slot, sizeof(slot), "%.11s…", d->uuid + strlen(d->uuid) - 11);
-			else if (d->slot >= 0)
-				snprintf(slot, sizeof(slot), "%d", d->slot);
-			else
-				snprintf(slot, sizeof(slot), "-");
-			snprintf(node, sizeof(node), "%d", d->node);
-			printf("%-40s %-16s %-5s %-7s %-14s %-8s", d->path, slot, d->node >= 0 ? node : "-",
-			       gd ? gd->dev : "-", gd ? gd->id : d->expect_id[0] ? d->expect_id : "-",
-			       gd && gd->region[0] ? gd->region : "-");
-			for (unsigned k = 0; gd && k < gd->nns; k++)
-				printf(" %s(%s%s%s)", gd->ns[k].dev, gd->ns[k].mode, gd->ns[k].node[0] ? " /dev/" : "",
-				       gd->ns[k].node);
+		if (r)
+			return r;
+		for (unsigned i = 0; i < m.nproblems; i++) {
+			fputs("problem: ", stdout);
+			print_escaped(m.problems[i]);
 			putchar('\n');
 		}
-		for (unsigned i = 0; i < m.nproblems; i++)
-			printf("problem: %s\n", m.problems[i]);
 	}
 	return m.nproblems ? EXIT_FAIL : EXIT_OK;
 }

@@ -22,13 +22,14 @@
 
 #include "nsout.h"
 #include "options.h"
+#include "table.h"
 #include "vpmem.h"
 
 const char usage_namespace[] =
-	"usage: vpmem namespace create FILE --mode raw|sector|fsdax|devdax [--size SIZE]\n"
-	"                          [--name NAME] [--uuid UUID] [--sector-size 512|4096]\n"
-	"                          [--map dev|mem] [--align SIZE] [hints] [--dry-run] [--json]\n"
-	"       vpmem namespace destroy FILE (--uuid UUID | --name NAME | --all) [hints] [--dry-run]\n"
+	"usage: vpmem namespace create FILE [-m raw|sector|fsdax|devdax] [-s SIZE] [-n NAME]\n"
+	"                          [-u UUID] [-l 512|4096] [-M dev|mem] [-a SIZE] [-r region0]\n"
+	"                          [hints] [--dry-run] [--json] " TABLE_USAGE "\n"
+	"       vpmem namespace destroy FILE (--uuid UUID | --name NAME | --all) [hints] [--dry-run] [--json]\n"
 	"       vpmem namespace import FILE (--name N | --uuid U | --dev namespaceX.Y) --from SRC|-\n"
 	"                          [hints] [--dry-run] [--json]\n"
 	"       vpmem namespace export FILE (--name N | --uuid U | --dev namespaceX.Y) --to DST|-\n"
@@ -38,6 +39,13 @@ const char usage_namespace[] =
 	"                          [--align A] [--size SIZE] [--keep-data] [hints] [--dry-run] [--json]\n"
 	"       vpmem namespace reconfigure FILE --resume\n"
 	"\n"
+	"create takes ndctl create-namespace's options: -m/--mode (default fsdax),\n"
+	"-s/--size, -n/--name, -u/--uuid, -l/--sector-size, -M/--map, -a/--align,\n"
+	"-r/--region (an image is region0), -t/--type pmem. --dry-run --json prints\n"
+	"the planned writes as JSON ({\"file\", \"dry_run\", \"writes\", \"namespace\"}).\n"
+	"The namespace made is printed as ndctl list -N would (--json) or as a\n"
+	"table (--output COLS, --noheadings, --raw, --width N; see 'vpmem help list').\n"
+"\n"
 	"Provision a namespace inside a vNVDIMM backing file, offline, so the guest\n"
 	"boots with it ready: labels (v1.1/v1.2, with the kernel's two-index update)\n"
 	"and the fsdax/devdax info block or BTT the guest kernel expects. ndctl's\n"
@@ -77,18 +85,19 @@ const char usage_namespace[] =
 	"create-namespace -f -e. Labelled images only with --keep-data. See\n"
 	"doc/reconfigure.md.\n";
 
-enum { O_MODE = 256, O_SIZE, O_NAME, O_UUID, O_SECTOR, O_MAP, O_ALIGN, O_LABEL, O_SLOT, O_SPA,
-       O_DRY, O_JSON, O_ALL, O_TEST_DEV_UUID };
+enum { O_LABEL = 256, O_SLOT, O_SPA, O_DRY, O_JSON, O_ALL, O_TEST_DEV_UUID };
 
+/* ndctl create-namespace's letters (ndctl/namespace.c CREATE_OPTIONS) */
 static const struct option ns_opts[] = {
-	{ "mode", required_argument, NULL, O_MODE }, { "size", required_argument, NULL, O_SIZE },
-	{ "name", required_argument, NULL, O_NAME }, { "uuid", required_argument, NULL, O_UUID },
-	{ "sector-size", required_argument, NULL, O_SECTOR }, { "map", required_argument, NULL, O_MAP },
-	{ "align", required_argument, NULL, O_ALIGN }, { "label-size", required_argument, NULL, O_LABEL },
+	{ "mode", required_argument, NULL, 'm' }, { "size", required_argument, NULL, 's' },
+	{ "name", required_argument, NULL, 'n' }, { "uuid", required_argument, NULL, 'u' },
+	{ "sector-size", required_argument, NULL, 'l' }, { "map", required_argument, NULL, 'M' },
+	{ "align", required_argument, NULL, 'a' }, { "region", required_argument, NULL, 'r' },
+	{ "type", required_argument, NULL, 't' }, { "label-size", required_argument, NULL, O_LABEL },
 	{ "slot", required_argument, NULL, O_SLOT }, { "spa", required_argument, NULL, O_SPA },
 	{ "dry-run", no_argument, NULL, O_DRY }, { "json", no_argument, NULL, O_JSON },
 	{ "all", no_argument, NULL, O_ALL }, { "test-dev-uuid", required_argument, NULL, O_TEST_DEV_UUID },
-	{ NULL, 0, NULL, 0 },
+	TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
 };
 
 struct ns_args {
@@ -96,6 +105,7 @@ struct ns_args {
 	struct vpmem_image_hints hints;
 	bool mode_set, dry, json, all, name_set;
 	const char *file;
+	struct table_opts t;
 };
 
 static int parse_mode(const char *s, enum vpmem_ns_mode *m)
@@ -119,39 +129,53 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 	memset(a, 0, sizeof(*a));
 	a->hints.slot = -1;
 	a->json = ctx->json;
-	struct cmd_opts op = { .cmd = "namespace", .longopts = ns_opts };
+	struct cmd_opts op = { .cmd = "namespace", .shortopts = "m:s:n:u:l:M:a:r:t:", .longopts = ns_opts };
 
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
+		int t = table_opt(c, optarg, &a->t, "namespace");
+
+		if (t)
+			c = t < 0 ? '?' : 0;
 		switch (c) {
-		case O_MODE:
+		case 0: break;
+		case 'r':
+			/* an image holds one region, named region0 as ndctl would */
+			if (strcmp(optarg, "region0") && strcmp(optarg, "0") && strcmp(optarg, "all"))
+				return cmd_usage_error("namespace", "--region '%s': an image is one region, region0", optarg);
+			break;
+		case 't':
+			if (strcmp(optarg, "pmem"))
+				return cmd_usage_error("namespace", "--type '%s': a vNVDIMM region is pmem", optarg);
+			break;
+		case 'm':
 			if (parse_mode(optarg, &a->req.mode))
 				return EXIT_USAGE;
 			a->mode_set = true;
 			break;
-		case O_SIZE:
+		case 's':
 			if (vpmem_size_parse(optarg, 0, "--size", &a->req.size, &err))
 				return cmd_error(EXIT_USAGE, "namespace: %s", err.msg);
 			break;
-		case O_NAME: a->req.name = optarg; a->name_set = true; break;
-		case O_UUID:
+		case 'n': a->req.name = optarg; a->name_set = true; break;
+		case 'u':
 		case O_TEST_DEV_UUID: {
 			uuid_t u;
 
 			if (uuid_parse(optarg, u))
 				return cmd_usage_error("namespace", "--uuid '%s' is not a UUID", optarg);
-			memcpy(c == O_UUID ? a->req.uuid : a->req.dev_uuid, u, 16);
-			if (c == O_UUID)
+			memcpy(c == 'u' ? a->req.uuid : a->req.dev_uuid, u, 16);
+			if (c == 'u')
 				a->req.uuid_set = true;
 			else
 				a->req.dev_uuid_set = true;
 			break;
 		}
-		case O_SECTOR:
+		case 'l':
 			if (strcmp(optarg, "512") && strcmp(optarg, "4096"))
 				return cmd_usage_error("namespace", "--sector-size '%s': use 512 or 4096", optarg);
 			a->req.sector_size = (uint32_t)atoi(optarg);
 			break;
-		case O_MAP:
+		case 'M':
 			if (!strcmp(optarg, "dev"))
 				a->req.map = VPMEM_MAP_DEV;
 			else if (!strcmp(optarg, "mem"))
@@ -159,7 +183,7 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 			else
 				return cmd_usage_error("namespace", "--map '%s': use dev or mem", optarg);
 			break;
-		case O_ALIGN:
+		case 'a':
 			if (vpmem_size_parse(optarg, 0, "--align", &v, &err))
 				return cmd_error(EXIT_USAGE, "namespace: %s", err.msg);
 			if (v != 4096 && v != (2ULL << 20) && v != (1ULL << 30))
@@ -199,6 +223,7 @@ struct ns_change {
 	enum vpmem_ns_match how;   /* destroy */
 	struct vpmem_ns_info out;  /* create: the new namespace */
 	unsigned count;            /* destroy: how many match */
+	json_object *dry_json;     /* --dry-run --json: the plan, for the caller to complete */
 	int (*plan)(struct ns_change *c, const struct vpmem_region_info *ri, struct vpmem_wplan *p,
 		    struct vpmem_err *err);
 };
@@ -235,6 +260,8 @@ static int change_image(struct ns_change *c, bool *applied)
 	vpmem_wplan_route(&plan, &c->a->hints);
 	if (fd < 0 || vpmem_region_read(fd, &c->a->hints, ri, &err) || c->plan(c, ri, &plan, &err))
 		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", c->a->file, err.msg);
+	else if (c->count && c->a->dry && c->a->json)
+		c->dry_json = wplan_to_json(&plan, c->a->file);
 	else if (c->count && c->a->dry)
 		wplan_print(&plan, c->a->file);
 	else if (c->count && wplan_apply_cmd(fd, &plan, &err))
@@ -256,17 +283,21 @@ static int ns_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	int r = parse(argc, argv, &a, ctx);
 
 	if (!r && !a.mode_set)
-		r = cmd_usage_error("namespace", "create needs --mode");
+		a.req.mode = VPMEM_NS_FSDAX; /* ndctl create-namespace's default */
 	if (!r && a.all)
 		r = cmd_usage_error("namespace", "--all is for destroy");
 	if (!r)
 		r = change_image(&c, &applied);
+	if (!r && c.dry_json) {
+		json_object_object_add(c.dry_json, "namespace", ns_to_json(&c.out, 0, 0));
+		out_json(c.dry_json);
+	}
 	if (r || !applied)
 		return r;
 	if (a.json)
-		out_json(ns_to_json(&c.out, 0, false));
+		out_json(ns_to_json(&c.out, 0, 0));
 	else
-		ns_print_text(&c.out, 0);
+		return ns_print_list(&c.out, 1, 0, &a.t);
 	return EXIT_OK;
 }
 
@@ -287,11 +318,21 @@ static int ns_destroy(int argc, char **argv, struct vpmem_ctx *ctx)
 	r = change_image(&c, &applied);
 	if (r)
 		return r;
+	if (c.dry_json) {
+		json_object_object_add(c.dry_json, "destroy", json_object_new_int((int)c.count));
+		out_json(c.dry_json);
+	}
 	if (!c.count) {
 		if (c.how != VPMEM_MATCH_ALL)
 			return cmd_error(EXIT_FAIL, "namespace: '%s': no namespace matches", a.file);
-		if (!a.json)
+		if (a.json) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "destroyed", json_object_new_int(0));
+			out_json(o);
+		} else {
 			printf("no namespace to destroy in '%s'\n", a.file);
+		}
 		return EXIT_OK;
 	}
 	if (!applied)
@@ -519,6 +560,23 @@ static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
 		r = cmd_error(EXIT_FAIL, "%s: '%s' (%s) is larger than namespace0.%d of '%s' (%s)", cmd, a.path,
 			      vpmem_size_human((uint64_t)sb.st_size, x, sizeof(x)), k, a.file,
 			      vpmem_size_human(vpmem_ns_io_size(io), y, sizeof(y)));
+		goto out;
+	}
+	if (a.dry && a.json) {
+		json_object *o = json_object_new_object();
+		char dev[32];
+
+		snprintf(dev, sizeof(dev), "namespace0.%d", k);
+		json_object_object_add(o, "file", json_object_new_string(a.file));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(1));
+		json_object_object_add(o, "op", json_object_new_string(import ? "import" : "export"));
+		json_object_object_add(o, "dev", json_object_new_string(dev));
+		json_object_object_add(o, "mode", json_object_new_string(vpmem_ns_mode_name(ri->ns[k].mode)));
+		json_object_object_add(o, "size", json_object_new_uint64(vpmem_ns_io_size(io)));
+		json_object_object_add(o, "block_size", json_object_new_int((int)vpmem_ns_io_block_size(io)));
+		json_object_object_add(o, import ? "from" : "to", json_object_new_string(std ? "-" : a.path));
+		out_json(o);
+		r = EXIT_OK;
 		goto out;
 	}
 	if (a.dry) {

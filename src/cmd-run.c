@@ -103,7 +103,8 @@ const char usage_run[] =
 	"  --create                with --print: create the backings, so that what is\n"
 	"                          printed runs as printed\n"
 	"  --json                  print the plan (and with --print the argv or XML) as JSON\n"
-	"  -q, --quiet             do not describe the machine on stderr\n"
+	"  -q, --quiet             no progress lines and no description of the machine\n"
+	"                          on stderr (errors are still printed)\n"
 	"  -- QEMU-ARGS...         append raw QEMU arguments\n";
 
 enum {

@@ -16,17 +16,19 @@
 #include <vpmem/vmstate.h>
 
 #include "options.h"
+#include "table.h"
 #include "vpmem.h"
 
 const char usage_vm[] =
-	"usage: vpmem vm list [--json]\n"
+	"usage: vpmem vm list [--json] " TABLE_USAGE "\n"
 	"       vpmem vm stop NAME [--timeout SEC]\n"
 	"       vpmem vm rm NAME [--backings]\n"
 	"\n"
 	"The VMs 'vpmem run' started (state in $XDG_STATE_HOME/vpmem/vm/NAME), with\n"
 	"the QEMU launcher or as libvirt domains (--libvirt).\n"
 	"\n"
-	"  list       name, state, launcher (qemu|libvirt), PMem, backings, pid\n"
+	"  list       name, state, launcher (qemu|libvirt), PMem, backings, pid; the\n"
+	"             table's columns: NAME STATE LAUNCHER PMEM PID BACKINGS\n"
 	"  stop NAME  press the ACPI power button and wait for the guest to power off;\n"
 	"             after --timeout SEC (default 60) kill it (libvirt: destroy)\n"
 	"  rm NAME    forget a stopped VM: its state, its libvirt domain (undefined),\n"
@@ -58,26 +60,53 @@ static const char *state_of(const char *dir, struct vpmem_vmstate *st, long *pid
 	return *pid ? "running" : "stopped";
 }
 
+enum { VC_NAME, VC_STATE, VC_LAUNCHER, VC_PMEM, VC_PID, VC_BACKINGS, VC_COUNT };
+
+static const struct table_col vm_cols[VC_COUNT] = {
+	[VC_NAME] = { "NAME", 0.2, SCOLS_FL_TRUNC, T_DEF, 0 },
+	[VC_STATE] = { "STATE", 7, 0, T_DEF, 0 },
+	[VC_LAUNCHER] = { "LAUNCHER", 7, 0, T_DEF, 0 },
+	[VC_PMEM] = { "PMEM", 5, SCOLS_FL_RIGHT, T_DEF, 0 },
+	[VC_PID] = { "PID", 5, SCOLS_FL_RIGHT, T_DEF, 0 },
+	[VC_BACKINGS] = { "BACKINGS", 0.5, SCOLS_FL_WRAP, T_DEF, 0 },
+};
+
 static int vm_list(int argc, char **argv, struct vpmem_ctx *ctx)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
+	};
+	struct cmd_opts p = { .cmd = "vm", .sub = "list", .longopts = opts };
+	struct table_opts topts = { 0 };
+	struct table *tb = NULL;
+	int c, rows = 0;
 	static struct vm_row row;
 	char root[PATH_MAX - 300], dir[PATH_MAX];
 	struct vpmem_err err = { 0 };
 	json_object *arr = NULL;
-	bool json = ctx->json, header = false;
+	bool json = ctx->json;
 	struct dirent **ents = NULL;
 	int n;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			return cmd_usage_error("vm list", "unknown argument '%s'", argv[i]);
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
+		int t = table_opt(c, optarg, &topts, "vm");
+
+		if (t < 0)
+			return EXIT_USAGE;
+		if (t)
+			continue;
+		if (c != 'j')
+			return EXIT_USAGE; /* cmd_getopt said why */
+		json = true;
 	}
+	if (cmd_operands(&p, argc, argv, 0, 0, NULL))
+		return EXIT_USAGE;
 	if (vpmem_vmstate_root(root, sizeof(root), &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
 	if (json)
 		arr = json_object_new_array();
+	else if ((c = table_new(&tb, "vm", vm_cols, VC_COUNT, &topts, 0, false)))
+		return c;
 	n = scandir(root, &ents, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
 		char pmem[32], backs[2048] = "";
@@ -110,13 +139,18 @@ static int vm_list(int argc, char **argv, struct vpmem_ctx *ctx)
 				json_object_object_add(o, "pid", json_object_new_int64(row.pid));
 			json_object_array_add(arr, o);
 		} else {
-			if (!header)
-				printf("%-16s %-9s %-8s %-8s %-7s %s\n", "NAME", "STATE", "LAUNCHER", "PMEM", "PID",
-				       "BACKINGS");
-			header = true;
-			printf("%-16s %-9s %-8s %-8s %-7s %s\n", ents[i]->d_name, row.state,
-			       vpmem_launcher_name(row.st.launcher), vpmem_size_str(total, pmem, sizeof(pmem)),
-			       row.pid > 0 ? (snprintf(dir, 32, "%ld", row.pid), dir) : "-", backs);
+			struct libscols_line *ln = table_row(tb, NULL);
+
+			table_set(tb, ln, VC_NAME, "%s", ents[i]->d_name);
+			table_set(tb, ln, VC_STATE, "%s", row.state);
+			table_set(tb, ln, VC_LAUNCHER, "%s", vpmem_launcher_name(row.st.launcher));
+			table_set(tb, ln, VC_PMEM, "%s", vpmem_size_str(total, pmem, sizeof(pmem)));
+			if (row.pid > 0)
+				table_set(tb, ln, VC_PID, "%ld", row.pid);
+			else
+				table_set(tb, ln, VC_PID, "-");
+			table_set(tb, ln, VC_BACKINGS, "%s", backs);
+			rows++;
 		}
 		vpmem_vmstate_free(&row.st);
 next:
@@ -125,6 +159,10 @@ next:
 	free(ents);
 	if (json)
 		out_json(arr);
+	else if (rows) /* no VMs: no header either, as before */
+		return table_print(tb);
+	else
+		table_free(tb);
 	return EXIT_OK;
 }
 

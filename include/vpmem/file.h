@@ -27,6 +27,17 @@ char *vpmem_read_file(const char *path, size_t max, size_t *len);
  */
 int vpmem_file_mapped_by(unsigned long long dev, unsigned long long ino, bool *unreadable);
 
+/*
+ * Replace @path with @len bytes of @data atomically, as git's lockfile.h does:
+ * write a temporary file beside it (O_EXCL: a planted name or link is never
+ * followed), fsync it, set @mode, rename it over @path, fsync the directory.
+ * A crash leaves the old file or the new one, never a mix; on failure the
+ * temporary is removed and @path is untouched. @path itself is replaced, so
+ * a symlink there becomes a file: resolve it first to edit what it names.
+ */
+int vpmem_file_replace(const char *path, const void *data, size_t len, unsigned mode,
+		       struct vpmem_err *err);
+
 /* mkdir -p with mode 0755. */
 int vpmem_mkdir_p(const char *path, struct vpmem_err *err);
 

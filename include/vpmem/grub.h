@@ -43,6 +43,63 @@ char *vpmem_grub_line_text(const char *content);
 /* Replace the assignment line with @line ("" = delete it); malloc'ed result. */
 int vpmem_grub_set_line(const char *content, const char *line, char **out, struct vpmem_err *err);
 
+/*
+ * ---- the transaction on a real file ----
+ *
+ * vpmem edits a GRUB defaults file FILE with two files beside it: the record
+ * FILE.vpmem (JSON: the parameter, the assignment line before and after) and
+ * the backup FILE.vpmem.bak (the file before vpmem's first edit; the record
+ * keeps its FNV-1a hash, so a backup from elsewhere is never taken for
+ * vpmem's). Every write is an atomic replace (vpmem_file_replace); the record
+ * is written before FILE, so a crash between them leaves a record that
+ * remove can use against the unchanged file.
+ */
+struct vpmem_grub_file {
+	char path[4096];        /* the file edited: a symlink resolved to what it names */
+	char *content;          /* its bytes, NUL-terminated (it holds no NUL) */
+	size_t len;
+	unsigned mode;          /* its permission bits, kept on every rewrite */
+};
+
+/*
+ * Read @path: a symlink is followed to the file it names (that file is
+ * edited; the link stays a link); it must be a regular file of at most 1 MiB
+ * (more is refused, not cut) without NUL bytes. Free with
+ * vpmem_grub_file_free().
+ */
+int vpmem_grub_read(const char *path, struct vpmem_grub_file *f, struct vpmem_err *err);
+void vpmem_grub_file_free(struct vpmem_grub_file *f);
+
+struct vpmem_grub_change {
+	bool changed;           /* FILE differs (was written, or would be with @dry) */
+	char *line;             /* apply: the assignment line after the change (malloc'ed) */
+	char *param;            /* remove: the parameter the record named (malloc'ed) */
+	bool edited_since;      /* remove: the line changed since apply: only vpmem's tokens go */
+	bool foreign_backup;    /* remove: FILE.vpmem.bak is not vpmem's: left in place */
+	char backup[4112];      /* FILE.vpmem.bak */
+};
+void vpmem_grub_change_free(struct vpmem_grub_change *c);
+
+/*
+ * Put the space-separated kernel parameters @param into GRUB_CMDLINE_LINUX,
+ * in place of those a previous apply recorded. With @dry nothing is written.
+ * A file this cannot edit safely is refused (-EINVAL, "… refused (left
+ * untouched): why"); nothing is written then.
+ */
+int vpmem_grub_apply(const struct vpmem_grub_file *f, const char *param, bool dry,
+		     struct vpmem_grub_change *c, struct vpmem_err *err);
+
+/*
+ * Undo apply: the original line back exactly when the line is as vpmem left
+ * it, else only vpmem's tokens taken out; then the record goes and the
+ * backup, if it is vpmem's. -ENOENT when no record names FILE.
+ */
+int vpmem_grub_remove(const struct vpmem_grub_file *f, bool dry, struct vpmem_grub_change *c,
+		      struct vpmem_err *err);
+
+/* The parameter the record beside @path names (malloc'ed), or NULL: none. */
+char *vpmem_grub_recorded_param(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -181,8 +181,9 @@ static void check_label(struct chk *c, const struct vpmem_label *l, const uint8_
 	/* CXL: the cookie names the device serial; the type GUID must be zero,
 	 * the CXL region's (label.h vpmem_label_type, nsl_validate_type_guid) */
 	if (ri->cxl && ri->lsa.g.version == VPMEM_LABEL_V1_2 && l->type != VPMEM_LTYPE_NONE)
-		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_TYPE_GUID, st, "the kernel ignores this label; destroy it",
-		    "type GUID is not zero: a CXL pmem region has none and the kernel ignores labels that carry one");
+		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_TYPE_GUID, st,
+		    "destroy this label (or zero its type GUID and checksum it again by hand)",
+		    "type GUID is not zero: a CXL pmem region has none, and the guest kernel fails the whole region on such a label (no namespace of it appears)");
 	if (ri->cxl && l->isetcookie != ri->iset_id)
 		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_ISETCOOKIE, st,
 		    "the kernel ignores this label; attach the image with the serial its labels carry, or destroy it",

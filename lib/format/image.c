@@ -429,7 +429,7 @@ static void read_labels(struct vpmem_region_info *ri, const struct vpmem_image_h
 			int fallback_slot)
 {
 	struct vpmem_lsa *lsa = &ri->lsa;
-	bool v12 = lsa->g.version == VPMEM_LABEL_V1_2;
+	bool v12 = lsa->g.version == VPMEM_LABEL_V1_2, bad_type = false;
 	struct vpmem_nfit_dimm d;
 	int slot = -1;
 
@@ -475,10 +475,14 @@ labels:
 				l->slot, l->nlabel, l->position);
 			continue;
 		}
-		/* nsl_validate_type_guid: the region's type GUID (label.h) */
+		/* nsl_validate_type_guid: the region's type GUID (label.h). A label
+		 * that fails it is not skipped: create_namespace_pmem gives up with
+		 * "nmemX missing label for UUID" (-EINVAL) and the whole region
+		 * fails to probe (measured on 6.1 and 6.12: no region, no namespace) */
 		if (ri->cxl && v12 && l->type != VPMEM_LTYPE_NONE) {
-			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: type GUID is not zero, as a CXL region's labels must be (ignored by the kernel)",
+			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: type GUID is not zero, as a CXL region's labels must be: the guest kernel fails the whole region ('missing label for' the uuid), no namespace of it appears",
 				l->slot);
+			bad_type = true;
 			continue;
 		}
 		if (l->claim == VPMEM_CLAIM_UNKNOWN) {
@@ -507,6 +511,8 @@ labels:
 		ns->dpa = l->dpa;
 		ns->rawsize = l->rawsize;
 	}
+	if (bad_type)
+		ri->nns = 0; /* as the guest sees it: the region's namespaces fail together */
 	qsort(ri->ns, ri->nns, sizeof(ri->ns[0]), cmp_dpa);
 	for (unsigned i = 0; i + 1 < ri->nns; i++)
 		if (ri->ns[i].dpa + ri->ns[i].rawsize > ri->ns[i + 1].dpa)

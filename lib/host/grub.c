@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: MIT
-/* GRUB_CMDLINE_LINUX editing; rules in include/vpmem/grub.h. */
+/* GRUB_CMDLINE_LINUX editing and the apply/remove transaction; rules in
+ * include/vpmem/grub.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <json-c/json.h>
+
+#include <vpmem/file.h>
 #include <vpmem/grub.h>
+#include <vpmem/input.h>
 
 #define KEY "GRUB_CMDLINE_LINUX="
 
@@ -248,4 +258,288 @@ int vpmem_grub_edit(const char *c, const char *const *remove, const char *const 
 	r = vpmem_grub_set_line(c, line, out, err);
 	free(line);
 	return r;
+}
+
+/* ---- the transaction on a real file ---- */
+
+int vpmem_grub_read(const char *path, struct vpmem_grub_file *f, struct vpmem_err *err)
+{
+	struct stat st;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode) && !realpath(path, f->path))
+		return vpmem_err_set(err, errno, "cannot resolve '%s': %s", path, strerror(errno));
+	f->content = vpmem_read_input(f->path, 1 << 20, &f->len, "--grub-file", err);
+	if (!f->content)
+		return -(err && err->code ? err->code : EIO);
+	if (strlen(f->content) != f->len) {
+		vpmem_grub_file_free(f);
+		return vpmem_err_set(err, EINVAL, "'%s' contains a NUL byte: not a GRUB defaults file (left untouched)",
+				     path);
+	}
+	if (stat(f->path, &st)) {
+		int e = errno;
+
+		vpmem_grub_file_free(f);
+		return vpmem_err_set(err, e, "cannot read '%s': %s", path, strerror(e));
+	}
+	f->mode = st.st_mode & 07777;
+	return 0;
+}
+
+void vpmem_grub_file_free(struct vpmem_grub_file *f)
+{
+	free(f->content);
+	f->content = NULL;
+	f->len = 0;
+}
+
+void vpmem_grub_change_free(struct vpmem_grub_change *c)
+{
+	free(c->line);
+	free(c->param);
+	memset(c, 0, sizeof(*c));
+}
+
+/* FNV-1a of a file's bytes: the record remembers which backup is ours */
+static void fnv1a(const char *p, size_t n, char out[24])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
+	snprintf(out, 24, "%016" PRIx64, h);
+}
+
+struct record {
+	char *param, *original_line, *applied_line;
+	bool had_line;
+	char backup_fnv[24];    /* the backup vpmem wrote ("" = none recorded) */
+};
+
+static void record_free(struct record *s)
+{
+	free(s->param);
+	free(s->original_line);
+	free(s->applied_line);
+	memset(s, 0, sizeof(*s));
+}
+
+static char *json_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? strdup(json_object_get_string(v)) : NULL;
+}
+
+/* FILE.vpmem: 0, -ENOENT (none) or -EINVAL (partial: it owns nothing) */
+static int record_read(const char *grub, struct record *s)
+{
+	char path[4112], *text;
+	json_object *o, *v;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(path, sizeof(path), "%s.vpmem", grub);
+	text = vpmem_read_input(path, 1 << 20, NULL, NULL, NULL);
+	o = text ? json_tokener_parse(text) : NULL;
+	free(text);
+	if (!o)
+		return -ENOENT;
+	s->param = json_str(o, "param");
+	s->original_line = json_str(o, "original_line");
+	s->applied_line = json_str(o, "applied_line");
+	if (json_object_object_get_ex(o, "had_line", &v))
+		s->had_line = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "backup_fnv", &v))
+		snprintf(s->backup_fnv, sizeof(s->backup_fnv), "%s", json_object_get_string(v));
+	json_object_put(o);
+	if (!s->param || !s->original_line || !s->applied_line) {
+		record_free(s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The space-separated words of @s (changed in place) as a NULL-terminated
+ * malloc'ed array, or NULL when out of memory. */
+static const char **words(char *s)
+{
+	size_t n = 2;
+	const char **v;
+
+	for (const char *p = s; *p; p++)
+		n += *p == ' ';
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return NULL;
+	n = 0;
+	for (char *save = NULL, *t = strtok_r(s, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		v[n++] = t;
+	return v;
+}
+
+static int nomem(struct vpmem_err *err)
+{
+	return vpmem_err_set(err, ENOMEM, "out of memory");
+}
+
+/* The new content: @param's words in, those of @old (may be NULL) out. */
+static int edit_words(const struct vpmem_grub_file *f, const char *param, const char *old, char **out,
+		      struct vpmem_err *err)
+{
+	char *a = param ? strdup(param) : NULL, *o = old ? strdup(old) : NULL;
+	const char **add = a ? words(a) : NULL, **rem = o ? words(o) : NULL;
+	int r;
+
+	if ((param && !add) || (old && !rem))
+		r = nomem(err);
+	else if ((r = vpmem_grub_edit(f->content, rem, add, out, err)))
+		vpmem_err_prefix(err, "'%s' refused (left untouched)", f->path);
+	free(add);
+	free(rem);
+	free(a);
+	free(o);
+	return r;
+}
+
+static int record_write(const struct vpmem_grub_file *f, const char *param, const char *orig_line,
+			bool had_line, const char *applied_line, const char *fnv, struct vpmem_err *err)
+{
+	json_object *o = json_object_new_object();
+	char path[4112];
+	int r;
+
+	if (!o)
+		return nomem(err);
+	json_object_object_add(o, "param", json_object_new_string(param));
+	json_object_object_add(o, "original_line", json_object_new_string(orig_line));
+	json_object_object_add(o, "had_line", json_object_new_boolean(had_line));
+	json_object_object_add(o, "applied_line", json_object_new_string(applied_line));
+	json_object_object_add(o, "backup_fnv", json_object_new_string(fnv));
+	snprintf(path, sizeof(path), "%s.vpmem", f->path);
+	{
+		const char *js = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+
+		r = js ? vpmem_file_replace(path, js, strlen(js), 0644, err) : nomem(err);
+	}
+	json_object_put(o);
+	return r;
+}
+
+int vpmem_grub_apply(const struct vpmem_grub_file *f, const char *param, bool dry,
+		     struct vpmem_grub_change *c, struct vpmem_err *err)
+{
+	struct record old;
+	bool have = record_read(f->path, &old) == 0;
+	char *out = NULL, *orig = NULL, fnv[24];
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->backup, sizeof(c->backup), "%s.vpmem.bak", f->path);
+	r = edit_words(f, param, have ? old.param : NULL, &out, err);
+	if (r)
+		goto out;
+	c->changed = strcmp(out, f->content) != 0;
+	c->line = vpmem_grub_line_text(out);
+	if (!c->line) {
+		r = nomem(err);
+		goto out;
+	}
+	if (!c->changed || dry)
+		goto out;
+	/* the backup is the file as it was before vpmem's first edit: written
+	 * now unless a record says vpmem wrote it already (a stale FILE.vpmem.bak
+	 * from elsewhere is replaced, never announced as ours) */
+	if (have && old.backup_fnv[0]) {
+		snprintf(fnv, sizeof(fnv), "%s", old.backup_fnv);
+	} else {
+		fnv1a(f->content, f->len, fnv);
+		if ((r = vpmem_file_replace(c->backup, f->content, f->len, f->mode, err)))
+			goto out;
+	}
+	orig = have ? strdup(old.original_line) : vpmem_grub_line_text(f->content);
+	if (!orig) {
+		r = nomem(err);
+		goto out;
+	}
+	/* the record first: a crash between the two writes leaves a record that
+	 * remove can use against the old, unchanged file */
+	r = record_write(f, param, orig, have ? old.had_line : *orig != '\0', c->line, fnv, err);
+	if (!r)
+		r = vpmem_file_replace(f->path, out, strlen(out), f->mode, err);
+out:
+	if (have)
+		record_free(&old);
+	free(orig);
+	free(out);
+	return r;
+}
+
+int vpmem_grub_remove(const struct vpmem_grub_file *f, bool dry, struct vpmem_grub_change *c,
+		      struct vpmem_err *err)
+{
+	struct record s;
+	char path[4112], *out = NULL, *line;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->backup, sizeof(c->backup), "%s.vpmem.bak", f->path);
+	if (record_read(f->path, &s))
+		return vpmem_err_set(err, ENOENT, "no vpmem reservation recorded for '%s' (nothing to remove)", f->path);
+	c->param = strdup(s.param);
+	line = vpmem_grub_line_text(f->content);
+	if (!c->param || !line) {
+		r = nomem(err);
+	} else if (!strcmp(line, s.applied_line)) {
+		/* untouched since apply: put the original line back exactly */
+		r = vpmem_grub_set_line(f->content, s.had_line ? s.original_line : "", &out, err);
+		if (r)
+			vpmem_err_prefix(err, "'%s' refused (left untouched)", f->path);
+	} else {
+		/* edited since: take out only our tokens */
+		c->edited_since = true;
+		r = edit_words(f, NULL, s.param, &out, err);
+	}
+	free(line);
+	if (r || dry)
+		goto out;
+	c->changed = strcmp(out, f->content) != 0;
+	if (c->changed && (r = vpmem_file_replace(f->path, out, strlen(out), f->mode, err)))
+		goto out;
+	snprintf(path, sizeof(path), "%s.vpmem", f->path);
+	unlink(path);
+	/* only the backup vpmem wrote goes (its bytes as recorded) */
+	{
+		size_t blen;
+		char *b = vpmem_read_input(c->backup, 1 << 20, &blen, NULL, NULL), h[24];
+
+		if (b) {
+			fnv1a(b, blen, h);
+			if (s.backup_fnv[0] && !strcmp(h, s.backup_fnv))
+				unlink(c->backup);
+			else
+				c->foreign_backup = true;
+			free(b);
+		}
+	}
+out:
+	if (!r && dry)
+		c->changed = strcmp(out, f->content) != 0;
+	record_free(&s);
+	free(out);
+	return r;
+}
+
+char *vpmem_grub_recorded_param(const char *path)
+{
+	struct record s;
+	char *param;
+
+	if (record_read(path, &s))
+		return NULL;
+	param = s.param;
+	s.param = NULL;
+	record_free(&s);
+	return param;
 }

@@ -10,8 +10,8 @@
  * drivers/cxl/core/memdev.c serial_show). The id both sides are joined on is
  * the serial in decimal.
  * From sysfs also the memdev's libnvdimm region and namespaces, by identity:
- * a CXL region's targets are endpoint decoders (regionK/targetT), each below
- * its memdev (…/memN/endpointE/decoderE.D); the libnvdimm region that
+ * a CXL region's targets are endpoint decoders (regionK/targetT =
+ * decoderE.D), the port endpointE's "uport" is the memdev; the libnvdimm region that
  * cxl_pmem_region_probe makes for it has the CXL region's address range
  * (drivers/cxl/pmem.c: res->start = hpa_range.start), so the two share
  * /sys/…/resource.
@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vpmem/hostmap.h>
 #include <vpmem/image.h>
@@ -136,18 +137,31 @@ static void free_names(struct dirent **ents, int n)
 	free(ents);
 }
 
-/* The memdev an endpoint decoder belongs to: the "memN" component of its real path. */
+/*
+ * The memdev an endpoint decoder belongs to. decoderE.D is a decoder of the
+ * port endpointE, whose "uport" link points at its memdev (drivers/cxl/core/
+ * port.c: every port links its upstream device as "uport"; an endpoint port's
+ * is the memdev). The endpoint port itself sits below the CXL port hierarchy,
+ * not below the memdev.
+ */
 static void memdev_of_decoder(const char *root, const char *decoder, char *out, size_t len)
 {
-	char p[PATH_MAX], real[PATH_MAX], *c;
+	char p[PATH_MAX], link[PATH_MAX], *base;
+	unsigned e, d;
+	ssize_t n;
 
 	out[0] = '\0';
-	snprintf(p, sizeof(p), "%s%s/%s", root, CXL_BUS, decoder);
-	if (!realpath(p, real))
+	if (sscanf(decoder, "decoder%u.%u", &e, &d) != 2)
 		return;
-	for (c = strtok(real, "/"); c; c = strtok(NULL, "/"))
-		if (!strncmp(c, "mem", 3) && c[3] >= '0' && c[3] <= '9')
-			snprintf(out, len, "%s", c);
+	snprintf(p, sizeof(p), "%s%s/endpoint%u/uport", root, CXL_BUS, e);
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n <= 0)
+		return;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	if (!strncmp(base, "mem", 3) && base[3] >= '0' && base[3] <= '9')
+		snprintf(out, len, "%s", base);
 }
 
 /* The libnvdimm region at the CXL region's address, its nmem, its namespaces. */

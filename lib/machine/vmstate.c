@@ -213,8 +213,8 @@ static int json_strv(json_object *o, const char *key, struct vpmem_strv *sv)
 int vpmem_vmstate_save(const char *dir, const struct vpmem_vmstate *st, struct vpmem_err *err)
 {
 	json_object *j = json_object_new_object(), *dimms = json_object_new_array();
-	char p[PATH_MAX + 16], tmp[PATH_MAX + 32];
-	int r = 0, fd;
+	char p[PATH_MAX + 16];
+	int r = 0;
 
 	json_object_object_add(j, "name", json_object_new_string(st->name));
 	json_object_object_add(j, "launcher", json_object_new_string(vpmem_launcher_name(st->launcher)));
@@ -243,23 +243,15 @@ int vpmem_vmstate_save(const char *dir, const struct vpmem_vmstate *st, struct v
 	json_object_object_add(j, "options", strv_json(&st->options));
 	json_object_object_add(j, "argv", strv_json(&st->argv));
 	path_in(p, sizeof(p), dir, "spec.json");
-	path_in(tmp, sizeof(tmp), dir, ".spec.json.tmp");
-	/* temp, fsync, rename: a crash leaves the old spec or the new one */
-	/* the temp file is made afresh (O_EXCL|O_NOFOLLOW): a planted symlink goes */
-	fd = vpmem_create_own(tmp, 0600, err);
-	if (fd < 0) {
-		r = fd;
-	} else {
+	/* temp beside it (O_EXCL: a planted symlink is never followed), fsync,
+	 * rename: a crash leaves the old spec or the new one */
+	{
 		const char *js = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY);
-		size_t n = strlen(js);
 
-		if (write(fd, js, n) != (ssize_t)n || fsync(fd) || rename(tmp, p))
-			r = vpmem_err_set(err, errno ? errno : EIO, "cannot save the VM spec '%s': %s", p,
-					  strerror(errno ? errno : EIO));
-		close(fd);
+		r = js ? vpmem_file_replace(p, js, strlen(js), 0600, err) : vpmem_err_set(err, ENOMEM, "out of memory");
+		if (r)
+			vpmem_err_prefix(err, "cannot save the VM spec");
 	}
-	if (r)
-		unlink(tmp);
 	json_object_put(j);
 	return r;
 }

@@ -101,6 +101,51 @@ int vpmem_mkdir_p(const char *path, struct vpmem_err *err)
 	return 0;
 }
 
+int vpmem_file_replace(const char *path, const void *data, size_t len, unsigned mode,
+		       struct vpmem_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX], tmp[PATH_MAX + 32];
+	const char *p = data;
+	size_t done = 0;
+	int fd, e = 0;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir, slash ? slash + 1 : path) >= (int)sizeof(tmp))
+		return vpmem_err_set(err, ENAMETOOLONG, "path too long: '%s'", path);
+	fd = mkstemp(tmp); /* O_CREAT|O_EXCL */
+	if (fd < 0)
+		return vpmem_err_set(err, errno, "cannot write in '%s': %s", dir, strerror(errno));
+	while (!e && done < len) {
+		ssize_t w = write(fd, p + done, len - done);
+
+		if (w <= 0)
+			e = w < 0 ? errno : EIO;
+		else
+			done += (size_t)w;
+	}
+	if (!e && (fchmod(fd, (mode_t)mode) || fsync(fd)))
+		e = errno;
+	if (close(fd) && !e)
+		e = errno;
+	if (!e && rename(tmp, path))
+		e = errno;
+	if (e) {
+		unlink(tmp);
+		return vpmem_err_set(err, e, "cannot write '%s': %s", path, strerror(e));
+	}
+	/* the rename itself durable */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
 /*
  * /proc/locks, one lock a line (proc(5); torvalds/linux fs/locks.c
  * lock_get_status): "ID: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INO 0 EOF", the

@@ -245,12 +245,12 @@ run_vpmem run --print --pmem-image m12.img
 expect_nomatch "run of a sound image: no warning" "$err" "warning"
 m12; dmg flip c.img $((IX1 + 64))
 run_vpmem list c.img
-expect_match "list of a repairable image: the hint" "$out" "^  hint: repairable: 1 finding \(first: index 1 at 0x[0-9a-f]+: bad checksum.*\); run 'vpmem check c.img' \(--repair mends it\)\$"
+expect_match "list of a repairable image: the hint" "$out" "^region0: hint: repairable: 1 finding \(first: index 1 at 0x[0-9a-f]+: bad checksum.*\); run 'vpmem check c.img' \(--repair mends it\)\$"
 run_vpmem list --json c.img
 expect_match "list --json: the hint" "$out" '"hint":"repairable: '
 m12; dmg put c.img $((MAP3 + 8)) '<I' $((0xC0000000 | 0x3fffff))
 run_vpmem list c.img
-expect_match "list of a damaged BTT (the labels are sound): the hint" "$out" "^  hint: damaged: 1 finding \(first: btt arena 0 at 0x[0-9a-f]+: map entry 2 points at block .*\); run 'vpmem check c.img'\$"
+expect_match "list of a damaged BTT (the labels are sound): the hint" "$out" "^region0: hint: damaged: 1 finding \(first: btt arena 0 at 0x[0-9a-f]+: map entry 2 points at block .*\); run 'vpmem check c.img'\$"
 run_vpmem run --print --pmem-image c.img
 expect_eq "run of a damaged image: still prints the machine" "$rc" 0
 expect_match "run of a damaged image: one warning naming vpmem check" "$err" "^vpmem: warning: 'c.img' is damaged: .*run 'vpmem check c.img'\$"

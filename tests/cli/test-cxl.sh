@@ -153,6 +153,10 @@ g; dmg put c2.img.lsa $(($(L 1) + 88)) '<Q' $((0xee00000077)); dmg csum c2.img.l
 judge "label cookie of another serial" damaged "label slot 1 .*cookie 0xee00000077 is the one of serial 0x77, the region's is 0xbdda00005eed"
 g; dmg put c2.img.lsa $(($(L 0) + 128)) '<Q' 1; dmg csum c2.img.lsa "$(L 0)" 256 248
 judge "label type GUID" damaged "label slot 0 .*type GUID is not zero"
+run_vpmem list c2.img
+expect_match "label type GUID: list shows the region without namespaces, as the guest" "$out" "the guest kernel fails the whole region"
+expect_nomatch "label type GUID: no namespace listed" "$out" "namespace0\."
+
 g; dmg put c2.img.lsa $(($(L 1) + 104)) '<Q' $((1 << 40)); dmg csum c2.img.lsa "$(L 1)" 256 248
 judge "label dpa outside the memory file" damaged "label slot 1 .*not inside"
 # ---- check: the memory file (BTT of sec at 128M) ----

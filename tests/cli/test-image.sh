@@ -35,7 +35,7 @@ expect_match "usable size" "$out" '"size":31457280'
 expect_match "raw_uuid is the label uuid" "$out" '"raw_uuid":"6a1b8a5e-0c47-4f61-9d6e-1d2a8c3e4f50"'
 before=$(sum a.img)
 for bad in "--mode fsdax --size 100M" "--mode fsdax --size 1G" "--mode sector --sector-size 520" \
-	"--mode raw --map mem" "--mode devdax --align 3M" "--mode bogus" "--size 32M" \
+	"--mode raw --map mem" "--mode devdax --align 3M" "--mode bogus" "-m fsdax -r region1" \
 	"--mode fsdax --uuid 6a1b8a5e-0c47-4f61-9d6e-1d2a8c3e4f50 --size 32M" "--mode fsdax --uuid nope" \
 	"--mode fsdax --name 0123456789012345678901234567890123456789012345678901234567890123456789"; do
 	# shellcheck disable=SC2086
@@ -66,7 +66,7 @@ wait $mapper 2>/dev/null
 expect_eq "mapped image unchanged" "$(sum a.img)" "$before"
 
 run_vpmem list a.img
-expect_match "text listing" "$out" 'namespace0.0  fsdax  map=dev  30.00 MiB .* name "data"'
+expect_match "text listing" "$out" 'namespace0.0 +30.00 MiB +fsdax +dev +512 +2M +/dev/pmem0 +[0-9a-f-]{36} +data$'
 run_vpmem namespace destroy a.img --name nosuch
 expect_eq "destroy without a match" "$rc" 1
 run_vpmem namespace destroy a.img

@@ -74,8 +74,13 @@ expect_eq "demo output as the README shows it" \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])) == json.load(open(sys.argv[2])))' "$T/demo.out" "$T/demo.json" 2>&1)" True
 
 # --- every other line, in order
-mkdir -p "$T/bin" "$T/tmp"
+mkdir -p "$T/bin" "$T/tmp" "$T/man/man1"
 ln -s "$VPMEM" "$T/bin/vpmem"
+# what the set-up command's `meson install` gives, from the build tree: the man
+# pages (MANPATH) and libvpmem.pc (meson's -uninstalled.pc, which pkg-config prefers)
+build=$(cd "$(dirname "$VPMEM")/.." && pwd)
+for m in "$build"/doc/man/*.1; do [ -f "$m" ] && ln -s "$m" "$T/man/man1/"; done
+export MANPATH="$T/man:" PKG_CONFIG_PATH="$build/meson-uninstalled${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 cat >"$T/run.sh" <<'EOF'
 ran=0
 ex() {
@@ -117,6 +122,8 @@ expect_match "the image's namespace in the guest, fsdax" "$(ex_out "--name img")
 expect_match "mounted with DAX" "$(ex_out "--name img")" '/dev/pmem0 /mnt ext4 .*dax'
 expect_match "the file system kept through reconfigure" "$(ex_out "mount /dev/pmem0s")" '^lost\+found$'
 expect_match "the CXL image's namespace in the guest" "$(ex_out "--name cxlimg")" '"mode":"fsdax"'
+expect_match "the man page is found" "$(ex_out "man vpmem-run")" '^[1-9][0-9]*$'
+expect_match "pkg-config knows libvpmem" "$(ex_out "pkg-config --cflags --libs libvpmem")" '-lvpmem'
 expect_match "the map joins the guest's nmem0" "$(ex_out "vpmem map --vm mapped")" 'nmem0'
 expect_match "vm list shows the running VM" "$(ex_out "vpmem vm list")" '^bg +running'
 

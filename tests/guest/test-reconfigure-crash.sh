@@ -14,8 +14,14 @@ cd "$T" || exit 1
 total=$(sh "$data/mkcuts.sh" cuts)
 fsz=$(stat -c %s cuts/fs.ext4)
 want=$(sha256sum cuts/fs.ext4 | cut -d' ' -f1)
+# the guest boots copies of the cut images without their side files (run
+# refuses an image whose conversion is pending: that is the point of them)
+mkdir boot
 args=
-for n in $(seq 0 "$total"); do args="$args --pmem-image $T/cuts/cut$n.img"; done
+for n in $(seq 0 "$total"); do
+	cp --sparse=always "cuts/cut$n.img" "boot/cut$n.img"
+	args="$args --pmem-image $T/boot/cut$n.img"
+done
 # shellcheck disable=SC2016
 script='
 ndctl list -RDN >/tmp/j
@@ -25,7 +31,7 @@ for ns in $(awk -F\" "/\"dev\":\"namespace/ {print \$4}" /tmp/j); do
 	blk=$(awk -F\" "/\"blockdev\"/ {print \$4}" /tmp/n)
 	mode=$(awk -F\" "/\"mode\"/ {print \$4}" /tmp/n)
 	[ -n "$blk" ] || continue
-	fsck=ok; [ "${FSCK:-0}" = 1 ] && { e2fsck -fn /dev/$blk >/dev/null 2>&1 || fsck=FAIL; }   # FSCK=1: slow under TCG
+	fsck=-; [ "${FSCK:-0}" = 1 ] && { e2fsck -fn /dev/$blk >/dev/null 2>&1 && fsck=ok || fsck=FAIL; }   # FSCK=1: slow under TCG
 	echo "$ns $mode $(head -c '"$fsz"' /dev/$blk | sha256sum | cut -d" " -f1) $fsck"
 done'
 verdicts() { # GUEST_OUTPUT -> one line per cut: cutN MODE|none DATA(ok/X) FSCK
@@ -73,16 +79,17 @@ expect_eq "the host sees what the kernel sees at every cut" "$(cat host)" "$(cut
 bad=0
 for n in $(seq 0 "$total"); do
 	f=cuts/cut$n.img
-	if [ -f "$f.vpmem-reconfigure" ] || ! grep -q "^cut$n fsdax" v1; then
+	if [ -f "$f.vpmem-reconfigure" ] || ! grep -q "^cut$n fsdax" host; then
 		"$VPMEM" namespace reconfigure "$f" --name d --mode fsdax --keep-data >/dev/null 2>&1 || bad=$((bad + 1))
 	fi
 	[ -z "$(ls "$f".vpmem-reconfigure* 2>/dev/null)" ] || bad=$((bad + 1))
 done
 expect_eq "every cut finished by running again" "$bad" 0
+for n in $(seq 0 "$total"); do cp --sparse=always "cuts/cut$n.img" "boot/cut$n.img"; done
 # shellcheck disable=SC2086
 guest_run --qemu-memory 1G --hotplug-slots 0 --append no_timer_check $args "$script"
 expect_eq "boot 2: guest status" "$grc" 0
 verdicts "$gout" >v2
 cat v2 >&2
-expect_eq "boot 2: every cut is fsdax with the file system's bytes" "$(grep -c 'fsdax ok fsck=ok' v2)" "$((total + 1))"
+expect_eq "boot 2: every cut is fsdax with the file system's bytes" "$(grep -c 'fsdax ok fsck=-' v2)" "$((total + 1))"
 done_testing

@@ -18,41 +18,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <vpmem/image.h>
 #include <vpmem/namespace.h>
 
 #define M (1ULL << 20)
-
-static char dir[] = "/tmp/vpmem-test-entry-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	/* the directory holds only the files made below */
-	snprintf(cmd, sizeof(cmd), "%s/a.img", dir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/bare.img", dir);
-	unlink(cmd);
-	return rmdir(dir);
-}
-
-static const char *at(const char *name)
-{
-	static char p[4][256];
-	static unsigned k;
-
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	return p[k];
-}
 
 static void test_create_list(void **state)
 {
@@ -151,5 +122,5 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 	};
 
-	return cmocka_run_group_tests_name("entry", tests, setup, teardown);
+	return cmocka_run_group_tests_name("entry", tests, tmpdir_setup, tmpdir_teardown);
 }

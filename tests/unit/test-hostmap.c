@@ -19,32 +19,26 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <vpmem/hostmap.h>
 #include <vpmem/image.h>
 #include <vpmem/namespace.h>
 
 static struct vpmem_host *h;
 static struct vpmem_guest_view *g;
-static char dir[] = "/tmp/vpmem-test-hostmap-XXXXXX";
-
 static int setup(void **state)
 {
-	(void)state;
 	h = vpmem_host_new();
 	g = vpmem_guest_view_new();
-	return h && g && mkdtemp(dir) ? 0 : -1;
+	return h && g ? tmpdir_setup(state) : -1;
 }
 
 static int teardown(void **state)
 {
-	char cmd[256];
-
-	(void)state;
 	vpmem_host_free(h);
 	vpmem_guest_view_free(g);
-	/* only what the tests below made, under a fresh mkdtemp directory */
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
-	return system(cmd) ? -1 : 0;
+	return tmpdir_teardown(state);
 }
 
 static int qemu_text(const char *text, struct vpmem_err *err)
