@@ -117,8 +117,9 @@ int table_new(struct table **tp, const char *cmd, const struct table_col *cols, 
 
 		if (t->shown[order[i]] >= 0)
 			continue; /* named twice */
-		/* the tree only in the first column, as lsblk */
-		if (i)
+		/* the tree only in the first column, and none in --raw, as lsblk
+		 * (util-linux misc-utils/lsblk.c: -r clears LSBLK_TREE) */
+		if (i || o->raw)
 			fl &= ~SCOLS_FL_TREE;
 		if (!scols_table_new_column(t->tb, c->name, c->whint, fl)) {
 			table_free(t);

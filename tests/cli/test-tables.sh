@@ -51,6 +51,8 @@ run_vpmem list --noheadings --output DEV a.img
 expect_eq "--noheadings" "$(printf '%s\n' "$out" | head -n1)" "region0"
 run_vpmem list --raw -N --output DEV,SIZE,NAME a.img
 expect_match "--raw: blanks escaped, no tree" "$out" "^namespace0.0 32.00\\\\x20MiB plain$"
+run_vpmem list --raw a.img
+expect_nomatch "--raw with regions: no tree drawn (lsblk -r)" "$out" '\\xe2|─'
 run_vpmem list --output DEV,BOGUS a.img
 expect_eq "--output unknown: usage error" "$rc" 2
 expect_eq "--output unknown: one line" "$err" "vpmem: error: list: --output: unknown column 'BOGUS' (see 'vpmem help list')"
