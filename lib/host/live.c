@@ -21,13 +21,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <daxctl/libdaxctl.h>
-#include <ndctl/libndctl.h>
 #include <uuid/uuid.h>
 
 #include <vpmem/exec.h>
 #include <vpmem/live.h>
 #include <vpmem/size.h>
+
+#include "host/ndctl.h"   /* libndctl/libdaxctl through dlopen: every call below */
 
 /* Device types of <ndctl/ndctl.h> (the kernel's uapi ndctl.h); that header
  * cannot be included as Debian ships it (it needs ndctl's private ccan/). */
@@ -122,7 +122,11 @@ static void scan_ns(struct vpmem_live_region *r, struct ndctl_namespace *ndns)
 
 static int open_ctx(struct ndctl_ctx **ctx, struct vpmem_err *err)
 {
-	int r = ndctl_new(ctx);
+	int r;
+
+	if (!vpmem_ndctl_load(err))
+		return -ENOSYS;
+	r = ndctl_new(ctx);
 
 	if (r)
 		return vpmem_err_set(err, -r, "cannot open libndctl: %s", strerror(-r));

@@ -14,6 +14,8 @@
 #include <vpmem/file.h>
 #include <vpmem/input.h>
 
+#include "util/locks.h"
+
 char *vpmem_read_file(const char *path, size_t max, size_t *len)
 {
 	struct vpmem_err err = { 0 };
@@ -144,30 +146,52 @@ int vpmem_file_replace(const char *path, const void *data, size_t len, unsigned 
 	return 0;
 }
 
-/* The pid /proc/locks names for a FLOCK on dev:ino: "N: FLOCK ADVISORY
- * WRITE PID MAJ:MIN:INO 0 EOF" (proc(5); fs/locks.c lock_get_status prints
- * the pid that took the lock), or 0. */
-static long locks_owner(unsigned long long dev, unsigned long long ino)
+/*
+ * /proc/locks, one lock a line (proc(5); torvalds/linux fs/locks.c
+ * lock_get_status): "ID: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INO 0 EOF", the
+ * pid being the one that took the lock (0 if it is gone or not visible in
+ * our pid namespace), MAJ and MIN in hex ("%02x", so major 259 is "103"),
+ * "<none>:0" for a lock without an inode; waiters blocked on a lock follow it
+ * as "ID: -> FLOCK ..." (more indented when nested). POSIX, OFDLCK (pid -1),
+ * ACCESS, LEASE and DELEG lines are other kinds of lock.
+ */
+long vpmem_locks_owner(const char *buf, size_t len, unsigned long long dev, unsigned long long ino)
 {
-	FILE *f = fopen("/proc/locks", "r");
-	char line[256];
-	long owner = 0;
+	const char *p = buf, *end = buf + len;
 
-	while (f && !owner && fgets(line, sizeof(line), f)) {
-		char kind[16];
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		char line[256], kind[16];
 		long pid;
 		unsigned ma, mi;
 		unsigned long long in;
 
-		/* "->" lines are waiters, not holders */
-		if (strstr(line, "->"))
-			continue;
-		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &ma, &mi, &in) == 5 &&
-		    !strcmp(kind, "FLOCK") && in == ino && makedev(ma, mi) == dev)
-			owner = pid;
+		/* a line longer than any the kernel writes is not a lock line */
+		if (n < sizeof(line)) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			/* "->" lines are waiters, not holders */
+			if (!strstr(line, "->") &&
+			    sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &ma, &mi, &in) == 5 &&
+			    !strcmp(kind, "FLOCK") && pid > 0 && in == ino && makedev(ma, mi) == dev)
+				return pid;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
 	}
-	if (f)
-		fclose(f);
+	return 0;
+}
+
+/* The pid /proc/locks names for a FLOCK on dev:ino, or 0. */
+static long locks_owner(unsigned long long dev, unsigned long long ino)
+{
+	size_t len;
+	char *buf = vpmem_read_file("/proc/locks", 64 << 20, &len);
+	long owner = buf ? vpmem_locks_owner(buf, len, dev, ino) : 0;
+
+	free(buf);
 	return owner;
 }
 

@@ -293,4 +293,29 @@ fi
 run_vpmem apply "$data/example-nofs.json" --live --slot 1
 expect_eq "--slot with --live: usage" "$rc" 2
 
+# libndctl/libdaxctl are loaded on first use (lib/host/ndctl.h), not linked:
+# neither they nor libkmod (behind libndctl) are NEEDED by vpmem or
+# libvpmem, an offline command never loads them, a live one does
+lib=$(ldd "$VPMEM" | sed -n 's/.*libvpmem\.so\.[0-9]* => \([^ ]*\) .*/\1/p')
+needed=$(readelf -d "$VPMEM" "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+expect_match "libvpmem found by ldd" "$lib" 'libvpmem\.so'
+expect_match "NEEDED entries read" "$needed" 'libjson-c'
+expect_nomatch "libndctl/libdaxctl/libkmod not NEEDED" "$needed" 'libndctl|libdaxctl|libkmod'
+expect_nomatch "ldd: no libndctl/libdaxctl/libkmod" "$(ldd "$VPMEM")" 'libndctl|libdaxctl|libkmod'
+loaded=$(LD_DEBUG=files "$VPMEM" list a.img 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u | tr '\n' ' ')
+expect_nomatch "vpmem list loads no libndctl/libkmod" "$loaded" 'libndctl|libdaxctl|libkmod'
+loaded=$(LD_DEBUG=files "$VPMEM" layout --live 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u | tr '\n' ' ')
+expect_match "layout --live loads libndctl" "$loaded" 'libndctl\.so\.6'
+expect_match "layout --live loads libdaxctl" "$loaded" 'libdaxctl\.so\.1'
+# libndctl missing (an empty file bound over it in a private mount
+# namespace; root only): one line naming the package, status 1
+so=$(readlink -f /usr/lib/x86_64-linux-gnu/libndctl.so.6 2>/dev/null)
+if [ "$(id -u)" = 0 ] && [ -f "$so" ] && unshare -m true 2>/dev/null; then
+	: >empty.so
+	err=$(unshare -m sh -c 'mount --bind "$1" "$2" && exec "$3" layout --live' sh "$T/empty.so" "$so" "$VPMEM" 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "libndctl missing: one line" "$err" "vpmem: error: layout: libndctl.so.6 is not installed (apt-get install libndctl6)"
+	expect_eq "libndctl missing: status" "$rc" 1
+fi
+
 done_testing
