@@ -3,6 +3,8 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,14 @@ struct table {
 	/* the libsmartcols column of each caller column, or -1 when not shown */
 	int shown[TABLE_MAX_COLS];
 };
+
+/* A terminal that does not know its width (TIOCGWINSZ gives 0 columns). */
+static bool tty_without_width(int fd)
+{
+	struct winsize ws = { 0 };
+
+	return isatty(fd) && (ioctl(fd, TIOCGWINSZ, &ws) || ws.ws_col == 0);
+}
 
 int table_opt(int c, const char *arg, struct table_opts *o, const char *cmd)
 {
@@ -110,6 +120,10 @@ int table_new(struct table **tp, const char *cmd, const struct table_col *cols, 
 	if (o->width) {
 		scols_table_set_termforce(t->tb, SCOLS_TERMFORCE_ALWAYS);
 		scols_table_set_termwidth(t->tb, o->width);
+	} else if (!getenv("COLUMNS") && tty_without_width(STDOUT_FILENO)) {
+		/* a serial console says 0 columns: libsmartcols would assume 80
+		 * and wrap every row; print it whole, as to a pipe */
+		scols_table_set_termforce(t->tb, SCOLS_TERMFORCE_NEVER);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct table_col *c = &cols[order[i]];
