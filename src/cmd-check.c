@@ -50,13 +50,20 @@ static uint64_t cxl_off(const struct vpmem_check_report *rep, uint64_t off, bool
 	return *lsa ? off - base : off;
 }
 
+/* A finding's severity as printed: an ok one is a warning (the kernel uses
+ * the structure as it is; the verdict stays ok, check.h). */
+static const char *severity_name(enum vpmem_check_verdict sev)
+{
+	return sev == VPMEM_CHECK_OK ? "warning" : vpmem_check_verdict_name(sev);
+}
+
 static void finding_text(const char *file, const struct vpmem_check_report *rep,
 			 const struct vpmem_finding *f, bool repair_col)
 {
 	bool lsa;
 	uint64_t off = cxl_off(rep, f->offset, &lsa);
 
-	printf("  %-10s %s at %s%#" PRIx64 ": %s\n", vpmem_check_verdict_name(f->severity), f->structure,
+	printf("  %-10s %s at %s%#" PRIx64 ": %s\n", severity_name(f->severity), f->structure,
 	       lsa ? "label file " : "", off, f->what);
 	(void)file;
 	if (repair_col && f->repair[0])
@@ -98,7 +105,7 @@ static json_object *report_json(const char *file, const struct vpmem_check_repor
 		json_object_object_add(j, "offset", json_object_new_int64((int64_t)off));
 		if (rep->ri && rep->ri->cxl) /* which of the CXL pair the offset is in */
 			json_object_object_add(j, "in", json_object_new_string(lsa ? "label file" : "memory file"));
-		json_object_object_add(j, "severity", json_object_new_string(vpmem_check_verdict_name(f->severity)));
+		json_object_object_add(j, "severity", json_object_new_string(severity_name(f->severity)));
 		if (f->ns >= 0) {
 			char dev[32];
 
@@ -140,17 +147,27 @@ static void report_text(const char *file, const struct vpmem_check_report *rep, 
 int check_hint(int fd, const char *path, const struct vpmem_image_hints *h, char *buf, size_t len)
 {
 	struct vpmem_check_report rep;
+	unsigned n = 0;
 	int v;
 
 	buf[0] = '\0';
-	if (vpmem_check(fd, h, &rep, NULL))
+	if (vpmem_check_headers(fd, h, &rep, NULL))
 		return 0;
 	v = (int)rep.verdict;
-	if (v && rep.nfindings)
+	for (unsigned i = 0; i < rep.nfindings; i++)
+		if (rep.f[i].severity)
+			n++;
+	for (unsigned i = 0; v && i < rep.nfindings; i++) {
+		const struct vpmem_finding *f = &rep.f[i];
+
+		if (!f->severity)
+			continue;   /* warnings: the kernel uses it as it is */
 		snprintf(buf, len, "%s: %u finding%s (first: %s at %#" PRIx64 ": %.80s); run 'vpmem check %s'%s",
-			 vpmem_check_verdict_name(rep.verdict), rep.nfindings, rep.nfindings == 1 ? "" : "s",
-			 rep.f[0].structure, rep.f[0].offset, rep.f[0].what, path,
+			 vpmem_check_verdict_name(rep.verdict), n, n == 1 ? "" : "s",
+			 f->structure, f->offset, f->what, path,
 			 rep.verdict == VPMEM_CHECK_REPAIRABLE ? " (--repair mends it)" : "");
+		break;
+	}
 	vpmem_check_free(&rep);
 	return buf[0] ? v : 0;
 }
