@@ -151,7 +151,7 @@ static int plan_info_area(const struct vpmem_image_hints *h,
 		break;
 	}
 	case VPMEM_NS_SECTOR: {
-		struct vpmem_btt_layout *l = malloc(sizeof(*l));
+		struct vpmem_btt_layout *l = vpmem_btt_layout_new();
 		uint8_t *flog = NULL;
 
 		if (!l)
@@ -189,7 +189,7 @@ static int plan_info_area(const struct vpmem_image_hints *h,
 			out->size = l->external_size;
 			out->sector_size = req->sector_size;
 		}
-		free(l);
+		vpmem_btt_layout_free(l);
 		if (rc)
 			return rc;
 		break;
