@@ -51,6 +51,22 @@ done
 run_vpmem check m12.img m11.img ll-fsdax.img ll-sector.img ll-devdax.img ll-raw.img empty.img
 expect_eq "vpmem-made images, every mode: exit" "$rc" 0
 expect_eq "vpmem-made images: 7 ok" "$(printf '%s\n' "$out" | grep -c ': ok$')" 7
+# what the other ways of making namespaces leave: a layout applied at create
+# time, and a namespace reconfigured through every mode keeping its data
+"$VPMEM" image create lay.img --size 512M --label-size 128K --layout "$HERE/../data/layout/example.json" >/dev/null ||
+	fail "image create --layout"
+run_vpmem check lay.img
+expect_eq "image made from a layout: ok" "$rc" 0
+"$VPMEM" image create rc.img --size 136M --label-version 1.2 >/dev/null
+"$VPMEM" namespace create rc.img --mode raw --size 64M --name d >/dev/null
+"$VPMEM" namespace import rc.img --name d --from d.bin >/dev/null
+for step in fsdax "sector --sector-size 4096" "sector --sector-size 512" devdax "fsdax --map mem" raw; do
+	# shellcheck disable=SC2086
+	"$VPMEM" namespace reconfigure rc.img --name d --mode $step --keep-data >/dev/null 2>&1 || fail "reconfigure -> $step"
+	run_vpmem check rc.img
+	expect_eq "reconfigured -> $step: ok" "$rc" 0
+	expect_nomatch "reconfigured -> $step: no finding" "$out" "^  (warning|repairable|damaged) "
+done
 run_vpmem check --json -v m12.img
 expect_match "json: verdict" "$out" '"verdict":"ok"'
 expect_match "json: six namespaces" "$(printf '%s\n' "$out" | grep -c '"dev":"namespace0')" '^6$'
