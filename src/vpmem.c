@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,15 @@ int main(int argc, char **argv)
 	const struct vpmem_cmd *c;
 	int i;
 
+	/* Keep freed memory for reuse instead of returning it at once: the
+	 * metadata commands allocate and free the same 128K+ buffers (a label
+	 * area, decoded once per planned step) several times, and with glibc's
+	 * defaults each cycle maps fresh pages, whose page faults cost more
+	 * than the work (bench/layout.sh; perf stat -e page-faults). Blocks of
+	 * 32M and more (a kernel package being unpacked) are still mapped on
+	 * their own. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	path_with_sbin();
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
