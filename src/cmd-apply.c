@@ -15,7 +15,8 @@
 #include "vpmem.h"
 
 const char usage_apply[] =
-	"usage: vpmem apply LAYOUT --image FILE [--dry-run] [--force] [--json] [--label-size SIZE] [--slot N]\n"
+	"usage: vpmem apply LAYOUT --image FILE [--dry-run] [--force] [--json]\n"
+	"                          [--label-size SIZE] [--slot N]\n"
 	"       vpmem apply LAYOUT --live [--region regionN] [--dry-run] [--force] [--json]\n"
 	"\n"
 	"Bring a region to the namespaces a layout (JSON, see doc/layout.md) names:\n"
