@@ -134,7 +134,7 @@ int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hin
 			  const struct vpmem_layout *l, const struct apply_opts *o)
 {
 	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
-	struct vpmem_lplan *lp = calloc(1, sizeof(*lp));
+	struct vpmem_lplan *lp = vpmem_lplan_new();
 	enum vpmem_fs *fs = NULL;
 	struct vpmem_wplan wp = { 0 };
 	struct vpmem_err err = { 0 };
@@ -214,7 +214,7 @@ out:
 	if (ri)
 		vpmem_region_free(ri);
 	free(ri);
-	free(lp);
+	vpmem_lplan_free(lp);
 	free(fs);
 	return r;
 }
@@ -268,21 +268,21 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_usage_error("apply", "--region is for --live (an image holds one region)");
 	if (live && (h.label_size_set || h.slot >= 0))
 		return cmd_usage_error("apply", "--label-size and --slot are for --image");
-	l = malloc(sizeof(*l));
+	l = vpmem_layout_new();
 	if (!l)
 		return cmd_error(EXIT_FAIL, "out of memory");
 	if (vpmem_layout_load(argv[optind], l, &err)) {
-		free(l);
+		vpmem_layout_free(l);
 		return cmd_error(EXIT_FAIL, "apply: %s", err.msg);
 	}
 	if (live) {
 		r = apply_layout_live(l, region, &ao);
-		free(l);
+		vpmem_layout_free(l);
 		return r;
 	}
 	fd = vpmem_image_open(image, true, &h, &err); /* CXL: with FILE.lsa */
 	if (fd < 0) {
-		free(l);
+		vpmem_layout_free(l);
 		return cmd_error(EXIT_FAIL, "apply: %s", err.msg);
 	}
 	for (unsigned i = 0; i < l->nns; i++)
@@ -291,6 +291,6 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 				l->ns[i].name);
 	r = apply_layout_image_fd(fd, image, &h, l, &ao);
 	vpmem_image_close(fd, &h);
-	free(l);
+	vpmem_layout_free(l);
 	return r;
 }

@@ -219,19 +219,21 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	if (!access(path, F_OK))
 		return cmd_error(EXIT_FAIL, "image: '%s' exists (vpmem never overwrites an image)", path);
 	if (layout) {
-		l = malloc(sizeof(*l));
-		if (!l || vpmem_layout_load(layout, l, &err)) {
-			free(l);
-			return l ? cmd_error(EXIT_FAIL, "image: %s", err.msg) : cmd_error(EXIT_FAIL, "out of memory");
+		l = vpmem_layout_new();
+		if (!l)
+			return cmd_error(EXIT_FAIL, "out of memory");
+		if (vpmem_layout_load(layout, l, &err)) {
+			vpmem_layout_free(l);
+			return cmd_error(EXIT_FAIL, "image: %s", err.msg);
 		}
 	}
 	if (vpmem_image_plan_init_labels(&req, &plan, &err)) {
-		free(l);
+		vpmem_layout_free(l);
 		return cmd_lib_error(EXIT_FAIL, &err);
 	}
 	if (dry) {
 		r = image_dry_run(path, &req, &plan, layout, l, json);
-		free(l);
+		vpmem_layout_free(l);
 		vpmem_wplan_free(&plan);
 		return r;
 	}
@@ -242,7 +244,7 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		struct vpmem_image_create_opts co = { .mode = 0644, .fill = l ? fill_layout : NULL, .arg = &f };
 
 		r = vpmem_image_create_with(path, &req, &co, &err);
-		free(l);
+		vpmem_layout_free(l);
 		if (r == -ECANCELED && f.status)
 			return f.status; /* the layout's failure, already reported */
 		if (r)

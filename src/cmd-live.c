@@ -87,8 +87,8 @@ static json_object *live_json(const struct vpmem_live_region *r, const struct vp
 
 int apply_layout_live(const struct vpmem_layout *l, const char *region, const struct apply_opts *o)
 {
-	struct vpmem_live *lv = malloc(sizeof(*lv));
-	struct vpmem_lplan *lp = malloc(sizeof(*lp));
+	struct vpmem_live *lv = vpmem_live_new();
+	struct vpmem_lplan *lp = vpmem_lplan_new();
 	struct vpmem_err err = { 0 };
 	struct vpmem_live_region *r;
 	json_object *jo = NULL, *jm = NULL;
@@ -98,8 +98,8 @@ int apply_layout_live(const struct vpmem_layout *l, const char *region, const st
 	int i, rc = 0;
 
 	if (!lv || !lp) {
-		free(lv);
-		free(lp);
+		vpmem_live_free(lv);
+		vpmem_lplan_free(lp);
 		return cmd_error(EXIT_FAIL, "out of memory");
 	}
 	i = scan_select(lv, region, l, "apply");
@@ -164,14 +164,14 @@ int apply_layout_live(const struct vpmem_layout *l, const char *region, const st
 out:
 	if (jo)
 		out_json(jo); /* also when blocked: the plan says why */
-	free(lv);
-	free(lp);
+	vpmem_live_free(lv);
+	vpmem_lplan_free(lp);
 	return rc;
 }
 
 int layout_of_live(const char *region, struct vpmem_layout *out)
 {
-	struct vpmem_live *lv = malloc(sizeof(*lv));
+	struct vpmem_live *lv = vpmem_live_new();
 	int i;
 
 	if (!lv)
@@ -181,6 +181,6 @@ int layout_of_live(const char *region, struct vpmem_layout *out)
 		vpmem_layout_from_region(lv->region[i].ns, lv->region[i].nns, lv->region[i].fs, out);
 		snprintf(out->region, sizeof(out->region), "%s", region ? lv->region[i].dev : "");
 	}
-	free(lv);
+	vpmem_live_free(lv);
 	return i < 0 ? -i : 0;
 }
