@@ -205,10 +205,11 @@ int main(int argc, char **argv)
 	 * metadata commands allocate and free the same 128K+ buffers (a label
 	 * area, decoded once per planned step) several times, and with glibc's
 	 * defaults each cycle maps fresh pages, whose page faults cost more
-	 * than the work (bench/layout.sh; perf stat -e page-faults). Blocks of
-	 * 32M and more (a kernel package being unpacked) are still mapped on
-	 * their own. */
-	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	 * than the work (bench/layout.sh; perf stat -e page-faults). From 256K
+	 * up blocks are still mapped on their own: the large zeroed structs
+	 * (layouts, plans, BTT layouts: 300K-900K, mostly untouched) then come
+	 * as fresh zero pages instead of being cleared by calloc. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	path_with_sbin();
 
