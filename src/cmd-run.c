@@ -56,10 +56,11 @@ const char usage_run[] =
 	"  --blank-labels          leave new label areas zeroed (the guest must init-labels)\n"
 	"  --persistence cpu|mem-ctrl  persistence domain the guest is told\n"
 	"  --virtio-pmem           virtio-pmem-pci devices instead of NFIT vNVDIMMs\n"
-	"  --cxl-pmem SIZE         CXL type-3 persistent memory instead of vNVDIMMs: a\n"
-	"                          pxb-cxl host bridge, one root port per device plus a\n"
-	"                          spare, cxl-type3 devices with pinned serials, memory\n"
-	"                          and label files (share=on), a fixed memory window;\n"
+	"  --cxl-pmem SIZE         CXL type-3 persistent memory instead of vNVDIMMs: per\n"
+	"                          device a pxb-cxl host bridge with two root ports (the\n"
+	"                          device's and a spare) and a fixed memory window, a\n"
+	"                          cxl-type3 device with a pinned serial, memory and\n"
+	"                          label files (share=on);\n"
 	"                          each device a whole number of 256M; the default guest\n"
 	"                          creates each device's pmem region at boot (your own\n"
 	"                          guest: 'vpmem help cxl')\n"
@@ -655,7 +656,7 @@ static void cxl_describe(const struct vpmem_vm_plan *plan, const struct vpmem_pe
 		const struct vpmem_cxl_dev *d = &c->dev[i];
 
 		fprintf(stderr, "vpmem: cxl-type3 %u on rp%u, sn 0x%" PRIx64 ": '%s' (%s%s), label area '%s' (%s) -> guest pmem region %s, cookie 0x%" PRIx64 ", persistence: %s%s\n",
-			i, i, d->serial, d->path, vpmem_size_str(d->size, a, sizeof(a)), d->create ? ", new" : "",
+			i, vpmem_cxl_dev_port(i), d->serial, d->path, vpmem_size_str(d->size, a, sizeof(a)), d->create ? ", new" : "",
 			d->lsa_path, vpmem_size_str(d->lsa_size, b, sizeof(b)),
 			vpmem_size_human(d->size, h, sizeof(h)), d->cookie,
 			verdict_text(&reps[i], buf, sizeof(buf)), d->pmem ? ", pmem=on" : "");
@@ -663,8 +664,9 @@ static void cxl_describe(const struct vpmem_vm_plan *plan, const struct vpmem_pe
 	if (c->ndevs) {
 		if (c->kernel)
 			snprintf(b, sizeof(b), "%u.%u", c->kernel / 1000, c->kernel % 1000);
-		fprintf(stderr, "vpmem: CXL: host bridge cxl.1, %u root ports (one spare), window %s; guest kernel %s: %s\n",
-			c->root_ports, vpmem_size_str(c->window, a, sizeof(a)), c->kernel ? b : "unknown",
+		fprintf(stderr, "vpmem: CXL: %u host bridge%s (one per device), %u root ports (one spare each), window%s %s; guest kernel %s: %s\n",
+			c->ndevs, c->ndevs == 1 ? "" : "s", c->root_ports, c->ndevs == 1 ? "" : "s",
+			vpmem_size_str(c->window, a, sizeof(a)), c->kernel ? b : "unknown",
 			c->cpu_no_hypervisor || c->pcie_ports_compat
 			? "workarounds -cpu ...,-hypervisor and pcie_ports=compat" : "no workarounds needed");
 	}
@@ -681,6 +683,7 @@ static json_object *cxl_json(const struct vpmem_cxl_plan *c)
 
 		snprintf(sn, sizeof(sn), "0x%" PRIx64, d->serial);
 		json_object_object_add(j, "memdev", json_object_new_int((int)d->index));
+		json_object_object_add(j, "root_port", json_object_new_int((int)vpmem_cxl_dev_port(d->index)));
 		json_object_object_add(j, "serial", json_object_new_string(sn));
 		json_object_object_add(j, "path", json_object_new_string(d->path));
 		json_object_object_add(j, "lsa_path", json_object_new_string(d->lsa_path));
@@ -694,6 +697,7 @@ static json_object *cxl_json(const struct vpmem_cxl_plan *c)
 		json_object_array_add(devs, j);
 	}
 	json_object_object_add(o, "devices", devs);
+	json_object_object_add(o, "host_bridges", json_object_new_int((int)c->ndevs));
 	json_object_object_add(o, "root_ports", json_object_new_int((int)c->root_ports));
 	json_object_object_add(o, "window", json_object_new_uint64(c->window));
 	w = json_object_new_array();

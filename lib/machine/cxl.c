@@ -59,7 +59,7 @@ static int plan_images(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan 
 		return vpmem_err_set(err, EINVAL, "%u CXL images: at most %u devices are supported", spec->nimages,
 				     VPMEM_CXL_MAX_DEVS);
 	plan_kernel(spec, plan);
-	plan->root_ports = spec->nimages + 1;
+	plan->root_ports = VPMEM_CXL_PORTS_PER_HB * spec->nimages;
 	for (unsigned i = 0; i < spec->nimages; i++) {
 		const struct vpmem_cxl_image *im = &spec->images[i];
 		struct vpmem_cxl_dev *d = &plan->dev[i];
@@ -141,7 +141,7 @@ int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *pla
 	if (!spec->state_dir)
 		return vpmem_err_set(err, EINVAL, "no directory for the CXL backing files");
 	plan_kernel(spec, plan);
-	plan->root_ports = n + 1;
+	plan->root_ports = VPMEM_CXL_PORTS_PER_HB * n;
 	for (unsigned i = 0; i < n; i++) {
 		struct vpmem_cxl_dev *d = &plan->dev[i];
 
@@ -291,17 +291,24 @@ static int escaped_kv(struct vpmem_strv *argv, const char *flag, const char *hea
 	return r;
 }
 
+/* Device I behind host bridge cxl.(I+1) (bus_nr 12 + 4I) on root port
+ * rp(2I), rp(2I+1) spare, routed by window I: see cxl.h. One device lays out
+ * exactly as before (cxl.1, rp0 + rp1, window 0). */
 int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv)
 {
 	int r = 0;
 
-	if (!plan->ndevs)
-		return 0;
-	r |= vpmem_strv_push(argv, "-device");
-	r |= vpmem_strv_pushf(argv, "pxb-cxl,bus_nr=%d,bus=pcie.0,id=cxl.1", VPMEM_CXL_HB_BUS);
-	for (unsigned p = 0; !r && p < plan->root_ports; p++) {
+	for (unsigned i = 0; !r && i < plan->ndevs; i++) {
 		r |= vpmem_strv_push(argv, "-device");
-		r |= vpmem_strv_pushf(argv, "cxl-rp,port=%u,bus=cxl.1,id=rp%u,chassis=0,slot=%u", p, p, p + 2);
+		r |= vpmem_strv_pushf(argv, "pxb-cxl,bus_nr=%u,bus=pcie.0,id=cxl.%u",
+				      VPMEM_CXL_HB_BUS + VPMEM_CXL_HB_BUS_STRIDE * i, i + 1);
+		for (unsigned k = 0; k < VPMEM_CXL_PORTS_PER_HB; k++) {
+			unsigned p = VPMEM_CXL_PORTS_PER_HB * i + k;
+
+			r |= vpmem_strv_push(argv, "-device");
+			r |= vpmem_strv_pushf(argv, "cxl-rp,port=%u,bus=cxl.%u,id=rp%u,chassis=0,slot=%u", k, i + 1, p,
+					      p + 2);
+		}
 	}
 	for (unsigned i = 0; !r && i < plan->ndevs; i++) {
 		const struct vpmem_cxl_dev *d = &plan->dev[i];
@@ -317,12 +324,27 @@ int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv)
 		if (!r) {
 			r |= vpmem_strv_push(argv, "-device");
 			r |= vpmem_strv_pushf(argv, "cxl-type3,bus=rp%u,memdev=cxl-mem%u,lsa=cxl-lsa%u,id=cxl-pmem%u,sn=0x%" PRIx64,
-					      i, i, i, i, d->serial);
+					      vpmem_cxl_dev_port(i), i, i, i, d->serial);
 		}
 	}
-	if (!r) {
+	/* one -M for every window: QEMU refuses cxl-fmw.* spread over several
+	 * ("Parameters 'cxl-fmw.*' used inconsistently") */
+	if (!r && plan->ndevs) {
+		char *m = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&m, &len);
+
+		if (!f)
+			return -ENOMEM;
+		for (unsigned i = 0; i < plan->ndevs; i++)
+			fprintf(f, "%scxl-fmw.%u.targets.0=cxl.%u,cxl-fmw.%u.size=%" PRIu64, i ? "," : "", i, i + 1,
+				i, plan->dev[i].size);
+		if (fclose(f))
+			r = -1;
 		r |= vpmem_strv_push(argv, "-M");
-		r |= vpmem_strv_pushf(argv, "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=%" PRIu64, plan->window);
+		if (!r)
+			r |= vpmem_strv_push(argv, m);
+		free(m);
 	}
 	return r ? -ENOMEM : 0;
 }
@@ -353,13 +375,24 @@ const char *vpmem_cxl_boot_script(void)
 	       "\tdone\n"
 	       "\treturn 1\n"
 	       "}\n"
+	       "# the root decoder (fixed memory window) that routes it: one host bridge\n"
+	       "# and window per device, as a QEMU 7.2 bridge decodes one region\n"
+	       "root_decoder() {\n"
+	       "\tfor d in /sys/bus/cxl/devices/decoder0.*; do\n"
+	       "\t\td=${d##*/}\n"
+	       "\t\tcxl list -M -d \"$d\" 2>/dev/null | grep -q \"\\\"memdev\\\":\\\"$1\\\"\" &&\n"
+	       "\t\t\t{ echo \"$d\"; return 0; }\n"
+	       "\tdone\n"
+	       "\treturn 1\n"
+	       "}\n"
 	       "rc=0\n"
 	       "for m in /sys/bus/cxl/devices/mem*; do\n"
 	       "\t[ -e \"$m\" ] || continue\n"
 	       "\tm=${m##*/}\n"
 	       "\thas_region \"$m\" && continue\n"
-	       "\tcxl create-region -m -d decoder0.0 -w 1 \"$m\" -t pmem >/dev/null ||\n"
-	       "\t\t{ echo \"vpmem: cannot create a pmem region on $m\" >&2; rc=1; }\n"
+	       "\td=$(root_decoder \"$m\") || d=decoder0.0\n"
+	       "\tcxl create-region -m -d \"$d\" -w 1 \"$m\" -t pmem >/dev/null ||\n"
+	       "\t\t{ echo \"vpmem: cannot create a pmem region on $m ($d)\" >&2; rc=1; }\n"
 	       "done\n"
 	       "exit $rc\n";
 }

@@ -103,8 +103,12 @@ argv=$(jget "$out" '" ".join(j["argv"])')
 expect_match "run: c.img at sn=0x5eed" "$argv" "mem-path=$T/c.img,size=536870912 .*sn=0x5eed"
 expect_match "run: its label file" "$argv" "mem-path=$T/c.img.lsa,size=262144"
 expect_match "run: e.img at sn=0x77" "$argv" "id=cxl-pmem1,sn=0x77"
-expect_match "run: a spare root port" "$argv" "id=rp2,"
-expect_match "run: the window covers both" "$argv" "cxl-fmw.0.size=805306368"
+expect_match "run: e.img behind the second host bridge" "$argv" "pxb-cxl,bus_nr=16,bus=pcie.0,id=cxl.2 "
+expect_match "run: e.img on that bridge's first root port" "$argv" "cxl-type3,bus=rp2,memdev=cxl-mem1,"
+expect_match "run: a spare root port per bridge" "$argv" "id=rp3,"
+expect_match "run: a window per device, one -M" "$argv" \
+	"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=536870912,cxl-fmw.1.targets.0=cxl.2,cxl-fmw.1.size=268435456"
+expect_eq "run: json host bridges" "$(jget "$out" 'j["cxl"]["host_bridges"]')" 2
 "$VPMEM" image create f.img --size 256M --cxl --serial 0x77 >/dev/null
 run_vpmem run --pmem-image e.img --pmem-image f.img --state-dir "$T/vm" --print
 expect_eq "run: two images of one serial refused" "$rc" 1
