@@ -95,7 +95,8 @@ const char usage_run[] =
 	"  --qemu BINARY           QEMU binary (default qemu-system-x86_64)\n"
 	"Launcher:\n"
 	"  --libvirt               define and start the machine as a persistent libvirt\n"
-	"                          domain named NAME (libvirt C API)\n"
+	"                          domain named NAME (libvirt C API); CXL goes through\n"
+	"                          <qemu:commandline> (doc/cxl.md)\n"
 	"  --connect URI           libvirt URI (default qemu:///system)\n"
 	"Output:\n"
 	"  --print                 print the QEMU command line (with --libvirt: the domain\n"
@@ -392,8 +393,6 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		if (vpmem_guest_kernel_parse(o->guest_kernel, &k, &err))
 			return cmd_usage_error("run", "%s%s", o->guest_kernel ? "--guest-kernel: " : "", err.msg);
 	}
-	if (o->libvirt && o->spec.cxl_pmem)
-		return cmd_usage_error("run", "--cxl-pmem has no libvirt form (libvirt 9.0 has no CXL elements)");
 	if (o->libvirt && o->extra)
 		return cmd_usage_error("run", "raw QEMU arguments after '--' have no libvirt form");
 	if (o->create && !o->print)
@@ -1111,8 +1110,6 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	if (take_cxl_images(&o.spec))
 		return EXIT_FAIL;
-	if (o.libvirt && o.spec.ncxl_images)
-		return cmd_usage_error("run", "CXL images have no libvirt form (libvirt 9.0 has no CXL elements)");
 	for (unsigned i = 0; i < o.spec.nimages; i++)
 		if (vpmem_reconf_busy(o.spec.images[i].path, &err) ||  /* a namespace half converted */
 		    vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
@@ -1225,6 +1222,13 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	mark_created(&plan, p.state, created);
 	if (vpmem_backings_create(&plan, &o.backing, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+		goto out;
+	}
+	/* CXL through libvirt: <qemu:commandline> files are QEMU's to open */
+	if (o.libvirt && plan.cxl.ndevs && vpmem_libvirt_uri_is_system(o.connect) &&
+	    vpmem_cxl_libvirt_prepare(&plan.cxl, VPMEM_LIBVIRT_QEMU_USER, &err)) {
+		vpmem_backings_remove_created(&plan);
 		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;
 	}

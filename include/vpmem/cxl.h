@@ -130,8 +130,26 @@ static inline unsigned vpmem_cxl_dev_port(unsigned index)
 	return VPMEM_CXL_PORTS_PER_HB * index;
 }
 
-/* The -object/-device/-M arguments for @plan (appended to @argv). */
+/*
+ * The -object/-device/-M arguments for @plan (appended to @argv). _at: host
+ * bridge I at PCI slot @slot0 + I of pcie.0 (0: QEMU picks the first free
+ * one). Through libvirt the arguments come before libvirt's own devices, which
+ * carry fixed addresses from slot 1 up: pxb-cxl must keep clear of them
+ * (measured: "PCI: slot 1 function 0 not available for pcie-root-port, in use
+ * by pxb-cxl").
+ */
+#define VPMEM_CXL_LIBVIRT_SLOT 0x10
+int vpmem_cxl_argv_at(const struct vpmem_cxl_plan *plan, unsigned slot0, struct vpmem_strv *argv);
 int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv);
+
+/*
+ * libvirt has no CXL elements (9.0): the devices go to QEMU as
+ * <qemu:commandline> arguments, and libvirt's DAC driver does not hand QEMU
+ * (which runs as @user) the files named there. The backings run created for
+ * the domain are given to @user (as libvirt does with its own); every file is
+ * then checked read-write as @user. 0 or an error naming the file and the fix.
+ */
+int vpmem_cxl_libvirt_prepare(const struct vpmem_cxl_plan *plan, const char *user, struct vpmem_err *err);
 
 /*
  * The interleave-set cookie Linux gives a CXL pmem region's nvdimm region:

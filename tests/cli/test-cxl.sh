@@ -205,4 +205,36 @@ run_vpmem layout --image a.img
 expect_eq "layout of a CXL image" "$rc" 0
 expect_match "layout: both namespaces" "$out" '"name":"two"'
 
+# ---- image create --cxl --layout: the layout inside before the pair appears ----
+run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json --dry-run
+expect_eq "create --layout --dry-run: exit" "$rc" 0
+expect_match "create --layout --dry-run: says the layout" "$out" "then apply the layout 'l.json' \(2 namespaces\)"
+check "create --layout --dry-run: nothing made" test ! -e b.img -a ! -e b.img.lsa
+run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json
+expect_eq "create --cxl --layout: exit" "$rc" 0
+run_vpmem list --json b.img
+expect_eq "create --layout: two namespaces" "$(jget "$out" '[n["name"] for n in j["regions"][0]["namespaces"]]')" "['one', 'two']"
+expect_eq "create --layout: labels carry the serial's cookie" "$(jget "$out" 'hex(j["regions"][0]["iset_id"])')" 0x13200000099
+expect_eq "create --layout: serial recorded" "$("$PY" -c 'import os; print(os.getxattr("b.img", "user.vpmem.cxl.serial").decode())')" 0x99
+expect_eq "create --layout: no slot xattr on a CXL image" "$("$PY" -c 'import os; print("user.vpmem.slot" in os.listxattr("b.img"))')" False
+run_vpmem check b.img
+expect_eq "create --layout: check ok" "$rc" 0
+printf '{"namespaces": [{"name": "huge", "mode": "fsdax", "size": "1G"}]}\n' >big.json
+run_vpmem image create h.img --size 256M --cxl --layout big.json
+expect_eq "create --layout that does not fit: exit 1" "$rc" 1
+check "create --layout that does not fit: neither file left" test ! -e h.img -a ! -e h.img.lsa
+expect_eq "create --layout that does not fit: no temporary left" "$(ls -A | grep -c vpmem-)" 0
+run_vpmem image create h.img --size 256M --cxl --slot 2
+expect_eq "create --cxl --slot: refused" "$rc" 2
+expect_match "create --cxl --slot: says why" "$err" "--cxl takes no --no-labels, --slot or --label-version"
+
+# ---- namespace reconfigure: refused on a CXL image, in one line, nothing changed ----
+cp b.img.lsa before.lsa
+run_vpmem namespace reconfigure b.img --name one --mode sector
+expect_eq "reconfigure on a CXL image: refused" "$rc" 1
+expect_eq "reconfigure on a CXL image: one line" "$(printf '%s\n' "$err" | wc -l)" 1
+expect_match "reconfigure on a CXL image: says so" "$err" "'b.img' is a CXL image: reconfigure does not handle CXL images yet"
+check "reconfigure on a CXL image: label file unchanged" cmp -s b.img.lsa before.lsa
+check "reconfigure on a CXL image: no record left" test ! -e b.img.vpmem-reconfigure
+
 done_testing
