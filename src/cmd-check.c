@@ -26,7 +26,9 @@ const char usage_check[] =
 	"(info block and backup, flog, map, each internal block used once).\n"
 	"Prints a verdict per image and per namespace (ok, repairable, damaged)\n"
 	"and one line per finding with the structure and its byte offset.\n"
-	"Exit status 0 only when everything is ok.\n"
+	"Exit status 0 only when everything is ok. What the guest kernel uses\n"
+	"as it is (a name that is not UTF-8, an unknown abstraction GUID on a\n"
+	"raw namespace) is printed as a warning and keeps the verdict ok.\n"
 	"\n"
 	"--repair mends what can be mended without losing data (an index block\n"
 	"from its valid twin, the free bitmap from the labels, a BTT info block\n"
@@ -50,13 +52,20 @@ static uint64_t cxl_off(const struct vpmem_check_report *rep, uint64_t off, bool
 	return *lsa ? off - base : off;
 }
 
+/* A finding's severity as printed: an ok one is a warning (the kernel uses
+ * the structure as it is; the verdict stays ok, check.h). */
+static const char *severity_name(enum vpmem_check_verdict sev)
+{
+	return sev == VPMEM_CHECK_OK ? "warning" : vpmem_check_verdict_name(sev);
+}
+
 static void finding_text(const char *file, const struct vpmem_check_report *rep,
 			 const struct vpmem_finding *f, bool repair_col)
 {
 	bool lsa;
 	uint64_t off = cxl_off(rep, f->offset, &lsa);
 
-	printf("  %-10s %s at %s%#" PRIx64 ": %s\n", vpmem_check_verdict_name(f->severity), f->structure,
+	printf("  %-10s %s at %s%#" PRIx64 ": %s\n", severity_name(f->severity), f->structure,
 	       lsa ? "label file " : "", off, f->what);
 	(void)file;
 	if (repair_col && f->repair[0])
@@ -98,7 +107,7 @@ static json_object *report_json(const char *file, const struct vpmem_check_repor
 		json_object_object_add(j, "offset", json_object_new_int64((int64_t)off));
 		if (rep->ri && rep->ri->cxl) /* which of the CXL pair the offset is in */
 			json_object_object_add(j, "in", json_object_new_string(lsa ? "label file" : "memory file"));
-		json_object_object_add(j, "severity", json_object_new_string(vpmem_check_verdict_name(f->severity)));
+		json_object_object_add(j, "severity", json_object_new_string(severity_name(f->severity)));
 		if (f->ns >= 0) {
 			char dev[32];
 
@@ -140,17 +149,27 @@ static void report_text(const char *file, const struct vpmem_check_report *rep, 
 int check_hint(int fd, const char *path, const struct vpmem_image_hints *h, char *buf, size_t len)
 {
 	struct vpmem_check_report rep;
+	unsigned n = 0;
 	int v;
 
 	buf[0] = '\0';
-	if (vpmem_check(fd, h, &rep, NULL))
+	if (vpmem_check_headers(fd, h, &rep, NULL))
 		return 0;
 	v = (int)rep.verdict;
-	if (v && rep.nfindings)
+	for (unsigned i = 0; i < rep.nfindings; i++)
+		if (rep.f[i].severity)
+			n++;
+	for (unsigned i = 0; v && i < rep.nfindings; i++) {
+		const struct vpmem_finding *f = &rep.f[i];
+
+		if (!f->severity)
+			continue;   /* warnings: the kernel uses it as it is */
 		snprintf(buf, len, "%s: %u finding%s (first: %s at %#" PRIx64 ": %.80s); run 'vpmem check %s'%s",
-			 vpmem_check_verdict_name(rep.verdict), rep.nfindings, rep.nfindings == 1 ? "" : "s",
-			 rep.f[0].structure, rep.f[0].offset, rep.f[0].what, path,
+			 vpmem_check_verdict_name(rep.verdict), n, n == 1 ? "" : "s",
+			 f->structure, f->offset, f->what, path,
 			 rep.verdict == VPMEM_CHECK_REPAIRABLE ? " (--repair mends it)" : "");
+		break;
+	}
 	vpmem_check_free(&rep);
 	return buf[0] ? v : 0;
 }

@@ -53,8 +53,8 @@ static int mounts(const struct vpmem_live_region *r, const struct vpmem_layout *
 
 int apply_layout_live(const struct vpmem_layout *l, const char *region, bool force, bool dry)
 {
-	struct vpmem_live *lv = malloc(sizeof(*lv));
-	struct vpmem_lplan *lp = malloc(sizeof(*lp));
+	struct vpmem_live *lv = vpmem_live_new();
+	struct vpmem_lplan *lp = vpmem_lplan_new();
 	struct vpmem_err err = { 0 };
 	struct vpmem_live_region *r;
 	unsigned nm = 0;
@@ -62,8 +62,8 @@ int apply_layout_live(const struct vpmem_layout *l, const char *region, bool for
 	int i, rc = 0;
 
 	if (!lv || !lp) {
-		free(lv);
-		free(lp);
+		vpmem_live_free(lv);
+		vpmem_lplan_free(lp);
 		return cmd_error(EXIT_FAIL, "out of memory");
 	}
 	i = scan_select(lv, region, l, "apply");
@@ -108,14 +108,14 @@ int apply_layout_live(const struct vpmem_layout *l, const char *region, bool for
 	printf("applied\n");
 	ns_print_list(r->ns, r->nns, (unsigned)atoi(r->dev + 6), NULL);
 out:
-	free(lv);
-	free(lp);
+	vpmem_live_free(lv);
+	vpmem_lplan_free(lp);
 	return rc;
 }
 
 int layout_of_live(const char *region, struct vpmem_layout *out)
 {
-	struct vpmem_live *lv = malloc(sizeof(*lv));
+	struct vpmem_live *lv = vpmem_live_new();
 	int i;
 
 	if (!lv)
@@ -125,6 +125,6 @@ int layout_of_live(const char *region, struct vpmem_layout *out)
 		vpmem_layout_from_region(lv->region[i].ns, lv->region[i].nns, lv->region[i].fs, out);
 		snprintf(out->region, sizeof(out->region), "%s", region ? lv->region[i].dev : "");
 	}
-	free(lv);
+	vpmem_live_free(lv);
 	return i < 0 ? -i : 0;
 }

@@ -45,7 +45,8 @@ const char *vpmem_check_verdict_name(enum vpmem_check_verdict v);
 struct vpmem_finding {
 	char structure[48];       /* "index 1", "label slot 3", "namespace0.0 btt arena 0 map" */
 	uint64_t offset;          /* byte offset in the image file */
-	enum vpmem_check_verdict severity;
+	enum vpmem_check_verdict severity;  /* VPMEM_CHECK_OK: a warning, something the kernel
+	                                     * uses as it is (doc/check.md); the verdict stays ok */
 	int ns;                   /* namespace index (vpmem list order), -1: the label area */
 	char what[240];           /* what is wrong, one line */
 	char repair[160];         /* repairable: what --repair does; damaged: why not / what to do */
@@ -78,6 +79,15 @@ struct vpmem_check_report {
  */
 int vpmem_check(int fd, const struct vpmem_image_hints *h, struct vpmem_check_report *rep,
 		struct vpmem_err *err);
+/*
+ * The header pass, for hot paths (vpmem list, vpmem run): everything above
+ * but the walk of the BTT maps (map entries in range, every internal block
+ * used once), so its cost does not grow with the namespaces' size: the
+ * label area, info blocks (and a BTT's backup), each BTT arena's info
+ * blocks and flog. Damage inside a map is found by vpmem_check() only.
+ */
+int vpmem_check_headers(int fd, const struct vpmem_image_hints *h, struct vpmem_check_report *rep,
+			struct vpmem_err *err);
 void vpmem_check_free(struct vpmem_check_report *rep);
 
 #ifdef __cplusplus

@@ -55,6 +55,7 @@ const char *vpmem_check_verdict_name(enum vpmem_check_verdict v)
 
 struct chk {
 	int fd;
+	bool walk;          /* false: the header pass, no BTT map walk (vpmem_check_headers) */
 	uint64_t size;
 	uint64_t lsa_base;
 	struct vpmem_check_report *rep;
@@ -165,6 +166,19 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* ---- info blocks ---- */
+
+static const char *sig_at(const uint8_t *b)
+{
+	if (!memcmp(b, VPMEM_PFN_SIG, sizeof(VPMEM_PFN_SIG)))
+		return "fsdax (NVDIMM_PFN_INFO)";
+	if (!memcmp(b, VPMEM_DAX_SIG, sizeof(VPMEM_DAX_SIG)))
+		return "devdax (NVDIMM_DAX_INFO)";
+	if (!memcmp(b, VPMEM_BTT_SIG, sizeof(VPMEM_BTT_SIG)))
+		return "BTT";
+	return NULL;
+}
+
 static void check_label(struct chk *c, const struct vpmem_label *l, const uint8_t *raw, uint64_t off)
 {
 	const struct vpmem_region_info *ri = c->rep->ri;
@@ -202,19 +216,53 @@ static void check_label(struct chk *c, const struct vpmem_label *l, const uint8_
 			    "interleave-set cookie %#" PRIx64 " is not the region's %#" PRIx64 " nor any QEMU slot's",
 			    l->isetcookie, ri->iset_id);
 	}
-	if (l->claim == VPMEM_CLAIM_UNKNOWN)
-		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_ABSTRACTION, st, "the kernel ignores this label",
-		    "unknown abstraction GUID (not btt, btt2, pfn, dax or none)");
+	/*
+	 * An unknown abstraction GUID: create_namespace_pmem keeps the label
+	 * (claim class NVDIMM_CCLASS_UNKNOWN; to_abstraction_guid even keeps
+	 * the GUID on label updates, room for claim types to come), and
+	 * nd_btt_probe, nd_pfn_probe and nd_dax_probe refuse that class, so
+	 * the namespace comes up raw. Harmless on a raw namespace (a warning);
+	 * an info block in it is ignored, its sectors or pages shown raw.
+	 */
+	if (l->claim == VPMEM_CLAIM_UNKNOWN) {
+		const char *sig = NULL;
+		uint64_t at = 0;
+
+		for (uint64_t o = 0; o <= VPMEM_INFO_OFFSET && !sig && l->dpa <= ri->region_size &&
+		     l->rawsize >= VPMEM_INFO_OFFSET + 4096 && l->rawsize <= ri->region_size - l->dpa;
+		     o += VPMEM_INFO_OFFSET) {
+			uint8_t blk[16];
+
+			at = l->dpa + o;
+			if (!pread_full(c->fd, blk, sizeof(blk), at))
+				sig = sig_at(blk);
+		}
+		if (sig)
+			add(c, ns, VPMEM_CHECK_DAMAGED, off + L_ABSTRACTION, st,
+			    "set the label's abstraction GUID to the info block's mode by hand, or recreate the namespace",
+			    "unknown abstraction GUID on a namespace holding a %s info block at %#" PRIx64 ": the kernel refuses the claim and shows it raw",
+			    sig, at);
+		else
+			add(c, ns, VPMEM_CHECK_OK, off + L_ABSTRACTION, st, NULL,
+			    "unknown abstraction GUID (not btt, btt2, pfn, dax or none): the kernel enables the namespace raw and keeps the GUID");
+	}
 	if (!l->rawsize || l->dpa > ri->region_size || l->rawsize > ri->region_size - l->dpa)
 		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_DPA, st, "the kernel ignores this label; destroy it",
 		    "extent dpa %#" PRIx64 " size %#" PRIx64 " is not inside the %#" PRIx64 "-byte region",
 		    l->dpa, l->rawsize, ri->region_size);
+	/*
+	 * The name is never interpreted by the kernel: create_namespace_pmem
+	 * copies the 64 bytes (kmemdup of NSLABEL_NAME_LEN) and alt_name_show
+	 * prints them; the namespace is enabled as it is (measured on 6.1 and
+	 * 6.12, doc/check.md). So these are warnings, the verdict stays ok.
+	 */
 	if (!nul)
-		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_NAME, st, "the kernel truncates the name; rename by hand",
-		    "name is not NUL-terminated within %d bytes", VPMEM_LABEL_NAME_LEN);
+		add(c, ns, VPMEM_CHECK_OK, off + L_NAME, st, NULL,
+		    "name is not NUL-terminated within %d bytes: the kernel enables the namespace, its alt_name reads on past the field",
+		    VPMEM_LABEL_NAME_LEN);
 	else if (!utf8_ok(raw + L_NAME, (size_t)(nul - (raw + L_NAME))))
-		add(c, ns, VPMEM_CHECK_DAMAGED, off + L_NAME, st, "ndctl prints it garbled; rename by hand",
-		    "name is not valid UTF-8");
+		add(c, ns, VPMEM_CHECK_OK, off + L_NAME, st, NULL,
+		    "name is not valid UTF-8: the kernel enables the namespace, ndctl prints the name as its bytes");
 }
 
 /* Overlapping extents and duplicate uuids among the labels in use (scan_labels). */
@@ -336,19 +384,6 @@ static void check_lsa(struct chk *c)
 		}
 	}
 	free(fr);
-}
-
-/* ---- info blocks ---- */
-
-static const char *sig_at(const uint8_t *b)
-{
-	if (!memcmp(b, VPMEM_PFN_SIG, sizeof(VPMEM_PFN_SIG)))
-		return "fsdax (NVDIMM_PFN_INFO)";
-	if (!memcmp(b, VPMEM_DAX_SIG, sizeof(VPMEM_DAX_SIG)))
-		return "devdax (NVDIMM_DAX_INFO)";
-	if (!memcmp(b, VPMEM_BTT_SIG, sizeof(VPMEM_BTT_SIG)))
-		return "BTT";
-	return NULL;
 }
 
 /*
@@ -609,7 +644,7 @@ static void check_arena(struct chk *c, const struct vpmem_ns_info *ns, struct vp
 		le = htole32(m);
 		plan(c, v.map + lba * 4ULL, &le, 4, "BTT map entry from the flog (roll forward)");
 	}
-	if (bad)
+	if (bad || !c->walk)
 		return;
 	if (check_refs_sparse(c, nsi, b, ai, &v, map, st))
 		return;
@@ -722,10 +757,10 @@ void vpmem_check_free(struct vpmem_check_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-int vpmem_check(int fd, const struct vpmem_image_hints *h, struct vpmem_check_report *rep,
-		struct vpmem_err *err)
+static int check(int fd, const struct vpmem_image_hints *h, bool walk, struct vpmem_check_report *rep,
+		 struct vpmem_err *err)
 {
-	struct chk c = { .fd = fd, .rep = rep };
+	struct chk c = { .fd = fd, .rep = rep, .walk = walk };
 	struct vpmem_region_info *ri;
 	struct stat sb;
 	int r;
@@ -784,4 +819,16 @@ int vpmem_check(int fd, const struct vpmem_image_hints *h, struct vpmem_check_re
 				rep->ns[k].verdict = f->severity;
 	}
 	return 0;
+}
+
+int vpmem_check(int fd, const struct vpmem_image_hints *h, struct vpmem_check_report *rep,
+		struct vpmem_err *err)
+{
+	return check(fd, h, true, rep, err);
+}
+
+int vpmem_check_headers(int fd, const struct vpmem_image_hints *h, struct vpmem_check_report *rep,
+			struct vpmem_err *err)
+{
+	return check(fd, h, false, rep, err);
 }

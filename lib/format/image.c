@@ -350,7 +350,10 @@ static void probe_ns(struct src *src, struct vpmem_region_info *ri, struct vpmem
 	ns->has_uuid = ns->labelled;
 	if (ns->labelled)
 		memcpy(ns->uuid, ns->raw_uuid, 16);
-	if (ns->claim != VPMEM_CLAIM_NONE && !ns->note[0])
+	if (ns->claim == VPMEM_CLAIM_UNKNOWN && !ns->note[0])
+		snprintf(ns->note, sizeof(ns->note),
+			 "unknown abstraction GUID: the kernel's BTT, fsdax and devdax probes refuse it, the namespace is raw");
+	else if (ns->claim != VPMEM_CLAIM_NONE && !ns->note[0])
 		snprintf(ns->note, sizeof(ns->note), "labelled %s but no valid %s info block: %s",
 			 vpmem_claim_name(ns->claim), vpmem_claim_name(ns->claim),
 			 why.msg[0] ? why.msg : "none found");
@@ -485,10 +488,11 @@ labels:
 			bad_type = true;
 			continue;
 		}
-		if (l->claim == VPMEM_CLAIM_UNKNOWN) {
-			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: unknown abstraction GUID (ignored)", l->slot);
-			continue;
-		}
+		/* an unknown abstraction GUID is not a reason to skip the label:
+		 * create_namespace_pmem keeps it (claim class NVDIMM_CCLASS_UNKNOWN,
+		 * preserved on label updates by to_abstraction_guid) and
+		 * nd_btt_probe/nd_pfn_probe/nd_dax_probe refuse that class, so
+		 * the namespace comes up raw (probe_btt/probe_pfn below agree) */
 		if (!l->rawsize || l->dpa > ri->region_size || l->rawsize > ri->region_size - l->dpa) {
 			MSG_ADD(ri->problems, &ri->nproblems, "label slot %u: extent 0x%" PRIx64 "+0x%" PRIx64 " is outside the region (ignored)",
 				l->slot, l->dpa, l->rawsize);

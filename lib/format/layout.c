@@ -993,3 +993,23 @@ int vpmem_layout_nova(const struct vpmem_layout *l, struct vpmem_nova *out, stru
 	out->conf = conf;
 	return 0;
 }
+
+struct vpmem_layout *vpmem_layout_new(void)
+{
+	return calloc(1, sizeof(struct vpmem_layout));
+}
+
+void vpmem_layout_free(struct vpmem_layout *l)
+{
+	free(l);
+}
+
+struct vpmem_lplan *vpmem_lplan_new(void)
+{
+	return calloc(1, sizeof(struct vpmem_lplan));
+}
+
+void vpmem_lplan_free(struct vpmem_lplan *p)
+{
+	free(p);
+}

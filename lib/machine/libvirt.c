@@ -23,6 +23,7 @@
 #include <vpmem/libvirt.h>
 
 #include "util/msg.h"
+#include "util/replace.h"
 #include "util/virt.h"
 #include "util/xml.h"
 
@@ -621,9 +622,10 @@ int vpmem_libvirt_vm_dir(const char *name, char *buf, size_t len, bool create, s
 int vpmem_libvirt_stage(const char *dir, const char *src, const char *base, char *out, size_t len,
 			struct vpmem_err *err)
 {
-	char tmp[PATH_MAX + 16], buf[1 << 16];
+	char buf[1 << 16];
+	struct vpmem_replace t;
 	struct stat s, d;
-	int in, fd, r = 0;
+	int in, r;
 	ssize_t n;
 
 	snprintf(out, len, "%s/%s", dir, base);
@@ -631,37 +633,26 @@ int vpmem_libvirt_stage(const char *dir, const char *src, const char *base, char
 		return vpmem_err_set(err, errno, "cannot read '%s': %s", src, strerror(errno));
 	if (!stat(out, &d) && d.st_size == s.st_size && d.st_mtime == s.st_mtime)
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
 	in = open(src, O_RDONLY | O_CLOEXEC);
-	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (in < 0 || fd < 0) {
-		r = vpmem_err_set(err, errno, "cannot copy '%s' to '%s': %s", src, tmp, strerror(errno));
-		goto out;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(fd, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
-	if (n < 0 || fchmod(fd, 0644) || fsync(fd)) {
-		r = vpmem_err_set(err, errno, "cannot copy '%s' to '%s': %s", src, tmp, strerror(errno));
-		goto out;
+	if (in < 0)
+		return vpmem_err_set(err, errno, "cannot read '%s': %s", src, strerror(errno));
+	/* the one atomic replace: a copy half written is never taken for the file */
+	r = vpmem_replace_begin(&t, out, err);
+	while (!r && (n = read(in, buf, sizeof(buf))) != 0)
+		r = n < 0 ? vpmem_err_set(err, errno, "cannot read '%s': %s", src, strerror(errno))
+			  : vpmem_replace_write(&t, buf, (size_t)n, err);
+	close(in);
+	if (r) {
+		vpmem_replace_abort(&t);
+		return r;
 	}
 	{
+		/* src's times: the next stage sees an unchanged file and copies nothing */
 		struct timeval tv[2] = { { s.st_atime, 0 }, { s.st_mtime, 0 } };
 
-		futimes(fd, tv);
+		futimes(t.fd, tv);
 	}
-	if (rename(tmp, out))
-		r = vpmem_err_set(err, errno, "cannot rename '%s': %s", tmp, strerror(errno));
-out:
-	if (in >= 0)
-		close(in);
-	if (fd >= 0)
-		close(fd);
-	if (r)
-		unlink(tmp);
-	return r;
+	return vpmem_replace_commit(&t, 0644, err);
 }
 
 /* ---- domain XML -> host devices (hostmap.h); a parser: no backing is opened ---- */

@@ -3,7 +3,8 @@
 # every mode x {labels v1.1, v1.2, label-less} x several sizes and slots, the
 # guest's ndctl list matches `vpmem list` (mode, size, uuid, raw_uuid, name,
 # sector size, map, align), the devices exist, a filesystem on an fsdax device
-# mounts with -o dax, and ndctl check-namespace passes on every sector namespace.
+# mounts with -o dax, and ndctl check-namespace passes on every sector namespace;
+# afterwards vpmem check calls every image ok.
 . "$(dirname "$0")/lib-guest.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$T" || exit 1
@@ -72,5 +73,13 @@ expect_eq "sector namespaces checked" "$(printf '%s\n' "$checks" | grep -c '^che
 expect_nomatch "no failed check-namespace" "$checks" FAILED
 expect_match "ext4 on offline fsdax mounts -o dax" "$gout" '^ext4-dax-mounts: 1$'
 expect_match "and is guaranteed persistent" "$gout" '^/mnt/a/f: guaranteed'
+# no false alarms: after the guest used them (ext4 made and written on the
+# fsdax namespace, every BTT enabled and checked), vpmem check calls every
+# image ok, with no finding
+for i in $imgs; do
+	run_vpmem check "$i"
+	expect_eq "$i after the guest: vpmem check exit" "$rc" 0
+	expect_nomatch "$i after the guest: vpmem check finds nothing" "$out" "^  (warning|repairable|damaged) "
+done
 
 done_testing

@@ -3,7 +3,8 @@
 # images with 128K labels boots in the default guest with every namespace as
 # named: the guest's ndctl list equals vpmem list (mode, size, uuid, raw_uuid,
 # name, sector size, map, align), the devices exist, and the ext4 that apply
-# made on the fsdax namespace mounts with -o dax without mkfs.
+# made on the fsdax namespace mounts with -o dax without mkfs; afterwards
+# vpmem check calls both images ok.
 . "$(dirname "$0")/lib-guest.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 data=$here/../data/layout
@@ -47,5 +48,13 @@ expect_match "db on region1 is pmem1" "$gout" '^db is /dev/pmem1$'
 expect_match "ext4 made offline mounts -o dax" "$gout" '^mounted: /dev/pmem1 /mnt/db ext4 .*dax'
 expect_match "and holds a file" "$gout" '^hello$'
 expect_match "guaranteed persistent" "$gout" '^/mnt/db/f: guaranteed'
+# no false alarms: after the guest mounted and wrote the ext4, vpmem check
+# calls both images ok, with no finding
+for i in nofs.img fs.img; do
+	run_vpmem check -v "$i"
+	expect_eq "$i after the guest: vpmem check exit" "$rc" 0
+	expect_match "$i after the guest: four namespaces judged ok" "$(printf '%s\n' "$out" | grep -c '^  namespace0\.[0-9]*: ok ')" '^4$'
+	expect_nomatch "$i after the guest: vpmem check finds nothing" "$out" "^  (warning|repairable|damaged) "
+done
 
 done_testing

@@ -4,7 +4,8 @@
 # ext4 layout on a label-less vNVDIMM and on a memmap= (e820) region. Each
 # apply reaches the layout, a second apply does nothing, layout --live round
 # trips, the filesystems are mounted -o dax; vpmem doctor tells NVDIMM from
-# DRAM. Afterwards the labelled backing file lists offline as the layout.
+# DRAM. Afterwards the labelled backing file lists offline as the layout and
+# vpmem check calls both backing files ok.
 . "$(dirname "$0")/lib-guest.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$T" || exit 1
@@ -77,6 +78,15 @@ expect_match "doctor: memmap= is DRAM, not guaranteed" "$(sect doctor)" '^/mnt/m
 expect_match "goal check left the memmap region out" "$(sect goal)" 'kernel: 2 pmem regions on 1 NUMA node: as the goal asks'
 expect_match "goal check on the guest's regions: one per DIMM" "$(sect goal)" 'goal in effect'
 expect_match "goal check: AppDirect is not what QEMU makes" "$(sect goal)" 'AppDirect gives one per socket'
+# no false alarms: the images the guest kernel wrote (labels and info
+# blocks by libndctl, ext4 by mkfs and the mounts) are ok for vpmem check
+for i in lab.img ll.img; do
+	run_vpmem check "$i"
+	expect_eq "$i as the guest left it: vpmem check exit" "$rc" 0
+	expect_nomatch "$i as the guest left it: vpmem check finds nothing" "$out" "^  (warning|repairable|damaged) "
+done
+run_vpmem check -v lab.img
+expect_match "lab.img: vpmem check judged the four namespaces" "$(printf '%s\n' "$out" | grep -c '^  namespace0\.[0-9]*: ok ')" '^4$'
 # the labelled backing file lists offline as the layout
 run_vpmem apply l4-offline.json --image lab.img
 expect_match "offline: the image is at the layout" "$out" '^nothing to do$'
