@@ -60,7 +60,8 @@ struct list_args {
 struct img {
 	const char *file;
 	unsigned idx; /* regionN / nmemN */
-	struct vpmem_region_info *ri;
+	struct vpmem_region_info *ri; /* &info once read, else NULL */
+	struct vpmem_region_info info;
 	char hint[512];     /* damaged or repairable: what to run (check_hint) */
 	char pending[512];  /* a namespace conversion half done (reconfigure.h) */
 };
@@ -405,6 +406,20 @@ static int print_table(const struct img *im, unsigned n, const struct list_args 
 	return r;
 }
 
+/* What vpmem check says of a damaged or repairable image, in one line
+ * (check_hint); "" for a clean one or one that cannot be opened again. */
+static void list_hint(const char *file, const struct vpmem_image_hints *h, char *buf, size_t len)
+{
+	struct vpmem_image_hints hf = *h;
+	int fd = vpmem_image_open(file, false, &hf, NULL);
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	check_hint(fd, file, &hf, buf, len);
+	vpmem_image_close(fd, &hf);
+}
+
 int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	struct vpmem_image_hints h = { .slot = -1 };
@@ -422,27 +437,17 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_error(EXIT_FAIL, "out of memory");
 	for (unsigned i = 0; i < n; i++) {
 		const char *file = argv[optind + (int)i];
-		struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
-		struct vpmem_image_hints hf = h; /* CXL: FILE with FILE.lsa (image.h) */
-		int fd = vpmem_image_open(file, false, &hf, &err);
 
 		im[i].file = file;
 		im[i].idx = i;
-		if (fd < 0) {
+		if (vpmem_image_list(file, &h, &im[i].info, &err)) { /* CXL: FILE with FILE.lsa (image.h) */
 			st = cmd_error(EXIT_FAIL, "list: %s", err.msg);
-			free(ri);
 			continue;
 		}
-		if (!ri || vpmem_region_read(fd, &hf, ri, &err)) {
-			st = cmd_error(EXIT_FAIL, "list: '%s': %s", file, !ri ? "out of memory" : err.msg);
-			free(ri);
-		} else {
-			im[i].ri = ri;
-			check_hint(fd, file, &hf, im[i].hint, sizeof(im[i].hint)); /* damaged: say what to run */
-			if (vpmem_reconf_busy(file, &err))
-				snprintf(im[i].pending, sizeof(im[i].pending), "%s", err.msg);
-		}
-		vpmem_image_close(fd, &hf);
+		im[i].ri = &im[i].info;
+		list_hint(file, &h, im[i].hint, sizeof(im[i].hint)); /* damaged: say what to run */
+		if (vpmem_reconf_busy(file, &err))
+			snprintf(im[i].pending, sizeof(im[i].pending), "%s", err.msg);
 	}
 	if (a.json && !a.ndctl)
 		print_document(im, n, &a);
@@ -450,11 +455,9 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		print_ndctl(im, n, &a);
 	else if ((r = print_table(im, n, &a)))
 		st = r;
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		if (im[i].ri)
 			vpmem_region_free(im[i].ri);
-		free(im[i].ri);
-	}
 	free(im);
 	return st;
 }

@@ -78,7 +78,7 @@ static int host_from_domain(const char *uri, const char *name, struct vpmem_host
 /* The saved VM: its QEMU argv, or for libvirt-launched VMs the live domain. */
 static int load_spec(const char *state, struct vpmem_host *h, struct vpmem_err *err)
 {
-	static struct vpmem_vmstate st;
+	struct vpmem_vmstate st = { 0 };
 	int r = vpmem_vmstate_load(state, &st, err);
 
 	if (r)
@@ -157,6 +157,182 @@ static int print_table(const struct vpmem_host *h, const struct vpmem_guest_view
 	return table_print(t);
 }
 
+/* Where the host and guest descriptions come from (the options). */
+struct map_args {
+	const char *domain, *uri, *qfile, *lfile, *vm, *state, *vmk, *gjson, *sysroot;
+	const char *vmdks[VPMEM_MAP_MAX];
+	unsigned nvmdk;
+	long pid;
+	bool json;
+	struct table_opts topts;
+};
+
+enum map_text { T_QEMU, T_LIBVIRT, T_VMKFSTOOLS, T_GUEST_JSON };
+
+/* Read the file @path (@what, for messages) and parse it as @kind into @h or
+ * @g: 0, or the exit status of the error printed. */
+static int parse_file(const char *path, const char *what, enum map_text kind, struct vpmem_host *h,
+		      struct vpmem_guest_view *g)
+{
+	struct vpmem_err err = { 0 };
+	size_t len = 0;
+	char *text = vpmem_read_input(path, 64 << 20, &len, what, &err);
+	int r;
+
+	if (!text)
+		return cmd_error(EXIT_FAIL, "map: %s", err.msg);
+	switch (kind) {
+	case T_QEMU: r = vpmem_host_from_qemu_text(text, len, h, &err); break;
+	case T_LIBVIRT: r = vpmem_host_from_libvirt(text, len, h, &err); break;
+	case T_VMKFSTOOLS: r = vpmem_host_from_vmkfstools(text, h, &err); break;
+	default: r = vpmem_guest_from_json(text, g, &err); break;
+	}
+	free(text);
+	return r ? cmd_error(EXIT_FAIL, "map: '%s': %s", path, err.msg) : 0;
+}
+
+/* The host description the options name, into @h. */
+static int read_host(const struct map_args *a, struct vpmem_host *h)
+{
+	struct vpmem_err err = { 0 };
+	int r = 0;
+
+	if (a->qfile || a->pid) {
+		char path[64];
+
+		if (a->pid)
+			snprintf(path, sizeof(path), "/proc/%ld/cmdline", a->pid);
+		return parse_file(a->pid ? path : a->qfile, "QEMU command line", T_QEMU, h, NULL);
+	}
+	if (a->lfile)
+		return parse_file(a->lfile, "domain XML", T_LIBVIRT, h, NULL);
+	if (a->domain) {
+		if (host_from_domain(a->uri, a->domain, h, &err))
+			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
+		return 0;
+	}
+	if (a->vm || a->state) {
+		char dir[PATH_MAX];
+
+		if (a->state)
+			snprintf(dir, sizeof(dir), "%s", a->state);
+		else if (vpmem_vmstate_dir(a->vm, dir, sizeof(dir), &err))
+			return cmd_lib_error(EXIT_FAIL, &err);
+		if (load_spec(dir, h, &err))
+			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
+		return 0;
+	}
+	for (unsigned i = 0; i < a->nvmdk; i++)
+		if (vpmem_host_from_vmdk(a->vmdks[i], h, &err))
+			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
+	if (a->vmk)
+		r = parse_file(a->vmk, "vmkfstools output", T_VMKFSTOOLS, h, NULL);
+	return r;
+}
+
+static void print_json(const struct vpmem_host *h, const struct vpmem_guest_view *g, const struct vpmem_mapping *m)
+{
+	json_object *o = json_object_new_object(), *rows = json_object_new_array(), *un = json_object_new_array(),
+		    *pr = json_object_new_array();
+
+	for (unsigned i = 0; i < m->nrows; i++) {
+		const struct vpmem_host_dev *d = &h->d[m->row[i].host];
+		json_object *r = json_object_new_object(), *ho = json_object_new_object();
+
+		json_object_object_add(ho, "path", json_object_new_string(d->path));
+		json_object_object_add(ho, "kind", json_object_new_string(kind_name(d->kind)));
+		if (d->slot >= 0)
+			json_object_object_add(ho, "slot", json_object_new_int(d->slot));
+		if (d->node >= 0)
+			json_object_object_add(ho, "node", json_object_new_int(d->node));
+		if (d->uuid[0])
+			json_object_object_add(ho, "uuid", json_object_new_string(d->uuid));
+		if (d->kind == VPMEM_HOST_CXL) {
+			char sn[24];
+
+			snprintf(sn, sizeof(sn), "0x%llx", (unsigned long long)d->serial);
+			json_object_object_add(ho, "serial", json_object_new_string(sn));
+			if (d->lsa[0])
+				json_object_object_add(ho, "lsa", json_object_new_string(d->lsa));
+		}
+		if (d->expect_id[0])
+			json_object_object_add(ho, "id", json_object_new_string(d->expect_id));
+		json_object_object_add(r, "host", ho);
+		json_object_object_add(r, "state", json_object_new_string(map_states[m->row[i].state]));
+		if (m->row[i].guest >= 0) {
+			const struct vpmem_guest_dimm *gd = &g->d[m->row[i].guest];
+			json_object *go = json_object_new_object(), *nss = json_object_new_array();
+
+			json_object_object_add(go, "dimm", json_object_new_string(gd->dev));
+			json_object_object_add(go, "id", json_object_new_string(gd->id));
+			if (gd->handle >= 0)
+				json_object_object_add(go, "handle", json_object_new_int(gd->handle));
+			if (gd->region[0])
+				json_object_object_add(go, "region", json_object_new_string(gd->region));
+			for (unsigned k = 0; k < gd->nns; k++) {
+				json_object *x = json_object_new_object();
+
+				json_object_object_add(x, "dev", json_object_new_string(gd->ns[k].dev));
+				json_object_object_add(x, "mode", json_object_new_string(gd->ns[k].mode));
+				if (gd->ns[k].node[0])
+					json_object_object_add(x, "devnode", json_object_new_string(gd->ns[k].node));
+				json_object_array_add(nss, x);
+			}
+			json_object_object_add(go, "namespaces", nss);
+			json_object_object_add(r, "guest", go);
+		}
+		json_object_array_add(rows, r);
+	}
+	for (unsigned i = 0; i < m->nunmatched; i++) {
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "dimm", json_object_new_string(g->d[m->unmatched_guest[i]].dev));
+		json_object_object_add(x, "id", json_object_new_string(g->d[m->unmatched_guest[i]].id));
+		json_object_array_add(un, x);
+	}
+	for (unsigned i = 0; i < m->nproblems; i++)
+		json_object_array_add(pr, json_object_new_string(m->problems[i]));
+	json_object_object_add(o, "devices", rows);
+	json_object_object_add(o, "unmatched_guest", un);
+	json_object_object_add(o, "problems", pr);
+	out_json(o);
+}
+
+/* Read both sides, join them, render: the exit status. */
+static int map_run(const struct map_args *a, struct vpmem_host *h, struct vpmem_guest_view *g,
+		   struct vpmem_mapping *m)
+{
+	struct vpmem_err err = { 0 };
+	int r = read_host(a, h);
+
+	if (r)
+		return r;
+	/* what the backings themselves say of their slot (opens them) */
+	vpmem_host_check_images(h);
+
+	/* guest */
+	if (a->gjson) {
+		if ((r = parse_file(a->gjson, "guest JSON", T_GUEST_JSON, NULL, g)))
+			return r;
+	} else if (vpmem_guest_from_sysfs(a->sysroot, g, &err)) {
+		return cmd_error(EXIT_FAIL, "map: %s (give --guest-json outside the guest)", err.msg);
+	}
+
+	vpmem_map_join(h, g, m);
+	if (a->json) {
+		print_json(h, g, m);
+	} else {
+		if ((r = print_table(h, g, m, &a->topts)))
+			return r;
+		for (unsigned i = 0; i < m->nproblems; i++) {
+			fputs("problem: ", stdout);
+			print_escaped(m->problems[i]);
+			putchar('\n');
+		}
+	}
+	return m->nproblems ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -168,219 +344,65 @@ int cmd_map(int argc, char **argv, struct vpmem_ctx *ctx)
 		{ "sysroot", required_argument, NULL, 'r' }, { "json", no_argument, NULL, 'j' },
 		TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
 	};
-	static struct vpmem_host h;
-	static struct vpmem_guest_view g;
-	static struct vpmem_mapping m;
-	struct vpmem_err err = { 0 };
-	const char *domain = NULL, *uri = NULL;
-	const char *qfile = NULL, *lfile = NULL, *vm = NULL, *state = NULL, *vmk = NULL, *gjson = NULL,
-		   *sysroot = NULL, *vmdks[VPMEM_MAP_MAX];
-	unsigned nvmdk = 0, nhost = 0;
-	long pid = 0;
-	bool json = ctx->json;
-	struct table_opts topts = { 0 };
-	int c;
-
+	struct map_args a = { .json = ctx->json };
 	struct cmd_opts op = { .cmd = "map", .longopts = opts };
+	struct vpmem_host *h;
+	struct vpmem_guest_view *g;
+	struct vpmem_mapping *m;
+	unsigned nhost = 0;
+	int c, r;
 
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
-		int t = table_opt(c, optarg, &topts, "map");
+		int t = table_opt(c, optarg, &a.topts, "map");
 
 		if (t)
 			c = t < 0 ? '?' : 0;
 		switch (c) {
 		case 0: break;
-		case 'c': qfile = optarg; nhost++; break;
+		case 'c': a.qfile = optarg; nhost++; break;
 		case 'p': {
 			char *end;
 
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid <= 0)
+			a.pid = strtol(optarg, &end, 10);
+			if (*end || a.pid <= 0)
 				return cmd_usage_error("map", "--qemu-pid '%s' is not a process id", optarg);
 			nhost++;
 			break;
 		}
-		case 'l': lfile = optarg; nhost++; break;
-		case 'D': domain = optarg; nhost++; break;
-		case 'C': uri = optarg; break;
-		case 'v': vm = optarg; nhost++; break;
-		case 'S': state = optarg; nhost++; break;
+		case 'l': a.lfile = optarg; nhost++; break;
+		case 'D': a.domain = optarg; nhost++; break;
+		case 'C': a.uri = optarg; break;
+		case 'v': a.vm = optarg; nhost++; break;
+		case 'S': a.state = optarg; nhost++; break;
 		case 'k':
-			if (nvmdk >= VPMEM_MAP_MAX)
+			if (a.nvmdk >= VPMEM_MAP_MAX)
 				return cmd_usage_error("map", "too many --vmdk");
-			if (!nvmdk++)
+			if (!a.nvmdk++)
 				nhost++;
-			vmdks[nvmdk - 1] = optarg;
+			a.vmdks[a.nvmdk - 1] = optarg;
 			break;
-		case 'o': vmk = optarg; nhost++; break;
-		case 'g': gjson = optarg; break;
-		case 'r': sysroot = optarg; break;
-		case 'j': json = true; break;
+		case 'o': a.vmk = optarg; nhost++; break;
+		case 'g': a.gjson = optarg; break;
+		case 'r': a.sysroot = optarg; break;
+		case 'j': a.json = true; break;
 		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
 	if (cmd_operands(&op, argc, argv, 0, 0, NULL))
 		return EXIT_USAGE;
-	if (nhost != 1 && !(nhost == 2 && nvmdk && vmk))
+	if (nhost != 1 && !(nhost == 2 && a.nvmdk && a.vmk))
 		return cmd_usage_error("map", "give one host description (--qemu-cmdline, --qemu-pid, --libvirt-xml, --libvirt-domain, --vm, --state-dir, or VMware --vmdk/--vmkfstools-output)");
-	if (uri && !domain)
+	if (a.uri && !a.domain)
 		return cmd_usage_error("map", "--connect goes with --libvirt-domain");
-	if (gjson && sysroot)
+	if (a.gjson && a.sysroot)
 		return cmd_usage_error("map", "--guest-json and --sysroot cannot be combined");
 
-	/* host */
-	memset(&h, 0, sizeof(h));
-	if (qfile || pid) {
-		char path[64];
-		size_t len = 0;
-		char *text;
-
-		if (pid)
-			snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-		text = vpmem_read_input(pid ? path : qfile, 64 << 20, &len, "QEMU command line", &err);
-		if (!text)
-			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
-		if (vpmem_host_from_qemu_text(text, len, &h, &err)) {
-			free(text);
-			return cmd_error(EXIT_FAIL, "map: '%s': %s", pid ? path : qfile, err.msg);
-		}
-		free(text);
-	} else if (lfile) {
-		size_t len = 0;
-		char *xml = vpmem_read_input(lfile, 64 << 20, &len, "domain XML", &err);
-
-		if (!xml)
-			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
-		if (vpmem_host_from_libvirt(xml, len, &h, &err)) {
-			free(xml);
-			return cmd_error(EXIT_FAIL, "map: '%s': %s", lfile, err.msg);
-		}
-		free(xml);
-	} else if (domain) {
-		if (host_from_domain(uri, domain, &h, &err))
-			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
-	} else if (vm || state) {
-		char dir[PATH_MAX];
-
-		if (state) {
-			snprintf(dir, sizeof(dir), "%s", state);
-		} else {
-			if (vpmem_vmstate_dir(vm, dir, sizeof(dir), &err))
-				return cmd_lib_error(EXIT_FAIL, &err);
-		}
-		if (load_spec(dir, &h, &err))
-			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
-	} else {
-		for (unsigned i = 0; i < nvmdk; i++)
-			if (vpmem_host_from_vmdk(vmdks[i], &h, &err))
-				return cmd_error(EXIT_FAIL, "map: %s", err.msg);
-		if (vmk) {
-			char *text = vpmem_read_input(vmk, 64 << 20, NULL, "vmkfstools output", &err);
-
-			if (!text)
-				return cmd_error(EXIT_FAIL, "map: %s", err.msg);
-			if (vpmem_host_from_vmkfstools(text, &h, &err)) {
-				free(text);
-				return cmd_error(EXIT_FAIL, "map: '%s': %s", vmk, err.msg);
-			}
-			free(text);
-		}
-	}
-
-	/* what the backings themselves say of their slot (opens them) */
-	vpmem_host_check_images(&h);
-
-	/* guest */
-	if (gjson) {
-		char *text = vpmem_read_input(gjson, 64 << 20, NULL, "guest JSON", &err);
-
-		if (!text)
-			return cmd_error(EXIT_FAIL, "map: %s", err.msg);
-		if (vpmem_guest_from_json(text, &g, &err)) {
-			free(text);
-			return cmd_error(EXIT_FAIL, "map: '%s': %s", gjson, err.msg);
-		}
-		free(text);
-	} else if (vpmem_guest_from_sysfs(sysroot, &g, &err)) {
-		return cmd_error(EXIT_FAIL, "map: %s (give --guest-json outside the guest)", err.msg);
-	}
-
-	vpmem_map_join(&h, &g, &m);
-	if (json) {
-		json_object *o = json_object_new_object(), *rows = json_object_new_array(), *un = json_object_new_array(),
-			    *pr = json_object_new_array();
-
-		for (unsigned i = 0; i < m.nrows; i++) {
-			const struct vpmem_host_dev *d = &h.d[m.row[i].host];
-			json_object *r = json_object_new_object(), *ho = json_object_new_object();
-
-			json_object_object_add(ho, "path", json_object_new_string(d->path));
-			json_object_object_add(ho, "kind", json_object_new_string(kind_name(d->kind)));
-			if (d->slot >= 0)
-				json_object_object_add(ho, "slot", json_object_new_int(d->slot));
-			if (d->node >= 0)
-				json_object_object_add(ho, "node", json_object_new_int(d->node));
-			if (d->uuid[0])
-				json_object_object_add(ho, "uuid", json_object_new_string(d->uuid));
-			if (d->kind == VPMEM_HOST_CXL) {
-				char sn[24];
-
-				snprintf(sn, sizeof(sn), "0x%llx", (unsigned long long)d->serial);
-				json_object_object_add(ho, "serial", json_object_new_string(sn));
-				if (d->lsa[0])
-					json_object_object_add(ho, "lsa", json_object_new_string(d->lsa));
-			}
-			if (d->expect_id[0])
-				json_object_object_add(ho, "id", json_object_new_string(d->expect_id));
-			json_object_object_add(r, "host", ho);
-			json_object_object_add(r, "state", json_object_new_string(map_states[m.row[i].state]));
-			if (m.row[i].guest >= 0) {
-				const struct vpmem_guest_dimm *gd = &g.d[m.row[i].guest];
-				json_object *go = json_object_new_object(), *nss = json_object_new_array();
-
-				json_object_object_add(go, "dimm", json_object_new_string(gd->dev));
-				json_object_object_add(go, "id", json_object_new_string(gd->id));
-				if (gd->handle >= 0)
-					json_object_object_add(go, "handle", json_object_new_int(gd->handle));
-				if (gd->region[0])
-					json_object_object_add(go, "region", json_object_new_string(gd->region));
-				for (unsigned k = 0; k < gd->nns; k++) {
-					json_object *x = json_object_new_object();
-
-					json_object_object_add(x, "dev", json_object_new_string(gd->ns[k].dev));
-					json_object_object_add(x, "mode", json_object_new_string(gd->ns[k].mode));
-					if (gd->ns[k].node[0])
-						json_object_object_add(x, "devnode", json_object_new_string(gd->ns[k].node));
-					json_object_array_add(nss, x);
-				}
-				json_object_object_add(go, "namespaces", nss);
-				json_object_object_add(r, "guest", go);
-			}
-			json_object_array_add(rows, r);
-		}
-		for (unsigned i = 0; i < m.nunmatched; i++) {
-			json_object *x = json_object_new_object();
-
-			json_object_object_add(x, "dimm", json_object_new_string(g.d[m.unmatched_guest[i]].dev));
-			json_object_object_add(x, "id", json_object_new_string(g.d[m.unmatched_guest[i]].id));
-			json_object_array_add(un, x);
-		}
-		for (unsigned i = 0; i < m.nproblems; i++)
-			json_object_array_add(pr, json_object_new_string(m.problems[i]));
-		json_object_object_add(o, "devices", rows);
-		json_object_object_add(o, "unmatched_guest", un);
-		json_object_object_add(o, "problems", pr);
-		out_json(o);
-	} else {
-		int r = print_table(&h, &g, &m, &topts);
-
-		if (r)
-			return r;
-		for (unsigned i = 0; i < m.nproblems; i++) {
-			fputs("problem: ", stdout);
-			print_escaped(m.problems[i]);
-			putchar('\n');
-		}
-	}
-	return m.nproblems ? EXIT_FAIL : EXIT_OK;
+	h = vpmem_host_new();
+	g = vpmem_guest_view_new();
+	m = calloc(1, sizeof(*m));
+	r = h && g && m ? map_run(&a, h, g, m) : cmd_error(EXIT_FAIL, "out of memory");
+	vpmem_host_free(h);
+	vpmem_guest_view_free(g);
+	free(m);
+	return r;
 }

@@ -85,19 +85,17 @@ const char usage_namespace[] =
 	"create-namespace -f -e. Labelled images only with --keep-data. See\n"
 	"doc/reconfigure.md.\n";
 
-enum { O_LABEL = 256, O_SLOT, O_SPA, O_DRY, O_JSON, O_ALL, O_TEST_DEV_UUID };
+#define NS "namespace" /* the command named in messages */
+
+enum { O_DRY = 256, O_JSON, O_ALL, O_TEST_DEV_UUID };
 
 /* ndctl create-namespace's letters (ndctl/namespace.c CREATE_OPTIONS) */
 static const struct option ns_opts[] = {
-	{ "mode", required_argument, NULL, 'm' }, { "size", required_argument, NULL, 's' },
-	{ "name", required_argument, NULL, 'n' }, { "uuid", required_argument, NULL, 'u' },
-	{ "sector-size", required_argument, NULL, 'l' }, { "map", required_argument, NULL, 'M' },
-	{ "align", required_argument, NULL, 'a' }, { "region", required_argument, NULL, 'r' },
-	{ "type", required_argument, NULL, 't' }, { "label-size", required_argument, NULL, O_LABEL },
-	{ "slot", required_argument, NULL, O_SLOT }, { "spa", required_argument, NULL, O_SPA },
-	{ "dry-run", no_argument, NULL, O_DRY }, { "json", no_argument, NULL, O_JSON },
-	{ "all", no_argument, NULL, O_ALL }, { "test-dev-uuid", required_argument, NULL, O_TEST_DEV_UUID },
-	TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
+	NSOPT_LONGOPTS, /* mode size uuid sector-size map align label-size slot spa */
+	{ "name", required_argument, NULL, 'n' }, { "region", required_argument, NULL, 'r' },
+	{ "type", required_argument, NULL, 't' }, { "dry-run", no_argument, NULL, O_DRY },
+	{ "json", no_argument, NULL, O_JSON }, { "all", no_argument, NULL, O_ALL },
+	{ "test-dev-uuid", required_argument, NULL, O_TEST_DEV_UUID }, TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
 };
 
 struct ns_args {
@@ -108,34 +106,30 @@ struct ns_args {
 	struct table_opts t;
 };
 
-static int parse_mode(const char *s, enum vpmem_ns_mode *m)
-{
-	static const char *const names[] = { "raw", "sector", "fsdax", "devdax" };
-
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(s, names[i])) {
-			*m = (enum vpmem_ns_mode)i;
-			return 0;
-		}
-	return cmd_usage_error("namespace", "--mode '%s': use raw, sector, fsdax or devdax", s);
-}
-
 static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx)
 {
-	struct vpmem_err err = { 0 };
-	uint64_t v;
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->hints.slot = -1;
 	a->json = ctx->json;
 	struct cmd_opts op = { .cmd = "namespace", .shortopts = "m:s:n:u:l:M:a:r:t:", .longopts = ns_opts };
+	const struct ns_shape shape = {
+		.mode = &a->req.mode, .mode_set = &a->mode_set, .size = &a->req.size, .uuid = a->req.uuid,
+		.uuid_set = &a->req.uuid_set, .sector_size = &a->req.sector_size, .map = &a->req.map,
+		.align = &a->req.align, .hints = &a->hints,
+	};
 
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		int t = table_opt(c, optarg, &a->t, "namespace");
 
 		if (t)
 			c = t < 0 ? '?' : 0;
+		if (c && (t = ns_shape_opt(NS, c, optarg, &shape)) >= 0) {
+			if (t)
+				return t;
+			continue;
+		}
 		switch (c) {
 		case 0: break;
 		case 'r':
@@ -147,63 +141,11 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 			if (strcmp(optarg, "pmem"))
 				return cmd_usage_error("namespace", "--type '%s': a vNVDIMM region is pmem", optarg);
 			break;
-		case 'm':
-			if (parse_mode(optarg, &a->req.mode))
-				return EXIT_USAGE;
-			a->mode_set = true;
-			break;
-		case 's':
-			if (vpmem_size_parse(optarg, 0, "--size", &a->req.size, &err))
-				return cmd_error(EXIT_USAGE, "namespace: %s", err.msg);
-			break;
 		case 'n': a->req.name = optarg; a->name_set = true; break;
-		case 'u':
-		case O_TEST_DEV_UUID: {
-			uuid_t u;
-
-			if (uuid_parse(optarg, u))
-				return cmd_usage_error("namespace", "--uuid '%s' is not a UUID", optarg);
-			memcpy(c == 'u' ? a->req.uuid : a->req.dev_uuid, u, 16);
-			if (c == 'u')
-				a->req.uuid_set = true;
-			else
-				a->req.dev_uuid_set = true;
-			break;
-		}
-		case 'l':
-			if (strcmp(optarg, "512") && strcmp(optarg, "4096"))
-				return cmd_usage_error("namespace", "--sector-size '%s': use 512 or 4096", optarg);
-			a->req.sector_size = (uint32_t)atoi(optarg);
-			break;
-		case 'M':
-			if (!strcmp(optarg, "dev"))
-				a->req.map = VPMEM_MAP_DEV;
-			else if (!strcmp(optarg, "mem"))
-				a->req.map = VPMEM_MAP_MEM;
-			else
-				return cmd_usage_error("namespace", "--map '%s': use dev or mem", optarg);
-			break;
-		case 'a':
-			if (vpmem_size_parse(optarg, 0, "--align", &v, &err))
-				return cmd_error(EXIT_USAGE, "namespace: %s", err.msg);
-			if (v != 4096 && v != (2ULL << 20) && v != (1ULL << 30))
-				return cmd_usage_error("namespace", "--align %s: use 4K, 2M or 1G", optarg);
-			a->req.align = (uint32_t)v;
-			break;
-		case O_LABEL:
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &a->hints.label_size, &err))
-				return cmd_error(EXIT_USAGE, "namespace: %s", err.msg);
-			a->hints.label_size_set = true;
-			break;
-		case O_SLOT:
-			if (parse_slot_opt("namespace", optarg, &a->hints.slot))
+		case O_TEST_DEV_UUID:
+			if (opt_uuid(NS, optarg, a->req.dev_uuid))
 				return EXIT_USAGE;
-			break;
-		case O_SPA:
-			if (vpmem_size_parse(optarg, 0, "--spa", &a->hints.spa_base, &err))
-				return cmd_error(EXIT_USAGE, "namespace: %s", err.msg);
-			if (a->hints.spa_base % (2ULL << 20))
-				return cmd_usage_error("namespace", "--spa must be 2M aligned");
+			a->req.dev_uuid_set = true;
 			break;
 		case O_DRY: a->dry = true; break;
 		case O_JSON: a->json = true; break;
@@ -224,54 +166,52 @@ struct ns_change {
 	struct vpmem_ns_info out;  /* create: the new namespace */
 	unsigned count;            /* destroy: how many match */
 	json_object *dry_json;     /* --dry-run --json: the plan, for the caller to complete */
-	int (*plan)(struct ns_change *c, const struct vpmem_region_info *ri, struct vpmem_wplan *p,
-		    struct vpmem_err *err);
+	vpmem_region_planner plan;
 };
 
-static int plan_create(struct ns_change *c, const struct vpmem_region_info *ri, struct vpmem_wplan *p,
-		       struct vpmem_err *err)
+static int plan_create(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h, void *arg,
+		       struct vpmem_wplan *p, struct vpmem_err *err)
 {
+	struct ns_change *c = arg;
+
 	c->count = 1;
-	return vpmem_ns_plan_create(ri, &c->a->hints, &c->a->req, p, &c->out, err);
+	return vpmem_ns_plan_create(ri, h, &c->a->req, p, &c->out, err);
 }
 
-static int plan_destroy(struct ns_change *c, const struct vpmem_region_info *ri, struct vpmem_wplan *p,
-			struct vpmem_err *err)
+static int plan_destroy(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h, void *arg,
+			struct vpmem_wplan *p, struct vpmem_err *err)
 {
+	struct ns_change *c = arg;
+
+	(void)h;
 	return vpmem_ns_plan_destroy(ri, c->how, c->a->req.uuid, c->a->req.name, p, &c->count, err);
 }
 
 /*
- * Open the image (locked, refused while mapped elsewhere), decode it, plan
- * the change, then print the plan (--dry-run) or apply it. *@applied says
- * whether it was written; 0 or the exit status of an error already printed.
+ * Make the change in one library call (vpmem_image_change: locked, refused
+ * while mapped elsewhere), then print the plan (--dry-run) or say nothing.
+ * *@applied says whether it was written; 0 or the exit status of an error
+ * already printed.
  */
 static int change_image(struct ns_change *c, bool *applied)
 {
-	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_err err = { 0 };
-	int r = 0, fd;
+	size_t limit = c->a->dry ? 0 : test_write_limit();
+	int r = 0;
 
 	*applied = false;
-	if (!ri)
-		return cmd_error(EXIT_FAIL, "out of memory");
-	fd = vpmem_image_open(c->a->file, true, &c->a->hints, &err); /* CXL: with FILE.lsa */
-	vpmem_wplan_route(&plan, &c->a->hints);
-	if (fd < 0 || vpmem_region_read(fd, &c->a->hints, ri, &err) || c->plan(c, ri, &plan, &err))
-		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", c->a->file, err.msg);
+	if (vpmem_image_change(c->a->file, &c->a->hints, c->plan, c, limit, &plan, &err))
+		r = cmd_error(EXIT_FAIL, "namespace: %s", err.msg);
+	else if (!c->a->dry && limit < plan.n)
+		test_crash(0);
 	else if (c->count && c->a->dry && c->a->json)
 		c->dry_json = wplan_to_json(&plan, c->a->file);
 	else if (c->count && c->a->dry)
 		wplan_print(&plan, c->a->file);
-	else if (c->count && wplan_apply_cmd(fd, &plan, &err))
-		r = cmd_error(EXIT_FAIL, "namespace: '%s': %s", c->a->file, err.msg);
 	else
 		*applied = c->count != 0;
-	vpmem_image_close(fd, &c->a->hints);
 	vpmem_wplan_free(&plan);
-	vpmem_region_free(ri);
-	free(ri);
 	return r;
 }
 
@@ -382,7 +322,6 @@ struct io_args {
 static int io_parse(int argc, char **argv, bool import, struct io_args *a, struct vpmem_ctx *ctx)
 {
 	const char *cmd = import ? "namespace import" : "namespace export";
-	struct vpmem_err err = { 0 };
 	int c;
 
 	struct cmd_opts op = { .cmd = "namespace", .sub = import ? "import" : "export", .longopts = io_opts };
@@ -396,8 +335,8 @@ static int io_parse(int argc, char **argv, bool import, struct io_args *a, struc
 		case X_NAME: a->name = optarg; break;
 		case X_DEV: a->dev = optarg; break;
 		case X_UUID:
-			if (uuid_parse(optarg, a->uuid))
-				return cmd_usage_error(cmd, "--uuid '%s' is not a UUID", optarg);
+			if (opt_uuid(cmd, optarg, a->uuid))
+				return EXIT_USAGE;
 			a->uuid_set = true;
 			break;
 		case X_FROM:
@@ -415,9 +354,8 @@ static int io_parse(int argc, char **argv, bool import, struct io_args *a, struc
 		case X_DRY: a->dry = true; break;
 		case X_JSON: a->json = true; break;
 		case X_LABEL:
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &a->hints.label_size, &err))
-				return cmd_error(EXIT_USAGE, "%s: %s", cmd, err.msg);
-			a->hints.label_size_set = true;
+			if (opt_label_size(cmd, optarg, &a->hints))
+				return EXIT_USAGE;
 			break;
 		case X_SLOT:
 			if (parse_slot_opt(cmd, optarg, &a->hints.slot))
@@ -435,17 +373,6 @@ static int io_parse(int argc, char **argv, bool import, struct io_args *a, struc
 	if (!a->path)
 		return cmd_usage_error(cmd, "needs %s", import ? "--from SRC" : "--to DST");
 	return 0;
-}
-
-/* Progress on a terminal: one line, rewritten in place. */
-static void show_progress(uint64_t done, uint64_t total, void *arg)
-{
-	char a[32], b[32];
-
-	fprintf(stderr, "\r%s: %s of %s (%u%%)   ", (const char *)arg, vpmem_size_human(done, a, sizeof(a)),
-		vpmem_size_human(total, b, sizeof(b)), total ? (unsigned)(done * 100 / total) : 100);
-	if (done >= total)
-		fputc('\n', stderr);
 }
 
 /*

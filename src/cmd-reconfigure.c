@@ -12,6 +12,7 @@
 
 #include <vpmem/image.h>
 #include <vpmem/io.h>
+#include <vpmem/namespace.h>
 #include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 
@@ -21,18 +22,13 @@
 
 #define CMD "namespace reconfigure"
 
-enum { R_NAME = 400, R_UUID, R_DEV, R_MODE, R_SECTOR, R_MAP, R_ALIGN, R_SIZE, R_KEEP, R_DRY, R_RESUME, R_JSON,
-       R_LABEL, R_SLOT, R_SPA };
+enum { R_NAME = 400, R_DEV, R_KEEP, R_DRY, R_RESUME, R_JSON };
 
 static const struct option opts[] = {
-	{ "name", required_argument, NULL, R_NAME }, { "uuid", required_argument, NULL, R_UUID },
-	{ "dev", required_argument, NULL, R_DEV }, { "mode", required_argument, NULL, R_MODE },
-	{ "sector-size", required_argument, NULL, R_SECTOR }, { "map", required_argument, NULL, R_MAP },
-	{ "align", required_argument, NULL, R_ALIGN }, { "size", required_argument, NULL, R_SIZE },
+	NSOPT_LONGOPTS, /* mode size uuid sector-size map align label-size slot spa */
+	{ "name", required_argument, NULL, R_NAME }, { "dev", required_argument, NULL, R_DEV },
 	{ "keep-data", no_argument, NULL, R_KEEP }, { "dry-run", no_argument, NULL, R_DRY },
-	{ "resume", no_argument, NULL, R_RESUME }, { "json", no_argument, NULL, R_JSON },
-	{ "label-size", required_argument, NULL, R_LABEL }, { "slot", required_argument, NULL, R_SLOT },
-	{ "spa", required_argument, NULL, R_SPA }, { NULL, 0, NULL, 0 },
+	{ "resume", no_argument, NULL, R_RESUME }, { "json", no_argument, NULL, R_JSON }, { NULL, 0, NULL, 0 },
 };
 
 struct rargs {
@@ -45,76 +41,31 @@ struct rargs {
 
 static int parse(int argc, char **argv, struct rargs *a, struct vpmem_ctx *ctx)
 {
-	static const char *const modes[] = { "raw", "sector", "fsdax", "devdax" };
 	struct cmd_opts op = { .cmd = "namespace", .sub = "reconfigure", .longopts = opts };
-	struct vpmem_err err = { 0 };
-	uint64_t v;
+	const struct ns_shape shape = {
+		.mode = &a->rq.mode, .mode_set = &a->mode_set, .size = &a->rq.size, .uuid = a->uuid,
+		.uuid_set = &a->uuid_set, .sector_size = &a->rq.sector_size, .map = &a->rq.map,
+		.align = &a->rq.align, .hints = &a->hints,
+	};
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->hints.slot = -1;
 	a->json = ctx->json;
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
+		int t = ns_shape_opt(CMD, c, optarg, &shape);
+
+		if (t > 0)
+			return t;
+		if (!t)
+			continue;
 		switch (c) {
 		case R_NAME: a->name = optarg; break;
 		case R_DEV: a->dev = optarg; break;
-		case R_UUID:
-			if (uuid_parse(optarg, a->uuid))
-				return cmd_usage_error(CMD, "--uuid '%s' is not a UUID", optarg);
-			a->uuid_set = true;
-			break;
-		case R_MODE:
-			for (int i = 0; i < 4; i++)
-				if (!strcmp(optarg, modes[i])) {
-					a->rq.mode = (enum vpmem_ns_mode)i;
-					a->mode_set = true;
-				}
-			if (!a->mode_set)
-				return cmd_usage_error(CMD, "--mode '%s': use raw, sector, fsdax or devdax", optarg);
-			break;
-		case R_SECTOR:
-			if (strcmp(optarg, "512") && strcmp(optarg, "4096"))
-				return cmd_usage_error(CMD, "--sector-size '%s': use 512 or 4096", optarg);
-			a->rq.sector_size = (uint32_t)atoi(optarg);
-			break;
-		case R_MAP:
-			if (!strcmp(optarg, "dev"))
-				a->rq.map = VPMEM_MAP_DEV;
-			else if (!strcmp(optarg, "mem"))
-				a->rq.map = VPMEM_MAP_MEM;
-			else
-				return cmd_usage_error(CMD, "--map '%s': use dev or mem", optarg);
-			break;
-		case R_ALIGN:
-			if (vpmem_size_parse(optarg, 0, "--align", &v, &err))
-				return cmd_error(EXIT_USAGE, CMD ": %s", err.msg);
-			if (v != 4096 && v != (2ULL << 20) && v != (1ULL << 30))
-				return cmd_usage_error(CMD, "--align %s: use 4K, 2M or 1G", optarg);
-			a->rq.align = (uint32_t)v;
-			break;
-		case R_SIZE:
-			if (vpmem_size_parse(optarg, 0, "--size", &a->rq.size, &err))
-				return cmd_error(EXIT_USAGE, CMD ": %s", err.msg);
-			break;
 		case R_KEEP: a->rq.keep_data = true; break;
 		case R_DRY: a->dry = true; break;
 		case R_RESUME: a->resume = true; break;
 		case R_JSON: a->json = true; break;
-		case R_LABEL:
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &a->hints.label_size, &err))
-				return cmd_error(EXIT_USAGE, CMD ": %s", err.msg);
-			a->hints.label_size_set = true;
-			break;
-		case R_SLOT:
-			if (parse_slot_opt(CMD, optarg, &a->hints.slot))
-				return EXIT_USAGE;
-			break;
-		case R_SPA:
-			if (vpmem_size_parse(optarg, 0, "--spa", &a->hints.spa_base, &err))
-				return cmd_error(EXIT_USAGE, CMD ": %s", err.msg);
-			if (a->hints.spa_base % (2ULL << 20))
-				return cmd_usage_error(CMD, "--spa must be 2M aligned");
-			break;
 		default:
 			return EXIT_USAGE; /* cmd_getopt said why */
 		}
@@ -136,19 +87,9 @@ static int parse(int argc, char **argv, struct rargs *a, struct vpmem_ctx *ctx)
 		return cmd_usage_error(CMD, "--sector-size applies to sector mode only");
 	if ((a->rq.map || a->rq.align) && a->rq.mode != VPMEM_NS_FSDAX && a->rq.mode != VPMEM_NS_DEVDAX)
 		return cmd_usage_error(CMD, "--map and --align apply to fsdax and devdax only");
-	if (a->rq.size && a->rq.size % (16ULL << 20))
+	if (a->rq.size && a->rq.size % VPMEM_REGION_ALIGN)
 		return cmd_usage_error(CMD, "--size is a multiple of the region alignment (16M)");
 	return 0;
-}
-
-static void show_progress(uint64_t done, uint64_t total, void *arg)
-{
-	char x[32], y[32];
-
-	fprintf(stderr, "\r%s: %s of %s (%u%%)   ", (const char *)arg, vpmem_size_human(done, x, sizeof(x)),
-		vpmem_size_human(total, y, sizeof(y)), total ? (unsigned)(done * 100 / total) : 100);
-	if (done >= total)
-		fputc('\n', stderr);
 }
 
 static void report(const struct rargs *a, const struct vpmem_ns_info *was, const struct vpmem_ns_info *now,

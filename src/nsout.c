@@ -9,6 +9,7 @@
 
 #include <uuid/uuid.h>
 
+#include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
@@ -179,7 +180,7 @@ json_object *region_to_json(const struct vpmem_region_info *ri, unsigned region,
 	snprintf(buf, sizeof(buf), "region%u", region);
 	json_object_object_add(o, "dev", json_object_new_string(buf));
 	json_object_object_add(o, "size", json_size(ri->region_size, flags));
-	json_object_object_add(o, "align", json_size(16 << 20, flags));
+	json_object_object_add(o, "align", json_size(VPMEM_REGION_ALIGN, flags));
 	json_object_object_add(o, "available_size", json_size(ri->available_size, flags));
 	json_object_object_add(o, "max_available_extent", json_size(ri->max_available_extent, flags));
 	json_object_object_add(o, "type", json_object_new_string("pmem"));
@@ -394,19 +395,34 @@ json_object *wplan_to_json(const struct vpmem_wplan *p, const char *path)
 	return o;
 }
 
-int wplan_apply_cmd(int fd, const struct vpmem_wplan *p, struct vpmem_err *err)
+size_t test_write_limit(void)
 {
 	const char *crash = getenv("VPMEM_TEST_CRASH_AFTER_WRITES");
 
-	if (crash && *crash) {
-		size_t n = (size_t)strtoul(crash, NULL, 10);
+	return crash && *crash ? (size_t)strtoul(crash, NULL, 10) : SIZE_MAX;
+}
 
-		if (n < p->n) {
-			int r = vpmem_wplan_apply(fd, p, n, NULL, err);
+void test_crash(int r)
+{
+	fflush(stdout);
+	_exit(r ? 1 : 99);
+}
 
-			fflush(stdout);
-			_exit(r ? 1 : 99);
-		}
-	}
+int wplan_apply_cmd(int fd, const struct vpmem_wplan *p, struct vpmem_err *err)
+{
+	size_t n = test_write_limit();
+
+	if (n < p->n)
+		test_crash(vpmem_wplan_apply(fd, p, n, NULL, err));
 	return vpmem_wplan_apply(fd, p, SIZE_MAX, NULL, err);
+}
+
+void show_progress(uint64_t done, uint64_t total, void *arg)
+{
+	char a[32], b[32];
+
+	fprintf(stderr, "\r%s: %s of %s (%u%%)   ", (const char *)arg, vpmem_size_human(done, a, sizeof(a)),
+		vpmem_size_human(total, b, sizeof(b)), total ? (unsigned)(done * 100 / total) : 100);
+	if (done >= total)
+		fputc('\n', stderr);
 }

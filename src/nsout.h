@@ -67,8 +67,15 @@ void ns_print_text(const struct vpmem_ns_info *ns, unsigned region);
 void wplan_print(const struct vpmem_wplan *p, const char *path);
 /* --dry-run --json: {"file", "dry_run": true, "writes": [{op, offset, length, what, fsync}]} */
 json_object *wplan_to_json(const struct vpmem_wplan *p, const char *path);
-/* Apply @p on @fd, honouring VPMEM_TEST_CRASH_AFTER_WRITES=N (tests inject a
- * crash after write N: the process exits 99 without running the rest). */
+/* Tests inject a crash after write N with VPMEM_TEST_CRASH_AFTER_WRITES=N:
+ * N, else SIZE_MAX. test_crash ends the process as a crash would (exit 99,
+ * or 1 when the writes before the cut failed: @r), running nothing more. */
+size_t test_write_limit(void);
+void test_crash(int r) __attribute__((noreturn));
+/* Apply @p on @fd, honouring VPMEM_TEST_CRASH_AFTER_WRITES. */
 int wplan_apply_cmd(int fd, const struct vpmem_wplan *p, struct vpmem_err *err);
+/* A vpmem_progress_fn for a terminal: "@arg: DONE of TOTAL (N%)" on stderr,
+ * one line rewritten in place. */
+void show_progress(uint64_t done, uint64_t total, void *arg);
 
 #endif

@@ -56,6 +56,11 @@ struct vpmem_btt_layout {
 	uint64_t external_size;     /* sector device size: sum of external_nlba * lbasize */
 };
 
+/* A struct vpmem_btt_layout (~320 KB: too large for a stack), zeroed; NULL
+ * when out of memory. Free with vpmem_btt_layout_free (NULL is fine). */
+struct vpmem_btt_layout *vpmem_btt_layout_new(void);
+void vpmem_btt_layout_free(struct vpmem_btt_layout *l);
+
 /* The layout the kernel creates on a namespace of @ns_size bytes. */
 int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_btt_layout *l,
 		     struct vpmem_err *err);

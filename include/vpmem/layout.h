@@ -62,6 +62,11 @@ struct vpmem_layout {
 	struct vpmem_layout_ns ns[VPMEM_MAX_NAMESPACES];
 };
 
+/* A struct vpmem_layout (~370 KB: too large for a stack), zeroed; NULL when
+ * out of memory. Free with vpmem_layout_free (NULL is fine). */
+struct vpmem_layout *vpmem_layout_new(void);
+void vpmem_layout_free(struct vpmem_layout *l);
+
 /* Parse a layout (JSON text of @len bytes). Every unknown field is refused. */
 int vpmem_layout_parse(const char *text, size_t len, struct vpmem_layout *l, struct vpmem_err *err);
 /* Read and parse the file @path. */
@@ -100,6 +105,11 @@ struct vpmem_lplan {
 	unsigned nsteps, nblocked, nchanges;
 	struct vpmem_lstep step[2 * VPMEM_MAX_NAMESPACES];
 };
+
+/* A struct vpmem_lplan (~510 KB), zeroed; NULL when out of memory. Free with
+ * vpmem_lplan_free (NULL is fine). */
+struct vpmem_lplan *vpmem_lplan_new(void);
+void vpmem_lplan_free(struct vpmem_lplan *p);
 
 /*
  * Diff @l against the @nns namespaces @ns of a region (@labelled: it can hold

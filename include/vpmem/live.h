@@ -51,6 +51,11 @@ struct vpmem_live {
 	struct vpmem_live_region region[VPMEM_LIVE_MAX_REGIONS];
 };
 
+/* A struct vpmem_live (~940 KB), zeroed; NULL when out of memory. Free with
+ * vpmem_live_free (NULL is fine). */
+struct vpmem_live *vpmem_live_new(void);
+void vpmem_live_free(struct vpmem_live *lv);
+
 /* Scan every pmem region and its namespaces (those with a size). */
 int vpmem_live_scan(struct vpmem_live *lv, struct vpmem_err *err);
 /*

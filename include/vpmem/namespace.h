@@ -9,6 +9,7 @@
 #define VPMEM_NAMESPACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <vpmem/error.h>
@@ -41,6 +42,23 @@ struct vpmem_ns_req {
 int vpmem_ns_plan_create(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
 			 const struct vpmem_ns_req *req, struct vpmem_wplan *p,
 			 struct vpmem_ns_info *out, struct vpmem_err *err);
+
+/* Plans a change of the region @ri (decoded with hints @h) into @wp. */
+typedef int (*vpmem_region_planner)(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h,
+				    void *arg, struct vpmem_wplan *wp, struct vpmem_err *err);
+
+/*
+ * One change to an image, whole: open @path locked (vpmem_image_open:
+ * refused while another process maps it; CXL: with FILE.lsa), decode its
+ * region, plan with @plan(..., @arg, @wp, ...) and perform the first @limit
+ * writes of the plan in the kernel's crash-safe order, each barrier fsynced
+ * (vpmem_wplan_apply; SIZE_MAX: all, 0: none, a dry run; tests cut between).
+ * @hints may be NULL. @wp (empty, the caller's) holds the plan after, to be
+ * shown and freed (vpmem_wplan_free) by the caller. 0, or -errno with @err
+ * naming @path.
+ */
+int vpmem_image_change(const char *path, const struct vpmem_image_hints *hints, vpmem_region_planner plan,
+		       void *arg, size_t limit, struct vpmem_wplan *wp, struct vpmem_err *err);
 
 /*
  * One call for `vpmem namespace create FILE`: open @path locked

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* BTT layout, info blocks and sector I/O; sources in include/vpmem/btt.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,14 +27,27 @@ static uint64_t roundup(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
+/* The sector sizes the kernel's BTT takes (drivers/nvdimm/btt_devs.c btt_lbasize_supported). */
+static bool lbasize_ok(uint32_t lbasize)
+{
+	static const uint32_t sizes[] = { 512, 520, 528, 4096, 4104, 4160, 4224 };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (lbasize == sizes[i])
+			return true;
+	return false;
+}
+
 int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_btt_layout *l,
 		     struct vpmem_err *err)
 {
 	uint64_t remaining, off = 0;
 
-	memset(l, 0, sizeof(*l));
-	if (lbasize != 512 && lbasize != 520 && lbasize != 528 && lbasize != 4096 &&
-	    lbasize != 4104 && lbasize != 4160 && lbasize != 4224)
+	/* the header; each arena is cleared as it is laid out (all 4096 would
+	 * be ~300K of page faults for the one or two a namespace has) */
+	memset(l, 0, offsetof(struct vpmem_btt_layout, arena));
+	l->external_size = 0;
+	if (!lbasize_ok(lbasize))
 		return vpmem_err_set(err, EINVAL, "sector size %u is not supported by the BTT", lbasize);
 	l->major = v2 ? 2 : 1;
 	l->minor = v2 ? 0 : 1;
@@ -57,6 +71,7 @@ int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_b
 		if (l->narenas >= VPMEM_BTT_MAX_ARENAS)
 			return vpmem_err_set(err, EINVAL, "namespace too large for the BTT");
 		a = &l->arena[l->narenas++];
+		memset(a, 0, sizeof(*a));
 		a->off = l->initial_offset + off;
 		a->size = asize;
 		a->nfree = VPMEM_BTT_NFREE;
@@ -495,8 +510,8 @@ void vpmem_btt_close(struct vpmem_btt *b)
 static int discover(struct vpmem_btt *b, uint64_t ns_off, uint64_t ns_size, bool v2,
 		    const uint8_t *parent, struct vpmem_err *err)
 {
-	uint64_t start = v2 ? 0 : 4096, rawsize, cur = 0;
-	uint8_t sb[4096];
+	uint64_t start = v2 ? 0 : VPMEM_BTT_INFO_SIZE, rawsize, cur = 0;
+	uint8_t sb[VPMEM_BTT_INFO_SIZE];
 
 	if (ns_size < start + VPMEM_BTT_MIN_ARENA)
 		return vpmem_err_set(err, ENODEV, "namespace too small for a BTT");
@@ -509,7 +524,7 @@ static int discover(struct vpmem_btt *b, uint64_t ns_off, uint64_t ns_size, bool
 
 		if (b->narenas >= VPMEM_BTT_MAX_ARENAS)
 			return vpmem_err_set(err, EINVAL, "BTT: more than %u arenas", VPMEM_BTT_MAX_ARENAS);
-		if (rawsize - cur < 4096)
+		if (rawsize - cur < VPMEM_BTT_INFO_SIZE)
 			return vpmem_err_set(err, EINVAL, "BTT arena %u: no room for its info block", b->narenas);
 		r = pread_all(b, sb, sizeof(sb), base, err);
 		if (r)
@@ -527,20 +542,17 @@ static int discover(struct vpmem_btt *b, uint64_t ns_off, uint64_t ns_size, bool
 		if (info.major != (v2 ? 2 : 1) || info.minor != (v2 ? 0 : 1))
 			return vpmem_err_set(err, EINVAL, "BTT arena %u: version %u.%u where %s is expected",
 					     b->narenas, info.major, info.minor, v2 ? "2.0" : "1.1");
-		size = info.a.nextoff ? info.a.nextoff : info.a.info2off + 4096;
-		if (info.a.info2off > UINT64_MAX - 4096 || size < info.a.info2off + 4096 || size > rawsize - cur)
+		size = info.a.nextoff ? info.a.nextoff : info.a.info2off + VPMEM_BTT_INFO_SIZE;
+		if (info.a.info2off > UINT64_MAX - VPMEM_BTT_INFO_SIZE || size < info.a.info2off + VPMEM_BTT_INFO_SIZE || size > rawsize - cur)
 			return vpmem_err_set(err, EINVAL, "BTT arena %u: runs past the namespace", b->narenas);
 		if (info.a.nfree == 0 || info.a.nfree > MAX_NFREE)
 			return vpmem_err_set(err, EINVAL, "BTT arena %u: nfree %u", b->narenas, info.a.nfree);
-		if (info.a.external_lbasize != 512 && info.a.external_lbasize != 520 &&
-		    info.a.external_lbasize != 528 && info.a.external_lbasize != 4096 &&
-		    info.a.external_lbasize != 4104 && info.a.external_lbasize != 4160 &&
-		    info.a.external_lbasize != 4224)
+		if (!lbasize_ok(info.a.external_lbasize))
 			return vpmem_err_set(err, EOPNOTSUPP, "BTT arena %u: sector size %u is not supported",
 					     b->narenas, info.a.external_lbasize);
 		if (b->narenas && info.a.external_lbasize != b->lbasize)
 			return vpmem_err_set(err, EINVAL, "BTT arena %u: sector size differs from arena 0", b->narenas);
-		if (info.a.dataoff < 4096)
+		if (info.a.dataoff < VPMEM_BTT_INFO_SIZE)
 			return vpmem_err_set(err, EINVAL, "BTT arena %u: data overlaps the info block", b->narenas);
 		na = realloc(b->a, (b->narenas + 1) * sizeof(*na));
 		if (!na)
@@ -564,7 +576,7 @@ static int discover(struct vpmem_btt *b, uint64_t ns_off, uint64_t ns_size, bool
 		a->flags = info.flags;
 		b->lbasize = info.a.external_lbasize;
 		b->nlba += info.a.external_nlba;
-		b->end = a->info2 + 4096;
+		b->end = a->info2 + VPMEM_BTT_INFO_SIZE;
 		a->lane = calloc(a->nfree, sizeof(*a->lane));
 		a->flog = malloc((size_t)a->nfree * LOG_GRP);
 		if (!a->lane || !a->flog)
@@ -645,6 +657,26 @@ static int range_check(const struct vpmem_btt *b, uint64_t lba, uint64_t n, stru
 	return 0;
 }
 
+/*
+ * One step of a loop over the arenas: the arena holding @lba (its premap
+ * lba in *@p) and in *@k how many of the @n sectors from @lba it holds, at
+ * most @max. NULL, with @err set, past the last arena.
+ */
+static struct btt_arena *arena_step(struct vpmem_btt *b, uint64_t lba, uint64_t n, uint32_t max, uint32_t *p,
+				    uint32_t *k, struct vpmem_err *err)
+{
+	struct btt_arena *a = lba_arena(b, lba, p);
+
+	if (!a) {
+		vpmem_err_set(err, ERANGE, "sector %" PRIu64 " is past the end", lba);
+		return NULL;
+	}
+	*k = (uint32_t)(n < max ? n : max);
+	if (*k > a->external_nlba - *p)
+		*k = a->external_nlba - *p;
+	return a;
+}
+
 static uint64_t block_off(const struct btt_arena *a, uint32_t postmap)
 {
 	return a->data + (uint64_t)postmap * a->internal_lbasize;  /* to_namespace_offset() */
@@ -697,13 +729,10 @@ int vpmem_btt_read(struct vpmem_btt *b, uint64_t lba, uint64_t n, void *buf, str
 
 	while (!r && n) {
 		uint32_t p, k;
-		struct btt_arena *a = lba_arena(b, lba, &p);
+		struct btt_arena *a = arena_step(b, lba, n, MAXBATCH, &p, &k, err);
 
 		if (!a)
-			return vpmem_err_set(err, ERANGE, "sector %" PRIu64 " is past the end", lba);
-		k = (uint32_t)(n < MAXBATCH ? n : MAXBATCH);
-		if (k > a->external_nlba - p)
-			k = a->external_nlba - p;
+			return -ERANGE;
 		r = read_step(b, a, p, k, out, err);
 		out += (size_t)k * b->sector_size;
 		lba += k;
@@ -880,26 +909,31 @@ static int still_whole(const struct vpmem_btt *b, struct vpmem_err *err)
 	return 0;
 }
 
-int vpmem_btt_write(struct vpmem_btt *b, uint64_t lba, uint64_t n, const void *buf, struct vpmem_err *err)
+/* Sectors [@lba, @lba + @n) may be written: in range, the image whole, the BTT open read-write. */
+static int may_write(struct vpmem_btt *b, uint64_t lba, uint64_t n, struct vpmem_err *err)
 {
-	const uint8_t *in = buf;
 	int r = range_check(b, lba, n, err);
 
 	if (!r)
 		r = still_whole(b, err);
 	if (!r && b->rdonly)
 		r = vpmem_err_set(err, EROFS, "the BTT is open read-only");
+	return r;
+}
+
+int vpmem_btt_write(struct vpmem_btt *b, uint64_t lba, uint64_t n, const void *buf, struct vpmem_err *err)
+{
+	const uint8_t *in = buf;
+	int r = may_write(b, lba, n, err);
+
 	while (!r && n) {
 		uint32_t p, k;
-		struct btt_arena *a = lba_arena(b, lba, &p);
+		struct btt_arena *a = arena_step(b, lba, n, b->nlanes, &p, &k, err);
 
 		if (!a)
-			return vpmem_err_set(err, ERANGE, "sector %" PRIu64 " is past the end", lba);
+			return -ERANGE;
 		if (a->flags & 1)  /* IB_FLAG_ERROR_MASK: btt_write_pg refuses */
 			return vpmem_err_set(err, EIO, "BTT arena is marked as failed (info block error flag)");
-		k = (uint32_t)(n < b->nlanes ? n : b->nlanes);
-		if (k > a->external_nlba - p)
-			k = a->external_nlba - p;
 		r = k > 1 ? write_batch(b, a, p, k, in, err) : write_one(b, a, p, in, err);
 		in += (size_t)k * b->sector_size;
 		lba += k;
@@ -910,22 +944,15 @@ int vpmem_btt_write(struct vpmem_btt *b, uint64_t lba, uint64_t n, const void *b
 
 int vpmem_btt_zero(struct vpmem_btt *b, uint64_t lba, uint64_t n, struct vpmem_err *err)
 {
-	int r = range_check(b, lba, n, err);
+	int r = may_write(b, lba, n, err);
 
-	if (!r)
-		r = still_whole(b, err);
-	if (!r && b->rdonly)
-		r = vpmem_err_set(err, EROFS, "the BTT is open read-only");
 	while (!r && n) {
 		uint32_t p, k, raw[MAXBATCH];
-		struct btt_arena *a = lba_arena(b, lba, &p);
+		struct btt_arena *a = arena_step(b, lba, n, MAXBATCH, &p, &k, err);
 		bool dirty = false;
 
 		if (!a)
-			return vpmem_err_set(err, ERANGE, "sector %" PRIu64 " is past the end", lba);
-		k = (uint32_t)(n < MAXBATCH ? n : MAXBATCH);
-		if (k > a->external_nlba - p)
-			k = a->external_nlba - p;
+			return -ERANGE;
 		lock_range(a, p, k, true);
 		r = map_read(b, a, p, k, raw, err);
 		for (uint32_t i = 0; !r && i < k; i++) {
@@ -1073,4 +1100,14 @@ void vpmem_btt_pending(const struct vpmem_btt *b, unsigned ai, unsigned i, uint3
 {
 	*lba = b->a[ai].fix[i].lba;
 	*map = b->a[ai].fix[i].map;
+}
+
+struct vpmem_btt_layout *vpmem_btt_layout_new(void)
+{
+	return calloc(1, sizeof(struct vpmem_btt_layout));
+}
+
+void vpmem_btt_layout_free(struct vpmem_btt_layout *l)
+{
+	free(l);
 }

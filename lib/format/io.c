@@ -236,10 +236,51 @@ static int file_pwrite(int fd, const void *buf, uint64_t len, uint64_t off, stru
 	return r;
 }
 
+enum btt_op { BTT_READ, BTT_WRITE, BTT_ZERO };
+
+/*
+ * Bytes [@off, @off + @len) of a sector namespace: a partial sector at
+ * either end goes through one sector (read; merge and write whole, a sector
+ * being the unit the BTT makes atomic), the whole sectors between in one
+ * call. @out for BTT_READ, @in for BTT_WRITE, neither for BTT_ZERO.
+ */
+static int btt_span(struct vpmem_ns_io *io, enum btt_op op, uint8_t *out, const uint8_t *in, uint64_t len,
+		    uint64_t off, struct vpmem_err *err)
+{
+	uint8_t sec[4096];
+	uint32_t bs = io->block;
+	int r = 0;
+
+	while (!r && len) {
+		uint64_t lba = off / bs, at = off % bs, n;
+
+		if (at || len < bs) {
+			n = bs - at < len ? bs - at : len;
+			r = vpmem_btt_read(io->btt, lba, 1, sec, err);
+			if (!r && op == BTT_READ)
+				memcpy(out, sec + at, n);
+			else if (!r) {
+				if (op == BTT_WRITE)
+					memcpy(sec + at, in, n);
+				else
+					memset(sec + at, 0, n);
+				r = vpmem_btt_write(io->btt, lba, 1, sec, err);
+			}
+		} else {
+			n = len / bs * bs;
+			r = op == BTT_READ    ? vpmem_btt_read(io->btt, lba, n / bs, out, err)
+			    : op == BTT_WRITE ? vpmem_btt_write(io->btt, lba, n / bs, in, err)
+					      : vpmem_btt_zero(io->btt, lba, n / bs, err);
+		}
+		out = out ? out + n : NULL;
+		in = in ? in + n : NULL;
+		off += n, len -= n;
+	}
+	return r;
+}
+
 int vpmem_ns_io_pread(struct vpmem_ns_io *io, void *buf, uint64_t len, uint64_t off, struct vpmem_err *err)
 {
-	uint8_t *out = buf, sec[4096];
-	uint32_t bs = io->block;
 	int r = range_ok(io, len, off, err);
 
 	if (r || !len)
@@ -250,72 +291,7 @@ int vpmem_ns_io_pread(struct vpmem_ns_io *io, void *buf, uint64_t len, uint64_t 
 		return 0;
 	if (!io->btt)
 		return file_pread(io->fd, buf, len, io->base + off, err);
-	if (off % bs) {                  /* head of a partial sector */
-		uint64_t n = bs - off % bs < len ? bs - off % bs : len;
-
-		if ((r = vpmem_btt_read(io->btt, off / bs, 1, sec, err)))
-			return r;
-		memcpy(out, sec + off % bs, n);
-		out += n, off += n, len -= n;
-	}
-	if (len >= bs) {
-		uint64_t n = len / bs * bs;
-
-		if ((r = vpmem_btt_read(io->btt, off / bs, n / bs, out, err)))
-			return r;
-		out += n, off += n, len -= n;
-	}
-	if (len) {
-		if ((r = vpmem_btt_read(io->btt, off / bs, 1, sec, err)))
-			return r;
-		memcpy(out, sec, len);
-	}
-	return 0;
-}
-
-int vpmem_ns_io_pwrite(struct vpmem_ns_io *io, const void *buf, uint64_t len, uint64_t off,
-		       struct vpmem_err *err)
-{
-	const uint8_t *in = buf;
-	uint8_t sec[4096];
-	uint32_t bs = io->block;
-	int r = range_ok(io, len, off, err);
-
-	if (r || !len)
-		return r;
-	if (io->rdonly)
-		return vpmem_err_set(err, EROFS, "the namespace is open read-only");
-	if (io->plan)
-		return vpmem_wplan_add(io->plan, io->base + off, buf, len, false, "namespace data")
-			       ? vpmem_err_set(err, ENOMEM, "out of memory") : 0;
-	if (!io->btt)
-		return file_pwrite(io->fd, buf, len, io->base + off, err);
-	/* partial sectors: read, merge, write whole (a sector is the unit the
-	 * BTT makes atomic) */
-	if (off % bs) {
-		uint64_t n = bs - off % bs < len ? bs - off % bs : len;
-
-		if ((r = vpmem_btt_read(io->btt, off / bs, 1, sec, err)))
-			return r;
-		memcpy(sec + off % bs, in, n);
-		if ((r = vpmem_btt_write(io->btt, off / bs, 1, sec, err)))
-			return r;
-		in += n, off += n, len -= n;
-	}
-	if (len >= bs) {
-		uint64_t n = len / bs * bs;
-
-		if ((r = vpmem_btt_write(io->btt, off / bs, n / bs, in, err)))
-			return r;
-		in += n, off += n, len -= n;
-	}
-	if (len) {
-		if ((r = vpmem_btt_read(io->btt, off / bs, 1, sec, err)))
-			return r;
-		memcpy(sec, in, len);
-		r = vpmem_btt_write(io->btt, off / bs, 1, sec, err);
-	}
-	return r;
+	return btt_span(io, BTT_READ, buf, NULL, len, off, err);
 }
 
 static int file_zero(int fd, uint64_t off, uint64_t len, struct vpmem_err *err)
@@ -338,11 +314,9 @@ static int file_zero(int fd, uint64_t off, uint64_t len, struct vpmem_err *err)
 	return r;
 }
 
-int vpmem_ns_io_zero(struct vpmem_ns_io *io, uint64_t len, uint64_t off, struct vpmem_err *err)
+/* Write @len bytes of @buf (NULL: zeros, a hole where the file allows) at @off. */
+static int ns_write(struct vpmem_ns_io *io, const void *buf, uint64_t len, uint64_t off, struct vpmem_err *err)
 {
-	static const uint8_t zeros[4096];
-	uint32_t bs = io->block;
-	uint64_t head, tail;
 	int r = range_ok(io, len, off, err);
 
 	if (r || !len)
@@ -350,21 +324,24 @@ int vpmem_ns_io_zero(struct vpmem_ns_io *io, uint64_t len, uint64_t off, struct 
 	if (io->rdonly)
 		return vpmem_err_set(err, EROFS, "the namespace is open read-only");
 	if (io->plan)
-		return vpmem_wplan_add(io->plan, io->base + off, NULL, len, false, "namespace zeros (hole)")
+		return vpmem_wplan_add(io->plan, io->base + off, buf, len, false,
+				       buf ? "namespace data" : "namespace zeros (hole)")
 			       ? vpmem_err_set(err, ENOMEM, "out of memory") : 0;
 	if (!io->btt)
-		return file_zero(io->fd, io->base + off, len, err);
-	head = off % bs ? bs - off % bs : 0;
-	if (head > len)
-		head = len;
-	if (head && (r = vpmem_ns_io_pwrite(io, zeros, head, off, err)))
-		return r;
-	off += head, len -= head;
-	tail = len % bs;
-	if (len - tail && (r = vpmem_btt_zero(io->btt, off / bs, (len - tail) / bs, err)))
-		return r;
-	off += len - tail;
-	return tail ? vpmem_ns_io_pwrite(io, zeros, tail, off, err) : 0;
+		return buf ? file_pwrite(io->fd, buf, len, io->base + off, err)
+			   : file_zero(io->fd, io->base + off, len, err);
+	return btt_span(io, buf ? BTT_WRITE : BTT_ZERO, NULL, buf, len, off, err);
+}
+
+int vpmem_ns_io_pwrite(struct vpmem_ns_io *io, const void *buf, uint64_t len, uint64_t off,
+		       struct vpmem_err *err)
+{
+	return ns_write(io, buf, len, off, err);
+}
+
+int vpmem_ns_io_zero(struct vpmem_ns_io *io, uint64_t len, uint64_t off, struct vpmem_err *err)
+{
+	return ns_write(io, NULL, len, off, err);
 }
 
 int vpmem_ns_io_extent(struct vpmem_ns_io *io, uint64_t off, uint64_t max, uint64_t *len, bool *zero,
@@ -428,6 +405,18 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
 }
 
+/* The end of the run of ZBLK blocks of @buf (@n bytes) from @i that are all
+ * zeros or all not: *@zero says which. */
+static uint64_t run_end(const uint8_t *buf, uint64_t n, uint64_t i, bool *zero)
+{
+	uint64_t j = i;
+
+	*zero = all_zero(buf + i, n - i < ZBLK ? n - i : ZBLK);
+	while (j < n && all_zero(buf + j, n - j < ZBLK ? n - j : ZBLK) == *zero)
+		j += n - j < ZBLK ? n - j : ZBLK;
+	return j;
+}
+
 /* Write @n bytes of @buf at @off: zero blocks zeroed (hole / trim), the rest written. */
 static int put_runs(struct vpmem_ns_io *io, const uint8_t *buf, uint64_t n, uint64_t off,
 		    struct vpmem_copy_stats *st, struct vpmem_err *err)
@@ -436,11 +425,9 @@ static int put_runs(struct vpmem_ns_io *io, const uint8_t *buf, uint64_t n, uint
 	int r = 0;
 
 	while (!r && i < n) {
-		uint64_t j = i;
-		bool z = all_zero(buf + i, n - i < ZBLK ? n - i : ZBLK);
+		bool z;
+		uint64_t j = run_end(buf, n, i, &z);
 
-		while (j < n && all_zero(buf + j, n - j < ZBLK ? n - j : ZBLK) == z)
-			j += n - j < ZBLK ? n - j : ZBLK;
 		if (z) {
 			r = vpmem_ns_io_zero(io, j - i, off + i, err);
 			st->zero += j - i;
@@ -649,11 +636,9 @@ int vpmem_ns_export(struct vpmem_ns_io *io, int dst, vpmem_progress_fn fn, void 
 		}
 		r = vpmem_ns_io_pread(io, buf, n, pos, err);
 		for (uint64_t i = 0; !r && i < n;) {
-			uint64_t j = i;
-			bool z = sparse && all_zero(buf + i, n - i < ZBLK ? n - i : ZBLK);
+			bool z = false;
+			uint64_t j = sparse ? run_end(buf, n, i, &z) : n;
 
-			while (j < n && (!sparse || all_zero(buf + j, n - j < ZBLK ? n - j : ZBLK) == z))
-				j += n - j < ZBLK ? n - j : ZBLK;
 			if (z) {
 				st->zero += j - i;
 			} else {

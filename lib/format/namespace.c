@@ -151,7 +151,7 @@ static int plan_info_area(const struct vpmem_image_hints *h,
 		break;
 	}
 	case VPMEM_NS_SECTOR: {
-		struct vpmem_btt_layout *l = malloc(sizeof(*l));
+		struct vpmem_btt_layout *l = vpmem_btt_layout_new();
 		uint8_t *flog = NULL;
 
 		if (!l)
@@ -189,7 +189,7 @@ static int plan_info_area(const struct vpmem_image_hints *h,
 			out->size = l->external_size;
 			out->sector_size = req->sector_size;
 		}
-		free(l);
+		vpmem_btt_layout_free(l);
 		if (rc)
 			return rc;
 		break;
@@ -441,13 +441,11 @@ out:
 	return rc ? nomem(err) : 0;
 }
 
-int vpmem_namespace_create(const char *path, const struct vpmem_image_hints *hints,
-			   const struct vpmem_ns_req *req, struct vpmem_ns_info *out, struct vpmem_err *err)
+int vpmem_image_change(const char *path, const struct vpmem_image_hints *hints, vpmem_region_planner plan,
+		       void *arg, size_t limit, struct vpmem_wplan *wp, struct vpmem_err *err)
 {
 	struct vpmem_image_hints h = { .slot = -1 };
 	struct vpmem_region_info ri = { 0 };
-	struct vpmem_wplan plan = { 0 };
-	struct vpmem_ns_info made;
 	int fd, r;
 
 	if (hints)
@@ -455,19 +453,43 @@ int vpmem_namespace_create(const char *path, const struct vpmem_image_hints *hin
 	fd = vpmem_image_open(path, true, &h, err); /* CXL: with FILE.lsa */
 	if (fd < 0)
 		return fd; /* the message names @path */
-	vpmem_wplan_route(&plan, &h);
+	vpmem_wplan_route(wp, &h);
 	r = vpmem_region_read(fd, &h, &ri, err);
 	if (!r)
-		r = vpmem_ns_plan_create(&ri, &h, req, &plan, out ? out : &made, err);
-	if (!r)
-		r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
+		r = plan(&ri, &h, arg, wp, err);
+	if (!r && limit)
+		r = vpmem_wplan_apply(fd, wp, limit, NULL, err);
 	if (h.cxl && h.lsa_fd >= 0 && close(h.lsa_fd) && !r)
 		r = vpmem_err_set(err, errno, "cannot close the label file: %s", strerror(errno));
 	if (!r && close(fd))
 		r = vpmem_err_set(err, errno, "cannot close: %s", strerror(errno));
 	else if (r)
 		close(fd);
-	vpmem_wplan_free(&plan);
 	vpmem_region_free(&ri);
 	return r ? vpmem_err_prefix(err, "'%s'", path) : 0;
+}
+
+struct create_arg {
+	const struct vpmem_ns_req *req;
+	struct vpmem_ns_info *out;
+};
+
+static int plan_create(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h, void *arg,
+		       struct vpmem_wplan *wp, struct vpmem_err *err)
+{
+	struct create_arg *c = arg;
+
+	return vpmem_ns_plan_create(ri, h, c->req, wp, c->out, err);
+}
+
+int vpmem_namespace_create(const char *path, const struct vpmem_image_hints *hints,
+			   const struct vpmem_ns_req *req, struct vpmem_ns_info *out, struct vpmem_err *err)
+{
+	struct vpmem_wplan plan = { 0 };
+	struct vpmem_ns_info made;
+	struct create_arg c = { req, out ? out : &made };
+	int r = vpmem_image_change(path, hints, plan_create, &c, SIZE_MAX, &plan, err);
+
+	vpmem_wplan_free(&plan);
+	return r;
 }

@@ -18,6 +18,7 @@
 
 #include <uuid/uuid.h>
 
+#include <vpmem/file.h>
 #include <vpmem/io.h>
 #include <vpmem/namespace.h>
 #include <vpmem/reconfigure.h>
@@ -408,46 +409,28 @@ static int unhex(const char *s, uint8_t *b, size_t max, size_t *n)
 	return 0;
 }
 
-/* The record: key=value lines, written whole (temp, fsync, rename, fsync dir). */
+/* The record: key=value lines, written whole by the one atomic replace. */
 static int record_write(const char *path, const struct vpmem_reconf_state *st, struct vpmem_err *err)
 {
-	char *rec = side_path(path, VPMEM_RECONF_SUFFIX), *tmp = side_path(path, VPMEM_RECONF_SUFFIX ".tmp");
+	char *rec = side_path(path, VPMEM_RECONF_SUFFIX), *text = NULL;
 	char u[40], du[40], nm[2 * VPMEM_LABEL_NAME_LEN + 1];
 	const struct vpmem_ns_req *q = &st->req;
-	FILE *f;
-	int r = 0;
+	int n, r;
 
-	if (!rec || !tmp) {
-		free(rec);
-		free(tmp);
-		return nomem(err);
-	}
 	uuid_unparse(st->uuid, u);
 	uuid_unparse(q->dev_uuid, du);
 	hex((const uint8_t *)st->name, strlen(st->name), nm);
-	f = fopen(tmp, "we");
-	if (!f) {
-		r = vpmem_err_set(err, errno, "cannot create '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fprintf(f, "vpmem namespace reconfigure 1\nuuid=%s\nname=%s\ndpa=%" PRIu64 "\nold_rawsize=%" PRIu64
-		   "\nold_mode=%s\nkeep=%" PRIu64 "\nmode=%s\nsize=%" PRIu64 "\nsector_size=%u\nmap=%d\nalign=%u\ndev_uuid=%s\nend\n",
-		u, nm, st->dpa, st->old_rawsize, mode_names[st->old_mode], st->keep, mode_names[q->mode], q->size,
-		q->sector_size, (int)q->map, q->align, du);
-	if (fflush(f) || fsync(fileno(f)) || ferror(f)) {
-		r = vpmem_err_set(err, errno ? errno : EIO, "cannot write '%s': %s", tmp, strerror(errno ? errno : EIO));
-		fclose(f);
-		unlink(tmp);
-		goto out;
-	}
-	fclose(f);
-	if (rename(tmp, rec) || sync_dir(rec)) {
-		r = vpmem_err_set(err, errno, "cannot write '%s': %s", rec, strerror(errno));
-		unlink(tmp);
-	}
-out:
+	n = asprintf(&text, "vpmem namespace reconfigure 1\nuuid=%s\nname=%s\ndpa=%" PRIu64 "\nold_rawsize=%" PRIu64
+		     "\nold_mode=%s\nkeep=%" PRIu64 "\nmode=%s\nsize=%" PRIu64 "\nsector_size=%u\nmap=%d\nalign=%u\ndev_uuid=%s\nend\n",
+		     u, nm, st->dpa, st->old_rawsize, mode_names[st->old_mode], st->keep, mode_names[q->mode], q->size,
+		     q->sector_size, (int)q->map, q->align, du);
+	if (!rec || n < 0)
+		r = nomem(err);
+	else
+		r = vpmem_file_replace(rec, text, (size_t)n, 0644, err);
 	free(rec);
-	free(tmp);
+	if (n >= 0)
+		free(text);
 	return r;
 }
 

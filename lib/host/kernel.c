@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <vpmem/file.h>
 #include <vpmem/guest.h>
 #include <vpmem/kconfig.h>
 
@@ -857,20 +858,12 @@ static void put_opt(FILE *f, const struct vpmem_kernel *k, const struct vpmem_ko
 
 static void save_cache(const struct vpmem_kernel *k, const char *path)
 {
-	char tmp[PATH_MAX + 16];
-	FILE *f;
-	int fd;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
+	if (!f)
 		return;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return;
-	}
 	fprintf(f, "# vpmem kernel check v1\n# release: %s\n", k->release);
 	if (k->config)
 		fprintf(f, "# config-from: %s\n", k->config_from);
@@ -892,14 +885,10 @@ static void save_cache(const struct vpmem_kernel *k, const char *path)
 		}
 		vpmem_strv_free(&done);
 	}
-	if (fflush(f) || fsync(fd)) {
-		fclose(f);
-		unlink(tmp);
-		return;
-	}
-	fclose(f);
-	if (rename(tmp, path))
-		unlink(tmp);
+	/* a cache: written whole by the one atomic replace, or not at all */
+	if (!fclose(f))
+		vpmem_file_replace(path, text, len, 0644, NULL);
+	free(text);
 }
 
 static int load_cache(struct vpmem_kernel *k, const char *path)

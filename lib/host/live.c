@@ -529,3 +529,13 @@ int vpmem_live_apply(const struct vpmem_live_region *lr, const struct vpmem_layo
 	ndctl_unref(ctx);
 	return r;
 }
+
+struct vpmem_live *vpmem_live_new(void)
+{
+	return calloc(1, sizeof(struct vpmem_live));
+}
+
+void vpmem_live_free(struct vpmem_live *lv)
+{
+	free(lv);
+}

@@ -117,28 +117,11 @@ void vpmem_vmstate_clear_pid(const char *dir)
 
 int vpmem_vmstate_set_pid(const char *dir, long pid, struct vpmem_err *err)
 {
-	char p[PATH_MAX + 8], tmp[PATH_MAX + 16];
-	FILE *f;
+	char p[PATH_MAX + 8], text[32];
+	int n = snprintf(text, sizeof(text), "%ld\n", pid);
 
 	path_in(p, sizeof(p), dir, "pid");
-	path_in(tmp, sizeof(tmp), dir, ".pid.tmp");
-	/* vpmem's own file: a symlink planted at the temp name goes, never followed */
-	{
-		int fd = vpmem_create_own(tmp, 0600, err);
-
-		if (fd < 0)
-			return fd;
-		f = fdopen(fd, "w");
-		if (!f)
-			close(fd);
-	}
-	if (!f || fprintf(f, "%ld\n", pid) < 0 || fclose(f) || rename(tmp, p)) {
-		int e = errno ? errno : EIO;
-
-		unlink(tmp);
-		return vpmem_err_set(err, e, "cannot write '%s': %s", p, strerror(e));
-	}
-	return 0;
+	return vpmem_file_replace(p, text, (size_t)n, 0600, err);
 }
 
 int vpmem_vmstate_lock(const char *dir, const char *name, bool *stale, struct vpmem_err *err)

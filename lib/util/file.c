@@ -15,6 +15,7 @@
 #include <vpmem/input.h>
 
 #include "util/locks.h"
+#include "util/replace.h"
 
 char *vpmem_read_file(const char *path, size_t max, size_t *len)
 {
@@ -101,49 +102,85 @@ int vpmem_mkdir_p(const char *path, struct vpmem_err *err)
 	return 0;
 }
 
-int vpmem_file_replace(const char *path, const void *data, size_t len, unsigned mode,
-		       struct vpmem_err *err)
+int vpmem_replace_begin(struct vpmem_replace *r, const char *path, struct vpmem_err *err)
 {
 	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX], tmp[PATH_MAX + 32];
+
+	r->fd = -1;
+	r->path = path;
+	if (!slash)
+		snprintf(r->dir, sizeof(r->dir), ".");
+	else
+		snprintf(r->dir, sizeof(r->dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (snprintf(r->tmp, sizeof(r->tmp), "%s/.%s.vpmem-XXXXXX", r->dir, slash ? slash + 1 : path) >=
+	    (int)sizeof(r->tmp))
+		return vpmem_err_set(err, ENAMETOOLONG, "path too long: '%s'", path);
+	r->fd = mkstemp(r->tmp); /* O_CREAT|O_EXCL */
+	if (r->fd < 0)
+		return vpmem_err_set(err, errno, "cannot write in '%s': %s", r->dir, strerror(errno));
+	return 0;
+}
+
+int vpmem_replace_write(struct vpmem_replace *r, const void *data, size_t len, struct vpmem_err *err)
+{
 	const char *p = data;
 	size_t done = 0;
+
+	while (done < len) {
+		ssize_t w = write(r->fd, p + done, len - done);
+
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+
+			return vpmem_err_set(err, e, "cannot write '%s': %s", r->path, strerror(e));
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+void vpmem_replace_abort(struct vpmem_replace *r)
+{
+	if (r->fd >= 0) {
+		close(r->fd);
+		unlink(r->tmp);
+	}
+	r->fd = -1;
+}
+
+int vpmem_replace_commit(struct vpmem_replace *r, unsigned mode, struct vpmem_err *err)
+{
 	int fd, e = 0;
 
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.vpmem-XXXXXX", dir, slash ? slash + 1 : path) >= (int)sizeof(tmp))
-		return vpmem_err_set(err, ENAMETOOLONG, "path too long: '%s'", path);
-	fd = mkstemp(tmp); /* O_CREAT|O_EXCL */
-	if (fd < 0)
-		return vpmem_err_set(err, errno, "cannot write in '%s': %s", dir, strerror(errno));
-	while (!e && done < len) {
-		ssize_t w = write(fd, p + done, len - done);
-
-		if (w <= 0)
-			e = w < 0 ? errno : EIO;
-		else
-			done += (size_t)w;
-	}
-	if (!e && (fchmod(fd, (mode_t)mode) || fsync(fd)))
+	if (fchmod(r->fd, (mode_t)mode) || fsync(r->fd))
 		e = errno;
-	if (close(fd) && !e)
+	if (close(r->fd) && !e)
 		e = errno;
-	if (!e && rename(tmp, path))
+	r->fd = -1;
+	if (!e && rename(r->tmp, r->path))
 		e = errno;
 	if (e) {
-		unlink(tmp);
-		return vpmem_err_set(err, e, "cannot write '%s': %s", path, strerror(e));
+		unlink(r->tmp);
+		return vpmem_err_set(err, e, "cannot write '%s': %s", r->path, strerror(e));
 	}
 	/* the rename itself durable */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
 	}
 	return 0;
+}
+
+int vpmem_file_replace(const char *path, const void *data, size_t len, unsigned mode,
+		       struct vpmem_err *err)
+{
+	struct vpmem_replace r;
+	int e = vpmem_replace_begin(&r, path, err);
+
+	if (!e && (e = vpmem_replace_write(&r, data, len, err)))
+		vpmem_replace_abort(&r);
+	return e ? e : vpmem_replace_commit(&r, mode, err);
 }
 
 /*

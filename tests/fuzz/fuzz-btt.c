@@ -27,13 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 1)
 		put_le64(buf + 4096 - 8, vpmem_sb_checksum(buf));
 	if (!vpmem_btt_info_decode(buf, flags & 2 ? buf + 32 : NULL, &info, NULL)) {
-		struct vpmem_btt_layout *l = malloc(sizeof(*l));
+		struct vpmem_btt_layout *l = vpmem_btt_layout_new();
 
 		/* plan a layout as large as the arena claims: the planner must cope */
 		if (l)
 			(void)vpmem_btt_layout(info.a.nextoff ? info.a.nextoff : info.a.info2off + 4096,
 					       info.a.external_lbasize, info.major == 2, l, NULL);
-		free(l);
+		vpmem_btt_layout_free(l);
 	}
 	return 0;
 }

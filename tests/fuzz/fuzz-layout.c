@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void layout(const char *t, size_t n)
 {
-	struct vpmem_layout *l = malloc(sizeof(*l));
-	struct vpmem_lplan *p = malloc(sizeof(*p));
+	struct vpmem_layout *l = vpmem_layout_new();
+	struct vpmem_lplan *p = vpmem_lplan_new();
 	struct vpmem_ns_info ns[3];
 	enum vpmem_fs fs[3] = { VPMEM_FS_EXT4, VPMEM_FS_NONE, VPMEM_FS_XFS };
 	struct vpmem_nova nova;
@@ -49,8 +49,8 @@ static void layout(const char *t, size_t n)
 		if (!vpmem_layout_nova(l, &nova, NULL))
 			vpmem_nova_free(&nova);
 	}
-	free(l);
-	free(p);
+	vpmem_layout_free(l);
+	vpmem_lplan_free(p);
 }
 
 static void ipmctl(const char *t, size_t n, bool ndctl)

@@ -5,6 +5,8 @@
 #       boots `vpmem run OPTIONS --guest-cmd SCRIPT` with a per-test state
 #       directory; sets $gout (guest stdout), $gerr (guest stderr + vpmem's
 #       messages) and $grc (the guest command's exit status, or vpmem's).
+#   guest_exec [vpmem run options...] SCRIPT
+#       the same without the state directory (give --name or --state-dir)
 #   json_get JSON PYEXPR   evaluate a Python expression over the parsed JSON `j`
 . "$(dirname "$0")/../lib.sh"
 
@@ -14,7 +16,9 @@ if ! "$VPMEM" guest build --quiet; then
 	exit 1
 fi
 
-guest_run() {
+# guest_exec [vpmem run options...] SCRIPT: the runner under guest_run (and
+# test-libvirt.sh's lv_run, which names the machine instead of a state dir)
+guest_exec() {
 	_n=$#
 	eval "_script=\${$_n}"
 	_i=0
@@ -23,15 +27,23 @@ guest_run() {
 		[ "$_i" -lt "$_n" ] && set -- "$@" "$_a"
 	done
 	shift "$_n"
-	"$VPMEM" run -q --timeout "$GUEST_TIMEOUT" --state-dir "${GUEST_STATE:-$T/vm}" "$@" \
-		--guest-cmd "$_script" >"$T/.gout" 2>"$T/.gerr"
+	"$VPMEM" run -q --timeout "$GUEST_TIMEOUT" "$@" --guest-cmd "$_script" >"$T/.gout" 2>"$T/.gerr"
 	grc=$?
 	gout=$(cat "$T/.gout")
 	gerr=$(cat "$T/.gerr")
 	if [ "${GUEST_VERBOSE:-0}" = 1 ] || { [ "$grc" -ne 0 ] && [ "${GUEST_EXPECT_FAIL:-0}" = 0 ]; }; then
 		echo "--- guest rc=$grc; stdout:" >&2; cat "$T/.gout" >&2
 		echo "--- stderr:" >&2; cat "$T/.gerr" >&2
+		# the guest's console, to tell a panic from a lost status
+		_con=$(sed -n 's/.*(console log: \(.*\))$/\1/p' "$T/.gerr")
+		if [ "$grc" -ne 0 ] && [ -n "$_con" ] && [ -r "$_con" ]; then
+			echo "--- console ($_con), last 40 lines:" >&2; tail -n 40 "$_con" >&2
+		fi
 	fi
+}
+
+guest_run() {
+	guest_exec --state-dir "${GUEST_STATE:-$T/vm}" "$@"
 }
 
 json_get() {

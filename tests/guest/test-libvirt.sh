@@ -38,26 +38,8 @@ K="--kernel $T/g/vmlinuz --initrd $T/g/initrd.img"
 lv_run() {
 	_name=$1
 	shift
-	_n=$#
-	eval "_script=\${$_n}"
-	_i=0
-	for _a in "$@"; do
-		_i=$((_i + 1))
-		[ "$_i" -lt "$_n" ] && set -- "$@" "$_a"
-	done
-	shift "$_n"
 	# shellcheck disable=SC2086
-	"$VPMEM" run -q --timeout "$GUEST_TIMEOUT" --name "$_name" $K "$@" --guest-cmd "$_script" >"$T/.gout" 2>"$T/.gerr"
-	grc=$?
-	gout=$(cat "$T/.gout")
-	gerr=$(cat "$T/.gerr")
-	[ "$grc" -eq 0 ] || {
-		echo "--- $_name rc=$grc" >&2
-		cat "$T/.gout" "$T/.gerr" >&2
-		# the guest's console, to tell a panic from a lost status
-		_con=$(sed -n 's/.*(console log: \(.*\))$/\1/p' "$T/.gerr")
-		[ -n "$_con" ] && [ -r "$_con" ] && { echo "--- console ($_con), last 40 lines:" >&2; tail -n 40 "$_con" >&2; }
-	}
+	guest_exec --name "$_name" $K "$@"
 }
 sizes() { python3 -c 'import json,sys
 j=json.load(sys.stdin)

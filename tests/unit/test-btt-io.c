@@ -351,7 +351,7 @@ static void test_truncated(void **state)
 /* Two arenas (a 512 GiB arena, then a short one), sparse */
 static void test_two_arenas(void **state)
 {
-	struct vpmem_btt_layout *l = calloc(1, sizeof(*l));
+	struct vpmem_btt_layout *l = vpmem_btt_layout_new();
 	char path[512];
 	uint64_t ns = (512ULL << 30) + (64ULL << 20);
 	uint8_t uuid[16] = { 1, 2, 3 }, info[4096], *flog, a[4096], b[4096];
@@ -404,7 +404,7 @@ static void test_two_arenas(void **state)
 	vpmem_btt_close(bt);
 	close(fd);
 	unlink(path);
-	free(l);
+	vpmem_btt_layout_free(l);
 }
 
 /* ---- crash after every single write ---- */
@@ -582,7 +582,8 @@ static void *thr_main(void *arg)
 	return NULL;
 }
 
-static void test_threads(void **state)
+/* Four threads running @fn on ll-sector's namespace at once, then the BTT checks. */
+static void run_threads(void *(*fn)(void *))
 {
 	char path[512];
 	int fd = golden_copy("ll-sector", path, sizeof(path));
@@ -591,10 +592,9 @@ static void test_threads(void **state)
 	pthread_t th[4];
 	struct thr t[4];
 
-	(void)state;
 	for (unsigned i = 0; i < 4; i++) {
 		t[i] = (struct thr){ io, i, 0 };
-		assert_int_equal(pthread_create(&th[i], NULL, thr_main, &t[i]), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, fn, &t[i]), 0);
 	}
 	for (unsigned i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
@@ -605,6 +605,12 @@ static void test_threads(void **state)
 	region_put(ri);
 	close(fd);
 	unlink(path);
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	run_threads(thr_main);
 }
 
 /* Four threads writing runs of 16 sectors at once (lane windows of their
@@ -631,27 +637,8 @@ static void *thr_batch(void *arg)
 
 static void test_threads_batch(void **state)
 {
-	char path[512];
-	int fd = golden_copy("ll-sector", path, sizeof(path));
-	struct vpmem_region_info *ri = region(fd);
-	struct vpmem_ns_io *io = open_ns(fd, &ri->ns[0], false);
-	pthread_t th[4];
-	struct thr t[4];
-
 	(void)state;
-	for (unsigned i = 0; i < 4; i++) {
-		t[i] = (struct thr){ io, i, 0 };
-		assert_int_equal(pthread_create(&th[i], NULL, thr_batch, &t[i]), 0);
-	}
-	for (unsigned i = 0; i < 4; i++) {
-		pthread_join(th[i], NULL);
-		assert_int_equal(t[i].fails, 0);
-	}
-	vpmem_ns_io_close(io);
-	assert_null(check_btt(fd, ri->ns[0].dpa, false, PARENT(ri->ns[0])));
-	region_put(ri);
-	close(fd);
-	unlink(path);
+	run_threads(thr_batch);
 }
 
 /* Extents (NBD block status): a fresh BTT is all zeros; written sectors are

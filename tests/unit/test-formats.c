@@ -183,7 +183,7 @@ static void test_btt(void **state)
 		{ 32 * M, 512, true, 64716, 64972, 0, 0, 0 },
 		{ 256 * M, 4096, false, 65208, 65464, 0, 0, 0 },
 	};
-	struct vpmem_btt_layout *l = malloc(sizeof(*l));
+	struct vpmem_btt_layout *l = vpmem_btt_layout_new();
 	struct vpmem_btt_info info;
 	uint8_t blk[4096], uuid[16] = { 9 };
 
@@ -215,12 +215,12 @@ static void test_btt(void **state)
 	assert_int_equal(vpmem_btt_info_decode(blk, NULL, &info, NULL), -ENODEV);
 	blk[4000] ^= 0xff;
 	assert_int_equal(vpmem_btt_info_decode(blk, uuid, &info, NULL), -ENODEV);
-	free(l);
+	vpmem_btt_layout_free(l);
 }
 
 static void test_flog(void **state)
 {
-	struct vpmem_btt_layout *l = malloc(sizeof(*l));
+	struct vpmem_btt_layout *l = vpmem_btt_layout_new();
 	uint8_t *flog;
 	uint32_t v[4];
 
@@ -236,7 +236,7 @@ static void test_flog(void **state)
 	memcpy(v, flog + 5 * 64 + 16, 16);
 	assert_int_equal(v[0] | v[1] | v[2] | v[3], 0); /* slots 1-3 zero: new (>= 4.15) format */
 	free(flog);
-	free(l);
+	vpmem_btt_layout_free(l);
 }
 
 int main(void)
