@@ -24,7 +24,7 @@ shift $((OPTIND - 1))
 secs=${1:-600}
 [ $# -gt 0 ] && shift
 src=$(cd "$(dirname "$0")/.." && pwd)
-targets=${*:-labels pfn btt btt-io image check e820 grub size qemu libvirt ndctl-json vmdk vmkfstools mountinfo vmstate kconfig layout ipmctl cxl-image locks}
+targets=${*:-labels pfn btt btt-io image check e820 grub size qemu libvirt ndctl-json vmdk vmkfstools mountinfo vmstate kconfig layout ipmctl cxl-image locks reconfigure}
 mkdir -p "$out/artifacts" "$out/logs"
 fail=0
 run_one() {
