@@ -18,23 +18,8 @@ chmod 755 "$T"
 export VPMEM_ACCEL=tcg
 kernel=${VPMEM_GUEST_KERNEL:-6.1}
 domain_exists() { virsh -c qemu:///system dominfo "$1" >/dev/null 2>&1; }
-# lv_run ARGS... SCRIPT: guest_run without --state-dir, so that run keeps the
-# backings where libvirt's QEMU reaches them ($VPMEM_LIBVIRT_DIR/NAME)
-lv_run() {
-	_n=$#
-	eval "_script=\${$_n}"
-	_i=0
-	for _a in "$@"; do
-		_i=$((_i + 1))
-		[ "$_i" -lt "$_n" ] && set -- "$@" "$_a"
-	done
-	shift "$_n"
-	"$VPMEM" run -q --timeout "$GUEST_TIMEOUT" "$@" --guest-cmd "$_script" >"$T/.gout" 2>"$T/.gerr"
-	grc=$?
-	gout=$(cat "$T/.gout")
-	gerr=$(cat "$T/.gerr")
-	[ "$grc" -eq 0 ] || { echo "--- rc=$grc" >&2; cat "$T/.gout" "$T/.gerr" >&2; }
-}
+# guest_exec (lib-guest.sh), not guest_run: no --state-dir, so that run keeps
+# the backings where libvirt's QEMU reaches them ($VPMEM_LIBVIRT_DIR/NAME)
 
 name=$LV_PREFIX-cxl
 run_vpmem run --libvirt --name "$name" --cxl-pmem 512M --cxl-devices 2 --print --json
@@ -53,7 +38,7 @@ case "$kernel" in
 	expect_match "6.12: pcie_ports=compat" "$xml" 'pcie_ports=compat</cmdline>' ;;
 esac
 ck1=$(json_get "$plan" 'j["cxl"]["devices"][1]["iset_id"]')
-lv_run --libvirt --name "$name" --cxl-pmem 512M --cxl-devices 2 "
+guest_exec --libvirt --name "$name" --cxl-pmem 512M --cxl-devices 2 "
 set -e
 cxl list -M
 echo ===
@@ -92,7 +77,7 @@ expect_match "refusal: one line naming the file and the fix" "$err" \
 expect_eq "refusal: one line" "$(printf '%s\n' "$err" | wc -l)" 1
 check "refusal: no domain defined" sh -c "! virsh -c qemu:///system dominfo '$name' >/dev/null 2>&1"
 chown libvirt-qemu "$T/a.img" "$T/a.img.lsa"
-lv_run --libvirt --name "$name" --pmem-image "$T/a.img" 'ndctl list -N'
+guest_exec --libvirt --name "$name" --pmem-image "$T/a.img" 'ndctl list -N'
 expect_eq "image: boots through libvirtd" "$grc" 0
 expect_eq "image: its namespace" "$(json_get "$gout" '[n["name"] for n in j]')" "['on-a']"
 run_vpmem vm rm "$name"
