@@ -6,6 +6,7 @@
 #  - run --libvirt --cxl-pmem 512M --cxl-devices 2: the guest has both memdevs
 #    and both regions, of the cookies vpmem predicts; a write through the
 #    second lands in its file, which run handed to libvirt's QEMU user;
+#    vpmem map --libvirt-domain joins both files to the guest's memdevs;
 #  - a CXL image libvirt's QEMU cannot open read-write is refused in one line
 #    naming the file (libvirt does not hand QEMU <qemu:commandline> files),
 #    nothing defined; once the user may, it boots with its namespace.
@@ -62,6 +63,13 @@ expect_eq "the second file holds the write" \
 	"$(dd if="$f1" bs=4096 skip=1000 count=1 status=none | tr -d '\0')" vpmem-cxl-libvirt
 expect_eq "run handed the files to libvirt's QEMU user" "$(stat -c %U "$f1" "$f1.lsa" | sort -u)" libvirt-qemu
 check "domain is persistent" domain_exists "$name"
+# map --libvirt-domain: the CXL devices read back from <qemu:commandline>
+printf '%s\n' "$mems" >"$T/mems.json"
+run_vpmem map --libvirt-domain "$name" --guest-json "$T/mems.json" --json
+expect_eq "map --libvirt-domain: exit" "$rc" 0
+expect_eq "map --libvirt-domain: both files matched by serial" \
+	"$(json_get "$out" 'sorted((d["host"]["path"].rsplit("/", 1)[1], d["state"]) for d in j["devices"])')" \
+	"[('cxl0.img', 'matched'), ('cxl1.img', 'matched')]"
 run_vpmem vm rm --backings "$name"
 expect_eq "vm rm" "$rc" 0
 
