@@ -32,7 +32,9 @@ ndctl create-namespace -m raw -n rest >/dev/null'
 
 rounds=${ROUNDS:-3}
 "$VPMEM" guest build --quiet
-printf '%-5s %-6s %10s %10s %10s %8s\n' size case start-up offline in-guest ratio
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, rounds $rounds, load average at start: $(load)"
+printf '%-5s %-6s %10s %10s %10s %8s  %s\n' size case start-up offline in-guest ratio "load (1/5/15 min, after)"
 for size in $sizes; do
 	b=$(numfmt --from=iec "$size")
 	for c in nofs ext4; do
@@ -61,8 +63,8 @@ for size in $sizes; do
 			[ $best_g = 0 ] || [ $g_us -lt $best_g ] && best_g=$g_us
 			[ $best_v = 0 ] || [ $v_us -lt $best_v ] && best_v=$v_us
 		done
-		printf '%-5s %-6s %8sms %8sms %8sms %7sx\n' "$size" $c \
+		printf '%-5s %-6s %8sms %8sms %8sms %7sx  %s\n' "$size" $c \
 			"$(awk -v u=$best_v 'BEGIN { printf "%.1f", u / 1000 }')" \
-			"$(awk -v u=$best_off 'BEGIN { printf "%.1f", u / 1000 }')" $((best_g / 1000)) $((best_g / best_off))
+			"$(awk -v u=$best_off 'BEGIN { printf "%.1f", u / 1000 }')" $((best_g / 1000)) $((best_g / best_off)) "$(load)"
 	done
 done

@@ -17,7 +17,7 @@ libcmocka-dev libndctl-dev libdaxctl-dev libmount-dev qemu-system-x86 busybox-st
 e2fsprogs xfsprogs python3 libxml2-utils libvirt-clients clang libclang-rt-14-dev
 zlib1g-dev liblzma-dev libzstd-dev liblz4-dev zstd lz4 gzip binutils
 nbdkit nbdkit-plugin-dev libnbd-bin libvirt-daemon-system libvirt-dev
-asciidoctor man-db groff-base bsdextrautils"
+asciidoctor man-db groff-base bsdextrautils ipmctl strace"
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -15,8 +15,9 @@
 #include "vpmem.h"
 
 const char usage_apply[] =
-	"usage: vpmem apply LAYOUT --image FILE [--dry-run] [--force] [--label-size SIZE] [--slot N]\n"
-	"       vpmem apply LAYOUT --live [--region regionN] [--dry-run] [--force]\n"
+	"usage: vpmem apply LAYOUT --image FILE [--dry-run] [--force] [--json]\n"
+	"                          [--label-size SIZE] [--slot N]\n"
+	"       vpmem apply LAYOUT --live [--region regionN] [--dry-run] [--force] [--json]\n"
 	"\n"
 	"Bring a region to the namespaces a layout (JSON, see doc/layout.md) names:\n"
 	"keep a namespace that matches, create what is missing, and, with --force\n"
@@ -24,7 +25,10 @@ const char usage_apply[] =
 	"its filesystem) that differs. Namespaces are identified by name; one whose\n"
 	"identity is ambiguous (a name held twice, or none) is never touched. The\n"
 	"plan is printed first; --dry-run stops there. A layout already reached\n"
-	"prints \"nothing to do\" and writes nothing.\n"
+	"prints \"nothing to do\" and writes nothing. --json prints the plan as\n"
+	"JSON instead ({\"file\", \"dry_run\", \"region\", \"plan\": [{\"step\", \"name\",\n"
+	"\"layout\", \"namespace\", \"mkfs\", \"reason\"}], \"blocked\", \"changes\",\n"
+	"\"nothing_to_do\", \"writes\"}, and after an apply \"namespaces\").\n"
 	"\n"
 	"--image: offline, inside a vNVDIMM backing file, with the crash-safe writes\n"
 	"of 'vpmem namespace create/destroy'; a \"filesystem\" is made with the real\n"
@@ -50,30 +54,93 @@ void layout_print_plan(const struct vpmem_lplan *lp, const struct vpmem_layout *
 	}
 }
 
+json_object *layout_plan_to_json(const struct vpmem_lplan *lp, const struct vpmem_layout *l,
+				 const struct vpmem_ns_info *ns, unsigned region)
+{
+	json_object *a = json_object_new_array(), *lj = vpmem_layout_to_json(l), *entries = NULL;
+	char line[600];
+
+	json_object_object_get_ex(lj, "namespaces", &entries);
+	for (unsigned i = 0; i < lp->nsteps; i++) {
+		const struct vpmem_lstep *st = &lp->step[i];
+		json_object *o = json_object_new_object();
+		const char *name = st->want >= 0 ? l->ns[st->want].name : st->have >= 0 ? ns[st->have].name : "";
+
+		json_object_object_add(o, "step", json_object_new_string(vpmem_lstep_name(st->kind)));
+		json_object_object_add(o, "name", *name ? json_object_new_string(name) : NULL);
+		if (st->want >= 0 && entries)
+			json_object_object_add(o, "layout",
+					       json_object_get(json_object_array_get_idx(entries, (size_t)st->want)));
+		if (st->have >= 0)
+			json_object_object_add(o, "namespace", ns_to_json(&ns[st->have], region, 0));
+		json_object_object_add(o, "mkfs", json_object_new_boolean(st->mkfs));
+		if (st->why[0])
+			json_object_object_add(o, "reason", json_object_new_string(st->why));
+		vpmem_lstep_describe(lp, i, l, ns, line, sizeof(line));
+		json_object_object_add(o, "description", json_object_new_string(line));
+		json_object_array_add(a, o);
+	}
+	json_object_put(lj);
+	return a;
+}
+
 /* The verdict after the plan was printed: 0 go on, else an exit status (already reported). */
-static int verdict(const struct vpmem_lplan *lp, const char *what, bool *nothing)
+static int verdict(const struct vpmem_lplan *lp, const char *what, bool quiet, bool *nothing)
 {
 	*nothing = false;
 	if (lp->nblocked)
 		return cmd_error(EXIT_FAIL, "apply: %s: the layout cannot be reached: %u step%s blocked (above); nothing was changed",
 				 what, lp->nblocked, lp->nblocked == 1 ? "" : "s");
 	if (!lp->nchanges) {
-		printf("nothing to do\n");
+		if (!quiet)
+			printf("nothing to do\n");
 		*nothing = true;
 	}
 	return 0;
 }
 
+/* --json: {"file", "dry_run", "region", "plan", "blocked", "changes",
+ * "nothing_to_do", "writes" (planned, or done), "namespaces" (after)} */
+static json_object *plan_json(const char *path, const struct vpmem_region_info *ri, const struct vpmem_lplan *lp,
+			      const struct vpmem_layout *l, bool dry)
+{
+	json_object *o = json_object_new_object(), *r = json_object_new_object();
+
+	json_object_object_add(o, "file", json_object_new_string(path));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
+	json_object_object_add(r, "size", json_object_new_uint64(ri->region_size));
+	json_object_object_add(r, "labelled", json_object_new_boolean(ri->labelled));
+	if (ri->labelled)
+		json_object_object_add(r, "label_version",
+				       json_object_new_string(ri->lsa.g.version == VPMEM_LABEL_V1_2 ? "1.2" : "1.1"));
+	json_object_object_add(o, "region", r);
+	json_object_object_add(o, "plan", layout_plan_to_json(lp, l, ri->ns, 0));
+	json_object_object_add(o, "blocked", json_object_new_int((int)lp->nblocked));
+	json_object_object_add(o, "changes", json_object_new_int((int)lp->nchanges));
+	json_object_object_add(o, "nothing_to_do", json_object_new_boolean(!lp->nblocked && !lp->nchanges));
+	return o;
+}
+
+static void add_writes(json_object *o, const struct vpmem_wplan *wp, const char *path)
+{
+	json_object *w = wplan_to_json(wp, path), *writes = NULL;
+
+	json_object_object_get_ex(w, "writes", &writes);
+	json_object_object_add(o, "writes", writes ? json_object_get(writes) : json_object_new_array());
+	json_object_put(w);
+}
+
 int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hints *h,
-			  const struct vpmem_layout *l, bool force, bool dry)
+			  const struct vpmem_layout *l, const struct apply_opts *o)
 {
 	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
-	struct vpmem_lplan *lp = calloc(1, sizeof(*lp));
+	struct vpmem_lplan *lp = vpmem_lplan_new();
 	enum vpmem_fs *fs = NULL;
 	struct vpmem_wplan wp = { 0 };
 	struct vpmem_err err = { 0 };
+	json_object *jo = NULL;
 	char a[32], what[300];
-	bool nothing;
+	bool nothing, json = o->json;
 	int r = 0;
 
 	snprintf(what, sizeof(what), "'%s'", path);
@@ -83,25 +150,36 @@ int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hin
 	}
 	if (vpmem_region_read(fd, h, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
 	    vpmem_image_probe_fs(fd, ri, fs, &err) ||
-	    vpmem_layout_diff(l, ri->ns, ri->nns, ri->labelled, ri->region_size, fs, force, lp, &err)) {
+	    vpmem_layout_diff(l, ri->ns, ri->nns, ri->labelled, ri->region_size, fs, o->force, lp, &err)) {
 		r = cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err.msg);
 		goto out;
 	}
 	for (unsigned i = 0; i < ri->nproblems; i++)
 		fprintf(stderr, "vpmem: warning: '%s': %s\n", path, ri->problems[i]);
-	printf("'%s': region %s, %s\n", path, vpmem_size_human(ri->region_size, a, sizeof(a)),
-	       ri->labelled ? (ri->lsa.g.version == VPMEM_LABEL_V1_2 ? "labels v1.2" : "labels v1.1") : "label-less");
-	layout_print_plan(lp, l, ri->ns);
-	r = verdict(lp, what, &nothing);
+	if (json) {
+		jo = plan_json(path, ri, lp, l, o->dry);
+	} else {
+		printf("'%s': region %s, %s\n", path, vpmem_size_human(ri->region_size, a, sizeof(a)),
+		       ri->labelled ? (ri->lsa.g.version == VPMEM_LABEL_V1_2 ? "labels v1.2" : "labels v1.1") : "label-less");
+		layout_print_plan(lp, l, ri->ns);
+	}
+	r = verdict(lp, what, json, &nothing);
 	if (r || nothing)
 		goto out;
 	if (vpmem_layout_plan_image(fd, h, ri, l, lp, &wp, &err)) {
 		r = cmd_error(EXIT_FAIL, "apply: '%s': %s; nothing was changed", path, err.msg);
 		goto out;
 	}
-	if (dry) {
-		wplan_print(&wp, path);
-		printf("dry run: nothing written\n");
+	if (o->unlinked) /* see struct apply_opts */
+		for (size_t i = 0; i < wp.n; i++)
+			wp.w[i].sync = false;
+	if (o->dry) {
+		if (json) {
+			add_writes(jo, &wp, path);
+		} else {
+			wplan_print(&wp, path);
+			printf("dry run: nothing written\n");
+		}
 		goto out;
 	}
 	vpmem_wplan_route(&wp, h); /* CXL: label writes to FILE.lsa */
@@ -114,44 +192,61 @@ int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hin
 		r = cmd_error(EXIT_FAIL, "apply: '%s': cannot read back: %s", path, err.msg);
 		goto out;
 	}
-	printf("applied: %zu write%s\n", wp.n, wp.n == 1 ? "" : "s");
-	ns_print_list(ri->ns, ri->nns, 0, NULL);
+	if (json) {
+		json_object *ns = json_object_new_array();
+
+		add_writes(jo, &wp, path);
+		for (unsigned i = 0; i < ri->nns; i++)
+			json_object_array_add(ns, ns_to_json(&ri->ns[i], 0, 0));
+		json_object_object_add(jo, "namespaces", ns);
+	} else {
+		printf("applied: %zu write%s\n", wp.n, wp.n == 1 ? "" : "s");
+		ns_print_list(ri->ns, ri->nns, 0, NULL);
+	}
 out:
+	if (jo && !json_object_object_get_ex(jo, "writes", NULL))
+		json_object_object_add(jo, "writes", json_object_new_array());
+	if (jo && o->json_out)
+		*o->json_out = jo;
+	else if (jo)
+		out_json(jo); /* also when blocked: the plan says why */
 	vpmem_wplan_free(&wp);
 	if (ri)
 		vpmem_region_free(ri);
 	free(ri);
-	free(lp);
+	vpmem_lplan_free(lp);
 	free(fs);
 	return r;
 }
 
 int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 {
-	enum { O_IMAGE = 256, O_LIVE, O_REGION, O_DRY, O_FORCE, O_LABEL, O_SLOT };
+	enum { O_IMAGE = 256, O_LIVE, O_REGION, O_DRY, O_FORCE, O_LABEL, O_SLOT, O_JSON };
 	static const struct option opts[] = {
 		{ "image", required_argument, NULL, O_IMAGE }, { "live", no_argument, NULL, O_LIVE },
 		{ "region", required_argument, NULL, O_REGION }, { "dry-run", no_argument, NULL, O_DRY },
 		{ "force", no_argument, NULL, O_FORCE }, { "label-size", required_argument, NULL, O_LABEL },
-		{ "slot", required_argument, NULL, O_SLOT }, { NULL, 0, NULL, 0 },
+		{ "slot", required_argument, NULL, O_SLOT }, { "json", no_argument, NULL, O_JSON },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct vpmem_image_hints h = { .slot = -1 };
 	struct vpmem_layout *l;
 	struct vpmem_err err = { 0 };
 	const char *image = NULL, *region = NULL;
-	bool live = false, dry = false, force = false;
+	struct apply_opts ao = { .json = ctx->json };
+	bool live = false;
 	int c, fd, r;
 
 	struct cmd_opts op = { .cmd = "apply", .longopts = opts };
 
-	(void)ctx;
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case O_IMAGE: image = optarg; break;
 		case O_LIVE: live = true; break;
 		case O_REGION: region = optarg; break;
-		case O_DRY: dry = true; break;
-		case O_FORCE: force = true; break;
+		case O_DRY: ao.dry = true; break;
+		case O_FORCE: ao.force = true; break;
+		case O_JSON: ao.json = true; break;
 		case O_LABEL:
 			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
 				return cmd_error(EXIT_USAGE, "apply: %s", err.msg);
@@ -173,29 +268,29 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_usage_error("apply", "--region is for --live (an image holds one region)");
 	if (live && (h.label_size_set || h.slot >= 0))
 		return cmd_usage_error("apply", "--label-size and --slot are for --image");
-	l = malloc(sizeof(*l));
+	l = vpmem_layout_new();
 	if (!l)
 		return cmd_error(EXIT_FAIL, "out of memory");
 	if (vpmem_layout_load(argv[optind], l, &err)) {
-		free(l);
+		vpmem_layout_free(l);
 		return cmd_error(EXIT_FAIL, "apply: %s", err.msg);
 	}
 	if (live) {
-		r = apply_layout_live(l, region, force, dry);
-		free(l);
+		r = apply_layout_live(l, region, &ao);
+		vpmem_layout_free(l);
 		return r;
 	}
 	fd = vpmem_image_open(image, true, &h, &err); /* CXL: with FILE.lsa */
 	if (fd < 0) {
-		free(l);
+		vpmem_layout_free(l);
 		return cmd_error(EXIT_FAIL, "apply: %s", err.msg);
 	}
 	for (unsigned i = 0; i < l->nns; i++)
 		if (l->ns[i].mount[0])
 			fprintf(stderr, "vpmem: warning: '%s': \"mount\" applies to --live only; ignored offline\n",
 				l->ns[i].name);
-	r = apply_layout_image_fd(fd, image, &h, l, force, dry);
+	r = apply_layout_image_fd(fd, image, &h, l, &ao);
 	vpmem_image_close(fd, &h);
-	free(l);
+	vpmem_layout_free(l);
 	return r;
 }

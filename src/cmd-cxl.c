@@ -80,7 +80,10 @@ static int fill_cxl_layout(int fd, void *arg, struct vpmem_err *err)
 
 	if (r)
 		return r;
-	f->status = apply_layout_image_fd(fd, f->path, &h, f->l, false, false);
+	/* not .unlinked: the label file the layout writes is already in place */
+	struct apply_opts o = { 0 };
+
+	f->status = apply_layout_image_fd(fd, f->path, &h, f->l, &o);
 	if (h.lsa_fd >= 0)
 		close(h.lsa_fd);
 	return f->status ? vpmem_err_set(err, ECANCELED, "the layout was not applied") : 0;
@@ -101,9 +104,9 @@ int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_
 	if (!serial)
 		serial = VPMEM_CXL_SERIAL_BASE;
 	if (layout) {
-		l = malloc(sizeof(*l));
+		l = vpmem_layout_new();
 		if (!l || vpmem_layout_load(layout, l, &err)) {
-			free(l);
+			vpmem_layout_free(l);
 			return l ? cmd_error(EXIT_FAIL, "image: %s", err.msg) : cmd_error(EXIT_FAIL, "out of memory");
 		}
 	}
@@ -114,7 +117,7 @@ int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_
 		       vpmem_size_str(lsa_size, b, sizeof(b)));
 		if (l)
 			printf("then apply the layout '%s' (%u namespace%s)\n", layout, l->nns, l->nns == 1 ? "" : "s");
-		free(l);
+		vpmem_layout_free(l);
 		return EXIT_OK;
 	}
 	{
@@ -122,7 +125,7 @@ int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_
 		struct vpmem_image_create_opts co = { .mode = 0644, .fill = l ? fill_cxl_layout : NULL, .arg = &f };
 
 		r = vpmem_cxl_image_create_with(path, size, lsa_size, serial, &co, &err);
-		free(l);
+		vpmem_layout_free(l);
 		if (r == -ECANCELED && f.status)
 			return f.status; /* the layout's failure, already reported */
 		if (r)

@@ -66,8 +66,13 @@ static int run_live(const char *const argv[], bool ndctl, struct vpmem_ipm *s)
 	int st = 0, r;
 
 	r = vpmem_exec_capture((char *const *)argv, NULL, 120, &out, &st, &err);
-	if (!r && st)
+	if (!r && st) {
+		size_t n = out ? strlen(out) : 0;
+
+		while (n && (out[n - 1] == '\n' || out[n - 1] == ' ' || out[n - 1] == '\r'))
+			out[--n] = 0; /* its message, without the line end */
 		r = vpmem_err_set(&err, EIO, "'%s %s' failed (status %d): %.200s", argv[0], argv[1], st, out ? out : "");
+	}
 	if (!r)
 		r = ndctl ? vpmem_ipm_parse_ndctl(out, strlen(out), s, &err) : vpmem_ipm_parse(out, strlen(out), s, &err);
 	free(out);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* vpmem image create: a sparse vNVDIMM backing with an initialised label area. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <vpmem/image.h>
@@ -31,7 +33,11 @@ const char usage_image[] =
 	"namespace spanning the region. The file is written under a temporary name\n"
 	"and renamed into place: it never exists half made. An existing FILE is\n"
 	"refused. --layout applies a layout (doc/layout.md) before the file appears,\n"
-	"as 'vpmem apply LAYOUT --image FILE' would.\n"
+	"as 'vpmem apply LAYOUT --image FILE' would. --dry-run prints what would be\n"
+	"written (with --layout, the layout's plan, made in memory) and creates\n"
+	"nothing; with --json as one JSON object ({\"file\", \"dry_run\", \"size\",\n"
+	"\"label_size\", \"region_size\", \"label_version\", \"slot\", \"writes\",\n"
+	"\"layout\": the plan as 'vpmem apply --dry-run --json' prints it}).\n"
 	"\n"
 	"--cxl makes a CXL type-3 persistent memory image instead: the memory file\n"
 	"FILE (SIZE, a whole number of 256M, sparse) and its label area FILE.lsa\n"
@@ -65,8 +71,76 @@ static int fill_layout(int fd, void *arg, struct vpmem_err *err)
 {
 	struct layout_fill *f = arg;
 
-	f->status = apply_layout_image_fd(fd, f->path, &f->h, f->l, false, false);
+	struct apply_opts o = { .unlinked = true };
+
+	f->status = apply_layout_image_fd(fd, f->path, &f->h, f->l, &o);
 	return f->status ? vpmem_err_set(err, ECANCELED, "the layout was not applied") : 0;
+}
+
+/*
+ * --dry-run: what would be written. With --layout the layout is planned for
+ * real, on the image as it would be made: the same size and labels in an
+ * anonymous memory file (memfd, sparse; only the label area takes memory),
+ * so the plan and its writes are the ones image create would do, and nothing
+ * is made on disk. --json prints it all as one object: {"file", "dry_run",
+ * "size", "label_size", "region_size", "label_version", "slot", "writes",
+ * "layout": apply's plan ({"region", "plan", ..., "writes"})}.
+ */
+static int image_dry_run(const char *path, const struct vpmem_image_spec *req, struct vpmem_wplan *plan,
+			 const char *layout, const struct vpmem_layout *l, bool json)
+{
+	struct vpmem_image_hints h = { .label_size = req->label_size, .label_size_set = true, .slot = req->slot };
+	struct apply_opts ao = { .dry = true, .json = json, .unlinked = true };
+	json_object *o = NULL, *lj = NULL;
+	struct vpmem_err err = { 0 };
+	char a[32], b[32];
+	int fd = -1, r = EXIT_OK;
+
+	/* as vpmem_image_create_with does them: the file has no name until it
+	 * is complete and fsynced, so no write needs a barrier of its own */
+	for (size_t i = 0; i < plan->n; i++)
+		plan->w[i].sync = false;
+	if (json) {
+		json_object *w = wplan_to_json(plan, path), *writes = NULL;
+
+		o = json_object_new_object();
+		json_object_object_add(o, "file", json_object_new_string(path));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(1));
+		json_object_object_add(o, "size", json_object_new_uint64(req->size));
+		json_object_object_add(o, "label_size", json_object_new_uint64(req->label_size));
+		json_object_object_add(o, "region_size", json_object_new_uint64(req->size - req->label_size));
+		json_object_object_add(o, "label_version", req->label_size ?
+				       json_object_new_string(req->version == VPMEM_LABEL_V1_2 ? "1.2" : "1.1") : NULL);
+		json_object_object_add(o, "slot", json_object_new_int(req->slot));
+		json_object_object_get_ex(w, "writes", &writes);
+		json_object_object_add(o, "writes", json_object_get(writes));
+		json_object_put(w);
+	} else {
+		printf("create '%s': %s sparse, label area %s (v1.%d), slot %d\n", path,
+		       vpmem_size_str(req->size, a, sizeof(a)), vpmem_size_str(req->label_size, b, sizeof(b)),
+		       req->version == VPMEM_LABEL_V1_2 ? 2 : 1, req->slot);
+		wplan_print(plan, path);
+	}
+	if (l) {
+		if (!json)
+			printf("then apply the layout '%s' (%u namespace%s):\n", layout, l->nns, l->nns == 1 ? "" : "s");
+		fd = memfd_create("vpmem-dry-run", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)req->size) || vpmem_wplan_apply(fd, plan, SIZE_MAX, NULL, &err)) {
+			r = cmd_error(EXIT_FAIL, "image: cannot plan the layout in memory: %s",
+				      err.msg[0] ? err.msg : strerror(errno));
+			goto out;
+		}
+		ao.json_out = &lj;
+		r = apply_layout_image_fd(fd, path, &h, l, &ao);
+		if (lj)
+			json_object_object_add(o, "layout", lj);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (o)
+		out_json(o);
+	return r;
 }
 
 static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
@@ -145,26 +219,23 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	if (!access(path, F_OK))
 		return cmd_error(EXIT_FAIL, "image: '%s' exists (vpmem never overwrites an image)", path);
 	if (layout) {
-		l = malloc(sizeof(*l));
-		if (!l || vpmem_layout_load(layout, l, &err)) {
-			free(l);
-			return l ? cmd_error(EXIT_FAIL, "image: %s", err.msg) : cmd_error(EXIT_FAIL, "out of memory");
+		l = vpmem_layout_new();
+		if (!l)
+			return cmd_error(EXIT_FAIL, "out of memory");
+		if (vpmem_layout_load(layout, l, &err)) {
+			vpmem_layout_free(l);
+			return cmd_error(EXIT_FAIL, "image: %s", err.msg);
 		}
 	}
 	if (vpmem_image_plan_init_labels(&req, &plan, &err)) {
-		free(l);
+		vpmem_layout_free(l);
 		return cmd_lib_error(EXIT_FAIL, &err);
 	}
 	if (dry) {
-		printf("create '%s': %s sparse, label area %s (v1.%d), slot %d\n", path,
-		       vpmem_size_str(req.size, a, sizeof(a)), vpmem_size_str(req.label_size, b, sizeof(b)),
-		       req.version == VPMEM_LABEL_V1_2 ? 2 : 1, req.slot);
-		wplan_print(&plan, path);
-		if (l)
-			printf("then apply the layout '%s' (%u namespace%s)\n", layout, l->nns, l->nns == 1 ? "" : "s");
-		free(l);
+		r = image_dry_run(path, &req, &plan, layout, l, json);
+		vpmem_layout_free(l);
 		vpmem_wplan_free(&plan);
-		return EXIT_OK;
+		return r;
 	}
 	vpmem_wplan_free(&plan);
 	{
@@ -173,7 +244,7 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		struct vpmem_image_create_opts co = { .mode = 0644, .fill = l ? fill_layout : NULL, .arg = &f };
 
 		r = vpmem_image_create_with(path, &req, &co, &err);
-		free(l);
+		vpmem_layout_free(l);
 		if (r == -ECANCELED && f.status)
 			return f.status; /* the layout's failure, already reported */
 		if (r)

@@ -129,7 +129,7 @@ int cmd_layout(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_usage_error("layout", "a LAYOUT file is read for --nova only");
 	if (region && !live)
 		return cmd_usage_error("layout", "--region is for --live");
-	l = malloc(sizeof(*l));
+	l = vpmem_layout_new();
 	if (!l)
 		return cmd_error(EXIT_FAIL, "out of memory");
 	if (file) {
@@ -146,6 +146,6 @@ int cmd_layout(int argc, char **argv, struct vpmem_ctx *ctx)
 		r = print_nova(l, what);
 	else if (!r)
 		out_json(vpmem_layout_to_json(l));
-	free(l);
+	vpmem_layout_free(l);
 	return r;
 }

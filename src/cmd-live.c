@@ -24,9 +24,10 @@ static int scan_select(struct vpmem_live *lv, const char *region, const struct v
 	return i;
 }
 
-/* mounts the layout asks for that are not in place: printed, done unless @dry */
+/* mounts the layout asks for that are not in place: printed (or added to
+ * @ja, --json), done unless @dry */
 static int mounts(const struct vpmem_live_region *r, const struct vpmem_layout *l, bool dry, bool print_only,
-		  unsigned *n)
+		  unsigned *n, json_object *ja)
 {
 	struct vpmem_err err = { 0 };
 
@@ -42,8 +43,20 @@ static int mounts(const struct vpmem_live_region *r, const struct vpmem_layout *
 			if (!same || !r->blockdev[k][0] || r->fs[k] != e->fs || vpmem_live_mounted(r->blockdev[k], e->mount))
 				continue;
 			(*n)++;
-			printf("  mount     %-12s /dev/%s on %s (-o dax)\n", e->name[0] ? e->name : "(unnamed)", r->blockdev[k],
-			       e->mount);
+			if (ja) {
+				json_object *o = json_object_new_object();
+				char dev[40];
+
+				snprintf(dev, sizeof(dev), "/dev/%s", r->blockdev[k]);
+				json_object_object_add(o, "name", e->name[0] ? json_object_new_string(e->name) : NULL);
+				json_object_object_add(o, "device", json_object_new_string(dev));
+				json_object_object_add(o, "mount", json_object_new_string(e->mount));
+				json_object_object_add(o, "options", json_object_new_string("dax"));
+				json_object_array_add(ja, o);
+			} else {
+				printf("  mount     %-12s /dev/%s on %s (-o dax)\n", e->name[0] ? e->name : "(unnamed)",
+				       r->blockdev[k], e->mount);
+			}
 			if (!dry && !print_only && vpmem_live_mount(r->blockdev[k], e->mount, e->fs, &err))
 				return cmd_error(EXIT_FAIL, "apply: %s", err.msg);
 		}
@@ -51,13 +64,36 @@ static int mounts(const struct vpmem_live_region *r, const struct vpmem_layout *
 	return 0;
 }
 
-int apply_layout_live(const struct vpmem_layout *l, const char *region, bool force, bool dry)
+/* --json: {"region", "dry_run", "size", "labelled", "dram", "plan",
+ * "blocked", "changes", "mounts", "nothing_to_do"}, and after an apply
+ * "namespaces" */
+static json_object *live_json(const struct vpmem_live_region *r, const struct vpmem_lplan *lp,
+			      const struct vpmem_layout *l, bool dry)
+{
+	json_object *o = json_object_new_object();
+	unsigned region = (unsigned)atoi(r->dev + 6);
+
+	json_object_object_add(o, "region", json_object_new_string(r->dev));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
+	json_object_object_add(o, "size", json_object_new_uint64(r->size));
+	json_object_object_add(o, "labelled", json_object_new_boolean(r->labelled));
+	json_object_object_add(o, "dram", json_object_new_boolean(r->dram));
+	json_object_object_add(o, "plan", layout_plan_to_json(lp, l, r->ns, region));
+	json_object_object_add(o, "blocked", json_object_new_int((int)lp->nblocked));
+	json_object_object_add(o, "changes", json_object_new_int((int)lp->nchanges));
+	json_object_object_add(o, "mounts", json_object_new_array());
+	return o;
+}
+
+int apply_layout_live(const struct vpmem_layout *l, const char *region, const struct apply_opts *o)
 {
 	struct vpmem_live *lv = vpmem_live_new();
 	struct vpmem_lplan *lp = vpmem_lplan_new();
 	struct vpmem_err err = { 0 };
 	struct vpmem_live_region *r;
+	json_object *jo = NULL, *jm = NULL;
 	unsigned nm = 0;
+	bool dry = o->dry;
 	char a[32];
 	int i, rc = 0;
 
@@ -72,26 +108,36 @@ int apply_layout_live(const struct vpmem_layout *l, const char *region, bool for
 		goto out;
 	}
 	r = &lv->region[i];
-	if (vpmem_layout_diff(l, r->ns, r->nns, r->labelled, r->size, r->fs, force, lp, &err)) {
+	if (vpmem_layout_diff(l, r->ns, r->nns, r->labelled, r->size, r->fs, o->force, lp, &err)) {
 		rc = cmd_error(EXIT_FAIL, "apply: %s: %s", r->dev, err.msg);
 		goto out;
 	}
-	printf("%s: %s, %s%s\n", r->dev, vpmem_size_human(r->size, a, sizeof(a)),
-	       r->labelled ? "labelled" : "label-less", r->dram ? " (memmap=, DRAM: lost at power-off)" : "");
-	layout_print_plan(lp, l, r->ns);
+	if (o->json) {
+		jo = live_json(r, lp, l, dry);
+		json_object_object_get_ex(jo, "mounts", &jm);
+	} else {
+		printf("%s: %s, %s%s\n", r->dev, vpmem_size_human(r->size, a, sizeof(a)),
+		       r->labelled ? "labelled" : "label-less", r->dram ? " (memmap=, DRAM: lost at power-off)" : "");
+		layout_print_plan(lp, l, r->ns);
+	}
 	if (lp->nblocked) {
 		rc = cmd_error(EXIT_FAIL, "apply: %s: the layout cannot be reached: %u step%s blocked (above); nothing was changed",
 			       r->dev, lp->nblocked, lp->nblocked == 1 ? "" : "s");
 		goto out;
 	}
 	if (!lp->nchanges) {
-		rc = mounts(r, l, dry, false, &nm);
-		if (!rc && !nm)
+		rc = mounts(r, l, dry, false, &nm, jm);
+		if (!rc && !nm && !jo)
 			printf("nothing to do\n");
+		if (jo)
+			json_object_object_add(jo, "nothing_to_do", json_object_new_boolean(!rc && !nm));
 		goto out;
 	}
+	if (jo)
+		json_object_object_add(jo, "nothing_to_do", json_object_new_boolean(0));
 	if (dry) {
-		printf("dry run: nothing changed\n");
+		if (!jo)
+			printf("dry run: nothing changed\n");
 		goto out;
 	}
 	if (vpmem_live_apply(r, l, lp, &err)) {
@@ -104,10 +150,20 @@ int apply_layout_live(const struct vpmem_layout *l, const char *region, bool for
 		goto out;
 	}
 	r = &lv->region[i];
-	rc = mounts(r, l, false, false, &nm);
-	printf("applied\n");
-	ns_print_list(r->ns, r->nns, (unsigned)atoi(r->dev + 6), NULL);
+	rc = mounts(r, l, false, false, &nm, jm);
+	if (jo) {
+		json_object *ns = json_object_new_array();
+
+		for (unsigned k = 0; k < r->nns; k++)
+			json_object_array_add(ns, ns_to_json(&r->ns[k], (unsigned)atoi(r->dev + 6), 0));
+		json_object_object_add(jo, "namespaces", ns);
+	} else {
+		printf("applied\n");
+		ns_print_list(r->ns, r->nns, (unsigned)atoi(r->dev + 6), NULL);
+	}
 out:
+	if (jo)
+		out_json(jo); /* also when blocked: the plan says why */
 	vpmem_live_free(lv);
 	vpmem_lplan_free(lp);
 	return rc;

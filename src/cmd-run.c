@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <vpmem/cxl.h>
+#include <vpmem/file.h>
 #include <vpmem/guest.h>
 #include <vpmem/image.h>
 #include <vpmem/input.h>
@@ -791,23 +792,14 @@ static int build_argv(const struct run_opts *o, const struct vpmem_vm_plan *plan
 	return 0;
 }
 
-/* A file in the state directory, made afresh: a symlink planted there is
- * removed, never followed (vpmem_create_own). */
+/* A file in the state directory, made afresh by the one atomic replace: a
+ * symlink planted there is replaced, never followed (vpmem_file_replace). */
 static int write_file(const char *path, const char *data)
 {
 	struct vpmem_err err = { 0 };
-	int fd = vpmem_create_own(path, 0600, &err);
-	size_t len = strlen(data);
 
-	if (fd < 0)
+	if (vpmem_file_replace(path, data, strlen(data), 0600, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd)) {
-		int e = errno ? errno : EIO;
-
-		close(fd);
-		return cmd_error(EXIT_FAIL, "cannot write '%s': %s", path, strerror(e));
-	}
-	close(fd);
 	return 0;
 }
 

@@ -82,12 +82,28 @@ int check_hint(int fd, const char *path, const struct vpmem_image_hints *h, char
 /* Print a layout plan, one step a line. */
 void layout_print_plan(const struct vpmem_lplan *lp, const struct vpmem_layout *l,
 		       const struct vpmem_ns_info *ns);
-/* Apply @l to the image open on @fd (named @path): plan printed, then written
- * (unless @dry). 0 or an exit status already reported. */
+/* The same plan as JSON values: an array of steps ({"step", "name",
+ * "layout": the entry as the layout file says it, "namespace": the region's
+ * namespace in ndctl's shape, "mkfs", "reason", "description"}). */
+json_object *layout_plan_to_json(const struct vpmem_lplan *lp, const struct vpmem_layout *l,
+				 const struct vpmem_ns_info *ns, unsigned region);
+struct apply_opts {
+	bool force, dry, json;
+	/* the image has no name yet (image create --layout fills a temporary
+	 * file that is linked into place after one fsync): no write needs a
+	 * barrier, since a crash leaves nothing at the final name */
+	bool unlinked;
+	/* --json: the object is returned here for the caller to print (NULL:
+	 * printed by apply) */
+	json_object **json_out;
+};
+/* Apply @l to the image open on @fd (named @path): plan printed (text, or
+ * JSON with @o->json), then written (unless @o->dry). 0 or an exit status
+ * already reported. */
 int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hints *h,
-			  const struct vpmem_layout *l, bool force, bool dry);
+			  const struct vpmem_layout *l, const struct apply_opts *o);
 /* The same on this machine's regions (libndctl). */
-int apply_layout_live(const struct vpmem_layout *l, const char *region, bool force, bool dry);
+int apply_layout_live(const struct vpmem_layout *l, const char *region, const struct apply_opts *o);
 /* The live region's state as a layout (*@out); 0 or an exit status already reported. */
 int layout_of_live(const char *region, struct vpmem_layout *out);
 

@@ -178,7 +178,9 @@ struct vpmem_image_create_opts {
 	/*
 	 * Called on the complete file (open read-write on @fd) before it is
 	 * linked into place, e.g. to apply a layout; non-zero aborts the
-	 * creation (returned as is) and nothing appears at @path.
+	 * creation (returned as is) and nothing appears at @path. The file
+	 * has no name until then, so its writes need no barriers (fsync):
+	 * one fsync before the link makes everything durable.
 	 */
 	int (*fill)(int fd, void *arg, struct vpmem_err *err);
 	void *arg;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* BTT layout, info blocks and sector I/O; sources in include/vpmem/btt.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -42,7 +43,10 @@ int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_b
 {
 	uint64_t remaining, off = 0;
 
-	memset(l, 0, sizeof(*l));
+	/* the header; each arena is cleared as it is laid out (all 4096 would
+	 * be ~300K of page faults for the one or two a namespace has) */
+	memset(l, 0, offsetof(struct vpmem_btt_layout, arena));
+	l->external_size = 0;
 	if (!lbasize_ok(lbasize))
 		return vpmem_err_set(err, EINVAL, "sector size %u is not supported by the BTT", lbasize);
 	l->major = v2 ? 2 : 1;
@@ -67,6 +71,7 @@ int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_b
 		if (l->narenas >= VPMEM_BTT_MAX_ARENAS)
 			return vpmem_err_set(err, EINVAL, "namespace too large for the BTT");
 		a = &l->arena[l->narenas++];
+		memset(a, 0, sizeof(*a));
 		a->off = l->initial_offset + off;
 		a->size = asize;
 		a->nfree = VPMEM_BTT_NFREE;

@@ -30,6 +30,7 @@
 #include <vpmem/pfn.h>
 #include <vpmem/size.h>
 
+#include "format/ondisk.h"
 #include "util/le.h"
 #include "util/msg.h"
 
@@ -568,8 +569,9 @@ static int lsa_at(struct src *s, uint64_t c, struct vpmem_lsa *lsa)
 	area = malloc(c);
 	if (!area)
 		return -ENOMEM;
-	r = src_at(s, base, c, area) ? vpmem_lsa_decode(area, c, lsa, NULL) : -EIO;
-	free(area);
+	r = src_at(s, base, c, area) ? lsa_decode_take(area, area, c, lsa, NULL) : -EIO;
+	if (lsa->raw != area)
+		free(area); /* else lsa owns it */
 	return r;
 }
 
@@ -815,6 +817,11 @@ static int create_fill(int fd, const char *tmp, const char *path, const struct v
 		return vpmem_err_set(err, errno, "cannot size '%s': %s", path, strerror(errno));
 	if (spec->label_size && !o->blank_labels) {
 		r = vpmem_image_plan_init_labels(spec, &plan, err);
+		/* the file has no name yet: a crash leaves nothing at @path, so
+		 * no write needs a barrier; the one fsync before link() below
+		 * makes them all durable before the name appears */
+		for (size_t i = 0; !r && i < plan.n; i++)
+			plan.w[i].sync = false;
 		if (!r)
 			r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
 		vpmem_wplan_free(&plan);

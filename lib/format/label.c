@@ -257,6 +257,11 @@ void vpmem_lsa_free(struct vpmem_lsa *lsa)
 
 int vpmem_lsa_decode(const uint8_t *buf, uint64_t cfg, struct vpmem_lsa *lsa, struct vpmem_err *err)
 {
+	return lsa_decode_take(buf, NULL, cfg, lsa, err);
+}
+
+int lsa_decode_take(const uint8_t *buf, uint8_t *own, uint64_t cfg, struct vpmem_lsa *lsa, struct vpmem_err *err)
+{
 	bool any_sig = false;
 
 	memset(lsa, 0, sizeof(*lsa));
@@ -298,16 +303,28 @@ int vpmem_lsa_decode(const uint8_t *buf, uint64_t cfg, struct vpmem_lsa *lsa, st
 		const struct vpmem_lsa_geom *g = &lsa->g;
 		const uint8_t *ix = buf + (size_t)lsa->current * g->isz;
 		size_t bm = (g->nslot + 7) / 8;
+		uint32_t used = 0;
 
-		lsa->raw = malloc(cfg);
+		/* @own (the buffer @buf points into) becomes raw: no copy of the
+		 * whole area, which costs page faults for every 4K of it */
+		lsa->raw = own ? own : malloc(cfg);
 		lsa->free = calloc(1, bm + 8);
-		lsa->labels = calloc(g->nslot, sizeof(*lsa->labels));
+		if (lsa->free) {
+			memcpy(lsa->free, ix + IX_FREE, bm);
+			for (uint32_t s = 0; s < g->nslot; s++)
+				used += !vpmem_slot_free(lsa->free, s);
+		}
+		/* room for the slots in use only: a label is ~150 bytes, and a
+		 * table for every slot (1000+ in 128K) is page faults for nothing */
+		lsa->labels = calloc(used ? used : 1, sizeof(*lsa->labels));
 		if (!lsa->raw || !lsa->free || !lsa->labels) {
+			if (own)
+				lsa->raw = NULL; /* the caller frees it on failure */
 			vpmem_lsa_free(lsa);
 			return vpmem_err_set(err, ENOMEM, "out of memory");
 		}
-		memcpy(lsa->raw, buf, cfg);
-		memcpy(lsa->free, ix + IX_FREE, bm);
+		if (!own)
+			memcpy(lsa->raw, buf, cfg);
 		for (uint32_t s = 0; s < g->nslot; s++) {
 			struct vpmem_label *l;
 

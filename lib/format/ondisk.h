@@ -153,4 +153,13 @@ enum { B_SIG = OFF(ondisk_btt_sb, signature), B_UUID = OFF(ondisk_btt_sb, uuid),
 
 #undef OFF
 
+/*
+ * vpmem_lsa_decode of @buf (@cfg bytes), taking @own, the malloc'ed buffer
+ * @buf is, as lsa->raw instead of copying it (NULL: copy, as the public
+ * call). On failure, or when the area has no valid index, @own stays the
+ * caller's (lsa->raw is not set to it).
+ */
+int lsa_decode_take(const uint8_t *buf, uint8_t *own, uint64_t cfg, struct vpmem_lsa *lsa,
+		    struct vpmem_err *err);
+
 #endif

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Mounts from mountinfo through libmount; see include/vpmem/mount.h. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,84 @@
 
 #include <vpmem/file.h>
 #include <vpmem/mount.h>
+
+/*
+ * libmount is loaded on first use (dlopen), not linked: only doctor, the
+ * persistence verdicts and the live paths read mountinfo, and linking it cost
+ * every vpmem start the load of libmount, libblkid, libselinux and libpcre2
+ * and libselinux's start-up probes (bench/README.md, layout.sh). Same pattern
+ * as host/ndctl.h: each name below becomes a call through the loaded table.
+ * Debian 12: libmount1 (util-linux), soname libmount.so.1.
+ */
+#define MNT_FUNCS(X) \
+	X(mnt_optstr_get_option) \
+	X(mnt_new_table) \
+	X(mnt_new_iter) \
+	X(mnt_table_set_parser_errcb) \
+	X(mnt_table_parse_stream) \
+	X(mnt_table_next_fs) \
+	X(mnt_fs_get_devno) \
+	X(mnt_fs_get_target) \
+	X(mnt_fs_get_source) \
+	X(mnt_fs_get_fstype) \
+	X(mnt_fs_get_fs_options) \
+	X(mnt_free_iter) \
+	X(mnt_unref_table)
+
+static struct {
+#define MNT_MEMBER(f) __typeof__(f) *f;
+	MNT_FUNCS(MNT_MEMBER)
+#undef MNT_MEMBER
+} ml;
+static bool mnt_loaded;
+static char mnt_why[160];
+static pthread_once_t mnt_once = PTHREAD_ONCE_INIT;
+
+static void mnt_load_once(void)
+{
+	static const struct { const char *name; size_t off; } syms[] = {
+#define MNT_SYM(f) { #f, offsetof(__typeof__(ml), f) },
+		MNT_FUNCS(MNT_SYM)
+#undef MNT_SYM
+	};
+	void *h = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		snprintf(mnt_why, sizeof(mnt_why), "libmount.so.1 is not installed (apt-get install libmount1)");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *p = dlsym(h, syms[i].name);
+
+		if (!p) {
+			snprintf(mnt_why, sizeof(mnt_why), "libmount.so.1 has no %s (too old?)", syms[i].name);
+			return;
+		}
+		memcpy((char *)&ml + syms[i].off, &p, sizeof(p));
+	}
+	mnt_loaded = true;
+}
+
+static int mnt_load(struct vpmem_err *err)
+{
+	pthread_once(&mnt_once, mnt_load_once);
+	return mnt_loaded ? 0 : vpmem_err_set(err, ENOSYS, "cannot read mountinfo: %s", mnt_why);
+}
+
+/* A macro's own name in its expansion is not expanded again (C11 6.10.3.4). */
+#define mnt_optstr_get_option (ml.mnt_optstr_get_option)
+#define mnt_new_table (ml.mnt_new_table)
+#define mnt_new_iter (ml.mnt_new_iter)
+#define mnt_table_set_parser_errcb (ml.mnt_table_set_parser_errcb)
+#define mnt_table_parse_stream (ml.mnt_table_parse_stream)
+#define mnt_table_next_fs (ml.mnt_table_next_fs)
+#define mnt_fs_get_devno (ml.mnt_fs_get_devno)
+#define mnt_fs_get_target (ml.mnt_fs_get_target)
+#define mnt_fs_get_source (ml.mnt_fs_get_source)
+#define mnt_fs_get_fstype (ml.mnt_fs_get_fstype)
+#define mnt_fs_get_fs_options (ml.mnt_fs_get_fs_options)
+#define mnt_free_iter (ml.mnt_free_iter)
+#define mnt_unref_table (ml.mnt_unref_table)
 
 static bool has_dax(const char *optstr)
 {
@@ -28,8 +109,8 @@ static int ignore_errors(struct libmnt_table *tb, const char *filename, int line
 
 int vpmem_mounts_parse(const char *text, struct vpmem_mount **out, size_t *n, struct vpmem_err *err)
 {
-	struct libmnt_table *tb = mnt_new_table();
-	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_table *tb;
+	struct libmnt_iter *it;
 	struct libmnt_fs *fs;
 	struct vpmem_mount *v = NULL;
 	size_t cnt = 0, cap = 0;
@@ -38,6 +119,10 @@ int vpmem_mounts_parse(const char *text, struct vpmem_mount **out, size_t *n, st
 
 	*out = NULL;
 	*n = 0;
+	if ((r = mnt_load(err)))
+		return r;
+	tb = mnt_new_table();
+	it = mnt_new_iter(MNT_ITER_FORWARD);
 	if (!tb || !it)
 		r = vpmem_err_set(err, ENOMEM, "out of memory");
 	else if (*text && !(f = fmemopen((void *)text, strlen(text), "r")))

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Decompression, ar, tar and cpio readers over memory; see unpack.h. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,118 @@
 #include <zstd.h>
 
 #include "unpack.h"
+
+/*
+ * The codec libraries are loaded on first use (dlopen), one per codec, not
+ * linked: only reading a kernel, an initramfs, a module or a .deb needs them
+ * (the guest and kconfig paths), and linking all four cost every vpmem start
+ * their load and relocation (bench/README.md, layout.sh). Same pattern as
+ * host/ndctl.h: each name below becomes a call through the loaded table.
+ * Sonames and packages: Debian 12 (zlib1g, liblzma5, libzstd1, liblz4-1).
+ */
+struct codec_lib {
+	/* zlib */
+	__typeof__(inflateInit2_) *inflateInit2_;
+	__typeof__(inflate) *inflate;
+	__typeof__(inflateEnd) *inflateEnd;
+	/* liblzma */
+	__typeof__(lzma_alone_decoder) *lzma_alone_decoder;
+	__typeof__(lzma_stream_decoder) *lzma_stream_decoder;
+	__typeof__(lzma_code) *lzma_code;
+	__typeof__(lzma_end) *lzma_end;
+	/* libzstd */
+	__typeof__(ZSTD_createDStream) *ZSTD_createDStream;
+	__typeof__(ZSTD_decompressStream) *ZSTD_decompressStream;
+	__typeof__(ZSTD_isError) *ZSTD_isError;
+	__typeof__(ZSTD_freeDStream) *ZSTD_freeDStream;
+	/* liblz4 */
+	__typeof__(LZ4_compressBound) *LZ4_compressBound;
+	__typeof__(LZ4_decompress_safe) *LZ4_decompress_safe;
+};
+
+static struct codec_lib cl;
+
+enum { LIB_Z, LIB_LZMA, LIB_ZSTD, LIB_LZ4, NLIBS };
+
+struct lib_sym {
+	const char *name;
+	size_t off;
+};
+
+#define SYM(f) { #f, offsetof(struct codec_lib, f) }
+static const struct lib_sym z_syms[] = { SYM(inflateInit2_), SYM(inflate), SYM(inflateEnd), { 0 } };
+static const struct lib_sym lzma_syms[] = { SYM(lzma_alone_decoder), SYM(lzma_stream_decoder), SYM(lzma_code),
+					    SYM(lzma_end), { 0 } };
+static const struct lib_sym zstd_syms[] = { SYM(ZSTD_createDStream), SYM(ZSTD_decompressStream), SYM(ZSTD_isError),
+					    SYM(ZSTD_freeDStream), { 0 } };
+static const struct lib_sym lz4_syms[] = { SYM(LZ4_compressBound), SYM(LZ4_decompress_safe), { 0 } };
+#undef SYM
+
+static const struct {
+	const char *soname, *pkg;
+	const struct lib_sym *syms;
+} libs[NLIBS] = {
+	[LIB_Z] = { "libz.so.1", "zlib1g", z_syms },
+	[LIB_LZMA] = { "liblzma.so.5", "liblzma5", lzma_syms },
+	[LIB_ZSTD] = { "libzstd.so.1", "libzstd1", zstd_syms },
+	[LIB_LZ4] = { "liblz4.so.1", "liblz4-1", lz4_syms },
+};
+
+static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
+static int lib_state[NLIBS]; /* 0 not tried, 1 loaded, -1 failed (lib_why says why) */
+static char lib_why[NLIBS][160];
+
+/* 0 once library @i is loaded, else -1 with lib_why[i] */
+static int lib_load(int i)
+{
+	int r;
+
+	pthread_mutex_lock(&lib_lock);
+	if (!lib_state[i]) {
+		void *h = dlopen(libs[i].soname, RTLD_NOW | RTLD_LOCAL);
+		struct codec_lib t = cl;
+
+		lib_state[i] = 1;
+		if (!h) {
+			snprintf(lib_why[i], sizeof(lib_why[i]), "%s is not installed (apt-get install %s)",
+				 libs[i].soname, libs[i].pkg);
+			lib_state[i] = -1;
+		}
+		for (const struct lib_sym *s = libs[i].syms; h && s->name; s++) {
+			void *p = dlsym(h, s->name);
+
+			if (!p) {
+				snprintf(lib_why[i], sizeof(lib_why[i]), "%s has no %s (too old?)", libs[i].soname,
+					 s->name);
+				lib_state[i] = -1;
+				break;
+			}
+			memcpy((char *)&t + s->off, &p, sizeof(p));
+		}
+		if (lib_state[i] == 1)
+			cl = t;
+	}
+	r = lib_state[i] == 1 ? 0 : -1;
+	pthread_mutex_unlock(&lib_lock);
+	return r;
+}
+
+/* A macro's own name in its expansion is not expanded again (C11 6.10.3.4):
+ * inflate(...) becomes (cl.inflate)(...); zlib's inflateInit2 macro expands
+ * to inflateInit2_, redirected the same way. */
+#define inflateInit2_ (cl.inflateInit2_)
+#define inflate (cl.inflate)
+#define inflateEnd (cl.inflateEnd)
+#define lzma_alone_decoder (cl.lzma_alone_decoder)
+#define lzma_stream_decoder (cl.lzma_stream_decoder)
+#define lzma_code (cl.lzma_code)
+#define lzma_end (cl.lzma_end)
+#define ZSTD_createDStream (cl.ZSTD_createDStream)
+#define ZSTD_decompressStream (cl.ZSTD_decompressStream)
+#define ZSTD_isError (cl.ZSTD_isError)
+#define ZSTD_freeDStream (cl.ZSTD_freeDStream)
+#define LZ4_compressBound (cl.LZ4_compressBound)
+#define LZ4_decompress_safe (cl.LZ4_decompress_safe)
 
 #define CHUNK (1u << 20)
 #define LZ4_LEGACY_MAGIC 0x184c2102u       /* lib/decompress_unlz4.c ARCHIVE_MAGICNUMBER */
@@ -197,6 +312,13 @@ int unpack_stream(enum unpack_codec c, const uint8_t *in, size_t n, uint64_t max
 	if (c == UNPACK_BZIP2 || c == UNPACK_LZO)
 		return vpmem_err_set(err, EOPNOTSUPP, "%s is %s-compressed, which vpmem does not decode",
 				     what, unpack_codec_name(c));
+	if (c != UNPACK_NONE) {
+		int li = c == UNPACK_GZIP ? LIB_Z : c == UNPACK_ZSTD ? LIB_ZSTD : c == UNPACK_LZ4 ? LIB_LZ4 : LIB_LZMA;
+
+		if (lib_load(li))
+			return vpmem_err_set(err, ENOSYS, "%s is %s-compressed: %s", what, unpack_codec_name(c),
+					     lib_why[li]);
+	}
 	if (c != UNPACK_NONE && c != UNPACK_LZ4 && !(buf = malloc(CHUNK)))
 		return vpmem_err_set(err, ENOMEM, "out of memory");
 	switch (c) {

@@ -80,4 +80,14 @@ run_vpmem goal check --mode appdirect
 expect_eq "nothing to check" "$rc" 1
 expect_match "nothing to check: the reason" "$err" 'nothing to check'
 
+# --live runs the real ipmctl (Debian's 03.00): on a machine without Optane
+# modules (this one, like every machine of the project) its own reason, in
+# one line
+if command -v ipmctl >/dev/null && ipmctl show -dimm 2>&1 | grep -q 'No PMem modules'; then
+	run_vpmem goal check --mode appdirect --live
+	expect_eq "goal check --live without Optane: status" "$rc" 1
+	expect_eq "goal check --live without Optane: one line" "$(printf '%s\n' "$err" | wc -l)" 1
+	expect_match "goal check --live: ipmctl's reason" "$err" "^vpmem: error: goal: 'ipmctl show' failed \(status [0-9]+\): .*No PMem modules in the system\.$"
+fi
+
 done_testing

@@ -61,6 +61,47 @@ expect_match "dry run plans four creates" "$(echo $out)" 'create db .* create ca
 expect_match "dry run lists the writes" "$out" 'label index [01] \(commit: every new namespace\)'
 expect_eq "dry run writes nothing" "$(sum a.img)" "$before"
 
+# --dry-run --json: the plan as values (python3 parses it), nothing written
+js() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/.out" "$1"; }
+run_vpmem apply "$data/example-nofs.json" --image a.img --dry-run --json
+expect_eq "apply --dry-run --json: status" "$rc" 0
+expect_eq "apply --dry-run --json: parses, dry_run" "$(js 'j["dry_run"]')" True
+expect_eq "apply --dry-run --json: the steps" "$(js '" ".join(s["step"] + ":" + s["name"] for s in j["plan"])')" \
+	"create:db create:cache create:log create:rest"
+expect_eq "apply --dry-run --json: layout entries as values" "$(js 'j["plan"][2]["layout"]["sector_size"]')" 4096
+expect_eq "apply --dry-run --json: region" "$(js 'j["region"]["size"], j["region"]["labelled"], j["region"]["label_version"]')" \
+	"(536739840, True, '1.1')"
+nw_text=$("$VPMEM" apply "$data/example-nofs.json" --image a.img --dry-run | sed -n "s/^plan for .*: \([0-9]*\) write(s)$/\1/p")
+expect_eq "apply --dry-run --json: the same writes as the text plan" "$(js 'len(j["writes"])')" "$nw_text"
+expect_match "apply --dry-run --json: the commit last, with its barrier" "$(js 'j["writes"][-1]["what"], j["writes"][-1]["fsync"]')" \
+	"^\('label index [01] \(commit: every new namespace\)', True\)$"
+expect_eq "apply --dry-run --json: counts" "$(js 'j["blocked"], j["changes"], j["nothing_to_do"]')" "(0, 4, False)"
+expect_eq "apply --dry-run --json writes nothing" "$(sum a.img)" "$before"
+run_vpmem --json apply "$data/example-nofs.json" --image a.img --dry-run
+expect_eq "vpmem --json apply --dry-run: JSON too" "$(js 'j["dry_run"], len(j["plan"])')" "(True, 4)"
+# image create --dry-run --json: the label writes, and the layout's plan made
+# in memory (no file), with no barriers of their own (the file has no name
+# until it is complete: one fsync before the link)
+run_vpmem image create dry.img --size 512M --layout "$data/example-nofs.json" --dry-run --json
+expect_eq "image create --dry-run --json: status" "$rc" 0
+check "image create --dry-run --json: no file" test ! -e dry.img
+check "image create --dry-run --json: no temporary" test "$(ls -A | grep -c '\.vpmem-')" -eq 0
+expect_eq "image create --dry-run --json: the image" \
+	"$(js 'j["file"], j["dry_run"], j["size"], j["label_size"], j["region_size"], j["label_version"], j["slot"]')" \
+	"('dry.img', True, 536870912, 131072, 536739840, '1.1', 0)"
+expect_eq "image create --dry-run --json: two index writes" "$(js 'len(j["writes"])')" 2
+expect_eq "image create --dry-run --json: the layout planned" "$(js '" ".join(s["step"] + ":" + s["name"] for s in j["layout"]["plan"])')" \
+	"create:db create:cache create:log create:rest"
+expect_eq "image create --dry-run --json: the layout's writes" "$(js 'len(j["layout"]["writes"])')" "$nw_text"
+expect_eq "image create --dry-run --json: no barrier before the link" \
+	"$(js 'sum(w["fsync"] for w in j["writes"] + j["layout"]["writes"])')" 0
+run_vpmem image create dry.img --size 512M --dry-run --json
+expect_eq "image create --dry-run --json without a layout" "$(js '"layout" in j, len(j["writes"])')" "(False, 2)"
+run_vpmem image create dry.img --size 512M --layout "$data/example-nofs.json" --dry-run
+expect_match "image create --dry-run (text) plans the layout too" "$(echo $out)" \
+	"then apply the layout .*create db .*create rest raw \(rest\) plan for 'dry.img': $nw_text write"
+check "image create --dry-run: no file" test ! -e dry.img
+
 # apply: every namespace as named; "rest" takes the rest (496M - 208M)
 run_vpmem apply "$data/example-nofs.json" --image a.img
 expect_eq "apply status" "$rc" 0
@@ -74,6 +115,12 @@ expect_eq "second apply status" "$rc" 0
 expect_match "second apply: nothing to do" "$out" '^nothing to do$'
 expect_eq "second apply: byte-for-byte unchanged" "$(sum a.img)" "$after"
 expect_eq "second apply: not even the mtime" "$(stat -c %Y a.img)" "$(date -d 2001-01-01 +%s)"
+run_vpmem apply "$data/example-nofs.json" --image a.img --dry-run --json
+expect_eq "applied, --dry-run --json: nothing to do" "$(js 'j["nothing_to_do"], j["changes"], len(j["writes"])')" "(True, 0, 0)"
+expect_eq "applied, --dry-run --json: kept, with the namespace in ndctl's shape" \
+	"$(js '" ".join("%s:%s:%s" % (s["step"], s["namespace"]["name"], s["namespace"]["mode"]) for s in j["plan"])')" \
+	"keep:db:fsdax keep:cache:devdax keep:log:sector keep:rest:raw"
+expect_eq "applied, --json: still unchanged" "$(sum a.img)" "$after"
 
 # round trip: apply(layout(x)) is a no-op
 run_vpmem layout --image a.img
@@ -114,10 +161,21 @@ expect_eq "changed twice: unchanged" "$(sum a.img)" "$s1"
 
 # a namespace that differs: blocked, then re-made with --force (only it)
 sed 's/"new",   "mode": "devdax", "size": "32M"/"new", "mode": "devdax", "size": "32M", "align": "4K"/' changed.json >differs.json
+run_vpmem apply differs.json --image a.img --dry-run --json
+expect_eq "differs, --json: status" "$rc" 1
+expect_eq "differs, --json: the plan says why" "$(js 'j["blocked"], [s["reason"] for s in j["plan"] if s["step"] == "blocked"][0]')" \
+	"(1, 'is devdax 32M map dev align 2M, the layout says devdax 32M map dev align 4K; left alone (--force re-makes it; its data goes)')"
+expect_eq "differs, --json: one error line" "$(printf '%s\n' "$err" | wc -l)" 1
 run_vpmem apply differs.json --image a.img
 expect_eq "differs: blocked" "$rc" 1
 expect_match "differs: the reason" "$out" 'blocked +new .*is devdax 32M map dev align 2M, the layout says devdax 32M map dev align 4K'
 expect_eq "differs: unchanged" "$(sum a.img)" "$s1"
+cp --sparse=always a.img j.img
+run_vpmem apply differs.json --image j.img --force --json
+expect_eq "differs --force --json" "$rc" 0
+expect_eq "--json apply: done, not a dry run" "$(js 'j["dry_run"], [s["step"] for s in j["plan"] if s["name"] == "new"][0]')" "(False, 're-make')"
+expect_eq "--json apply: the namespaces after" "$(js '" ".join(n["name"] for n in j["namespaces"])')" "db cache new rest"
+expect_match "--json apply: the writes done" "$(js 'len(j["writes"])')" '^[1-9][0-9]*$'
 run_vpmem apply differs.json --image a.img --force
 expect_eq "differs --force" "$rc" 0
 expect_match "differs: re-made" "$out" 're-make +new'
@@ -227,6 +285,30 @@ expect_eq "layout too big for the image" "$rc" 1
 check "no image made" test ! -e h.img
 check "no temporary left" test "$(ls -A | grep -c '\.vpmem-')" -eq 0
 
+# image create --layout writes into a file that has no name yet: no barrier
+# until the one fsync before link(), and a crash after any write leaves no
+# image at all (only the temporary, never the name)
+nwc=$(run_vpmem image create cut0.img --size 512M --layout "$data/example.json" --dry-run --json; js 'len(j["layout"]["writes"])')
+check "image create --layout: its plan has writes" test "${nwc:-0}" -gt 10
+for i in 1 $((nwc / 2)) $((nwc - 1)); do
+	VPMEM_TEST_CRASH_AFTER_WRITES=$i "$VPMEM" image create cutc.img --size 512M --layout "$data/example.json" >/dev/null 2>&1
+	expect_eq "image create --layout cut after write $i" "$?" 99
+	check "image create --layout cut after write $i: no image" test ! -e cutc.img
+	rm -f .cutc.img.vpmem-*
+done
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=fsync,fdatasync -o sync.trace "$VPMEM" image create synced.img --size 512M \
+		--layout "$data/example-nofs.json" >/dev/null
+	expect_eq "image create --layout: two syncs (the file, then its directory)" \
+		"$(grep -cE 'fsync|fdatasync' sync.trace)" 2
+	"$VPMEM" image create synced2.img --size 512M >/dev/null
+	strace -f -qq -e trace=fsync,fdatasync -o sync2.trace "$VPMEM" apply "$data/example-nofs.json" --image synced2.img >/dev/null
+	expect_eq "apply on a named image: its barriers (data, commit)" "$(grep -cE 'fsync|fdatasync' sync2.trace)" 2
+	check "image create --layout: the same image as image create + apply" cmp -s \
+		"$("$VPMEM" layout --image synced.img | tr -d ' \n' >l1.txt; echo l1.txt)" \
+		"$("$VPMEM" layout --image synced2.img | tr -d ' \n' >l2.txt; echo l2.txt)"
+fi
+
 # a crash after every write leaves the old state or a step further; apply resumes
 "$VPMEM" image create base.img --size 512M >/dev/null
 "$VPMEM" apply "$data/example.json" --image base.img --dry-run >plan.txt
@@ -304,6 +386,15 @@ expect_nomatch "libndctl/libdaxctl/libkmod not NEEDED" "$needed" 'libndctl|libda
 expect_nomatch "ldd: no libndctl/libdaxctl/libkmod" "$(ldd "$VPMEM")" 'libndctl|libdaxctl|libkmod'
 loaded=$(LD_DEBUG=files "$VPMEM" list a.img 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u | tr '\n' ' ')
 expect_nomatch "vpmem list loads no libndctl/libkmod" "$loaded" 'libndctl|libdaxctl|libkmod'
+# the same for libmount (lib/host/mount.c) and the codec libraries
+# (lib/util/unpack.c): neither NEEDED nor loaded by an offline command
+expect_nomatch "libmount and codecs not NEEDED" "$needed" 'libmount|libz\.|liblzma|libzstd|liblz4'
+expect_nomatch "vpmem list loads no libmount, no codec" "$loaded" 'libmount|libblkid|libselinux|libz\.|liblzma|libzstd|liblz4'
+loaded=$(LD_DEBUG=files "$VPMEM" image create lazy.img --size 512M --layout "$data/example-nofs.json" 2>&1 >/dev/null |
+	grep -o 'file=[^ ]*' | sort -u | tr '\n' ' ')
+expect_nomatch "image create --layout loads only what it uses" "$loaded" 'libmount|libz\.|liblzma|libzstd|liblz4|libndctl|libxml'
+loaded=$(LD_DEBUG=files "$VPMEM" doctor a.img 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u | tr '\n' ' ')
+expect_match "doctor loads libmount when it reads mountinfo" "$loaded" 'libmount\.so\.1'
 loaded=$(LD_DEBUG=files "$VPMEM" layout --live 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u | tr '\n' ' ')
 expect_match "layout --live loads libndctl" "$loaded" 'libndctl\.so\.6'
 expect_match "layout --live loads libdaxctl" "$loaded" 'libdaxctl\.so\.1'

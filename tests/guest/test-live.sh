@@ -38,6 +38,8 @@ mm=\$(ndctl list -R -b e820 | sed -n 's/.*\"dev\":\"\(region[0-9]*\)\".*/\1/p' |
 echo \"regions: label-less \$ll memmap \$mm\"
 echo ---l4-first; vpmem apply /tmp/l4.json --live; echo rc=\$?
 echo ---l4-second; vpmem apply /tmp/l4.json --live; echo rc=\$?
+echo ---l4-json; vpmem apply /tmp/l4.json --live --dry-run --json; echo rc=\$?
+echo ---nova; vpmem layout --live --region region0 --nova; echo rc=\$?
 echo ---l4-roundtrip; vpmem layout --live --region region0 >/tmp/rt.json; cat /tmp/rt.json; vpmem apply /tmp/rt.json --live --region region0; echo rc=\$?
 echo ---ll-four; vpmem apply /tmp/l4.json --live --region \$ll 2>&1; echo rc=\$?
 echo ---ll-first; vpmem apply /tmp/ll.json --live --region \$ll; echo rc=\$?
@@ -61,6 +63,12 @@ expect_match "l4 first: rc" "$(sect l4-first)" '^rc=0$'
 expect_match "l4 first: four namespaces" "$(sect l4-first | grep -cE '^namespace[0-9]+\.[0-9]+ .* (db|cache|log|rest)$')" '^4$'
 expect_match "l4 second: nothing to do" "$(sect l4-second)" '^nothing to do$'
 expect_match "l4 second: rc" "$(sect l4-second)" '^rc=0$'
+sect l4-json | sed '1d;/^rc=/,$d' >l4.json.out
+expect_eq "live --dry-run --json: nothing to do, as values" "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))
+print(j["region"], j["dry_run"], j["nothing_to_do"], j["dram"], " ".join(s["step"] + ":" + s["namespace"]["name"] for s in j["plan"]))' l4.json.out)" \
+	"region0 True True False keep:db keep:cache keep:log keep:rest"
+expect_match "live --dry-run --json: rc" "$(sect l4-json)" '^rc=0$'
+expect_match "nova from the live region" "$(sect nova)" '^pmem_namespaces = 64MB:cache$'
 expect_match "round trip: nothing to do" "$(sect l4-roundtrip)" '^nothing to do$'
 expect_match "round trip: filesystem reported" "$(sect l4-roundtrip | tr -d ' \n')" '"name":"db","mode":"fsdax","size":"96M","map":"dev","align":"2M","filesystem":"ext4"'
 expect_match "label-less: four refused" "$(sect ll-four)" 'a label-less region holds exactly one namespace, spanning it; the layout asks for 4'
