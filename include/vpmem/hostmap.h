@@ -66,6 +66,8 @@ void vpmem_guest_view_free(struct vpmem_guest_view *g);
  */
 /* QEMU argv (NULL-terminated) -> devices. */
 int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err);
+/* The same, adding to the devices @h has (a libvirt domain's <qemu:commandline>). */
+int vpmem_host_add_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err);
 /* A QEMU command line as text: shell words (quotes, backslash-newlines) or
  * NUL-separated (/proc/PID/cmdline). */
 int vpmem_host_from_qemu_text(const char *text, size_t len, struct vpmem_host *h, struct vpmem_err *err);

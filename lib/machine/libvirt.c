@@ -28,6 +28,7 @@
 #include "util/xml.h"
 
 #define X(s) ((const xmlChar *)(s))
+#define QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
 
 static xmlNodePtr child(const struct vpmem_xml *lx, xmlNodePtr parent, const char *name, const char *text)
 {
@@ -211,7 +212,7 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 	if ((plan->persistence && !plan->virtio && !plan->cxl.ndevs) || plan->cxl.ndevs) {
 		/* libvirt has no element for nvdimm-persistence nor (9.0) for
 		 * CXL: pass them to QEMU (QEMU merges repeated -machine options) */
-		xmlNsPtr ns = lx->NewNs(dom, X("http://libvirt.org/schemas/domain/qemu/1.0"), X("qemu"));
+		xmlNsPtr ns = lx->NewNs(dom, X(QEMU_NS), X("qemu"));
 		xmlNodePtr cl = lx->NewChild(dom, ns, X("commandline"), NULL);
 		struct vpmem_strv qa = VPMEM_STRV_INIT;
 		int r = 0;
@@ -767,6 +768,46 @@ int vpmem_host_from_libvirt(const char *text, size_t len, struct vpmem_host *h, 
 
 			vpmem_nfit_dimm((unsigned)h->d[i].slot, &n);
 			snprintf(h->d[i].expect_id, sizeof(h->d[i].expect_id), "%s", n.id);
+		}
+	}
+	/* CXL devices (libvirt 9.0 has no elements for them) are QEMU
+	 * arguments in <qemu:commandline> (vpmem run --libvirt, doc/cxl.md) */
+	{
+		char **args = NULL;
+		size_t n = 0;
+		bool cxl = false;
+		int r = 0;
+
+		for (xmlNodePtr c = root->children; c; c = c->next) {
+			if (c->type != XML_ELEMENT_NODE || lx->StrCmp(c->name, X("commandline")) || !c->ns ||
+			    lx->StrCmp(c->ns->href, X(QEMU_NS)))
+				continue;
+			for (xmlNodePtr a = c->children; a && !r; a = a->next) {
+				char *v, **nv;
+
+				if (a->type != XML_ELEMENT_NODE || lx->StrCmp(a->name, X("arg")) ||
+				    !(v = attr_of(lx, a, "value")))
+					continue;
+				cxl |= !strncmp(v, "cxl-type3", 9);
+				nv = realloc(args, (n + 2) * sizeof(*args));
+				if (!nv) {
+					free(v);
+					r = vpmem_err_set(err, ENOMEM, "out of memory");
+					break;
+				}
+				args = nv;
+				args[n++] = v;
+				args[n] = NULL;
+			}
+		}
+		if (!r && cxl)
+			r = vpmem_host_add_qemu_argv(args, h, err);
+		for (size_t i = 0; i < n; i++)
+			free(args[i]);
+		free(args);
+		if (r) {
+			lx->FreeDoc(doc);
+			return r;
 		}
 	}
 	lx->FreeDoc(doc);

@@ -737,15 +737,19 @@ static int parse_argv(char *const *argv, struct vpmem_host *h, struct backends *
 	return 0;
 }
 
-int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err)
+int vpmem_host_add_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err)
 {
 	struct backends bes = { 0 };
-	int r;
+	int r = parse_argv(argv, h, &bes, err);
 
-	memset(h, 0, sizeof(*h));
-	r = parse_argv(argv, h, &bes, err);
 	free(bes.v);
 	return r;
+}
+
+int vpmem_host_from_qemu_argv(char *const *argv, struct vpmem_host *h, struct vpmem_err *err)
+{
+	memset(h, 0, sizeof(*h));
+	return vpmem_host_add_qemu_argv(argv, h, err);
 }
 
 /* Shell words (as a command line is usually saved) or NUL-separated argv. */

@@ -6,6 +6,7 @@
 #  - run --libvirt --cxl-pmem 512M --cxl-devices 2: the guest has both memdevs
 #    and both regions, of the cookies vpmem predicts; a write through the
 #    second lands in its file, which run handed to libvirt's QEMU user;
+#    vpmem map --libvirt-domain joins both files to the guest's memdevs;
 #  - a CXL image libvirt's QEMU cannot open read-write is refused in one line
 #    naming the file (libvirt does not hand QEMU <qemu:commandline> files),
 #    nothing defined; once the user may, it boots with its namespace.
@@ -18,23 +19,8 @@ chmod 755 "$T"
 export VPMEM_ACCEL=tcg
 kernel=${VPMEM_GUEST_KERNEL:-6.1}
 domain_exists() { virsh -c qemu:///system dominfo "$1" >/dev/null 2>&1; }
-# lv_run ARGS... SCRIPT: guest_run without --state-dir, so that run keeps the
-# backings where libvirt's QEMU reaches them ($VPMEM_LIBVIRT_DIR/NAME)
-lv_run() {
-	_n=$#
-	eval "_script=\${$_n}"
-	_i=0
-	for _a in "$@"; do
-		_i=$((_i + 1))
-		[ "$_i" -lt "$_n" ] && set -- "$@" "$_a"
-	done
-	shift "$_n"
-	"$VPMEM" run -q --timeout "$GUEST_TIMEOUT" "$@" --guest-cmd "$_script" >"$T/.gout" 2>"$T/.gerr"
-	grc=$?
-	gout=$(cat "$T/.gout")
-	gerr=$(cat "$T/.gerr")
-	[ "$grc" -eq 0 ] || { echo "--- rc=$grc" >&2; cat "$T/.gout" "$T/.gerr" >&2; }
-}
+# guest_exec (lib-guest.sh), not guest_run: no --state-dir, so that run keeps
+# the backings where libvirt's QEMU reaches them ($VPMEM_LIBVIRT_DIR/NAME)
 
 name=$LV_PREFIX-cxl
 run_vpmem run --libvirt --name "$name" --cxl-pmem 512M --cxl-devices 2 --print --json
@@ -53,7 +39,7 @@ case "$kernel" in
 	expect_match "6.12: pcie_ports=compat" "$xml" 'pcie_ports=compat</cmdline>' ;;
 esac
 ck1=$(json_get "$plan" 'j["cxl"]["devices"][1]["iset_id"]')
-lv_run --libvirt --name "$name" --cxl-pmem 512M --cxl-devices 2 "
+guest_exec --libvirt --name "$name" --cxl-pmem 512M --cxl-devices 2 "
 set -e
 cxl list -M
 echo ===
@@ -77,6 +63,13 @@ expect_eq "the second file holds the write" \
 	"$(dd if="$f1" bs=4096 skip=1000 count=1 status=none | tr -d '\0')" vpmem-cxl-libvirt
 expect_eq "run handed the files to libvirt's QEMU user" "$(stat -c %U "$f1" "$f1.lsa" | sort -u)" libvirt-qemu
 check "domain is persistent" domain_exists "$name"
+# map --libvirt-domain: the CXL devices read back from <qemu:commandline>
+printf '%s\n' "$mems" >"$T/mems.json"
+run_vpmem map --libvirt-domain "$name" --guest-json "$T/mems.json" --json
+expect_eq "map --libvirt-domain: exit" "$rc" 0
+expect_eq "map --libvirt-domain: both files matched by serial" \
+	"$(json_get "$out" 'sorted((d["host"]["path"].rsplit("/", 1)[1], d["state"]) for d in j["devices"])')" \
+	"[('cxl0.img', 'matched'), ('cxl1.img', 'matched')]"
 run_vpmem vm rm --backings "$name"
 expect_eq "vm rm" "$rc" 0
 
@@ -92,7 +85,7 @@ expect_match "refusal: one line naming the file and the fix" "$err" \
 expect_eq "refusal: one line" "$(printf '%s\n' "$err" | wc -l)" 1
 check "refusal: no domain defined" sh -c "! virsh -c qemu:///system dominfo '$name' >/dev/null 2>&1"
 chown libvirt-qemu "$T/a.img" "$T/a.img.lsa"
-lv_run --libvirt --name "$name" --pmem-image "$T/a.img" 'ndctl list -N'
+guest_exec --libvirt --name "$name" --pmem-image "$T/a.img" 'ndctl list -N'
 expect_eq "image: boots through libvirtd" "$grc" 0
 expect_eq "image: its namespace" "$(json_get "$gout" '[n["name"] for n in j]')" "['on-a']"
 run_vpmem vm rm "$name"

@@ -18,6 +18,9 @@
 #include <cmocka.h>
 
 #include <vpmem/cxl.h>
+#include <vpmem/hostmap.h>
+#include <vpmem/libvirt.h>
+#include <vpmem/vm.h>
 #include <vpmem/image.h>
 #include <vpmem/namespace.h>
 
@@ -184,12 +187,61 @@ static void test_argv(void **state)
 	vpmem_cxl_plan_free(&p);
 }
 
+/* libvirt: the domain XML of two CXL devices (q35, <qemu:commandline> with
+ * pxb-cxl at fixed slots, the 6.12 workarounds as elements) read back by the
+ * map's parser: both devices, by serial, with their label files. */
+static void test_libvirt_roundtrip(void **state)
+{
+	struct vpmem_cxl_spec spec = { .size = 512ULL << 20, .ndevs = 2, .state_dir = "/s",
+				       .kernel_release = "6.12.117+deb12-cloud-amd64" };
+	struct vpmem_vm_plan *vp = calloc(1, sizeof(*vp));
+	struct vpmem_libvirt_opts o = { .name = "t", .kernel = "/k", .cmdline = "console=ttyS0" };
+	struct vpmem_host *h = vpmem_host_new();
+	struct vpmem_err err = { 0 };
+	char *xml = NULL;
+
+	(void)state;
+	assert_non_null(vp);
+	assert_non_null(h);
+	vp->ram = 512ULL << 20;
+	vp->maxmem = 1ULL << 30;
+	vp->cores = vp->nodes = 1;
+	vp->slots = 2;
+	vp->node[0].ncpus = 1;
+	vp->node[0].ram = vp->ram;
+	assert_int_equal(vpmem_cxl_plan(&spec, &vp->cxl, &err), 0);
+	if (vpmem_libvirt_xml(vp, &o, &xml, &err)) { /* no libxml2 here */
+		vpmem_cxl_plan_free(&vp->cxl);
+		free(vp);
+		vpmem_host_free(h);
+		skip();
+	}
+	assert_non_null(strstr(xml, "machine=\"q35\""));
+	assert_non_null(strstr(xml, "<qemu:arg value=\"cxl=on\"/>"));
+	assert_non_null(strstr(xml, "pxb-cxl,bus_nr=16,bus=pcie.0,addr=0x11,id=cxl.2"));
+	assert_non_null(strstr(xml, "<feature policy=\"disable\" name=\"hypervisor\"/>"));
+	assert_non_null(strstr(xml, "console=ttyS0 pcie_ports=compat</cmdline>"));
+	assert_non_null(strstr(xml, "<numa>"));
+	assert_int_equal(vpmem_host_from_libvirt(xml, strlen(xml), h, &err), 0);
+	assert_int_equal(h->n, 2);
+	assert_string_equal(h->d[0].path, "/s/cxl0.img");
+	assert_string_equal(h->d[0].lsa, "/s/cxl0.img.lsa");
+	assert_string_equal(h->d[0].expect_id, "13045760"); /* 0xc71000 */
+	assert_string_equal(h->d[1].path, "/s/cxl1.img");
+	assert_string_equal(h->d[1].expect_id, "13045761");
+	free(xml);
+	vpmem_cxl_plan_free(&vp->cxl);
+	free(vp);
+	vpmem_host_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_plan_images),
 		cmocka_unit_test(test_argv),
+		cmocka_unit_test(test_libvirt_roundtrip),
 		cmocka_unit_test(test_pair),
 	};
 
