@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* vpmem cxl boot-script | boot-unit: what a guest runs so CXL pmem regions come back */
 #include <errno.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include <vpmem/cxl.h>
 #include <vpmem/image.h>
+#include <vpmem/layout.h>
 #include <vpmem/size.h>
 
 #include "vpmem.h"
@@ -20,8 +22,9 @@ const char usage_cxl[] =
 	"guest at every boot: the kernel resets the CXL decoders at power-off and\n"
 	"neither writes nor reads region labels (Linux 6.1 and 6.12), so each type-3\n"
 	"device's pmem region must be created again:\n"
-	"    cxl create-region -m -d decoder0.0 -w 1 memN -t pmem\n"
-	"after which its namespaces come back from the device's label area, data\n"
+	"    cxl create-region -m -d decoder0.N -w 1 memN -t pmem\n"
+	"(decoder0.N: the root decoder that routes memN, 'cxl list -M -d decoder0.N';\n"
+	"vpmem run gives each device a host bridge and window of its own) after which its namespaces come back from the device's label area, data\n"
 	"intact. The default guest does this itself; your own guest needs the cxl\n"
 	"tool (Debian: ndctl) and the modules cxl_acpi cxl_pci cxl_port cxl_mem\n"
 	"cxl_pmem, plus:\n"
@@ -60,27 +63,74 @@ int parse_cxl_serial(const char *arg, uint64_t *serial)
 	return 0;
 }
 
-int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
+/* --layout on a CXL image: applied to the memory file before it is linked
+ * into place, its label file already beside it */
+struct cxl_layout_fill {
+	const char *path;
+	uint64_t serial;
+	const struct vpmem_layout *l;
+	int status;             /* apply's exit status; it has said why */
+};
+
+static int fill_cxl_layout(int fd, void *arg, struct vpmem_err *err)
+{
+	struct cxl_layout_fill *f = arg;
+	struct vpmem_image_hints h = { .slot = -1, .cxl_serial = f->serial, .cxl_serial_set = true };
+	int r = vpmem_image_open_lsa(f->path, fd, true, &h, err);
+
+	if (r)
+		return r;
+	/* not .unlinked: the label file the layout writes is already in place */
+	struct apply_opts o = { 0 };
+
+	f->status = apply_layout_image_fd(fd, f->path, &h, f->l, &o);
+	if (h.lsa_fd >= 0)
+		close(h.lsa_fd);
+	return f->status ? vpmem_err_set(err, ECANCELED, "the layout was not applied") : 0;
+}
+
+int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial, const char *layout,
 		     bool nolabels, bool nvdimm_opts, bool dry, bool json)
 {
 	struct vpmem_err err = { 0 };
+	struct vpmem_layout *l = NULL;
 	char a[32], b[32];
+	int r;
 
 	if (nolabels || nvdimm_opts)
-		return cmd_usage_error("image", "--cxl takes no --no-labels, --slot, --label-version or --layout (apply a layout afterwards: vpmem apply LAYOUT --image FILE)");
+		return cmd_usage_error("image", "--cxl takes no --no-labels, --slot or --label-version (a CXL image has labels v1.2 and a serial)");
 	if (!lsa_size)
 		lsa_size = VPMEM_CXL_LSA_SIZE;
 	if (!serial)
 		serial = VPMEM_CXL_SERIAL_BASE;
+	if (layout) {
+		l = vpmem_layout_new();
+		if (!l || vpmem_layout_load(layout, l, &err)) {
+			vpmem_layout_free(l);
+			return l ? cmd_error(EXIT_FAIL, "image: %s", err.msg) : cmd_error(EXIT_FAIL, "out of memory");
+		}
+	}
 	if (dry) {
 		printf("create '%s': %s sparse (CXL memory, sn 0x%" PRIx64 ", cookie 0x%" PRIx64 ")\n", path,
 		       vpmem_size_str(size, a, sizeof(a)), serial, vpmem_cxl_cookie(serial, 0));
 		printf("create '%s%s': %s, label index blocks v1.2\n", path, VPMEM_CXL_LSA_SUFFIX,
 		       vpmem_size_str(lsa_size, b, sizeof(b)));
+		if (l)
+			printf("then apply the layout '%s' (%u namespace%s)\n", layout, l->nns, l->nns == 1 ? "" : "s");
+		vpmem_layout_free(l);
 		return EXIT_OK;
 	}
-	if (vpmem_cxl_image_create(path, size, lsa_size, serial, 0644, &err))
-		return cmd_error(EXIT_FAIL, "image: %s", err.msg);
+	{
+		struct cxl_layout_fill f = { .path = path, .serial = serial, .l = l };
+		struct vpmem_image_create_opts co = { .mode = 0644, .fill = l ? fill_cxl_layout : NULL, .arg = &f };
+
+		r = vpmem_cxl_image_create_with(path, size, lsa_size, serial, &co, &err);
+		vpmem_layout_free(l);
+		if (r == -ECANCELED && f.status)
+			return f.status; /* the layout's failure, already reported */
+		if (r)
+			return cmd_error(EXIT_FAIL, "image: %s", err.msg);
+	}
 	if (json) {
 		json_object *o = json_object_new_object();
 		char sn[24], ck[24];

@@ -23,7 +23,7 @@ const char usage_image[] =
 	"                          [--label-version 1.1|1.2] [--slot N] [--layout LAYOUT]\n"
 	"                          [--dry-run] [--json]\n"
 	"       vpmem image create FILE --size SIZE --cxl [--serial N] [--label-size SIZE]\n"
-	"                          [--dry-run] [--json]\n"
+	"                          [--layout LAYOUT] [--dry-run] [--json]\n"
 	"\n"
 	"Create a vNVDIMM backing file of exactly SIZE bytes, sparse (never\n"
 	"preallocated), with a label area of --label-size bytes (default 128K) at its\n"
@@ -46,7 +46,7 @@ const char usage_image[] =
 	"device of 'vpmem run --cxl-pmem'). Keep the two files together: the\n"
 	"namespace, list, check and apply commands take FILE and find FILE.lsa\n"
 	"beside it; 'vpmem run --pmem-image FILE' attaches the pair as a CXL device\n"
-	"with that serial (doc/cxl.md).\n";
+	"with that serial (doc/cxl.md). --layout works on the pair too.\n";
 
 static int parse_version(const char *s, enum vpmem_label_version *v)
 {
@@ -202,8 +202,8 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	if (sset && !cxl)
 		return cmd_usage_error("image", "--serial is for --cxl images (vNVDIMMs take --slot)");
 	if (cxl) /* src/cmd-cxl.c */
-		return image_create_cxl(path, req.size, lset ? req.label_size : 0, sset ? serial : 0,
-					nolabels, req.slot != 0 || layout || req.version != VPMEM_LABEL_V1_1, dry, json);
+		return image_create_cxl(path, req.size, lset ? req.label_size : 0, sset ? serial : 0, layout,
+					nolabels, req.slot != 0 || req.version != VPMEM_LABEL_V1_1, dry, json);
 	if (nolabels && lset && req.label_size)
 		return cmd_usage_error("image", "--no-labels and --label-size cannot be combined");
 	if (nolabels)

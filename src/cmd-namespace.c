@@ -87,19 +87,15 @@ const char usage_namespace[] =
 
 #define NS "namespace" /* the command named in messages */
 
-enum { O_LABEL = 256, O_SLOT, O_SPA, O_DRY, O_JSON, O_ALL, O_TEST_DEV_UUID };
+enum { O_DRY = 256, O_JSON, O_ALL, O_TEST_DEV_UUID };
 
 /* ndctl create-namespace's letters (ndctl/namespace.c CREATE_OPTIONS) */
 static const struct option ns_opts[] = {
-	{ "mode", required_argument, NULL, 'm' }, { "size", required_argument, NULL, 's' },
-	{ "name", required_argument, NULL, 'n' }, { "uuid", required_argument, NULL, 'u' },
-	{ "sector-size", required_argument, NULL, 'l' }, { "map", required_argument, NULL, 'M' },
-	{ "align", required_argument, NULL, 'a' }, { "region", required_argument, NULL, 'r' },
-	{ "type", required_argument, NULL, 't' }, { "label-size", required_argument, NULL, O_LABEL },
-	{ "slot", required_argument, NULL, O_SLOT }, { "spa", required_argument, NULL, O_SPA },
-	{ "dry-run", no_argument, NULL, O_DRY }, { "json", no_argument, NULL, O_JSON },
-	{ "all", no_argument, NULL, O_ALL }, { "test-dev-uuid", required_argument, NULL, O_TEST_DEV_UUID },
-	TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
+	NSOPT_LONGOPTS, /* mode size uuid sector-size map align label-size slot spa */
+	{ "name", required_argument, NULL, 'n' }, { "region", required_argument, NULL, 'r' },
+	{ "type", required_argument, NULL, 't' }, { "dry-run", no_argument, NULL, O_DRY },
+	{ "json", no_argument, NULL, O_JSON }, { "all", no_argument, NULL, O_ALL },
+	{ "test-dev-uuid", required_argument, NULL, O_TEST_DEV_UUID }, TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
 };
 
 struct ns_args {
@@ -118,12 +114,22 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 	a->hints.slot = -1;
 	a->json = ctx->json;
 	struct cmd_opts op = { .cmd = "namespace", .shortopts = "m:s:n:u:l:M:a:r:t:", .longopts = ns_opts };
+	const struct ns_shape shape = {
+		.mode = &a->req.mode, .mode_set = &a->mode_set, .size = &a->req.size, .uuid = a->req.uuid,
+		.uuid_set = &a->req.uuid_set, .sector_size = &a->req.sector_size, .map = &a->req.map,
+		.align = &a->req.align, .hints = &a->hints,
+	};
 
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		int t = table_opt(c, optarg, &a->t, "namespace");
 
 		if (t)
 			c = t < 0 ? '?' : 0;
+		if (c && (t = ns_shape_opt(NS, c, optarg, &shape)) >= 0) {
+			if (t)
+				return t;
+			continue;
+		}
 		switch (c) {
 		case 0: break;
 		case 'r':
@@ -135,49 +141,11 @@ static int parse(int argc, char **argv, struct ns_args *a, struct vpmem_ctx *ctx
 			if (strcmp(optarg, "pmem"))
 				return cmd_usage_error("namespace", "--type '%s': a vNVDIMM region is pmem", optarg);
 			break;
-		case 'm':
-			if (opt_ns_mode(NS, optarg, &a->req.mode))
-				return EXIT_USAGE;
-			a->mode_set = true;
-			break;
-		case 's':
-			if (opt_size(NS, "--size", optarg, 0, &a->req.size))
-				return EXIT_USAGE;
-			break;
 		case 'n': a->req.name = optarg; a->name_set = true; break;
-		case 'u':
-			if (opt_uuid(NS, optarg, a->req.uuid))
-				return EXIT_USAGE;
-			a->req.uuid_set = true;
-			break;
 		case O_TEST_DEV_UUID:
 			if (opt_uuid(NS, optarg, a->req.dev_uuid))
 				return EXIT_USAGE;
 			a->req.dev_uuid_set = true;
-			break;
-		case 'l':
-			if (opt_sector_size(NS, optarg, &a->req.sector_size))
-				return EXIT_USAGE;
-			break;
-		case 'M':
-			if (opt_ns_map(NS, optarg, &a->req.map))
-				return EXIT_USAGE;
-			break;
-		case 'a':
-			if (opt_align(NS, optarg, &a->req.align))
-				return EXIT_USAGE;
-			break;
-		case O_LABEL:
-			if (opt_label_size(NS, optarg, &a->hints))
-				return EXIT_USAGE;
-			break;
-		case O_SLOT:
-			if (parse_slot_opt(NS, optarg, &a->hints.slot))
-				return EXIT_USAGE;
-			break;
-		case O_SPA:
-			if (opt_spa(NS, optarg, &a->hints))
-				return EXIT_USAGE;
 			break;
 		case O_DRY: a->dry = true; break;
 		case O_JSON: a->json = true; break;

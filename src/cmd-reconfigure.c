@@ -22,18 +22,13 @@
 
 #define CMD "namespace reconfigure"
 
-enum { R_NAME = 400, R_UUID, R_DEV, R_MODE, R_SECTOR, R_MAP, R_ALIGN, R_SIZE, R_KEEP, R_DRY, R_RESUME, R_JSON,
-       R_LABEL, R_SLOT, R_SPA };
+enum { R_NAME = 400, R_DEV, R_KEEP, R_DRY, R_RESUME, R_JSON };
 
 static const struct option opts[] = {
-	{ "name", required_argument, NULL, R_NAME }, { "uuid", required_argument, NULL, R_UUID },
-	{ "dev", required_argument, NULL, R_DEV }, { "mode", required_argument, NULL, R_MODE },
-	{ "sector-size", required_argument, NULL, R_SECTOR }, { "map", required_argument, NULL, R_MAP },
-	{ "align", required_argument, NULL, R_ALIGN }, { "size", required_argument, NULL, R_SIZE },
+	NSOPT_LONGOPTS, /* mode size uuid sector-size map align label-size slot spa */
+	{ "name", required_argument, NULL, R_NAME }, { "dev", required_argument, NULL, R_DEV },
 	{ "keep-data", no_argument, NULL, R_KEEP }, { "dry-run", no_argument, NULL, R_DRY },
-	{ "resume", no_argument, NULL, R_RESUME }, { "json", no_argument, NULL, R_JSON },
-	{ "label-size", required_argument, NULL, R_LABEL }, { "slot", required_argument, NULL, R_SLOT },
-	{ "spa", required_argument, NULL, R_SPA }, { NULL, 0, NULL, 0 },
+	{ "resume", no_argument, NULL, R_RESUME }, { "json", no_argument, NULL, R_JSON }, { NULL, 0, NULL, 0 },
 };
 
 struct rargs {
@@ -47,57 +42,30 @@ struct rargs {
 static int parse(int argc, char **argv, struct rargs *a, struct vpmem_ctx *ctx)
 {
 	struct cmd_opts op = { .cmd = "namespace", .sub = "reconfigure", .longopts = opts };
+	const struct ns_shape shape = {
+		.mode = &a->rq.mode, .mode_set = &a->mode_set, .size = &a->rq.size, .uuid = a->uuid,
+		.uuid_set = &a->uuid_set, .sector_size = &a->rq.sector_size, .map = &a->rq.map,
+		.align = &a->rq.align, .hints = &a->hints,
+	};
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->hints.slot = -1;
 	a->json = ctx->json;
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
+		int t = ns_shape_opt(CMD, c, optarg, &shape);
+
+		if (t > 0)
+			return t;
+		if (!t)
+			continue;
 		switch (c) {
 		case R_NAME: a->name = optarg; break;
 		case R_DEV: a->dev = optarg; break;
-		case R_UUID:
-			if (opt_uuid(CMD, optarg, a->uuid))
-				return EXIT_USAGE;
-			a->uuid_set = true;
-			break;
-		case R_MODE:
-			if (opt_ns_mode(CMD, optarg, &a->rq.mode))
-				return EXIT_USAGE;
-			a->mode_set = true;
-			break;
-		case R_SECTOR:
-			if (opt_sector_size(CMD, optarg, &a->rq.sector_size))
-				return EXIT_USAGE;
-			break;
-		case R_MAP:
-			if (opt_ns_map(CMD, optarg, &a->rq.map))
-				return EXIT_USAGE;
-			break;
-		case R_ALIGN:
-			if (opt_align(CMD, optarg, &a->rq.align))
-				return EXIT_USAGE;
-			break;
-		case R_SIZE:
-			if (opt_size(CMD, "--size", optarg, 0, &a->rq.size))
-				return EXIT_USAGE;
-			break;
 		case R_KEEP: a->rq.keep_data = true; break;
 		case R_DRY: a->dry = true; break;
 		case R_RESUME: a->resume = true; break;
 		case R_JSON: a->json = true; break;
-		case R_LABEL:
-			if (opt_label_size(CMD, optarg, &a->hints))
-				return EXIT_USAGE;
-			break;
-		case R_SLOT:
-			if (parse_slot_opt(CMD, optarg, &a->hints.slot))
-				return EXIT_USAGE;
-			break;
-		case R_SPA:
-			if (opt_spa(CMD, optarg, &a->hints))
-				return EXIT_USAGE;
-			break;
 		default:
 			return EXIT_USAGE; /* cmd_getopt said why */
 		}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <vpmem/cxl.h>
+#include <vpmem/file.h>
 #include <vpmem/guest.h>
 #include <vpmem/image.h>
 #include <vpmem/input.h>
@@ -56,10 +57,11 @@ const char usage_run[] =
 	"  --blank-labels          leave new label areas zeroed (the guest must init-labels)\n"
 	"  --persistence cpu|mem-ctrl  persistence domain the guest is told\n"
 	"  --virtio-pmem           virtio-pmem-pci devices instead of NFIT vNVDIMMs\n"
-	"  --cxl-pmem SIZE         CXL type-3 persistent memory instead of vNVDIMMs: a\n"
-	"                          pxb-cxl host bridge, one root port per device plus a\n"
-	"                          spare, cxl-type3 devices with pinned serials, memory\n"
-	"                          and label files (share=on), a fixed memory window;\n"
+	"  --cxl-pmem SIZE         CXL type-3 persistent memory instead of vNVDIMMs: per\n"
+	"                          device a pxb-cxl host bridge with two root ports (the\n"
+	"                          device's and a spare) and a fixed memory window, a\n"
+	"                          cxl-type3 device with a pinned serial, memory and\n"
+	"                          label files (share=on);\n"
 	"                          each device a whole number of 256M; the default guest\n"
 	"                          creates each device's pmem region at boot (your own\n"
 	"                          guest: 'vpmem help cxl')\n"
@@ -94,7 +96,8 @@ const char usage_run[] =
 	"  --qemu BINARY           QEMU binary (default qemu-system-x86_64)\n"
 	"Launcher:\n"
 	"  --libvirt               define and start the machine as a persistent libvirt\n"
-	"                          domain named NAME (libvirt C API)\n"
+	"                          domain named NAME (libvirt C API); CXL goes through\n"
+	"                          <qemu:commandline> (doc/cxl.md)\n"
 	"  --connect URI           libvirt URI (default qemu:///system)\n"
 	"Output:\n"
 	"  --print                 print the QEMU command line (with --libvirt: the domain\n"
@@ -391,8 +394,6 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		if (vpmem_guest_kernel_parse(o->guest_kernel, &k, &err))
 			return cmd_usage_error("run", "%s%s", o->guest_kernel ? "--guest-kernel: " : "", err.msg);
 	}
-	if (o->libvirt && o->spec.cxl_pmem)
-		return cmd_usage_error("run", "--cxl-pmem has no libvirt form (libvirt 9.0 has no CXL elements)");
 	if (o->libvirt && o->extra)
 		return cmd_usage_error("run", "raw QEMU arguments after '--' have no libvirt form");
 	if (o->create && !o->print)
@@ -655,7 +656,7 @@ static void cxl_describe(const struct vpmem_vm_plan *plan, const struct vpmem_pe
 		const struct vpmem_cxl_dev *d = &c->dev[i];
 
 		fprintf(stderr, "vpmem: cxl-type3 %u on rp%u, sn 0x%" PRIx64 ": '%s' (%s%s), label area '%s' (%s) -> guest pmem region %s, cookie 0x%" PRIx64 ", persistence: %s%s\n",
-			i, i, d->serial, d->path, vpmem_size_str(d->size, a, sizeof(a)), d->create ? ", new" : "",
+			i, vpmem_cxl_dev_port(i), d->serial, d->path, vpmem_size_str(d->size, a, sizeof(a)), d->create ? ", new" : "",
 			d->lsa_path, vpmem_size_str(d->lsa_size, b, sizeof(b)),
 			vpmem_size_human(d->size, h, sizeof(h)), d->cookie,
 			verdict_text(&reps[i], buf, sizeof(buf)), d->pmem ? ", pmem=on" : "");
@@ -663,8 +664,9 @@ static void cxl_describe(const struct vpmem_vm_plan *plan, const struct vpmem_pe
 	if (c->ndevs) {
 		if (c->kernel)
 			snprintf(b, sizeof(b), "%u.%u", c->kernel / 1000, c->kernel % 1000);
-		fprintf(stderr, "vpmem: CXL: host bridge cxl.1, %u root ports (one spare), window %s; guest kernel %s: %s\n",
-			c->root_ports, vpmem_size_str(c->window, a, sizeof(a)), c->kernel ? b : "unknown",
+		fprintf(stderr, "vpmem: CXL: %u host bridge%s (one per device), %u root ports (one spare each), window%s %s; guest kernel %s: %s\n",
+			c->ndevs, c->ndevs == 1 ? "" : "s", c->root_ports, c->ndevs == 1 ? "" : "s",
+			vpmem_size_str(c->window, a, sizeof(a)), c->kernel ? b : "unknown",
 			c->cpu_no_hypervisor || c->pcie_ports_compat
 			? "workarounds -cpu ...,-hypervisor and pcie_ports=compat" : "no workarounds needed");
 	}
@@ -681,6 +683,7 @@ static json_object *cxl_json(const struct vpmem_cxl_plan *c)
 
 		snprintf(sn, sizeof(sn), "0x%" PRIx64, d->serial);
 		json_object_object_add(j, "memdev", json_object_new_int((int)d->index));
+		json_object_object_add(j, "root_port", json_object_new_int((int)vpmem_cxl_dev_port(d->index)));
 		json_object_object_add(j, "serial", json_object_new_string(sn));
 		json_object_object_add(j, "path", json_object_new_string(d->path));
 		json_object_object_add(j, "lsa_path", json_object_new_string(d->lsa_path));
@@ -694,6 +697,7 @@ static json_object *cxl_json(const struct vpmem_cxl_plan *c)
 		json_object_array_add(devs, j);
 	}
 	json_object_object_add(o, "devices", devs);
+	json_object_object_add(o, "host_bridges", json_object_new_int((int)c->ndevs));
 	json_object_object_add(o, "root_ports", json_object_new_int((int)c->root_ports));
 	json_object_object_add(o, "window", json_object_new_uint64(c->window));
 	w = json_object_new_array();
@@ -788,23 +792,14 @@ static int build_argv(const struct run_opts *o, const struct vpmem_vm_plan *plan
 	return 0;
 }
 
-/* A file in the state directory, made afresh: a symlink planted there is
- * removed, never followed (vpmem_create_own). */
+/* A file in the state directory, made afresh by the one atomic replace: a
+ * symlink planted there is replaced, never followed (vpmem_file_replace). */
 static int write_file(const char *path, const char *data)
 {
 	struct vpmem_err err = { 0 };
-	int fd = vpmem_create_own(path, 0600, &err);
-	size_t len = strlen(data);
 
-	if (fd < 0)
+	if (vpmem_file_replace(path, data, strlen(data), 0600, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd)) {
-		int e = errno ? errno : EIO;
-
-		close(fd);
-		return cmd_error(EXIT_FAIL, "cannot write '%s': %s", path, strerror(e));
-	}
-	close(fd);
 	return 0;
 }
 
@@ -1107,8 +1102,6 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	if (take_cxl_images(&o.spec))
 		return EXIT_FAIL;
-	if (o.libvirt && o.spec.ncxl_images)
-		return cmd_usage_error("run", "CXL images have no libvirt form (libvirt 9.0 has no CXL elements)");
 	for (unsigned i = 0; i < o.spec.nimages; i++)
 		if (vpmem_reconf_busy(o.spec.images[i].path, &err) ||  /* a namespace half converted */
 		    vpmem_backing_probe(&o.spec.images[i], o.spec.label_size, &err))
@@ -1221,6 +1214,13 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	mark_created(&plan, p.state, created);
 	if (vpmem_backings_create(&plan, &o.backing, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+		goto out;
+	}
+	/* CXL through libvirt: <qemu:commandline> files are QEMU's to open */
+	if (o.libvirt && plan.cxl.ndevs && vpmem_libvirt_uri_is_system(o.connect) &&
+	    vpmem_cxl_libvirt_prepare(&plan.cxl, VPMEM_LIBVIRT_QEMU_USER, &err)) {
+		vpmem_backings_remove_created(&plan);
 		r = cmd_lib_error(EXIT_FAIL, &err);
 		goto out;
 	}

@@ -163,3 +163,27 @@ int opt_spa(const char *cmd, const char *arg, struct vpmem_image_hints *h)
 		return cmd_usage_error(cmd, "--spa must be 2M aligned");
 	return 0;
 }
+
+int ns_shape_opt(const char *cmd, int c, const char *arg, const struct ns_shape *s)
+{
+	switch (c) {
+	case 'm':
+		if (opt_ns_mode(cmd, arg, s->mode))
+			return EXIT_USAGE;
+		*s->mode_set = true;
+		return 0;
+	case 's': return opt_size(cmd, "--size", arg, 0, s->size);
+	case 'u':
+		if (opt_uuid(cmd, arg, s->uuid))
+			return EXIT_USAGE;
+		*s->uuid_set = true;
+		return 0;
+	case 'l': return opt_sector_size(cmd, arg, s->sector_size);
+	case 'M': return opt_ns_map(cmd, arg, s->map);
+	case 'a': return opt_align(cmd, arg, s->align);
+	case NSOPT_LABEL: return opt_label_size(cmd, arg, s->hints);
+	case NSOPT_SLOT: return parse_slot_opt(cmd, arg, &s->hints->slot);
+	case NSOPT_SPA: return opt_spa(cmd, arg, s->hints);
+	default: return -1;
+	}
+}

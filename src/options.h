@@ -23,6 +23,7 @@
 #define VPMEM_CMD_OPTIONS_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <vpmem/image.h>
@@ -71,5 +72,36 @@ int opt_align(const char *cmd, const char *arg, uint32_t *align);
 /* The image hints: --label-size (0 allowed), --spa (2M aligned). */
 int opt_label_size(const char *cmd, const char *arg, struct vpmem_image_hints *h);
 int opt_spa(const char *cmd, const char *arg, struct vpmem_image_hints *h);
+
+/*
+ * The options that shape a namespace, shared by namespace create/destroy and
+ * namespace reconfigure, with ndctl create-namespace's letters (reconfigure
+ * takes the long names only): add NSOPT_LONGOPTS to the option array and pass
+ * each option to ns_shape_opt(), as TABLE_LONGOPTS and table_opt() (table.h).
+ */
+enum { NSOPT_LABEL = 0x7200, NSOPT_SLOT, NSOPT_SPA };
+#define NSOPT_LONGOPTS                                                                                 \
+	{ "mode", required_argument, NULL, 'm' }, { "size", required_argument, NULL, 's' },           \
+	{ "uuid", required_argument, NULL, 'u' }, { "sector-size", required_argument, NULL, 'l' },    \
+	{ "map", required_argument, NULL, 'M' }, { "align", required_argument, NULL, 'a' },           \
+	{ "label-size", required_argument, NULL, NSOPT_LABEL },                                       \
+	{ "slot", required_argument, NULL, NSOPT_SLOT }, { "spa", required_argument, NULL, NSOPT_SPA }
+
+/* Where each value goes (the request types differ, the fields do not). */
+struct ns_shape {
+	enum vpmem_ns_mode *mode;
+	bool *mode_set;
+	uint64_t *size;
+	uint8_t *uuid;
+	bool *uuid_set;
+	uint32_t *sector_size;
+	enum vpmem_ns_map *map;
+	uint32_t *align;
+	struct vpmem_image_hints *hints;
+};
+
+/* @c, one of NSOPT_LONGOPTS: @arg parsed into @s, 0 or EXIT_USAGE after
+ * saying why; any other option: -1. */
+int ns_shape_opt(const char *cmd, int c, const char *arg, const struct ns_shape *s);
 
 #endif

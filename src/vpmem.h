@@ -37,7 +37,7 @@ int parse_slot_opt(const char *cmd, const char *arg, int *slot);
 /* CXL images (cmd-cxl.c): parse a device serial (--serial, non-zero); make
  * an image pair for `image create --cxl` (@lsa_size 0 = the default). */
 int parse_cxl_serial(const char *arg, uint64_t *serial);
-int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
+int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial, const char *layout,
 		     bool nolabels, bool nvdimm_opts, bool dry, bool json);
 /* Print the help text of @cmd to @f. */
 void cmd_help(const struct vpmem_cmd *cmd, FILE *f);

@@ -3,15 +3,23 @@
  * CXL type-3 persistent memory under QEMU (7.2): the topology, the identities
  * and the per-kernel workarounds, planned without I/O.
  *
- * Topology (QEMU docs/system/devices/cxl.rst; measured with QEMU 7.2):
+ * Topology (QEMU docs/system/devices/cxl.rst; measured with QEMU 7.2), per
+ * device I (I = 0 alone is the topology of QEMU's docs plus the spare port):
  *   -M q35,cxl=on
- *   -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1         one host bridge
- *   -device cxl-rp,port=I,bus=cxl.1,id=rpI,chassis=0,slot=I+2
- *                                      one root port per device plus one spare
+ *   -device pxb-cxl,bus_nr=12+4I,bus=pcie.0,id=cxl.I+1     a host bridge per device
+ *   -device cxl-rp,port=0,bus=cxl.I+1,id=rp2I,chassis=0,slot=2I+2     the device's
+ *   -device cxl-rp,port=1,bus=cxl.I+1,id=rp2I+1,chassis=0,slot=2I+3   and a spare
  *   -object memory-backend-file,id=cxl-memI,share=on,mem-path=FILE,size=S
  *   -object memory-backend-file,id=cxl-lsaI,share=on,mem-path=FILE.lsa,size=256K
- *   -device cxl-type3,bus=rpI,memdev=cxl-memI,lsa=cxl-lsaI,id=cxl-pmemI,sn=SERIAL
- *   -M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=W          the fixed memory window
+ *   -device cxl-type3,bus=rp2I,memdev=cxl-memI,lsa=cxl-lsaI,id=cxl-pmemI,sn=SERIAL
+ *   -M cxl-fmw.I.targets.0=cxl.I+1,cxl-fmw.I.size=S        a fixed memory window each
+ * - One host bridge per device: QEMU 7.2 gives every CXL component ONE HDM
+ *   decoder (hw/cxl/cxl-component-utils.c hdm_init_common: DECODER_COUNT 0,
+ *   which encodes one; later QEMUs have CXL_HDM_DECODER_COUNT 4). Measured: the
+ *   guest's host-bridge port has decoder1.0 alone, so a bridge routes one region:
+ *   with two devices under one bridge the second 'cxl create-region' fails
+ *   ("failed to set target0 to mem1"; measured on 6.1 and 6.12). Each bridge
+ *   has its own window, so Linux gives device I the root decoder decoder0.I.
  * - QEMU 7.2: memdev= is the device's persistent memory (no persistent-memdev=);
  *   "targets.0=" (not "targets=") in the window option.
  * - The spare root port: with a single cxl-rp Linux leaves the host-bridge
@@ -32,7 +40,9 @@
  *   cold-starts (-no-reboot).
  *
  * In the guest a region is created per boot (decoders reset at power-off):
- *   cxl create-region -m -d decoder0.0 -w 1 memN -t pmem
+ *   cxl create-region -m -d decoder0.N -w 1 memN -t pmem
+ * (decoder0.N: the root decoder whose window routes memN, found with
+ * 'cxl list -M -d decoder0.N')
  * and its namespaces come back from the label area (vpmem_cxl_boot_script).
  */
 #ifndef VPMEM_CXL_H
@@ -52,7 +62,9 @@ extern "C" {
 #define VPMEM_CXL_ALIGN (256ULL << 20)     /* QEMU CXL_CAPACITY_MULTIPLIER, window granule */
 #define VPMEM_CXL_LSA_SIZE (256ULL << 10)  /* label storage area per device */
 #define VPMEM_CXL_SERIAL_BASE 0xc71000u    /* sn = base + device index (pinned identity) */
-#define VPMEM_CXL_HB_BUS 12                /* pxb-cxl bus_nr */
+#define VPMEM_CXL_HB_BUS 12                /* pxb-cxl bus_nr of the first host bridge */
+#define VPMEM_CXL_HB_BUS_STRIDE 4          /* bus numbers per bridge: itself + its ports' */
+#define VPMEM_CXL_PORTS_PER_HB 2           /* root ports per bridge: the device's + a spare */
 
 /* A CXL image (image.h) attached as one device: FILE and FILE.lsa as they are. */
 struct vpmem_cxl_image {
@@ -72,7 +84,7 @@ struct vpmem_cxl_spec {
 };
 
 struct vpmem_cxl_dev {
-	unsigned index;             /* device I: rpI, cxl-memI, memI in a lone guest */
+	unsigned index;             /* device I: cxl.I+1, rp2I, cxl-memI, window I */
 	uint64_t serial;            /* sn= */
 	uint64_t size;              /* memory file = guest-visible PMem (region size) */
 	uint64_t lsa_size;
@@ -83,9 +95,9 @@ struct vpmem_cxl_dev {
 };
 
 struct vpmem_cxl_plan {
-	unsigned ndevs, root_ports;
+	unsigned ndevs, root_ports;  /* one host bridge per device, two root ports each */
 	struct vpmem_cxl_dev dev[VPMEM_CXL_MAX_DEVS];
-	uint64_t window;            /* cxl-fmw.0.size */
+	uint64_t window;            /* the windows' total (cxl-fmw.I.size = dev[I].size) */
 	unsigned kernel;            /* release code (vpmem_kernel_release_code), 0 = unknown */
 	bool cpu_no_hypervisor;     /* -cpu ...,-hypervisor */
 	bool pcie_ports_compat;     /* kernel argument pcie_ports=compat */
@@ -112,8 +124,32 @@ int vpmem_cxl_check_backings(struct vpmem_cxl_plan *plan, struct vpmem_err *err)
 int vpmem_cxl_create_backings(const struct vpmem_cxl_plan *plan, struct vpmem_err *err);
 void vpmem_cxl_remove_created(const struct vpmem_cxl_plan *plan);
 
-/* The -object/-device/-M arguments for @plan (appended to @argv). */
+/* The root port device @index sits on (rp2I; its spare is rp2I+1). */
+static inline unsigned vpmem_cxl_dev_port(unsigned index)
+{
+	return VPMEM_CXL_PORTS_PER_HB * index;
+}
+
+/*
+ * The -object/-device/-M arguments for @plan (appended to @argv). _at: host
+ * bridge I at PCI slot @slot0 + I of pcie.0 (0: QEMU picks the first free
+ * one). Through libvirt the arguments come before libvirt's own devices, which
+ * carry fixed addresses from slot 1 up: pxb-cxl must keep clear of them
+ * (measured: "PCI: slot 1 function 0 not available for pcie-root-port, in use
+ * by pxb-cxl").
+ */
+#define VPMEM_CXL_LIBVIRT_SLOT 0x10
+int vpmem_cxl_argv_at(const struct vpmem_cxl_plan *plan, unsigned slot0, struct vpmem_strv *argv);
 int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv);
+
+/*
+ * libvirt has no CXL elements (9.0): the devices go to QEMU as
+ * <qemu:commandline> arguments, and libvirt's DAC driver does not hand QEMU
+ * (which runs as @user) the files named there. The backings run created for
+ * the domain are given to @user (as libvirt does with its own); every file is
+ * then checked read-write as @user. 0 or an error naming the file and the fix.
+ */
+int vpmem_cxl_libvirt_prepare(const struct vpmem_cxl_plan *plan, const char *user, struct vpmem_err *err);
 
 /*
  * The interleave-set cookie Linux gives a CXL pmem region's nvdimm region:

@@ -229,6 +229,15 @@ void vpmem_wplan_route(struct vpmem_wplan *p, const struct vpmem_image_hints *h)
  */
 int vpmem_cxl_image_create(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
 			   unsigned mode, struct vpmem_err *err);
+/*
+ * The same through the one image creator (vpmem_image_create_with, once per
+ * file): @o's mode, make_dirs and blank_labels apply to the pair; @o->fill
+ * runs on the memory file before it is linked into place, its label file
+ * already in place beside it (vpmem_image_open_lsa(path, fd, ...) opens it).
+ * When the fill fails neither file is left.
+ */
+int vpmem_cxl_image_create_with(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
+				const struct vpmem_image_create_opts *o, struct vpmem_err *err);
 
 /*
  * Open @path read-write for a metadata change: take an exclusive flock (other

@@ -45,6 +45,7 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		      char **xml, struct vpmem_err *err);
 
 #define VPMEM_LIBVIRT_DEFAULT_URI "qemu:///system"
+#define VPMEM_LIBVIRT_QEMU_USER "libvirt-qemu" /* Debian's qemu.conf user for qemu:///system */
 
 /*
  * Can the QEMU that libvirt starts for @uri open @path? For qemu:///system it

@@ -147,48 +147,42 @@ void vpmem_wplan_route(struct vpmem_wplan *p, const struct vpmem_image_hints *h)
 	p->lsa_base = h->cxl_mem_size;
 }
 
-/* A temporary file beside @path, sized; its name in @tmp. fd or -errno. */
-static int make_tmp(const char *path, uint64_t size, char *tmp, size_t len, struct vpmem_err *err)
+/* The memory file, before it is linked into place: its serial, then the
+ * caller's fill (which may open the label file beside it: it is in place). */
+struct mem_fill {
+	const char *path;
+	uint64_t serial;
+	const struct vpmem_image_create_opts *o;
+};
+
+static int mem_fill(int fd, void *arg, struct vpmem_err *err)
 {
-	const char *slash = strrchr(path, '/');
-	int fd;
+	const struct mem_fill *f = arg;
+	char sn[24];
 
-	if (slash)
-		snprintf(tmp, len, "%.*s/.%s.vpmem-XXXXXX", (int)(slash - path), path, slash + 1);
-	else
-		snprintf(tmp, len, ".%s.vpmem-XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
-	if (ftruncate(fd, (off_t)size)) {
-		int e = errno;
-
-		close(fd);
-		unlink(tmp);
-		return vpmem_err_set(err, e, "cannot size '%s': %s", path, strerror(e));
-	}
-	return fd;
+	snprintf(sn, sizeof(sn), "%#" PRIx64, f->serial);
+	/* no xattrs here (old tmpfs): fine for the default serial, which is
+	 * what an image without the xattr and without labels is taken for */
+	if (fsetxattr(fd, VPMEM_CXL_SERIAL_XATTR, sn, strlen(sn), 0) &&
+	    (errno != EOPNOTSUPP || f->serial != VPMEM_CXL_SERIAL_BASE))
+		return vpmem_err_set(err, errno, "cannot record the serial on '%s' (xattr %s): %s", f->path,
+				     VPMEM_CXL_SERIAL_XATTR, strerror(errno));
+	return f->o && f->o->fill ? f->o->fill(fd, f->o->arg, err) : 0;
 }
 
-static int finish(int fd, const char *tmp, const char *path, unsigned mode, struct vpmem_err *err)
+int vpmem_cxl_image_create_with(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
+				const struct vpmem_image_create_opts *o, struct vpmem_err *err)
 {
-	int r = 0;
-
-	if (fchmod(fd, (mode_t)mode) || fsync(fd) || link(tmp, path))
-		r = vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
-	close(fd);
-	unlink(tmp);
-	return r;
-}
-
-int vpmem_cxl_image_create(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
-			   unsigned mode, struct vpmem_err *err)
-{
-	struct vpmem_image_spec spec = { .size = lsa_size, .label_size = lsa_size,
-					 .version = VPMEM_LABEL_V1_2 };
-	struct vpmem_wplan plan = { 0 };
-	char tmp[PATH_MAX + 64], sn[24], a[32], *lp = lsa_path_of(path);
-	int fd = -1, r;
+	/* two images of the one creator (image.h): the label file (its label
+	 * area is the whole file), then the memory file; slot -1: no
+	 * user.vpmem.slot, the serial is a CXL image's identity */
+	struct vpmem_image_spec ls = { .size = lsa_size, .label_size = lsa_size, .version = VPMEM_LABEL_V1_2,
+				       .slot = -1 };
+	struct vpmem_image_spec ms = { .size = size, .slot = -1 };
+	struct vpmem_image_create_opts lo = { 0 }, mo = { 0 };
+	struct mem_fill mf = { .path = path, .serial = serial, .o = o };
+	char a[32], *lp = lsa_path_of(path);
+	int r;
 
 	if (!lp)
 		return vpmem_err_set(err, ENOMEM, "out of memory");
@@ -211,60 +205,26 @@ int vpmem_cxl_image_create(const char *path, uint64_t size, uint64_t lsa_size, u
 				  access(path, F_OK) ? lp : path);
 		goto out;
 	}
+	if (o) {
+		lo.mode = mo.mode = o->mode;
+		lo.make_dirs = mo.make_dirs = o->make_dirs;
+		lo.blank_labels = o->blank_labels;
+	}
+	mo.fill = mem_fill;
+	mo.arg = &mf;
 	/* the label file first: a FILE never exists without its FILE.lsa */
-	if ((r = vpmem_image_plan_init_labels(&spec, &plan, err)))
-		goto out;
-	fd = make_tmp(lp, lsa_size, tmp, sizeof(tmp), err);
-	if (fd < 0) {
-		r = fd;
-		goto out;
-	}
-	if ((r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err))) {
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if ((r = finish(fd, tmp, lp, mode, err)))
-		goto out;
-	fd = make_tmp(path, size, tmp, sizeof(tmp), err);
-	if (fd < 0) {
-		r = fd;
-		unlink(lp);
-		goto out;
-	}
-	snprintf(sn, sizeof(sn), "%#" PRIx64, serial);
-	/* no xattrs here (old tmpfs): fine for the default serial, which is
-	 * what an image without the xattr and without labels is taken for */
-	if (fsetxattr(fd, VPMEM_CXL_SERIAL_XATTR, sn, strlen(sn), 0) &&
-	    (errno != EOPNOTSUPP || serial != VPMEM_CXL_SERIAL_BASE))
-		r = vpmem_err_set(err, errno, "cannot record the serial on '%s' (xattr %s): %s", path,
-				  VPMEM_CXL_SERIAL_XATTR, strerror(errno));
-	if (r) {
-		close(fd);
-		unlink(tmp);
-	} else {
-		r = finish(fd, tmp, path, mode, err);
-	}
-	if (r)
+	r = vpmem_image_create_with(lp, &ls, &lo, err);
+	if (!r && (r = vpmem_image_create_with(path, &ms, &mo, err)))
 		unlink(lp);
 out:
-	if (!r) {
-		/* the new names themselves durable */
-		char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
-		int dfd;
-
-		if (dir) {
-			if (slash)
-				*(slash == dir ? slash + 1 : slash) = '\0';
-			dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (dfd >= 0) {
-				fsync(dfd);
-				close(dfd);
-			}
-			free(dir);
-		}
-	}
-	vpmem_wplan_free(&plan);
 	free(lp);
 	return r;
+}
+
+int vpmem_cxl_image_create(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial,
+			   unsigned mode, struct vpmem_err *err)
+{
+	struct vpmem_image_create_opts o = { .mode = mode };
+
+	return vpmem_cxl_image_create_with(path, size, lsa_size, serial, &o, err);
 }

@@ -831,8 +831,10 @@ static int create_fill(int fd, const char *tmp, const char *path, const struct v
 	if (o->fill && (r = o->fill(fd, o->arg, err)))
 		return r;
 	snprintf(slot, sizeof(slot), "%d", spec->slot);
-	/* remembered for label-less images; labels carry it in their cookies */
-	fsetxattr(fd, "user.vpmem.slot", slot, strlen(slot), 0);
+	/* remembered for label-less images; labels carry it in their cookies
+	 * (slot -1: none, e.g. a CXL image, whose identity is its serial) */
+	if (spec->slot >= 0)
+		fsetxattr(fd, "user.vpmem.slot", slot, strlen(slot), 0);
 	if (fchmod(fd, (mode_t)(o->mode ? o->mode : 0644)) || fsync(fd) || link(tmp, path))
 		return vpmem_err_set(err, errno, "cannot create '%s': %s", path, strerror(errno));
 	return 0;

@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -59,7 +62,7 @@ static int plan_images(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan 
 		return vpmem_err_set(err, EINVAL, "%u CXL images: at most %u devices are supported", spec->nimages,
 				     VPMEM_CXL_MAX_DEVS);
 	plan_kernel(spec, plan);
-	plan->root_ports = spec->nimages + 1;
+	plan->root_ports = VPMEM_CXL_PORTS_PER_HB * spec->nimages;
 	for (unsigned i = 0; i < spec->nimages; i++) {
 		const struct vpmem_cxl_image *im = &spec->images[i];
 		struct vpmem_cxl_dev *d = &plan->dev[i];
@@ -141,7 +144,7 @@ int vpmem_cxl_plan(const struct vpmem_cxl_spec *spec, struct vpmem_cxl_plan *pla
 	if (!spec->state_dir)
 		return vpmem_err_set(err, EINVAL, "no directory for the CXL backing files");
 	plan_kernel(spec, plan);
-	plan->root_ports = n + 1;
+	plan->root_ports = VPMEM_CXL_PORTS_PER_HB * n;
 	for (unsigned i = 0; i < n; i++) {
 		struct vpmem_cxl_dev *d = &plan->dev[i];
 
@@ -243,10 +246,23 @@ int vpmem_cxl_create_backings(const struct vpmem_cxl_plan *plan, struct vpmem_er
 {
 	for (unsigned i = 0; i < plan->ndevs; i++) {
 		const struct vpmem_cxl_dev *d = &plan->dev[i];
-		int r = d->create ? create_one(d->path, d->size, d->serial, err) : 0;
+		/* a new pair: a CXL image from the one creator (image.h), its
+		 * label area left zeroed as the guest's first ndctl finds it */
+		struct vpmem_image_create_opts o = { .mode = 0600, .blank_labels = true };
+		int r;
 
-		if (!r && d->lsa_create)
-			r = create_one(d->lsa_path, d->lsa_size, 0, err);
+		if (d->create && d->lsa_create)
+			r = vpmem_cxl_image_create_with(d->path, d->size, d->lsa_size, d->serial, &o, err);
+		else
+			r = -EOPNOTSUPP;
+		/* one half kept (an older VM's STATE/cxlN.lsa), or a state directory
+		 * without user xattrs (the VM's plan knows the serial: run's
+		 * backings never needed the xattr) */
+		if (r == -EOPNOTSUPP) {
+			r = d->create ? create_one(d->path, d->size, d->serial, err) : 0;
+			if (!r && d->lsa_create)
+				r = create_one(d->lsa_path, d->lsa_size, 0, err);
+		}
 		if (r) {
 			vpmem_cxl_remove_created(plan);
 			return r;
@@ -291,17 +307,28 @@ static int escaped_kv(struct vpmem_strv *argv, const char *flag, const char *hea
 	return r;
 }
 
-int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv)
+/* Device I behind host bridge cxl.(I+1) (bus_nr 12 + 4I) on root port
+ * rp(2I), rp(2I+1) spare, routed by window I: see cxl.h. One device lays out
+ * exactly as before (cxl.1, rp0 + rp1, window 0). */
+int vpmem_cxl_argv_at(const struct vpmem_cxl_plan *plan, unsigned slot0, struct vpmem_strv *argv)
 {
 	int r = 0;
 
-	if (!plan->ndevs)
-		return 0;
-	r |= vpmem_strv_push(argv, "-device");
-	r |= vpmem_strv_pushf(argv, "pxb-cxl,bus_nr=%d,bus=pcie.0,id=cxl.1", VPMEM_CXL_HB_BUS);
-	for (unsigned p = 0; !r && p < plan->root_ports; p++) {
+	for (unsigned i = 0; !r && i < plan->ndevs; i++) {
+		char addr[16] = "";
+
+		if (slot0)
+			snprintf(addr, sizeof(addr), "addr=%#x,", slot0 + i);
 		r |= vpmem_strv_push(argv, "-device");
-		r |= vpmem_strv_pushf(argv, "cxl-rp,port=%u,bus=cxl.1,id=rp%u,chassis=0,slot=%u", p, p, p + 2);
+		r |= vpmem_strv_pushf(argv, "pxb-cxl,bus_nr=%u,bus=pcie.0,%sid=cxl.%u",
+				      VPMEM_CXL_HB_BUS + VPMEM_CXL_HB_BUS_STRIDE * i, addr, i + 1);
+		for (unsigned k = 0; k < VPMEM_CXL_PORTS_PER_HB; k++) {
+			unsigned p = VPMEM_CXL_PORTS_PER_HB * i + k;
+
+			r |= vpmem_strv_push(argv, "-device");
+			r |= vpmem_strv_pushf(argv, "cxl-rp,port=%u,bus=cxl.%u,id=rp%u,chassis=0,slot=%u", k, i + 1, p,
+					      p + 2);
+		}
 	}
 	for (unsigned i = 0; !r && i < plan->ndevs; i++) {
 		const struct vpmem_cxl_dev *d = &plan->dev[i];
@@ -317,14 +344,80 @@ int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv)
 		if (!r) {
 			r |= vpmem_strv_push(argv, "-device");
 			r |= vpmem_strv_pushf(argv, "cxl-type3,bus=rp%u,memdev=cxl-mem%u,lsa=cxl-lsa%u,id=cxl-pmem%u,sn=0x%" PRIx64,
-					      i, i, i, i, d->serial);
+					      vpmem_cxl_dev_port(i), i, i, i, d->serial);
 		}
 	}
-	if (!r) {
+	/* one -M for every window: QEMU refuses cxl-fmw.* spread over several
+	 * ("Parameters 'cxl-fmw.*' used inconsistently") */
+	if (!r && plan->ndevs) {
+		char *m = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&m, &len);
+
+		if (!f)
+			return -ENOMEM;
+		for (unsigned i = 0; i < plan->ndevs; i++)
+			fprintf(f, "%scxl-fmw.%u.targets.0=cxl.%u,cxl-fmw.%u.size=%" PRIu64, i ? "," : "", i, i + 1,
+				i, plan->dev[i].size);
+		if (fclose(f))
+			r = -1;
 		r |= vpmem_strv_push(argv, "-M");
-		r |= vpmem_strv_pushf(argv, "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=%" PRIu64, plan->window);
+		if (!r)
+			r |= vpmem_strv_push(argv, m);
+		free(m);
 	}
 	return r ? -ENOMEM : 0;
+}
+
+int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv)
+{
+	return vpmem_cxl_argv_at(plan, 0, argv);
+}
+
+/* Can @pw open @path read-write? Asked as that user (a child process), so
+ * that directories, groups and ACLs answer as they would for QEMU. */
+static bool user_can_rw(const struct passwd *pw, const char *path)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (!pid) {
+		if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
+			_exit(1);
+		_exit(access(path, R_OK | W_OK) ? 1 : 0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+int vpmem_cxl_libvirt_prepare(const struct vpmem_cxl_plan *plan, const char *user, struct vpmem_err *err)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw)
+		return vpmem_err_set(err, ENOENT, "no user '%s' (libvirt's QEMU user) on this host", user);
+	for (unsigned i = 0; i < plan->ndevs; i++) {
+		const struct vpmem_cxl_dev *d = &plan->dev[i];
+		const char *f[2] = { d->path, d->lsa_path };
+		bool made[2] = { d->create, d->lsa_create };
+
+		for (int k = 0; k < 2; k++) {
+			/* a backing run made for this domain: hand it over as
+			 * libvirt's DAC driver does with the files it knows */
+			if (made[k] && chown(f[k], pw->pw_uid, pw->pw_gid))
+				return vpmem_err_set(err, errno, "cannot hand '%s' to user %s: %s", f[k], user,
+						     strerror(errno));
+			if (!user_can_rw(pw, f[k]))
+				return vpmem_err_set(err, EACCES,
+						     "libvirt's QEMU (user %s) cannot open '%s' read-write, and libvirt does not hand QEMU the files in <qemu:commandline>: chown %s '%s' '%s' (or setfacl -m u:%s:rw both; every directory above them searchable)",
+						     user, f[k], user, d->path, d->lsa_path, user);
+		}
+	}
+	return 0;
 }
 
 const char *vpmem_cxl_boot_script(void)
@@ -353,13 +446,24 @@ const char *vpmem_cxl_boot_script(void)
 	       "\tdone\n"
 	       "\treturn 1\n"
 	       "}\n"
+	       "# the root decoder (fixed memory window) that routes it: one host bridge\n"
+	       "# and window per device, as a QEMU 7.2 bridge decodes one region\n"
+	       "root_decoder() {\n"
+	       "\tfor d in /sys/bus/cxl/devices/decoder0.*; do\n"
+	       "\t\td=${d##*/}\n"
+	       "\t\tcxl list -M -d \"$d\" 2>/dev/null | grep -q \"\\\"memdev\\\":\\\"$1\\\"\" &&\n"
+	       "\t\t\t{ echo \"$d\"; return 0; }\n"
+	       "\tdone\n"
+	       "\treturn 1\n"
+	       "}\n"
 	       "rc=0\n"
 	       "for m in /sys/bus/cxl/devices/mem*; do\n"
 	       "\t[ -e \"$m\" ] || continue\n"
 	       "\tm=${m##*/}\n"
 	       "\thas_region \"$m\" && continue\n"
-	       "\tcxl create-region -m -d decoder0.0 -w 1 \"$m\" -t pmem >/dev/null ||\n"
-	       "\t\t{ echo \"vpmem: cannot create a pmem region on $m\" >&2; rc=1; }\n"
+	       "\td=$(root_decoder \"$m\") || d=decoder0.0\n"
+	       "\tcxl create-region -m -d \"$d\" -w 1 \"$m\" -t pmem >/dev/null ||\n"
+	       "\t\t{ echo \"vpmem: cannot create a pmem region on $m ($d)\" >&2; rc=1; }\n"
 	       "done\n"
 	       "exit $rc\n";
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <vpmem/cxl.h>
 #include <vpmem/file.h>
 #include <vpmem/guest.h>
 #include <vpmem/hostmap.h>
@@ -133,16 +134,23 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 	os = child(lx, dom, "os", NULL);
 	n = child(lx, os, "type", "hvm");
 	lx->NewProp(n, X("arch"), X("x86_64"));
-	lx->NewProp(n, X("machine"), X("pc"));
+	lx->NewProp(n, X("machine"), X(plan->cxl.ndevs ? "q35" : "pc")); /* CXL: see below */
 	if (o->kernel) {
 		child(lx, os, "kernel", o->kernel);
 		if (o->initrd)
 			child(lx, os, "initrd", o->initrd);
-		if (o->cmdline)
-			child(lx, os, "cmdline", o->cmdline);
+		if (o->cmdline && plan->cxl.pcie_ports_compat) { /* CXL on 6.12: cxl.h */
+			char *c = NULL;
+
+			if (asprintf(&c, "%s pcie_ports=compat", o->cmdline) > 0)
+				child(lx, os, "cmdline", c);
+			free(c);
+		} else if (o->cmdline || plan->cxl.pcie_ports_compat) {
+			child(lx, os, "cmdline", o->cmdline ? o->cmdline : "pcie_ports=compat");
+		}
 	}
 	child(lx, child(lx, dom, "features", NULL), "acpi", NULL); /* the NFIT is an ACPI table */
-	if (plan->nodes > 1 || !o->kvm || plan->ndimms) {
+	if (plan->nodes > 1 || !o->kvm || plan->ndimms || plan->cxl.ndevs) {
 		xmlNodePtr cpu = child(lx, dom, "cpu", NULL);
 
 		if (!o->kvm) {
@@ -151,10 +159,16 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		} else {
 			lx->NewProp(cpu, X("mode"), X("host-passthrough"));
 		}
+		if (plan->cxl.cpu_no_hypervisor) { /* CXL on 6.12: cxl.h */
+			xmlNodePtr f = child(lx, cpu, "feature", NULL);
+
+			lx->NewProp(f, X("policy"), X("disable"));
+			lx->NewProp(f, X("name"), X("hypervisor"));
+		}
 		/* libvirt refuses memory devices without a NUMA cell, even for one
 		 * node ("At least one numa node has to be configured when enabling
 		 * memory hotplug", libvirt src/qemu/qemu_validate.c) */
-		if (plan->nodes > 1 || plan->ndimms) {
+		if (plan->nodes > 1 || plan->ndimms || plan->cxl.ndevs) {
 			xmlNodePtr numa = child(lx, cpu, "numa", NULL);
 
 			for (unsigned i = 0; i < plan->nodes; i++) {
@@ -194,16 +208,29 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		lx->NewProp(child(lx, devs, "serial", NULL), X("type"), X("pty"));
 		lx->NewProp(child(lx, devs, "console", NULL), X("type"), X("pty"));
 	}
-	if (plan->persistence && !plan->virtio) {
-		/* libvirt has no element for nvdimm-persistence: pass it to QEMU
-		 * (QEMU merges repeated -machine options). */
+	if ((plan->persistence && !plan->virtio && !plan->cxl.ndevs) || plan->cxl.ndevs) {
+		/* libvirt has no element for nvdimm-persistence nor (9.0) for
+		 * CXL: pass them to QEMU (QEMU merges repeated -machine options) */
 		xmlNsPtr ns = lx->NewNs(dom, X("http://libvirt.org/schemas/domain/qemu/1.0"), X("qemu"));
 		xmlNodePtr cl = lx->NewChild(dom, ns, X("commandline"), NULL);
-		char val[64];
+		struct vpmem_strv qa = VPMEM_STRV_INIT;
+		int r = 0;
 
-		snprintf(val, sizeof(val), "nvdimm-persistence=%s", vpmem_persistence_name(plan->persistence));
-		lx->NewProp(lx->NewChild(cl, ns, X("arg"), NULL), X("value"), X("-machine"));
-		lx->NewProp(lx->NewChild(cl, ns, X("arg"), NULL), X("value"), X(val));
+		r |= vpmem_strv_push(&qa, "-machine");
+		if (plan->cxl.ndevs)
+			r |= vpmem_strv_push(&qa, "cxl=on");
+		else
+			r |= vpmem_strv_pushf(&qa, "nvdimm-persistence=%s", vpmem_persistence_name(plan->persistence));
+		if (plan->cxl.ndevs && !r)
+			r = vpmem_cxl_argv_at(&plan->cxl, VPMEM_CXL_LIBVIRT_SLOT, &qa);
+		if (r) {
+			vpmem_strv_free(&qa);
+			lx->FreeDoc(doc);
+			return vpmem_err_set(err, ENOMEM, "out of memory");
+		}
+		for (size_t i = 0; i < qa.n; i++)
+			lx->NewProp(lx->NewChild(cl, ns, X("arg"), NULL), X("value"), X(qa.v[i]));
+		vpmem_strv_free(&qa);
 	}
 	lx->DocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", 1);
 	lx->FreeDoc(doc);

@@ -51,6 +51,22 @@ done
 run_vpmem check m12.img m11.img ll-fsdax.img ll-sector.img ll-devdax.img ll-raw.img empty.img
 expect_eq "vpmem-made images, every mode: exit" "$rc" 0
 expect_eq "vpmem-made images: 7 ok" "$(printf '%s\n' "$out" | grep -c ': ok$')" 7
+# what the other ways of making namespaces leave: a layout applied at create
+# time, and a namespace reconfigured through every mode keeping its data
+"$VPMEM" image create lay.img --size 512M --label-size 128K --layout "$HERE/../data/layout/example.json" >/dev/null ||
+	fail "image create --layout"
+run_vpmem check lay.img
+expect_eq "image made from a layout: ok" "$rc" 0
+"$VPMEM" image create rc.img --size 136M --label-version 1.2 >/dev/null
+"$VPMEM" namespace create rc.img --mode raw --size 64M --name d >/dev/null
+"$VPMEM" namespace import rc.img --name d --from d.bin >/dev/null
+for step in fsdax "sector --sector-size 4096" "sector --sector-size 512" devdax "fsdax --map mem" raw; do
+	# shellcheck disable=SC2086
+	"$VPMEM" namespace reconfigure rc.img --name d --mode $step --keep-data >/dev/null 2>&1 || fail "reconfigure -> $step"
+	run_vpmem check rc.img
+	expect_eq "reconfigured -> $step: ok" "$rc" 0
+	expect_nomatch "reconfigured -> $step: no finding" "$out" "^  (warning|repairable|damaged) "
+done
 run_vpmem check --json -v m12.img
 expect_match "json: verdict" "$out" '"verdict":"ok"'
 expect_match "json: six namespaces" "$(printf '%s\n' "$out" | grep -c '"dev":"namespace0')" '^6$'
@@ -168,15 +184,18 @@ judge "label extents overlap" damaged "label slot 4 .*overlaps"; refuse "overlap
 expect_match "overlap: says which and how to choose" "$out" "slot 3.*keep one"
 m12; dmg copy c.img "$(L12 0)" "$(L12 4)" 16; labelcsum 4; judge "duplicate uuid" damaged "share uuid"
 # what the kernel uses as it is (doc/check.md): a warning, the verdict stays ok
-m12; dmg put c.img $(($(L12 4) + 16)) '<B' 0xff; labelcsum 4; warn "label name not UTF-8" "label slot 4 .*not valid UTF-8"
-m12; dmg put c.img $(($(L12 4) + 16)) '<Q' 0x4141414141414141
-for o in 8 16 24 32 40 48 56; do dmg put c.img $(($(L12 4) + 16 + o)) '<Q' 0x4141414141414141; done
-labelcsum 4; warn "label name not terminated" "label slot 4 .*not NUL-terminated"
-m12; dmg flip c.img $(($(L12 4) + 144)); labelcsum 4; warn "label abstraction GUID (raw namespace)" "label slot 4 .*unknown abstraction GUID"
+# (two in one image: the guest test attaches every saved image in one boot, 64 at most)
+m12; dmg put c.img $(($(L12 4) + 16)) '<B' 0xff; dmg flip c.img $(($(L12 4) + 144)); labelcsum 4
+warn "label name not UTF-8, unknown abstraction GUID (raw namespace)" "label slot 4 .*not valid UTF-8"
+run_vpmem check c.img
+expect_match "unknown abstraction GUID (raw namespace): a warning" "$out" "^  warning +label slot 4 .*unknown abstraction GUID"
 run_vpmem list --json -v c.img
 expect_match "unknown abstraction GUID: list keeps the namespace, as the kernel does" \
 	"$(printf '%s\n' "$out" | grep -c '"dev":"namespace0')" '^6$'
 expect_match "unknown abstraction GUID: its claim class is unknown" "$out" '"claim_class":"unknown"'
+m12; dmg put c.img $(($(L12 4) + 16)) '<Q' 0x4141414141414141
+for o in 8 16 24 32 40 48 56; do dmg put c.img $(($(L12 4) + 16 + o)) '<Q' 0x4141414141414141; done
+labelcsum 4; warn "label name not terminated" "label slot 4 .*not NUL-terminated"
 # v1.1 labels have no checksum: the fields are judged directly
 base m11; dmg put c.img $(($(L11 2) + 88)) '<Q' 0x1234; judge "v1.1 label cookie" damaged "label slot 2 .*cookie"
 base m11; dmg put c.img $(($(L11 2) + 120)) '<I' 9; judge "v1.1 label slot" repairable "label slot 2 .*names slot 9"; mend "v1.1 label slot"
@@ -224,10 +243,10 @@ expect_eq "interrupted write: data intact after --repair" "$(export_sum c.img na
 base ll-sector; dmg zero c.img 4096 4096; judge "label-less BTT info zeroed" repairable "missing; its backup"; mend "label-less BTT"
 expect_eq "label-less BTT from backup: data intact" "$(export_sum c.img namespace0.0)" "$SUMLL"
 # an unknown abstraction GUID where an info block is: the kernel shows it raw
-m12; dmg flip c.img $(($(L12 3) + 144)); labelcsum 3
-judge "label abstraction GUID (BTT namespace)" damaged "label slot 3 .*holding a BTT info block"; refuse "abstraction GUID on a BTT"
-m12; dmg flip c.img $(($(L12 1) + 144)); labelcsum 1
-judge "label abstraction GUID (fsdax namespace)" damaged "label slot 1 .*holding a fsdax \(NVDIMM_PFN_INFO\) info block"
+m12; dmg flip c.img $(($(L12 3) + 144)); labelcsum 3; dmg flip c.img $(($(L12 1) + 144)); labelcsum 1
+judge "unknown abstraction GUID (BTT and fsdax namespaces)" damaged "label slot 3 .*holding a BTT info block"
+expect_match "unknown abstraction GUID (fsdax namespace): damaged" "$out" "damaged +label slot 1 .*holding a fsdax \(NVDIMM_PFN_INFO\) info block"
+refuse "unknown abstraction GUID over info blocks"
 # everything repairable at once, and something not: repairs what it can, refuses the rest
 m12; dmg flip c.img $((IX1 + 64)); dmg flip c.img $((INFO2 + 100)); dmg flip c.img $(($(L12 4) + 20))
 run_vpmem check --repair c.img

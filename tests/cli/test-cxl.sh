@@ -103,8 +103,12 @@ argv=$(jget "$out" '" ".join(j["argv"])')
 expect_match "run: c.img at sn=0x5eed" "$argv" "mem-path=$T/c.img,size=536870912 .*sn=0x5eed"
 expect_match "run: its label file" "$argv" "mem-path=$T/c.img.lsa,size=262144"
 expect_match "run: e.img at sn=0x77" "$argv" "id=cxl-pmem1,sn=0x77"
-expect_match "run: a spare root port" "$argv" "id=rp2,"
-expect_match "run: the window covers both" "$argv" "cxl-fmw.0.size=805306368"
+expect_match "run: e.img behind the second host bridge" "$argv" "pxb-cxl,bus_nr=16,bus=pcie.0,id=cxl.2 "
+expect_match "run: e.img on that bridge's first root port" "$argv" "cxl-type3,bus=rp2,memdev=cxl-mem1,"
+expect_match "run: a spare root port per bridge" "$argv" "id=rp3,"
+expect_match "run: a window per device, one -M" "$argv" \
+	"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=536870912,cxl-fmw.1.targets.0=cxl.2,cxl-fmw.1.size=268435456"
+expect_eq "run: json host bridges" "$(jget "$out" 'j["cxl"]["host_bridges"]')" 2
 "$VPMEM" image create f.img --size 256M --cxl --serial 0x77 >/dev/null
 run_vpmem run --pmem-image e.img --pmem-image f.img --state-dir "$T/vm" --print
 expect_eq "run: two images of one serial refused" "$rc" 1
@@ -200,5 +204,37 @@ expect_eq "apply: check ok" "$rc" 0
 run_vpmem layout --image a.img
 expect_eq "layout of a CXL image" "$rc" 0
 expect_match "layout: both namespaces" "$out" '"name":"two"'
+
+# ---- image create --cxl --layout: the layout inside before the pair appears ----
+run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json --dry-run
+expect_eq "create --layout --dry-run: exit" "$rc" 0
+expect_match "create --layout --dry-run: says the layout" "$out" "then apply the layout 'l.json' \(2 namespaces\)"
+check "create --layout --dry-run: nothing made" test ! -e b.img -a ! -e b.img.lsa
+run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json
+expect_eq "create --cxl --layout: exit" "$rc" 0
+run_vpmem list --json b.img
+expect_eq "create --layout: two namespaces" "$(jget "$out" '[n["name"] for n in j["regions"][0]["namespaces"]]')" "['one', 'two']"
+expect_eq "create --layout: labels carry the serial's cookie" "$(jget "$out" 'hex(j["regions"][0]["iset_id"])')" 0x13200000099
+expect_eq "create --layout: serial recorded" "$("$PY" -c 'import os; print(os.getxattr("b.img", "user.vpmem.cxl.serial").decode())')" 0x99
+expect_eq "create --layout: no slot xattr on a CXL image" "$("$PY" -c 'import os; print("user.vpmem.slot" in os.listxattr("b.img"))')" False
+run_vpmem check b.img
+expect_eq "create --layout: check ok" "$rc" 0
+printf '{"namespaces": [{"name": "huge", "mode": "fsdax", "size": "1G"}]}\n' >big.json
+run_vpmem image create h.img --size 256M --cxl --layout big.json
+expect_eq "create --layout that does not fit: exit 1" "$rc" 1
+check "create --layout that does not fit: neither file left" test ! -e h.img -a ! -e h.img.lsa
+expect_eq "create --layout that does not fit: no temporary left" "$(ls -A | grep -c vpmem-)" 0
+run_vpmem image create h.img --size 256M --cxl --slot 2
+expect_eq "create --cxl --slot: refused" "$rc" 2
+expect_match "create --cxl --slot: says why" "$err" "--cxl takes no --no-labels, --slot or --label-version"
+
+# ---- namespace reconfigure: refused on a CXL image, in one line, nothing changed ----
+cp b.img.lsa before.lsa
+run_vpmem namespace reconfigure b.img --name one --mode sector
+expect_eq "reconfigure on a CXL image: refused" "$rc" 1
+expect_eq "reconfigure on a CXL image: one line" "$(printf '%s\n' "$err" | wc -l)" 1
+expect_match "reconfigure on a CXL image: says so" "$err" "'b.img' is a CXL image: reconfigure does not handle CXL images yet"
+check "reconfigure on a CXL image: label file unchanged" cmp -s b.img.lsa before.lsa
+check "reconfigure on a CXL image: no record left" test ! -e b.img.vpmem-reconfigure
 
 done_testing

@@ -54,4 +54,34 @@ mount -o dax /dev/pmem0 /mnt
 cat /mnt/file'
 expect_eq "file back after a cold boot" "$gout" vpmem-cxl-marker
 
+# two devices (--cxl-devices 2): a host bridge and window each (a QEMU 7.2
+# bridge has one HDM decoder: behind one bridge the second region cannot be
+# made), a region each at boot, of the predicted cookies; a write through
+# the second device's namespace lands in the second memory file
+run_vpmem run --cxl-pmem 512M --cxl-devices 2 --state-dir "$T/vm2" --print --json
+plan2=$out
+expect_eq "two: two host bridges" "$(json_get "$plan2" 'j["cxl"]["host_bridges"]')" 2
+ck1=$(json_get "$plan2" 'j["cxl"]["devices"][1]["iset_id"]')
+guest_run --cxl-pmem 512M --cxl-devices 2 --state-dir "$T/vm2" "
+set -e
+ndctl list -R
+echo ===
+for r in /sys/bus/nd/devices/region*; do
+	[ \"\$(cat \$r/set_cookie)\" = $ck1 ] && m=\${r##*/}  || :
+done
+ndctl create-namespace -r \$m -m raw >/dev/null
+b=\$(ndctl list -r \$m -N | sed -n 's/.*\"blockdev\":\"\\(pmem[0-9]*\\)\".*/\\1/p')
+printf vpmem-cxl-second | dd of=/dev/\$b bs=4096 seek=1000 conv=sync,fsync status=none
+echo \$m \$b"
+expect_eq "two: boot" "$grc" 0
+regs=$(printf '%s\n' "$gout" | sed '/^===$/,$d')
+expect_eq "two: two regions" "$(json_get "$regs" 'len(j)')" 2
+for i in 0 1; do
+	expect_eq "two: device $i's region cookie" \
+		"$(json_get "$regs" "sorted(r['iset_id'] for r in j)[$i]")" \
+		"$(json_get "$plan2" "sorted(int(d['iset_id'], 16) for d in j['cxl']['devices'])[$i]")"
+done
+expect_match "two: the second memory file holds the write" \
+	"$(dd if="$T/vm2/cxl1.img" bs=4096 skip=1000 count=1 status=none | tr -d '\0')" "^vpmem-cxl-second"
+
 done_testing

@@ -48,7 +48,7 @@ static void test_plan_images(void **state)
 	(void)state;
 	assert_int_equal(vpmem_cxl_plan(&spec, &p, &err), 0);
 	assert_int_equal(p.ndevs, 2);
-	assert_int_equal(p.root_ports, 3);
+	assert_int_equal(p.root_ports, 4); /* a host bridge per device, two ports each */
 	assert_int_equal(p.window, 768ULL << 20);
 	assert_int_equal(p.dev[0].serial, 0x200);
 	assert_int_equal(p.dev[1].serial, 0x100);
@@ -123,11 +123,73 @@ static void test_pair(void **state)
 	rmdir(dir);
 }
 
+static char *joined(const struct vpmem_cxl_plan *p)
+{
+	struct vpmem_strv sv = { 0 };
+	size_t len = 1;
+	char *s;
+
+	assert_int_equal(vpmem_cxl_argv(p, &sv), 0);
+	for (size_t i = 0; i < sv.n; i++)
+		len += strlen(sv.v[i]) + 1;
+	s = calloc(1, len);
+	for (size_t i = 0; i < sv.n; i++) {
+		strcat(s, i ? " " : "");
+		strcat(s, sv.v[i]);
+	}
+	vpmem_strv_free(&sv);
+	return s;
+}
+
+/* One device: QEMU's documented topology plus the spare port, as before.
+ * Two: a host bridge, two root ports and a window each (a QEMU 7.2 bridge
+ * has one HDM decoder, so it routes one region), all windows in one -M. */
+static void test_argv(void **state)
+{
+	struct vpmem_cxl_spec spec = { .size = 256ULL << 20, .ndevs = 1, .state_dir = "/s",
+				       .kernel_release = "6.1.0-57-cloud-amd64" };
+	struct vpmem_cxl_plan p;
+	struct vpmem_err err = { 0 };
+	char *a;
+
+	(void)state;
+	assert_int_equal(vpmem_cxl_plan(&spec, &p, &err), 0);
+	a = joined(&p);
+	assert_string_equal(a,
+		"-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1 "
+		"-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2 "
+		"-device cxl-rp,port=1,bus=cxl.1,id=rp1,chassis=0,slot=3 "
+		"-object memory-backend-file,id=cxl-mem0,share=on,mem-path=/s/cxl0.img,size=268435456 "
+		"-object memory-backend-file,id=cxl-lsa0,share=on,mem-path=/s/cxl0.img.lsa,size=262144 "
+		"-device cxl-type3,bus=rp0,memdev=cxl-mem0,lsa=cxl-lsa0,id=cxl-pmem0,sn=0xc71000 "
+		"-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=268435456");
+	free(a);
+	vpmem_cxl_plan_free(&p);
+	spec.size = 1ULL << 30;
+	spec.ndevs = 2;
+	assert_int_equal(vpmem_cxl_plan(&spec, &p, &err), 0);
+	assert_int_equal(p.root_ports, 4);
+	a = joined(&p);
+	assert_non_null(strstr(a, "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1 "
+				  "-device cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2 "
+				  "-device cxl-rp,port=1,bus=cxl.1,id=rp1,chassis=0,slot=3 "
+				  "-device pxb-cxl,bus_nr=16,bus=pcie.0,id=cxl.2 "
+				  "-device cxl-rp,port=0,bus=cxl.2,id=rp2,chassis=0,slot=4 "
+				  "-device cxl-rp,port=1,bus=cxl.2,id=rp3,chassis=0,slot=5 "));
+	assert_non_null(strstr(a, "cxl-type3,bus=rp0,memdev=cxl-mem0,lsa=cxl-lsa0,id=cxl-pmem0,sn=0xc71000"));
+	assert_non_null(strstr(a, "cxl-type3,bus=rp2,memdev=cxl-mem1,lsa=cxl-lsa1,id=cxl-pmem1,sn=0xc71001"));
+	assert_non_null(strstr(a, " -M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=536870912,"
+				  "cxl-fmw.1.targets.0=cxl.2,cxl-fmw.1.size=536870912"));
+	free(a);
+	vpmem_cxl_plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_plan_images),
+		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_pair),
 	};
 

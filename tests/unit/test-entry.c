@@ -2,7 +2,9 @@
 /*
  * The one-call entry points on real files: vpmem_image_create (made beside,
  * linked into place, never over an existing file), vpmem_namespace_create
- * (locked, planned, written with barriers) and vpmem_image_list (read back).
+ * (locked, planned, written with barriers) and vpmem_image_list (read back);
+ * vpmem_image_change, the call under vpmem_namespace_create, performs the
+ * first N writes of its plan: none (a dry run), one (a test's cut), all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,12 +116,70 @@ static void test_refusals(void **state)
 	close(fd);
 }
 
+static int plan_fsdax(const struct vpmem_region_info *ri, const struct vpmem_image_hints *h, void *arg,
+		      struct vpmem_wplan *wp, struct vpmem_err *err)
+{
+	static const struct vpmem_ns_req req = { .mode = VPMEM_NS_FSDAX, .size = 64 * M, .name = "cut" };
+
+	return vpmem_ns_plan_create(ri, h, &req, wp, arg, err);
+}
+
+static unsigned nns_of(const char *path)
+{
+	struct vpmem_region_info ri;
+	struct vpmem_err err = { 0 };
+	unsigned n;
+
+	assert_int_equal(vpmem_image_list(path, NULL, &ri, &err), 0);
+	n = ri.nns;
+	vpmem_region_free(&ri);
+	return n;
+}
+
+static void test_change_limit(void **state)
+{
+	struct vpmem_image_spec spec = { .size = 256 * M + (128 << 10), .label_size = 128 << 10,
+					 .version = VPMEM_LABEL_V1_2, .slot = 0 };
+	struct vpmem_wplan wp = { 0 };
+	struct vpmem_ns_info out;
+	struct vpmem_err err = { 0 };
+	char sig[16] = "";
+	int fd;
+
+	(void)state;
+	assert_int_equal(vpmem_image_create(at("c.img"), &spec, 0600, &err), 0);
+	/* none: the plan comes back, the image is untouched (all zeros still) */
+	assert_int_equal(vpmem_image_change(at("c.img"), NULL, plan_fsdax, &out, 0, &wp, &err), 0);
+	assert_true(wp.n >= 3);
+	vpmem_wplan_free(&wp);
+	assert_int_equal(nns_of(at("c.img")), 0);
+	fd = open(at("c.img"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, sig, sizeof(sig), 4096), (ssize_t)sizeof(sig));
+	assert_int_equal(sig[0], 0);
+	/* one: the info block is there, no label yet: no namespace */
+	memset(&wp, 0, sizeof(wp));
+	assert_int_equal(vpmem_image_change(at("c.img"), NULL, plan_fsdax, &out, 1, &wp, &err), 0);
+	vpmem_wplan_free(&wp);
+	assert_int_equal(pread(fd, sig, sizeof(sig), 4096), (ssize_t)sizeof(sig));
+	assert_memory_equal(sig, "NVDIMM_PFN_INFO", 15);
+	assert_int_equal(nns_of(at("c.img")), 0);
+	close(fd);
+	/* all: the namespace */
+	memset(&wp, 0, sizeof(wp));
+	assert_int_equal(vpmem_image_change(at("c.img"), NULL, plan_fsdax, &out, SIZE_MAX, &wp, &err), 0);
+	vpmem_wplan_free(&wp);
+	assert_int_equal(nns_of(at("c.img")), 1);
+	assert_string_equal(out.name, "cut");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_list),
 		cmocka_unit_test(test_label_less),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_change_limit),
 	};
 
 	return cmocka_run_group_tests_name("entry", tests, tmpdir_setup, tmpdir_teardown);

@@ -26,7 +26,7 @@ static int tmpdir_teardown(void **state)
 }
 
 /* "DIR/NAME"; the last four results stay valid */
-static const char *at(const char *name)
+static inline const char *at(const char *name)
 {
 	static char p[4][256];
 	static unsigned k;
