@@ -8,6 +8,8 @@
 #   target  seconds  execs  execs/s  new-inputs  corpus  result
 #
 #   bench/fuzz-long.sh [-b BUILD] [-o OUT] [-j JOBS] [SECS [TARGET...]]
+# FUZZ_TIMEOUT (default 10): seconds of wall time one input may take; raise it
+# when the run is niced on a loaded machine (libFuzzer's timeout is wall time)
 set -u
 build=build-fuzz out=fuzz-long jobs=1
 while getopts b:o:j: o; do
@@ -44,7 +46,7 @@ run_one() {
 	fi
 	before=$(ls "$out/corpus/$t" | wc -l)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		"$fz" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		"$fz" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$out/artifacts/$t-" "$out/corpus/$t" "$seeds" >"$out/logs/$t.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/logs/$t.log")
