@@ -3,7 +3,8 @@
 # plan with vpmem emulate plan on it, boot again with the planned memmap= and
 # check that the guest shows /dev/pmem0 of exactly the planned size, that
 # vpmem emulate status in the guest says it matches the plan, and that an
-# fsdax namespace on it can be made and mounted with -o dax.
+# fsdax namespace on it with ext4 is made and mounted with -o dax by
+# vpmem apply --live (a second apply has nothing to do).
 . "$(dirname "$0")/lib-guest.sh"
 
 guest_run --no-pmem --qemu-memory 4G 'dmesg | grep BIOS-e820'
@@ -21,9 +22,9 @@ cat /proc/cmdline
 dmesg | grep "user: .*persistent (type 12)"
 echo "pmem0-bytes: $(( $(cat /sys/block/pmem0/size) * 512 ))"
 vpmem emulate status; echo "status-rc: $?"
-ndctl create-namespace -f -e namespace0.0 -m fsdax >/dev/null || exit 10
-mkfs.ext4 -q -F -b 4096 /dev/pmem0 || exit 11
-mkdir -p /mnt/p && mount -o dax /dev/pmem0 /mnt/p || exit 12
+echo "{\"namespaces\": [{\"mode\": \"fsdax\", \"filesystem\": \"ext4\", \"mount\": \"/mnt/p\"}]}" >/tmp/p.json
+vpmem apply /tmp/p.json --live; echo "apply-rc: $?"
+vpmem apply /tmp/p.json --live | tail -n1
 grep " /mnt/p " /proc/mounts
 dd if=/dev/zero of=/mnt/p/f bs=1M count=32 2>/dev/null
 vpmem doctor /mnt/p/f | head -n1'
@@ -33,6 +34,11 @@ expect_match "kernel reserved it as type 12" "$gout" 'user: \[mem 0x000000010000
 expect_match "/dev/pmem0 of exactly the planned size" "$gout" '^pmem0-bytes: 536870912$'
 expect_match "status matches the plan" "$gout" '^planned memmap=512M!4G: reserved as persistent memory \(type 12\)$'
 expect_match "status exit 0" "$gout" '^status-rc: 0$'
+# the emulation path of issue 13: emulate, reboot, vpmem apply --live (fsdax,
+# ext4 made by the real mkfs, mounted -o dax), a second apply does nothing
+expect_match "apply --live on the memmap= region: DRAM said" "$gout" 'memmap=, DRAM: lost at power-off'
+expect_match "apply --live status" "$gout" '^apply-rc: 0$'
+expect_match "second apply: nothing to do" "$gout" '^nothing to do$'
 expect_match "mounted with dax" "$gout" '/dev/pmem0 /mnt/p ext4 .*dax'
 # DRAM behind memmap=: DAX works, but nothing survives a power cycle
 expect_match "not guaranteed on the emulated PMem (DRAM)" "$gout" '^/mnt/p/f: not guaranteed .*memmap= \(e820\) region: DRAM'
