@@ -148,8 +148,7 @@ int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hin
 		r = cmd_error(EXIT_FAIL, "out of memory");
 		goto out;
 	}
-	if (vpmem_region_read(fd, h, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
-	    vpmem_image_probe_fs(fd, ri, fs, &err) ||
+	if (vpmem_region_read_fs(fd, h, ri, &fs, &err) ||
 	    vpmem_layout_diff(l, ri->ns, ri->nns, ri->labelled, ri->region_size, fs, o->force, lp, &err)) {
 		r = cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err.msg);
 		goto out;

@@ -63,8 +63,7 @@ static int of_image(const char *path, const struct vpmem_image_hints *h, struct 
 		r = cmd_error(EXIT_FAIL, "out of memory");
 	else if (fd < 0)
 		r = cmd_error(EXIT_FAIL, "layout: %s", err.msg);
-	else if (vpmem_region_read(fd, &hf, ri, &err) || !(fs = calloc(ri->nns + 1, sizeof(*fs))) ||
-	    vpmem_image_probe_fs(fd, ri, fs, &err))
+	else if (vpmem_region_read_fs(fd, &hf, ri, &fs, &err))
 		r = cmd_error(EXIT_FAIL, "layout: '%s': %s", path, err.msg);
 	if (!r) {
 		for (unsigned i = 0; i < ri->nproblems; i++)

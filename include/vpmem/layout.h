@@ -145,6 +145,14 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 /* What filesystem each namespace of @ri holds (reads the image on @fd). */
 int vpmem_image_probe_fs(int fd, const struct vpmem_region_info *ri, enum vpmem_fs *fs,
 			 struct vpmem_err *err);
+/*
+ * What `layout` and `apply --image` start from, in one call: decode the
+ * image open on @fd (vpmem_region_read into @ri; the caller frees it with
+ * vpmem_region_free) and probe each namespace's filesystem into *@fs, an
+ * array of ri->nns + 1 entries the caller frees with free() (NULL on error).
+ */
+int vpmem_region_read_fs(int fd, const struct vpmem_image_hints *h, struct vpmem_region_info *ri,
+			 enum vpmem_fs **fs, struct vpmem_err *err);
 
 /*
  * Make filesystem @fs with the real mkfs (mkfs.ext4 -b 4096 / mkfs.xfs -b

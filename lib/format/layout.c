@@ -686,6 +686,26 @@ int vpmem_image_probe_fs(int fd, const struct vpmem_region_info *ri, enum vpmem_
 	return 0;
 }
 
+int vpmem_region_read_fs(int fd, const struct vpmem_image_hints *h, struct vpmem_region_info *ri,
+			 enum vpmem_fs **fs, struct vpmem_err *err)
+{
+	int r;
+
+	*fs = NULL;
+	r = vpmem_region_read(fd, h, ri, err);
+	if (r)
+		return r;
+	*fs = calloc(ri->nns + 1, sizeof(**fs));
+	if (!*fs)
+		return vpmem_err_set(err, ENOMEM, "out of memory");
+	r = vpmem_image_probe_fs(fd, ri, *fs, err);
+	if (r) {
+		free(*fs);
+		*fs = NULL;
+	}
+	return r;
+}
+
 int vpmem_fs_plan_image(int fd, enum vpmem_fs fs, const struct vpmem_ns_info *ns, struct vpmem_wplan *wp,
 			struct vpmem_err *err)
 {
