@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* vpmem doctor: persistence verdicts for backings, or the host's own view. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -12,12 +11,12 @@
 #include <unistd.h>
 
 #include <vpmem/guest.h>
+#include <vpmem/hoststatus.h>
 #include <vpmem/kconfig.h>
 #include <vpmem/mount.h>
 #include <vpmem/persist.h>
 #include <vpmem/qemu.h>
 #include <vpmem/size.h>
-#include <vpmem/sysfs.h>
 
 #include "options.h"
 #include "vpmem.h"
@@ -122,24 +121,16 @@ static void report_text(const char *path, const struct vpmem_persist_report *r)
 
 /* ---- host view ---- */
 
-/* Read <root><dir>/<name>/<attr>, first line; malloc'ed or NULL. */
-static char *sysread(const char *root, const char *dir, const char *name, const char *attr)
+static void add_str(json_object *o, const char *key, const char *val)
 {
-	return vpmem_sysfs_get(root, "%s/%s/%s", dir, name, attr);
-}
-
-static void add_str(json_object *o, const char *key, char *val)
-{
-	if (val)
+	if (val[0])
 		json_object_object_add(o, key, json_object_new_string(val));
-	free(val);
 }
 
-static void add_num(json_object *o, const char *key, char *val)
+static void add_num(json_object *o, const char *key, bool has, int64_t val)
 {
-	if (val)
-		json_object_object_add(o, key, json_object_new_int64(strtoll(val, NULL, 0)));
-	free(val);
+	if (has)
+		json_object_object_add(o, key, json_object_new_int64(val));
 }
 
 /* An attribute as text, "unknown" where sysfs did not give it. */
@@ -148,78 +139,44 @@ static const char *known(json_object *v)
 	return v ? json_object_get_string(v) : "unknown";
 }
 
-static json_object *host_nvdimm(const char *root)
+static json_object *host_nvdimm(const struct vpmem_host_status *st)
 {
-	char dir[PATH_MAX];
 	json_object *regions = json_object_new_array();
-	struct dirent **ents = NULL;
-	int n;
 
-	snprintf(dir, sizeof(dir), "%s/sys/bus/nd/devices", root);
-	n = scandir(dir, &ents, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
+	for (unsigned i = 0; i < st->nregions; i++) {
+		const struct vpmem_host_region *reg = &st->regions[i];
+		json_object *r = json_object_new_object(), *nss = json_object_new_array();
 
-		if (!strncmp(name, "region", 6)) {
-			json_object *r = json_object_new_object(), *nss = json_object_new_array();
+		json_object_object_add(r, "dev", json_object_new_string(reg->dev));
+		add_num(r, "size", reg->has_size, (int64_t)reg->size);
+		add_num(r, "numa_node", reg->has_numa_node, reg->numa_node);
+		add_str(r, "persistence_domain", reg->persistence_domain);
+		for (unsigned k = 0; k < reg->nns; k++) {
+			json_object *x = json_object_new_object();
 
-			json_object_object_add(r, "dev", json_object_new_string(name));
-			add_num(r, "size", sysread(root, "/sys/bus/nd/devices", name, "size"));
-			add_num(r, "numa_node", sysread(root, "/sys/bus/nd/devices", name, "numa_node"));
-			add_str(r, "persistence_domain", sysread(root, "/sys/bus/nd/devices", name, "persistence_domain"));
-			for (int k = 0; k < n; k++) {
-				const char *ns = ents[k]->d_name;
-				char pfx[64];
-
-				snprintf(pfx, sizeof(pfx), "namespace%s.", name + 6);
-				if (strncmp(ns, pfx, strlen(pfx)))
-					continue;
-				{
-					json_object *x = json_object_new_object();
-					char *size = sysread(root, "/sys/bus/nd/devices", ns, "size");
-
-					if (size && !strcmp(size, "0")) {
-						free(size);
-						json_object_put(x);
-						continue;
-					}
-					json_object_object_add(x, "dev", json_object_new_string(ns));
-					add_num(x, "size", size);
-					add_str(x, "mode", sysread(root, "/sys/bus/nd/devices", ns, "mode"));
-					json_object_array_add(nss, x);
-				}
-			}
-			json_object_object_add(r, "namespaces", nss);
-			json_object_array_add(regions, r);
+			json_object_object_add(x, "dev", json_object_new_string(reg->ns[k].dev));
+			add_num(x, "size", reg->ns[k].has_size, (int64_t)reg->ns[k].size);
+			add_str(x, "mode", reg->ns[k].mode);
+			json_object_array_add(nss, x);
 		}
+		json_object_object_add(r, "namespaces", nss);
+		json_object_array_add(regions, r);
 	}
-	for (int i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
 	return regions;
 }
 
-static json_object *host_devdax(const char *root)
+static json_object *host_devdax(const struct vpmem_host_status *st)
 {
-	char dir[PATH_MAX];
 	json_object *a = json_object_new_array();
-	struct dirent **ents = NULL;
-	int n;
 
-	snprintf(dir, sizeof(dir), "%s/sys/bus/dax/devices", root);
-	n = scandir(dir, &ents, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		if (ents[i]->d_name[0] != '.') {
-			json_object *d = json_object_new_object();
+	for (unsigned i = 0; i < st->ndevdax; i++) {
+		json_object *d = json_object_new_object();
 
-			json_object_object_add(d, "chardev", json_object_new_string(ents[i]->d_name));
-			add_num(d, "size", sysread(root, "/sys/bus/dax/devices", ents[i]->d_name, "size"));
-			add_num(d, "align", sysread(root, "/sys/bus/dax/devices", ents[i]->d_name, "align"));
-			json_object_array_add(a, d);
-		}
-		free(ents[i]);
+		json_object_object_add(d, "chardev", json_object_new_string(st->devdax[i].dev));
+		add_num(d, "size", st->devdax[i].has_size, (int64_t)st->devdax[i].size);
+		add_num(d, "align", st->devdax[i].has_align, (int64_t)st->devdax[i].align);
+		json_object_array_add(a, d);
 	}
-	free(ents);
 	return a;
 }
 
@@ -263,34 +220,18 @@ static json_object *host_dax_mounts(const char *root, bool *map_sync, bool *trie
 	return a;
 }
 
-static json_object *host_e820_pmem(const char *root)
+static json_object *host_e820_pmem(const struct vpmem_host_status *st)
 {
-	char dir[PATH_MAX];
 	json_object *a = json_object_new_array();
-	struct dirent **ents = NULL;
-	int n;
 
-	/* /sys/firmware/memmap/N/{start,end,type}: drivers/firmware/memmap.c;
-	 * e820 type 12 is "Persistent Memory (legacy)", type 7 "Persistent Memory"
-	 * (arch/x86/kernel/e820.c e820_type_to_string) */
-	snprintf(dir, sizeof(dir), "%s/sys/firmware/memmap", root);
-	n = scandir(dir, &ents, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		char *type = ents[i]->d_name[0] == '.' ? NULL
-			: sysread(root, "/sys/firmware/memmap", ents[i]->d_name, "type");
+	for (unsigned i = 0; i < st->nmemmap; i++) {
+		json_object *r = json_object_new_object();
 
-		if (type && strstr(type, "Persistent Memory")) {
-			json_object *r = json_object_new_object();
-
-			add_str(r, "start", sysread(root, "/sys/firmware/memmap", ents[i]->d_name, "start"));
-			add_str(r, "end", sysread(root, "/sys/firmware/memmap", ents[i]->d_name, "end"));
-			json_object_object_add(r, "type", json_object_new_string(type));
-			json_object_array_add(a, r);
-		}
-		free(type);
-		free(ents[i]);
+		add_str(r, "start", st->memmap[i].start);
+		add_str(r, "end", st->memmap[i].end);
+		json_object_object_add(r, "type", json_object_new_string(st->memmap[i].type));
+		json_object_array_add(a, r);
 	}
-	free(ents);
 	return a;
 }
 
@@ -306,17 +247,26 @@ static int host_view(const char *root, const char *qemu, bool json)
 	json_object *o = json_object_new_object(), *q = json_object_new_object(), *k = json_object_new_object();
 	struct vpmem_qemu_caps caps;
 	struct vpmem_err err = { 0 };
+	struct vpmem_host_status st;
 	bool map_sync = false, tried = false;
 	int fd;
 
-	json_object_object_add(o, "regions", host_nvdimm(root));
-	json_object_object_add(o, "devdax", host_devdax(root));
+	if (vpmem_host_status_read(root, &st, &err)) {
+		vpmem_host_status_free(&st);
+		json_object_put(o);
+		json_object_put(q);
+		json_object_put(k);
+		return cmd_error(EXIT_FAIL, "doctor: %s", err.msg);
+	}
+	json_object_object_add(o, "regions", host_nvdimm(&st));
+	json_object_object_add(o, "devdax", host_devdax(&st));
 	json_object_object_add(o, "dax_mounts", host_dax_mounts(root, &map_sync, &tried));
 	if (tried)
 		json_object_object_add(o, "map_sync", json_object_new_boolean(map_sync));
 	else
 		json_object_object_add(o, "map_sync", NULL);
-	json_object_object_add(o, "e820_pmem", host_e820_pmem(root));
+	json_object_object_add(o, "e820_pmem", host_e820_pmem(&st));
+	vpmem_host_status_free(&st);
 	if (!vpmem_qemu_probe(qemu, &caps, &err)) {
 		json_object_object_add(q, "binary", json_object_new_string(qemu));
 		json_object_object_add(q, "version", json_object_new_string(caps.version));

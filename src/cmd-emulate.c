@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* vpmem emulate plan | apply | status | remove: DRAM-emulated PMem via memmap=. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,9 +15,9 @@
 #include <vpmem/file.h>
 #include <vpmem/exec.h>
 #include <vpmem/grub.h>
+#include <vpmem/hoststatus.h>
 #include <vpmem/input.h>
 #include <vpmem/size.h>
-#include <vpmem/sysfs.h>
 
 #include "options.h"
 #include "vpmem.h"
@@ -337,11 +336,6 @@ static int em_remove(const struct em_args *a)
 
 /* ---- status ---- */
 
-static char *sysattr(const char *root, const char *dir, const char *name, const char *attr)
-{
-	return vpmem_sysfs_get(root, "%s/%s/%s", dir, name, attr);
-}
-
 /* Is every word of @param a whole word of @cmdline? */
 static bool on_cmdline(const char *cmdline, const char *param)
 {
@@ -363,18 +357,22 @@ static bool on_cmdline(const char *cmdline, const char *param)
 
 static int em_status(const struct em_args *a)
 {
-	const char *root = a->sysroot ? a->sysroot : "";
-	struct vpmem_e820_res planned[16], found[16];
-	unsigned np, nf = 0, matched = 0;
-	char path[PATH_MAX], *cmdline, *iomem, grub[PATH_MAX], a1[32], a2[32];
-	json_object *o = json_object_new_object(), *jr = json_object_new_array(), *jp = json_object_new_array();
-	struct vpmem_e820_map *map = NULL;
-	struct dirent **ents = NULL;
+	struct vpmem_e820_res planned[16];
+	unsigned np, matched = 0;
+	char *cmdline, grub[PATH_MAX], a1[32], a2[32];
+	json_object *o, *jr, *jp;
+	struct vpmem_host_status st;
+	struct vpmem_err err = { 0 };
 	char *gparam = NULL;
-	int n;
 
-	snprintf(path, sizeof(path), "%s/proc/cmdline", root);
-	cmdline = vpmem_read_file(path, 8192, NULL);
+	if (vpmem_host_status_read(a->sysroot, &st, &err)) {
+		vpmem_host_status_free(&st);
+		return cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
+	}
+	o = json_object_new_object();
+	jr = json_object_new_array();
+	jp = json_object_new_array();
+	cmdline = st.cmdline;
 	np = cmdline ? vpmem_e820_cmdline_pram(cmdline, planned, 16) : 0;
 	grub_path(a, grub, sizeof(grub));
 	gparam = vpmem_grub_recorded_param(grub);
@@ -382,24 +380,12 @@ static int em_status(const struct em_args *a)
 		json_object_object_add(o, "grub_param", json_object_new_string(gparam));
 		json_object_object_add(o, "grub_pending", json_object_new_boolean(!on_cmdline(cmdline, gparam)));
 	}
-	/* e820 type 12 as the running kernel has it: /proc/iomem (e820.c parses it) */
-	snprintf(path, sizeof(path), "%s/proc/iomem", root);
-	iomem = vpmem_read_file(path, 1 << 20, NULL);
-	if (iomem && (map = calloc(1, sizeof(*map))) && !vpmem_e820_parse(iomem, false, map, NULL))
-		for (unsigned i = 0; i < map->n && nf < 16; i++)
-			if (map->r[i].type == VPMEM_E820_PRAM) {
-				found[nf].start = map->r[i].start;
-				found[nf].size = map->r[i].end - map->r[i].start + 1;
-				nf++;
-			}
-	free(map);
-	free(iomem);
 	for (unsigned i = 0; i < np; i++) {
 		json_object *x = json_object_new_object();
 		bool ok = false;
 
-		for (unsigned k = 0; k < nf; k++)
-			ok |= found[k].start == planned[i].start && found[k].size == planned[i].size;
+		for (unsigned k = 0; k < st.nreserved; k++)
+			ok |= st.reserved[k].start == planned[i].start && st.reserved[k].size == planned[i].size;
 		matched += ok;
 		json_object_object_add(x, "start", json_object_new_uint64(planned[i].start));
 		json_object_object_add(x, "size", json_object_new_uint64(planned[i].size));
@@ -410,48 +396,27 @@ static int em_status(const struct em_args *a)
 	{
 		json_object *jf = json_object_new_array();
 
-		for (unsigned k = 0; k < nf; k++) {
+		for (unsigned k = 0; k < st.nreserved; k++) {
 			json_object *x = json_object_new_object();
 
-			json_object_object_add(x, "start", json_object_new_uint64(found[k].start));
-			json_object_object_add(x, "size", json_object_new_uint64(found[k].size));
+			json_object_object_add(x, "start", json_object_new_uint64(st.reserved[k].start));
+			json_object_object_add(x, "size", json_object_new_uint64(st.reserved[k].size));
 			json_object_array_add(jf, x);
 		}
 		json_object_object_add(o, "reserved", jf);
 	}
 	/* pmem regions from nd_e820 and their devices */
-	snprintf(path, sizeof(path), "%s/sys/bus/nd/devices", root);
-	n = scandir(path, &ents, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
+	for (unsigned i = 0; i < st.nregions; i++) {
+		const struct vpmem_host_region *reg = &st.regions[i];
+		json_object *x = json_object_new_object();
 
-		if (!strncmp(name, "region", 6)) {
-			char *res = sysattr(root, "/sys/bus/nd/devices", name, "resource");
-			char *size = sysattr(root, "/sys/bus/nd/devices", name, "size");
-			json_object *x = json_object_new_object();
-			char ns[64], blkdir[PATH_MAX];
-			struct dirent **b = NULL;
-			int nb;
-
-			json_object_object_add(x, "dev", json_object_new_string(name));
-			json_object_object_add(x, "start", json_object_new_uint64(res ? strtoull(res, NULL, 0) : 0));
-			json_object_object_add(x, "size", json_object_new_uint64(size ? strtoull(size, NULL, 0) : 0));
-			snprintf(ns, sizeof(ns), "namespace%s.0", name + 6);
-			snprintf(blkdir, sizeof(blkdir), "%s/sys/bus/nd/devices/%s/block", root, ns);
-			nb = scandir(blkdir, &b, NULL, alphasort);
-			for (int k = 0; k < nb; k++) {
-				if (b[k]->d_name[0] != '.')
-					json_object_object_add(x, "blockdev", json_object_new_string(b[k]->d_name));
-				free(b[k]);
-			}
-			free(b);
-			json_object_array_add(jr, x);
-			free(res);
-			free(size);
-		}
-		free(ents[i]);
+		json_object_object_add(x, "dev", json_object_new_string(reg->dev));
+		json_object_object_add(x, "start", json_object_new_uint64(reg->has_resource ? reg->resource : 0));
+		json_object_object_add(x, "size", json_object_new_uint64(reg->has_size ? reg->size : 0));
+		if (reg->blockdev[0])
+			json_object_object_add(x, "blockdev", json_object_new_string(reg->blockdev));
+		json_object_array_add(jr, x);
 	}
-	free(ents);
 	json_object_object_add(o, "regions", jr);
 	json_object_object_add(o, "match", json_object_new_boolean(np && matched == np));
 	if (a->json) {
@@ -486,7 +451,7 @@ static int em_status(const struct em_args *a)
 		       : np ? "does not match the plan (was the machine rebooted after update-grub?)" : "");
 		json_object_put(o);
 	}
-	free(cmdline);
+	vpmem_host_status_free(&st);
 	free(gparam);
 	return np && matched == np ? EXIT_OK : EXIT_FAIL;
 }
