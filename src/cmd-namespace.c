@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,6 @@
 #include <uuid/uuid.h>
 
 #include <vpmem/image.h>
-#include <vpmem/input.h>
 #include <vpmem/io.h>
 #include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
@@ -375,36 +373,6 @@ static int io_parse(int argc, char **argv, bool import, struct io_args *a, struc
 	return 0;
 }
 
-/*
- * Open the image for the copy. Import: read-write, locked, refused while
- * mapped. Export: the same lock (nothing else may change the image during
- * the copy); --force reads an image a running VM has mapped, read-only.
- */
-static int io_open_image(const struct io_args *a, bool *rdonly)
-{
-	const char *cmd = a->import ? "import" : "export";
-	struct vpmem_err err = { 0 };
-	int fd = vpmem_image_open_locked(a->file, &err);
-
-	*rdonly = !a->import;
-	if (fd >= 0 || a->import)
-		return fd >= 0 ? fd : -cmd_error(EXIT_FAIL, "namespace import: %s", err.msg);
-	if (err.code == EBUSY && !a->force)
-		return -cmd_error(EXIT_FAIL, "namespace export: %s; --force exports it anyway (a running guest may change it during the copy)",
-				  err.msg);
-	if (err.code != EBUSY && err.code != EACCES && err.code != EROFS)
-		return -cmd_error(EXIT_FAIL, "namespace %s: %s", cmd, err.msg);
-	/* --force, or an image we may only read: read-only, shared lock unless forced */
-	fd = vpmem_open_input(a->file, O_RDONLY, VPMEM_IN_REG, "image", &err);
-	if (fd < 0)
-		return -cmd_error(EXIT_FAIL, "namespace export: %s", err.msg);
-	if (!a->force && flock(fd, LOCK_SH | LOCK_NB)) {
-		close(fd);
-		return -cmd_error(EXIT_FAIL, "namespace export: '%s' is locked by another process", a->file);
-	}
-	return fd;
-}
-
 static int io_report(const struct io_args *a, const struct vpmem_ns_info *ns, uint64_t ns_size,
 		     const struct vpmem_copy_stats *st)
 {
@@ -438,14 +406,16 @@ static int io_report(const struct io_args *a, const struct vpmem_ns_info *ns, ui
 static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
 {
 	struct io_args a;
+	struct vpmem_ns_open_req req = { 0 };
+	struct vpmem_ns_handle h = { .fd = -1 };
 	struct vpmem_region_info *ri = NULL;
 	struct vpmem_ns_io *io = NULL;
 	struct vpmem_copy_stats st = { 0 };
 	struct vpmem_err err = { 0 };
 	const char *cmd = import ? "namespace import" : "namespace export";
 	const char *what = import ? "importing" : "exporting";
-	bool rdonly, std = false;
-	int r, fd = -1, other = -1, k;
+	bool std = false;
+	int r, other = -1, k;
 	long long crash_limit = -1;
 	struct stat sb;
 
@@ -460,26 +430,23 @@ static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
 		other = std ? STDIN_FILENO : open(a.path, O_RDONLY | O_CLOEXEC);
 	if (other < 0 && import)
 		return cmd_error(EXIT_FAIL, "%s: cannot open '%s': %s", cmd, a.path, strerror(errno));
-	fd = io_open_image(&a, &rdonly);
-	if (fd < 0) {
-		r = -fd;
+	req.file = a.file;
+	req.hints = a.hints;
+	req.write = import;
+	req.force = a.force;
+	req.dry = a.dry;
+	req.name = a.name;
+	req.dev = a.dev;
+	req.uuid = a.uuid_set ? a.uuid : NULL;
+	if (vpmem_ns_handle_open(&req, &h, &err)) {
+		/* the image is busy: say how to export it anyway */
+		r = cmd_error(EXIT_FAIL, "%s: %s%s", cmd, err.msg, h.busy && !import
+			      ? "; --force exports it anyway (a running guest may change it during the copy)" : "");
 		goto out;
 	}
-	ri = calloc(1, sizeof(*ri));
-	if (!ri || vpmem_image_open_lsa(a.file, fd, false, &a.hints, &err) || /* CXL: FILE.lsa */
-	    vpmem_region_read(fd, &a.hints, ri, &err)) {
-		r = cmd_error(EXIT_FAIL, "%s: '%s': %s", cmd, a.file, ri ? err.msg : "out of memory");
-		goto out;
-	}
-	k = vpmem_ns_select(ri, a.name, a.uuid_set ? a.uuid : NULL, a.dev, &err);
-	if (k < 0) {
-		r = cmd_error(EXIT_FAIL, "%s: '%s': %s", cmd, a.file, err.msg);
-		goto out;
-	}
-	if (vpmem_ns_io_open(fd, &ri->ns[k], rdonly || a.dry, &io, &err)) {
-		r = cmd_error(EXIT_FAIL, "%s: '%s' namespace0.%d: %s", cmd, a.file, k, err.msg);
-		goto out;
-	}
+	ri = h.ri;
+	io = h.io;
+	k = h.index;
 	if (import && !std && !fstat(other, &sb) && S_ISREG(sb.st_mode) &&
 	    (uint64_t)sb.st_size > vpmem_ns_io_size(io)) {
 		char x[32], y[32];
@@ -539,13 +506,9 @@ static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
 	else
 		r = io_report(&a, &ri->ns[k], vpmem_ns_io_size(io), &st);
 out:
-	vpmem_ns_io_close(io);
-	vpmem_image_close(fd, &a.hints);
+	vpmem_ns_handle_close(&h);
 	if (other >= 0 && !std)
 		close(other);
-	if (ri)
-		vpmem_region_free(ri);
-	free(ri);
 	return r;
 }
 

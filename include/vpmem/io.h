@@ -118,6 +118,40 @@ int vpmem_ns_import(struct vpmem_ns_io *io, int src, vpmem_progress_fn fn, void 
 int vpmem_ns_export(struct vpmem_ns_io *io, int dst, vpmem_progress_fn fn, void *arg,
 		    struct vpmem_copy_stats *st, struct vpmem_err *err);
 
+/*
+ * One namespace of an image, opened for `namespace import` / `export` in one
+ * call: the image (@write: read-write, exclusively locked and refused while
+ * another process maps it; else the same lock, or where that is refused for
+ * being busy (@force) or not writable (EACCES, EROFS), read-only under a
+ * shared lock, no lock at all with @force), a CXL image's FILE.lsa, the
+ * region decoded, the namespace selected (vpmem_ns_select) and its data path
+ * opened (read-only unless @write and not @dry). Opens nothing else: a
+ * caller creates the other side of the copy after this succeeds. Messages
+ * name the file ("'vm.img': no namespace named 'x'"); @busy says the image
+ * was refused because another process maps it.
+ */
+struct vpmem_ns_open_req {
+	const char *file;
+	struct vpmem_image_hints hints;   /* label size, slot (slot -1: any) */
+	bool write, force, dry;
+	const char *name, *dev;           /* selectors: exactly one of these and uuid */
+	const uint8_t *uuid;
+};
+
+struct vpmem_ns_handle {
+	int fd;                           /* the image, -1 when closed */
+	struct vpmem_image_hints hints;   /* as vpmem_image_open_lsa filled them */
+	struct vpmem_region_info *ri;
+	int index;                        /* into ri->ns */
+	struct vpmem_ns_io *io;
+	bool busy;
+};
+
+int vpmem_ns_handle_open(const struct vpmem_ns_open_req *req, struct vpmem_ns_handle *h,
+			 struct vpmem_err *err);
+/* Close what vpmem_ns_handle_open opened (also after it failed). */
+void vpmem_ns_handle_close(struct vpmem_ns_handle *h);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <vpmem/input.h>
 #include <vpmem/io.h>
 #include <vpmem/pfn.h>
 
@@ -655,4 +657,74 @@ int vpmem_ns_export(struct vpmem_ns_io *io, int dst, vpmem_progress_fn fn, void 
 	if (!r && sparse && fsync(dst))
 		r = vpmem_err_set(err, errno, "cannot fsync the destination: %s", strerror(errno));
 	return r;
+}
+
+/* ---- one namespace of an image, for import and export ---- */
+
+static int handle_open_image(const struct vpmem_ns_open_req *req, struct vpmem_ns_handle *h,
+			     struct vpmem_err *err)
+{
+	struct vpmem_err e = { 0 };
+	int fd = vpmem_image_open_locked(req->file, &e);
+
+	if (fd >= 0)
+		return fd;
+	if (req->write || (e.code != EBUSY && e.code != EACCES && e.code != EROFS) ||
+	    (e.code == EBUSY && !req->force)) {
+		h->busy = e.code == EBUSY;
+		if (err)
+			*err = e;
+		return -e.code;
+	}
+	/* forced, or an image we may only read: read-only, shared lock unless forced */
+	fd = vpmem_open_input(req->file, O_RDONLY, VPMEM_IN_REG, "image", err);
+	if (fd < 0)
+		return fd;
+	if (!req->force && flock(fd, LOCK_SH | LOCK_NB)) {
+		close(fd);
+		return vpmem_err_set(err, EWOULDBLOCK, "'%s' is locked by another process", req->file);
+	}
+	return fd;
+}
+
+int vpmem_ns_handle_open(const struct vpmem_ns_open_req *req, struct vpmem_ns_handle *h,
+			 struct vpmem_err *err)
+{
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	h->hints = req->hints;
+	h->fd = handle_open_image(req, h, err);
+	if (h->fd < 0)
+		return h->fd;
+	h->ri = calloc(1, sizeof(*h->ri));
+	if (!h->ri)
+		return vpmem_err_set(err, ENOMEM, "'%s': out of memory", req->file);
+	r = vpmem_image_open_lsa(req->file, h->fd, false, &h->hints, err); /* CXL: FILE.lsa */
+	if (!r)
+		r = vpmem_region_read(h->fd, &h->hints, h->ri, err);
+	if (!r) {
+		h->index = vpmem_ns_select(h->ri, req->name, req->uuid, req->dev, err);
+		r = h->index < 0 ? h->index : 0;
+	}
+	if (r) {
+		vpmem_err_prefix(err, "'%s'", req->file);
+		return r;
+	}
+	r = vpmem_ns_io_open(h->fd, &h->ri->ns[h->index], !req->write || req->dry, &h->io, err);
+	if (r)
+		vpmem_err_prefix(err, "'%s' namespace0.%d", req->file, h->index);
+	return r;
+}
+
+void vpmem_ns_handle_close(struct vpmem_ns_handle *h)
+{
+	vpmem_ns_io_close(h->io);
+	h->io = NULL;
+	vpmem_image_close(h->fd, &h->hints);
+	h->fd = -1;
+	if (h->ri)
+		vpmem_region_free(h->ri);
+	free(h->ri);
+	h->ri = NULL;
 }
