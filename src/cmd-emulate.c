@@ -270,6 +270,21 @@ static void say_update(const struct em_args *a, bool changed)
 		printf("next: regenerate grub.cfg (update-grub, or grub2-mkconfig -o /boot/grub2/grub.cfg), then reboot\n");
 }
 
+/* The end of apply and remove: after a written change, the next step (or
+ * --update's run of it); then free the file and the change. */
+static int em_done(const struct em_args *a, bool written, int r, struct vpmem_grub_file *f,
+		   struct vpmem_grub_change *c)
+{
+	if (written) {
+		say_update(a, true);
+		if (a->update)
+			r = run_update(a);
+	}
+	vpmem_grub_change_free(c);
+	vpmem_grub_file_free(f);
+	return r;
+}
+
 static int em_apply(const struct em_args *a)
 {
 	struct vpmem_e820_plan p;
@@ -294,15 +309,8 @@ static int em_apply(const struct em_args *a)
 			printf("would set in '%s': %s\n", f.path, c.line);
 		else
 			printf("'%s': GRUB_CMDLINE_LINUX now has %s (backup: %s)\n", f.path, p.param, c.backup);
-		if (c.changed && !a->dry) {
-			say_update(a, true);
-			if (a->update)
-				r = run_update(a);
-		}
 	}
-	vpmem_grub_change_free(&c);
-	vpmem_grub_file_free(&f);
-	return r;
+	return em_done(a, !r && c.changed && !a->dry, r, &f, &c);
 }
 
 static int em_remove(const struct em_args *a)
@@ -325,13 +333,8 @@ static int em_remove(const struct em_args *a)
 		if (c.foreign_backup)
 			printf("note: '%s' is not the backup vpmem made: left in place\n", c.backup);
 		printf("'%s': removed %s\n", f.path, c.param);
-		say_update(a, true);
-		if (a->update)
-			r = run_update(a);
 	}
-	vpmem_grub_change_free(&c);
-	vpmem_grub_file_free(&f);
-	return r;
+	return em_done(a, !r && !a->dry, r, &f, &c);
 }
 
 /* ---- status ---- */

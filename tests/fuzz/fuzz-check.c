@@ -18,35 +18,30 @@
 
 #include <vpmem/check.h>
 
+#include "fuzz.h"
+
 #define HEAD (64u << 10)
 #define LSA (128u << 10)
 #define TAIL (64u << 10)
 #define SIZE ((32u << 20) + LSA)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 	struct vpmem_image_hints h = { .slot = -1 };
 	struct vpmem_check_report rep;
-	size_t head, lsa, tail;
+	size_t head, lsa, tail, left;
 
 	if (fd < 0 && (fd = memfd_create("fuzz-check", 0)) < 0)
 		return 0;
 	if (!size || ftruncate(fd, 0) || ftruncate(fd, SIZE))
 		return 0;
-	if (data[0] & 1) {
-		h.label_size = LSA;
-		h.label_size_set = true;
-	}
-	if (data[0] & 2)
-		h.slot = data[0] >> 4;
-	data++;
-	size--;
-	head = size < HEAD ? size : HEAD;
-	lsa = size - head < LSA ? size - head : LSA;
-	tail = size - head - lsa < TAIL ? size - head - lsa : TAIL;
+	if (!fuzz_image_hints(&data, &size, LSA, &h))
+		return 0;
+	left = size;
+	head = fuzz_take(&left, HEAD);
+	lsa = fuzz_take(&left, LSA);
+	tail = fuzz_take(&left, TAIL);
 	if (pwrite(fd, data, head, 0) != (ssize_t)head ||
 	    pwrite(fd, data + head, lsa, SIZE - LSA) != (ssize_t)lsa ||
 	    pwrite(fd, data + head + lsa, tail, SIZE - LSA - TAIL) != (ssize_t)tail)

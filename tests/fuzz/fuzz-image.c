@@ -16,33 +16,26 @@
 
 #include <vpmem/image.h>
 
+#include "fuzz.h"
+
 #define HEAD (64u << 10)
 #define LSA (128u << 10)
 #define SIZE ((32u << 20) + LSA)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t *img;
 	struct vpmem_image_hints h = { .slot = -1 };
 	struct vpmem_region_info *ri;
-	size_t head, tail;
+	size_t head, tail, left;
 
 	if (!img && !(img = calloc(1, SIZE)))
 		return 0;
-	if (!size)
+	if (!fuzz_image_hints(&data, &size, LSA, &h))
 		return 0;
-	if (data[0] & 1) {
-		h.label_size = LSA;
-		h.label_size_set = true;
-	}
-	if (data[0] & 2)
-		h.slot = data[0] >> 4;
-	data++;
-	size--;
-	head = size < HEAD ? size : HEAD;
-	tail = size - head < LSA ? size - head : LSA;
+	left = size;
+	head = fuzz_take(&left, HEAD);
+	tail = fuzz_take(&left, LSA);
 	memcpy(img, data, head);
 	memcpy(img + SIZE - LSA, data + head, tail);
 	ri = calloc(1, sizeof(*ri));
