@@ -228,9 +228,10 @@ static void check_label(struct chk *c, const struct vpmem_label *l, const uint8_
 		const char *sig = NULL;
 		uint64_t at = 0;
 
-		for (uint64_t o = 0; o <= VPMEM_INFO_OFFSET && !sig && l->dpa <= ri->region_size &&
-		     l->rawsize >= VPMEM_INFO_OFFSET + 4096 && l->rawsize <= ri->region_size - l->dpa;
-		     o += VPMEM_INFO_OFFSET) {
+		bool inside = l->dpa <= ri->region_size && l->rawsize >= VPMEM_INFO_OFFSET + 4096 &&
+			      l->rawsize <= ri->region_size - l->dpa;
+
+		for (uint64_t o = 0; inside && o <= VPMEM_INFO_OFFSET && !sig; o += VPMEM_INFO_OFFSET) {
 			uint8_t blk[16];
 
 			at = l->dpa + o;
@@ -401,6 +402,10 @@ static void check_raw(struct chk *c, const struct vpmem_ns_info *ns, char *st)
 	struct vpmem_btt_info info;
 	const char *sig;
 
+	/* an unknown abstraction GUID: check_label has said what an info block
+	 * under it means (the kernel shows it raw); once is enough */
+	if (ns->claim == VPMEM_CLAIM_UNKNOWN)
+		return;
 	if (ns->claim == VPMEM_CLAIM_PFN || ns->claim == VPMEM_CLAIM_DAX) {
 		add(c, (int)ns->index, VPMEM_CHECK_DAMAGED, ns->dpa + VPMEM_INFO_OFFSET, st,
 		    "the info block has no backup copy; recreate the namespace and restore its data",

@@ -16,6 +16,7 @@
 #include <vpmem/cxl.h>
 #include <vpmem/guest.h>
 #include <vpmem/image.h>
+#include <vpmem/libvirt.h>
 #include <vpmem/nfit.h>
 #include <vpmem/size.h>
 
@@ -375,23 +376,26 @@ int vpmem_cxl_argv(const struct vpmem_cxl_plan *plan, struct vpmem_strv *argv)
 }
 
 /* Can @pw open @path read-write? Asked as that user (a child process), so
- * that directories, groups and ACLs answer as they would for QEMU. */
-static bool user_can_rw(const struct passwd *pw, const char *path)
+ * that directories, groups and ACLs answer as they would for QEMU: 1 yes,
+ * 0 no, -1 cannot tell (only root can become another user). */
+static int user_can_rw(const struct passwd *pw, const char *path)
 {
 	int st;
 	pid_t pid = fork();
 
 	if (pid < 0)
-		return false;
+		return -1;
 	if (!pid) {
 		if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
-			_exit(1);
+			_exit(2);
 		_exit(access(path, R_OK | W_OK) ? 1 : 0);
 	}
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
-			return false;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+			return -1;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) == 2)
+		return -1;
+	return WEXITSTATUS(st) == 0;
 }
 
 int vpmem_cxl_libvirt_prepare(const struct vpmem_cxl_plan *plan, const char *user, struct vpmem_err *err)
@@ -406,12 +410,23 @@ int vpmem_cxl_libvirt_prepare(const struct vpmem_cxl_plan *plan, const char *use
 		bool made[2] = { d->create, d->lsa_create };
 
 		for (int k = 0; k < 2; k++) {
+			int can;
+
 			/* a backing run made for this domain: hand it over as
-			 * libvirt's DAC driver does with the files it knows */
-			if (made[k] && chown(f[k], pw->pw_uid, pw->pw_gid))
+			 * libvirt's DAC driver does with the files it knows
+			 * (root only; a user's own files stay theirs) */
+			if (made[k] && !geteuid() && chown(f[k], pw->pw_uid, pw->pw_gid))
 				return vpmem_err_set(err, errno, "cannot hand '%s' to user %s: %s", f[k], user,
 						     strerror(errno));
-			if (!user_can_rw(pw, f[k]))
+			can = user_can_rw(pw, f[k]);
+			if (can < 0) { /* not root: what can be told from here */
+				int r = vpmem_libvirt_reachable(NULL, f[k], err);
+
+				if (r)
+					return r;
+				continue;
+			}
+			if (!can)
 				return vpmem_err_set(err, EACCES,
 						     "libvirt's QEMU (user %s) cannot open '%s' read-write, and libvirt does not hand QEMU the files in <qemu:commandline>: chown %s '%s' '%s' (or setfacl -m u:%s:rw both; every directory above them searchable)",
 						     user, f[k], user, d->path, d->lsa_path, user);

@@ -140,14 +140,17 @@ int vpmem_libvirt_xml(const struct vpmem_vm_plan *plan, const struct vpmem_libvi
 		child(lx, os, "kernel", o->kernel);
 		if (o->initrd)
 			child(lx, os, "initrd", o->initrd);
-		if (o->cmdline && plan->cxl.pcie_ports_compat) { /* CXL on 6.12: cxl.h */
+		if (o->cmdline || plan->cxl.pcie_ports_compat) { /* CXL on 6.12: cxl.h */
+			const char *compat = plan->cxl.pcie_ports_compat ? "pcie_ports=compat" : "";
 			char *c = NULL;
 
-			if (asprintf(&c, "%s pcie_ports=compat", o->cmdline) > 0)
-				child(lx, os, "cmdline", c);
+			if (asprintf(&c, "%s%s%s", o->cmdline ? o->cmdline : "", o->cmdline && *compat ? " " : "",
+				     compat) < 0) {
+				lx->FreeDoc(doc);
+				return vpmem_err_set(err, ENOMEM, "out of memory");
+			}
+			child(lx, os, "cmdline", c);
 			free(c);
-		} else if (o->cmdline || plan->cxl.pcie_ports_compat) {
-			child(lx, os, "cmdline", o->cmdline ? o->cmdline : "pcie_ports=compat");
 		}
 	}
 	child(lx, child(lx, dom, "features", NULL), "acpi", NULL); /* the NFIT is an ACPI table */
@@ -269,7 +272,7 @@ int vpmem_libvirt_reachable(const char *uri, const char *path, struct vpmem_err 
 			*slash = '\0';
 		if (!stat(dir, &st) && S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH))
 			return vpmem_err_set(err, EACCES,
-					     "libvirt's QEMU (user libvirt-qemu) cannot reach '%s': directory '%s' is not searchable by others (use a directory under /var/lib/libvirt/images, or chmod o+x '%s')",
+					     "libvirt's QEMU (user " VPMEM_LIBVIRT_QEMU_USER ") cannot reach '%s': directory '%s' is not searchable by others (use a directory under /var/lib/libvirt/images, or chmod o+x '%s')",
 					     path, dir, dir);
 		if (slash == dir)
 			break;

@@ -246,6 +246,8 @@ expect_eq "label-less BTT from backup: data intact" "$(export_sum c.img namespac
 m12; dmg flip c.img $(($(L12 3) + 144)); labelcsum 3; dmg flip c.img $(($(L12 1) + 144)); labelcsum 1
 judge "unknown abstraction GUID (BTT and fsdax namespaces)" damaged "label slot 3 .*holding a BTT info block"
 expect_match "unknown abstraction GUID (fsdax namespace): damaged" "$out" "damaged +label slot 1 .*holding a fsdax \(NVDIMM_PFN_INFO\) info block"
+expect_eq "unknown abstraction GUID (fsdax namespace): said once, by the label" \
+	"$(printf '%s\n' "$out" | grep -c 'fsdax (NVDIMM_PFN_INFO) info block')" 1
 refuse "unknown abstraction GUID over info blocks"
 # everything repairable at once, and something not: repairs what it can, refuses the rest
 m12; dmg flip c.img $((IX1 + 64)); dmg flip c.img $((INFO2 + 100)); dmg flip c.img $(($(L12 4) + 20))
