@@ -199,22 +199,9 @@ static json_object *host_dax_mounts(const char *root, bool *map_sync, bool *trie
 		json_object_object_add(m, "fstype", json_object_new_string(mt->fstype));
 		json_object_object_add(m, "source", json_object_new_string(mt->source));
 		json_object_array_add(a, m);
-		if (!*tried && !*root) {
-			/* probe with a temporary file, removed at once */
-			char tmpl[PATH_MAX];
-			int fd;
-
-			snprintf(tmpl, sizeof(tmpl), "%s/.vpmem-doctor-XXXXXX", mt->target);
-			fd = mkstemp(tmpl);
-			if (fd >= 0) {
-				if (!ftruncate(fd, 4096)) {
-					*tried = true;
-					*map_sync = vpmem_map_sync_probe(tmpl);
-				}
-				close(fd);
-				unlink(tmpl);
-			}
-		}
+		/* probe with a temporary file, removed at once */
+		if (!*tried && !*root && !vpmem_map_sync_probe_dir(mt->target, map_sync))
+			*tried = true;
 	}
 	free(mounts);
 	return a;

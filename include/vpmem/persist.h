@@ -89,6 +89,10 @@ int vpmem_host_node_of_blockdev(const char *sysroot, unsigned major, unsigned mi
 
 /* Does this kernel support MAP_SYNC on @path (a file on a DAX filesystem)? */
 bool vpmem_map_sync_probe(const char *path);
+/* The same for directory @dir (a DAX mount): with a 4 KiB temporary file
+ * made in it and removed at once. Returns 0 with *@works set, or -errno when
+ * no such file could be made (nothing probed). */
+int vpmem_map_sync_probe_dir(const char *dir, bool *works);
 
 #ifdef __cplusplus
 }

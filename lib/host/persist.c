@@ -108,6 +108,24 @@ bool vpmem_map_sync_probe(const char *path)
 	return true;
 }
 
+int vpmem_map_sync_probe_dir(const char *dir, bool *works)
+{
+	char tmpl[PATH_MAX];
+	int fd, r = 0;
+
+	snprintf(tmpl, sizeof(tmpl), "%s/.vpmem-doctor-XXXXXX", dir);
+	fd = mkstemp(tmpl);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, 4096))
+		r = -errno;
+	else
+		*works = vpmem_map_sync_probe(tmpl);
+	close(fd);
+	unlink(tmpl);
+	return r;
+}
+
 /* The mount of @dev in mountinfo @text (libmount, lib/host/mount.c): the last
  * one of the device wins (the mount on top). */
 void vpmem_mountinfo_find(const char *text, dev_t dev, char *fstype, size_t len, bool *dax)

@@ -13,7 +13,11 @@
 
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
+#include <dirent.h>
+
+#include <vpmem/hoststatus.h>
 #include <vpmem/mount.h>
 #include <vpmem/persist.h>
 #include <vpmem/sysfs.h>
@@ -104,12 +108,82 @@ static void test_sysfs(void **state)
 	assert_null(vpmem_sysfs_get(root, "/sys/a/none"));
 }
 
+/* MAP_SYNC probed in a directory: a temporary file, gone afterwards */
+static void test_map_sync_dir(void **state)
+{
+	char dir[] = "/tmp/vpmem-msync-XXXXXX";
+	bool works = true;
+	struct dirent **ents;
+	int n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(vpmem_map_sync_probe_dir(dir, &works), 0);
+	assert_false(works); /* /tmp is not a DAX filesystem */
+	n = scandir(dir, &ents, NULL, alphasort);
+	assert_int_equal(n, 2); /* . and .. only: the probe file is removed */
+	while (n--)
+		free(ents[n]);
+	free(ents);
+	rmdir(dir);
+	assert_int_equal(vpmem_map_sync_probe_dir("/nonexistent-vpmem-dir", &works), -ENOENT);
+}
+
+/* the host status gatherer on a captured tree (doctor, emulate status) */
+static void test_host_status(void **state)
+{
+	char root[] = "/tmp/vpmem-hoststat-XXXXXX";
+	struct vpmem_host_status st;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	put(root, "/proc/cmdline", "root=/dev/vda1 memmap=1G!4G\n");
+	put(root, "/proc/iomem", "00100000-bffdefff : System RAM\n100000000-13fffffff : Persistent Memory (legacy)\n");
+	put(root, "/sys/bus/nd/devices/region0/size", "1073741824\n");
+	put(root, "/sys/bus/nd/devices/region0/resource", "0x100000000\n");
+	put(root, "/sys/bus/nd/devices/region0/numa_node", "-1\n");
+	put(root, "/sys/bus/nd/devices/namespace0.0/size", "1073741824\n");
+	put(root, "/sys/bus/nd/devices/namespace0.0/mode", "fsdax\n");
+	put(root, "/sys/bus/nd/devices/namespace0.0/block/pmem0/dev", "259:0\n");
+	put(root, "/sys/bus/nd/devices/namespace0.1/size", "0\n");
+	put(root, "/sys/bus/dax/devices/dax1.0/align", "2097152\n");
+	put(root, "/sys/firmware/memmap/0/type", "System RAM\n");
+	put(root, "/sys/firmware/memmap/1/type", "Persistent Memory (legacy)\n");
+	put(root, "/sys/firmware/memmap/1/start", "0x100000000\n");
+	assert_int_equal(vpmem_host_status_read(root, &st, NULL), 0);
+	assert_string_equal(st.cmdline, "root=/dev/vda1 memmap=1G!4G\n");
+	assert_int_equal(st.nreserved, 1);
+	assert_true(st.reserved[0].start == 1ULL << 32 && st.reserved[0].size == 1ULL << 30);
+	assert_int_equal(st.nregions, 1);
+	assert_string_equal(st.regions[0].dev, "region0");
+	assert_true(st.regions[0].has_size && st.regions[0].size == 1ULL << 30);
+	assert_true(st.regions[0].has_resource && st.regions[0].resource == 1ULL << 32);
+	assert_true(st.regions[0].has_numa_node && st.regions[0].numa_node == -1);
+	assert_string_equal(st.regions[0].persistence_domain, "");
+	assert_string_equal(st.regions[0].blockdev, "pmem0");
+	assert_int_equal(st.regions[0].nns, 1); /* the size-0 seed left out */
+	assert_string_equal(st.regions[0].ns[0].dev, "namespace0.0");
+	assert_string_equal(st.regions[0].ns[0].mode, "fsdax");
+	assert_int_equal(st.ndevdax, 1);
+	assert_true(!st.devdax[0].has_size && st.devdax[0].has_align && st.devdax[0].align == 2 << 20);
+	assert_int_equal(st.nmemmap, 1);
+	assert_string_equal(st.memmap[0].start, "0x100000000");
+	assert_string_equal(st.memmap[0].end, "");
+	vpmem_host_status_free(&st);
+	/* nothing there: empty, not an error */
+	assert_int_equal(vpmem_host_status_read("/nonexistent-vpmem-root", &st, NULL), 0);
+	assert_true(!st.cmdline && !st.nregions && !st.ndevdax && !st.nmemmap && !st.nreserved);
+	vpmem_host_status_free(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_node),
 		cmocka_unit_test(test_mounts),
 		cmocka_unit_test(test_sysfs),
+		cmocka_unit_test(test_map_sync_dir),
+		cmocka_unit_test(test_host_status),
 	};
 
 	return cmocka_run_group_tests_name("persist", tests, NULL, NULL);
