@@ -231,26 +231,13 @@ static int vm_stop(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void remove_files(const char *dir, const char *const *names)
-{
-	char p[PATH_MAX + 32];
-
-	for (; *names; names++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, *names);
-		unlink(p);
-	}
-}
-
 static int vm_rm(int argc, char **argv)
 {
-	static const char *const state_files[] = { "spec.json", "lock", "pid", NULL };
-	static const char *const run_files[] = { "console.log", "stdout", "stderr", "status", "cmd",
-						 "qemu.log", "qmp.sock", NULL };
-	static const char *const lv_files[] = { "vmlinuz", "initrd.img", "cmd", NULL };
 	static struct vpmem_vmstate st;
 	struct vpmem_err err = { 0 };
 	const char *name = NULL;
-	char dir[PATH_MAX], run[PATH_MAX + 8];
+	char dir[PATH_MAX];
+	int failed[VPMEM_MAX_DIMMS];
 	bool backings = false;
 	long pid;
 	int r;
@@ -278,20 +265,11 @@ static int vm_rm(int argc, char **argv)
 		vpmem_vmstate_free(&st);
 		return cmd_error(EXIT_FAIL, "vm rm: VM '%s': %s", name, err.msg);
 	}
-	if (backings)
-		for (unsigned i = 0; i < st.ndimms; i++)
-			if (st.dimm[i].created && unlink(st.dimm[i].path) && errno != ENOENT)
-				fprintf(stderr, "vpmem: warning: cannot remove '%s': %s\n", st.dimm[i].path,
-					strerror(errno));
-	if (st.extra_dir) {
-		remove_files(st.extra_dir, lv_files);
-		rmdir(st.extra_dir); /* kept while backings are in it */
-	}
-	snprintf(run, sizeof(run), "%s/run", dir);
-	remove_files(run, run_files);
-	rmdir(run);
-	remove_files(dir, state_files);
-	if (rmdir(dir) && errno != ENOENT)
+	r = vpmem_vmstate_remove(dir, &st, backings, failed);
+	for (unsigned i = 0; i < st.ndimms; i++)
+		if (failed[i])
+			fprintf(stderr, "vpmem: warning: cannot remove '%s': %s\n", st.dimm[i].path, strerror(failed[i]));
+	if (r)
 		fprintf(stderr, "vpmem: warning: '%s' is not empty: kept\n", dir);
 	for (unsigned i = 0; !backings && i < st.ndimms; i++)
 		if (st.dimm[i].created)

@@ -88,6 +88,16 @@ int vpmem_vmstate_load(const char *dir, struct vpmem_vmstate *st, struct vpmem_e
 int vpmem_vmstate_from_plan(struct vpmem_vmstate *st, const struct vpmem_vm_plan *plan,
 			    const bool *created, struct vpmem_err *err);
 void vpmem_vmstate_free(struct vpmem_vmstate *st);
+/*
+ * Remove the files of the VM in @dir (spec.json, lock, pid; run/ and what
+ * it holds; the directory run made for libvirt, @st->extra_dir) and @dir
+ * itself; with @backings also the backings run created. Stops and undefines
+ * nothing. @failed[i] is the errno that kept dimm i's backing (0: removed,
+ * gone already, or not to remove). Returns 0, or -ENOTEMPTY when @dir holds
+ * other files and was kept.
+ */
+int vpmem_vmstate_remove(const char *dir, const struct vpmem_vmstate *st, bool backings,
+			 int failed[VPMEM_MAX_DIMMS]);
 
 /*
  * Who else uses the backing @path: a process that has it mapped (any QEMU,

@@ -330,6 +330,43 @@ int vpmem_vmstate_from_plan(struct vpmem_vmstate *st, const struct vpmem_vm_plan
 	return 0;
 }
 
+static void remove_files(const char *dir, const char *const *names)
+{
+	char p[PATH_MAX + 32];
+
+	for (; *names; names++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, *names);
+		unlink(p);
+	}
+}
+
+int vpmem_vmstate_remove(const char *dir, const struct vpmem_vmstate *st, bool backings,
+			 int failed[VPMEM_MAX_DIMMS])
+{
+	static const char *const state_files[] = { "spec.json", "lock", "pid", NULL };
+	static const char *const run_files[] = { "console.log", "stdout", "stderr", "status", "cmd",
+						 "qemu.log", "qmp.sock", NULL };
+	static const char *const lv_files[] = { "vmlinuz", "initrd.img", "cmd", NULL };
+	char run[PATH_MAX + 8];
+
+	for (unsigned i = 0; i < VPMEM_MAX_DIMMS; i++)
+		failed[i] = 0;
+	for (unsigned i = 0; backings && i < st->ndimms; i++)
+		if (st->dimm[i].created && unlink(st->dimm[i].path) && errno != ENOENT)
+			failed[i] = errno;
+	if (st->extra_dir) {
+		remove_files(st->extra_dir, lv_files);
+		rmdir(st->extra_dir); /* kept while backings are in it */
+	}
+	snprintf(run, sizeof(run), "%s/run", dir);
+	remove_files(run, run_files);
+	rmdir(run);
+	remove_files(dir, state_files);
+	if (rmdir(dir) && errno != ENOENT)
+		return -ENOTEMPTY;
+	return 0;
+}
+
 void vpmem_vmstate_free(struct vpmem_vmstate *st)
 {
 	for (unsigned i = 0; i < st->ndimms; i++)

@@ -32,6 +32,7 @@ cat >"$vmdir/a/spec.json" <<JSON
                "label_size": 0, "region_size": 67108864, "addr": 4294967296, "created": true } ],
   "options": [ "--qemu-pmem", "64M" ], "argv": [ "qemu-system-x86_64" ] }
 JSON
+cp "$vmdir/a/spec.json" "$vmdir/../spec-a.json"
 run_vpmem vm list
 expect_match "list: the saved VM, stopped" "$out" "^a +stopped +qemu +64M +- +$vmdir/a/pmem0.img"
 
@@ -81,5 +82,16 @@ expect_eq "rm: status" "$rc" 0
 expect_match "rm keeps backings without --backings" "$err" "kept backing '$vmdir/a/pmem0.img'"
 check "rm: spec gone" test ! -e "$vmdir/a/spec.json"
 check "rm: backing kept" test -e "$vmdir/a/pmem0.img"
+expect_match "rm: directory with the backing kept" "$err" "warning: '$vmdir/a' is not empty: kept"
+
+# rm --backings: the backing run created, the run files and the directory go
+mkdir -p "$vmdir/c/run"
+truncate -s 64M "$vmdir/c/pmem0.img"
+touch "$vmdir/c/run/console.log" "$vmdir/c/lock"
+sed "s|/a/|/c/|; s|\"name\": \"a\"|\"name\": \"c\"|" "$vmdir/../spec-a.json" >"$vmdir/c/spec.json"
+run_vpmem vm rm --backings c
+expect_eq "rm --backings: status" "$rc" 0
+expect_eq "rm --backings: quiet" "$err" ""
+check "rm --backings: all gone" test ! -e "$vmdir/c"
 
 done_testing
