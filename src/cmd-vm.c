@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* vpmem vm list|stop|rm: the VMs vpmem run started, whichever the launcher. */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -85,8 +84,7 @@ static int vm_list(int argc, char **argv, struct vpmem_ctx *ctx)
 	struct vpmem_err err = { 0 };
 	json_object *arr = NULL;
 	bool json = ctx->json;
-	struct dirent **ents = NULL;
-	int n;
+	struct vpmem_strv names = VPMEM_STRV_INIT;
 
 	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
 		int t = table_opt(c, optarg, &topts, "vm");
@@ -107,14 +105,16 @@ static int vm_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		arr = json_object_new_array();
 	else if ((c = table_new(&tb, "vm", vm_cols, VC_COUNT, &topts, 0, false)))
 		return c;
-	n = scandir(root, &ents, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
+	if (vpmem_vmstate_list(&names, &err)) {
+		table_free(tb);
+		json_object_put(arr);
+		return cmd_lib_error(EXIT_FAIL, &err);
+	}
+	for (size_t i = 0; i < names.n; i++) {
 		char pmem[32], backs[2048] = "";
 		uint64_t total = 0;
 
-		if (ents[i]->d_name[0] == '.')
-			goto next;
-		snprintf(dir, sizeof(dir), "%s/%s", root, ents[i]->d_name);
+		snprintf(dir, sizeof(dir), "%s/%s", root, names.v[i]);
 		if (vpmem_vmstate_load(dir, &row.st, NULL))
 			goto next;
 		row.state = state_of(dir, &row.st, &row.pid);
@@ -127,7 +127,7 @@ static int vm_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		if (json) {
 			json_object *o = json_object_new_object(), *b = json_object_new_array();
 
-			json_object_object_add(o, "name", json_object_new_string(ents[i]->d_name));
+			json_object_object_add(o, "name", json_object_new_string(names.v[i]));
 			json_object_object_add(o, "state", json_object_new_string(row.state));
 			json_object_object_add(o, "launcher",
 					       json_object_new_string(vpmem_launcher_name(row.st.launcher)));
@@ -141,7 +141,7 @@ static int vm_list(int argc, char **argv, struct vpmem_ctx *ctx)
 		} else {
 			struct libscols_line *ln = table_row(tb, NULL);
 
-			table_set(tb, ln, VC_NAME, "%s", ents[i]->d_name);
+			table_set(tb, ln, VC_NAME, "%s", names.v[i]);
 			table_set(tb, ln, VC_STATE, "%s", row.state);
 			table_set(tb, ln, VC_LAUNCHER, "%s", vpmem_launcher_name(row.st.launcher));
 			table_set(tb, ln, VC_PMEM, "%s", vpmem_size_str(total, pmem, sizeof(pmem)));
@@ -153,10 +153,9 @@ static int vm_list(int argc, char **argv, struct vpmem_ctx *ctx)
 			rows++;
 		}
 		vpmem_vmstate_free(&row.st);
-next:
-		free(ents[i]);
+next:;
 	}
-	free(ents);
+	vpmem_strv_free(&names);
 	if (json)
 		out_json(arr);
 	else if (rows) /* no VMs: no header either, as before */

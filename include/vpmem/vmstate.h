@@ -46,6 +46,9 @@ int vpmem_vmstate_name_check(const char *name, struct vpmem_err *err);
 int vpmem_vmstate_root(char *buf, size_t len, struct vpmem_err *err);
 /* $XDG_STATE_HOME/vpmem/vm/NAME */
 int vpmem_vmstate_dir(const char *name, char *buf, size_t len, struct vpmem_err *err);
+/* The names of the saved VMs (the directories under vpmem_vmstate_root),
+ * sorted, appended to @names; none (no directory yet) is 0. */
+int vpmem_vmstate_list(struct vpmem_strv *names, struct vpmem_err *err);
 
 /*
  * Lock @dir (created if missing) for VM @name. Returns the lock's descriptor,

@@ -43,6 +43,24 @@ int vpmem_vmstate_root(char *buf, size_t len, struct vpmem_err *err)
 	return 0;
 }
 
+int vpmem_vmstate_list(struct vpmem_strv *names, struct vpmem_err *err)
+{
+	char root[PATH_MAX];
+	struct dirent **ents = NULL;
+	int n, r = vpmem_vmstate_root(root, sizeof(root), err);
+
+	if (r)
+		return r;
+	n = scandir(root, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		if (!r && ents[i]->d_name[0] != '.' && vpmem_strv_push(names, ents[i]->d_name))
+			r = vpmem_err_set(err, ENOMEM, "out of memory");
+		free(ents[i]);
+	}
+	free(ents);
+	return r;
+}
+
 int vpmem_vmstate_dir(const char *name, char *buf, size_t len, struct vpmem_err *err)
 {
 	int r = vpmem_vmstate_name_check(name, err);
