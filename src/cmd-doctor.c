@@ -325,8 +325,11 @@ static int host_view(const char *root, const char *qemu, bool json)
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
 			json_object *r = json_object_array_get_idx(a, i);
 
-			printf("  %s-%s %s\n", json_object_get_string(json_object_object_get(r, "start")),
-			       json_object_get_string(json_object_object_get(r, "end")),
+			json_object *start = json_object_object_get(r, "start"), *end = json_object_object_get(r, "end");
+
+			/* a range the kernel gives no start or end file for: "?" */
+			printf("  %s-%s %s\n", start ? json_object_get_string(start) : "?",
+			       end ? json_object_get_string(end) : "?",
 			       json_object_get_string(json_object_object_get(r, "type")));
 		}
 		if (caps.version[0])

@@ -82,11 +82,16 @@ mkdir -p "$S/proc/self"
 printf '%s\n' '22 1 259:2 / / rw - ext4 /dev/vda1 rw' \
 	'30 22 259:3 / /mnt/pm\040a rw,relatime - ext4 /dev/pmem0 rw,dax=always' \
 	'31 22 259:4 / /mnt/b rw - xfs /dev/pmem1 rw,dax=never' >"$S/proc/self/mountinfo"
+# a firmware memmap range whose end file is missing
+mkdir -p "$S/sys/firmware/memmap/3"
+echo 0x200000000 >"$S/sys/firmware/memmap/3/start"
+echo 'Persistent Memory (legacy)' >"$S/sys/firmware/memmap/3/type"
 run_vpmem doctor --sysroot "$S" --qemu "$T/no-qemu"
 expect_eq "sysroot host view status" "$rc" 0
 expect_match "DAX mounts: dax=always only" "$out" '^DAX mounts: 1$'
 expect_match "mount point unescaped (libmount)" "$out" '^  /mnt/pm a$'
 expect_match "region without numa_node" "$out" '^  region0: size 268435456, node unknown, persistence unknown, 0 namespace\(s\)$'
+expect_match "memmap range without an end" "$out" '^  0x200000000-\? Persistent Memory \(legacy\)$'
 expect_nomatch "no (null) anywhere" "$out" 'null'
 expect_match "QEMU missing, its cause kept" "$out" "^QEMU: cannot run QEMU '$T/no-qemu' \\(install qemu-system-x86\\): cannot run '$T/no-qemu': not found$"
 
