@@ -46,6 +46,20 @@ guest_run() {
 	guest_exec --state-dir "${GUEST_STATE:-$T/vm}" "$@"
 }
 
+# Guest shell lines (CXL tests): a raw namespace on the region whose
+# interleave-set cookie is $1, then $2 written at its block 1000 (4 KiB
+# blocks) and synced; $m and $b name the region and its block device after.
+cxl_mark_region() {
+	cat <<EOF
+for r in /sys/bus/nd/devices/region*; do
+	[ "\$(cat \$r/set_cookie)" = $1 ] && m=\${r##*/} || :
+done
+ndctl create-namespace -r \$m -m raw >/dev/null
+b=\$(ndctl list -r \$m -N | sed -n 's/.*"blockdev":"\\(pmem[0-9]*\\)".*/\\1/p')
+printf $2 | dd of=/dev/\$b bs=4096 seek=1000 conv=sync,fsync status=none
+EOF
+}
+
 json_get() {
 	python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
 }

@@ -45,12 +45,7 @@ cxl list -M
 echo ===
 ndctl list -R
 echo ===
-for r in /sys/bus/nd/devices/region*; do
-	[ \"\$(cat \$r/set_cookie)\" = $ck1 ] && m=\${r##*/} || :
-done
-ndctl create-namespace -r \$m -m raw >/dev/null
-b=\$(ndctl list -r \$m -N | sed -n 's/.*\"blockdev\":\"\\(pmem[0-9]*\\)\".*/\\1/p')
-printf vpmem-cxl-libvirt | dd of=/dev/\$b bs=4096 seek=1000 conv=sync,fsync status=none"
+$(cxl_mark_region $ck1 vpmem-cxl-libvirt)"
 expect_eq "boots through libvirtd" "$grc" 0
 mems=$(printf '%s\n' "$gout" | sed '/^===$/,$d')
 regs=$(printf '%s\n' "$gout" | sed -n '/^===$/,$p' | sed '1d;/^===$/,$d')

@@ -66,12 +66,7 @@ guest_run --cxl-pmem 512M --cxl-devices 2 --state-dir "$T/vm2" "
 set -e
 ndctl list -R
 echo ===
-for r in /sys/bus/nd/devices/region*; do
-	[ \"\$(cat \$r/set_cookie)\" = $ck1 ] && m=\${r##*/}  || :
-done
-ndctl create-namespace -r \$m -m raw >/dev/null
-b=\$(ndctl list -r \$m -N | sed -n 's/.*\"blockdev\":\"\\(pmem[0-9]*\\)\".*/\\1/p')
-printf vpmem-cxl-second | dd of=/dev/\$b bs=4096 seek=1000 conv=sync,fsync status=none
+$(cxl_mark_region $ck1 vpmem-cxl-second)
 echo \$m \$b"
 expect_eq "two: boot" "$grc" 0
 regs=$(printf '%s\n' "$gout" | sed '/^===$/,$d')
