@@ -201,15 +201,18 @@ int main(int argc, char **argv)
 	const struct vpmem_cmd *c;
 	int i;
 
-	/* Keep freed memory for reuse instead of returning it at once: the
-	 * metadata commands allocate and free the same 128K+ buffers (a label
-	 * area, decoded once per planned step) several times, and with glibc's
-	 * defaults each cycle maps fresh pages, whose page faults cost more
-	 * than the work (bench/layout.sh; perf stat -e page-faults). From 256K
-	 * up blocks are still mapped on their own: the large zeroed structs
-	 * (layouts, plans, BTT layouts: 300K-900K, mostly untouched) then come
-	 * as fresh zero pages instead of being cleared by calloc. */
-	mallopt(M_MMAP_THRESHOLD, 256 << 10);
+	/* Blocks from 128K up are mapped on their own, and come as fresh zero
+	 * pages that fault in only where they are touched: a label area
+	 * (128K+) read from an image holds only its index blocks and in-use
+	 * slots (lib/format/image.c lsa_at), and the large zeroed structs
+	 * (layouts, plans, BTT layouts: 300K-900K) are mostly untouched. A
+	 * fixed threshold also stops glibc from raising it after the first
+	 * free, which would put the next label areas on the heap, where calloc
+	 * clears (and faults in) all of them. Below 128K freed memory is kept
+	 * for reuse (M_TRIM_THRESHOLD). perf stat -e page-faults of
+	 * bench/layout.sh's create: 233 with the whole area read and a 256K
+	 * threshold, 192 with glibc's defaults, 146 with this. */
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	path_with_sbin();
 

@@ -108,7 +108,9 @@ struct vpmem_lsa {
 	uint8_t *free;            /* the current index's bitmap (nslot bits) */
 	unsigned nlabels;
 	struct vpmem_label *labels; /* in-use labels of the current index, slot order */
-	uint8_t *raw;             /* the LSA bytes, cfg long (owned) */
+	uint8_t *raw;             /* the LSA bytes, cfg long (owned); read from an image
+				   * file (vpmem_region_read), only the index blocks and the
+				   * in-use slots are read: free slots hold zeros */
 };
 
 /*

@@ -539,20 +539,31 @@ void vpmem_region_free(struct vpmem_region_info *ri)
  * the index blocks' places are looked at first (index 0 at 0, index 1 at isz
  * for either label size, the only blocks vpmem_lsa_decode checks), so probing
  * candidate sizes up to 64 MiB reads a few bytes each, not the whole area.
+ *
+ * Then only what the decoder looks at is read: the two index blocks, and the
+ * slots the current index marks in use (a run of them in one read). The rest
+ * of lsa->raw stays zero, in a calloc'ed buffer whose untouched pages are
+ * never faulted in: reading the whole 128K area cost 32 page faults per
+ * decode, most of a layout plan's time (bench/layout.sh). Past
+ * MAX_SLOT_RUNS runs of used slots the area is read whole, in one pread.
  */
+#define MAX_SLOT_RUNS 8
+
 static int lsa_at(struct src *s, uint64_t c, struct vpmem_lsa *lsa)
 {
-	uint64_t base = s->size - c;
+	uint64_t base = s->size - c, head = 0;
 	uint8_t *area;
 	bool sig = s->buf != NULL;
 	int r;
 
-	for (int v = VPMEM_LABEL_V1_1; !sig && v <= VPMEM_LABEL_V1_2; v++) {
+	for (int v = VPMEM_LABEL_V1_1; v <= VPMEM_LABEL_V1_2; v++) {
 		struct vpmem_lsa_geom g;
 		uint8_t b[sizeof(VPMEM_NSINDEX_SIG)];
 
 		if (vpmem_lsa_geom(c, (enum vpmem_label_version)v, &g, NULL))
 			continue;
+		if (2ULL * g.isz > head)
+			head = 2ULL * g.isz;
 		for (int i = 0; !sig && i < 2; i++) {
 			if (!src_at(s, base + (uint64_t)i * g.isz, sizeof(b), b))
 				return -EIO;
@@ -566,10 +577,36 @@ static int lsa_at(struct src *s, uint64_t c, struct vpmem_lsa *lsa)
 	}
 	if (s->buf)
 		return vpmem_lsa_decode(s->buf + base, c, lsa, NULL);
-	area = malloc(c);
+	area = calloc(1, c);
 	if (!area)
 		return -ENOMEM;
-	r = src_at(s, base, c, area) ? lsa_decode_take(area, area, c, lsa, NULL) : -EIO;
+	/* the index blocks, for either label size: which index is current,
+	 * and its free bitmap (the labels decoded from zeros here are redone) */
+	r = src_at(s, base, head < c ? head : c, area) ? lsa_decode_take(area, area, c, lsa, NULL) : -EIO;
+	if (!r && lsa->current >= 0) {
+		const struct vpmem_lsa_geom g = lsa->g;
+		uint64_t loff = 2ULL * g.isz;
+		uint32_t runs = 0;
+
+		for (uint32_t i = 0; i < g.nslot; i++)
+			runs += !vpmem_slot_free(lsa->free, i) && (!i || vpmem_slot_free(lsa->free, i - 1));
+		for (uint32_t i = 0; runs <= MAX_SLOT_RUNS && i < g.nslot;) {
+			uint32_t n = 0;
+
+			while (i + n < g.nslot && !vpmem_slot_free(lsa->free, i + n))
+				n++;
+			if (n && !src_at(s, base + loff + (uint64_t)i * g.lsz, (size_t)n * g.lsz,
+					 area + loff + (size_t)i * g.lsz))
+				r = -EIO;
+			i += n ? n : 1;
+		}
+		if (runs > MAX_SLOT_RUNS && !src_at(s, base + loff, (size_t)(c - loff), area + loff))
+			r = -EIO;
+		lsa->raw = NULL; /* still @area: decoded again, now with the labels */
+		vpmem_lsa_free(lsa);
+		if (!r)
+			r = lsa_decode_take(area, area, c, lsa, NULL);
+	}
 	if (lsa->raw != area)
 		free(area); /* else lsa owns it */
 	return r;

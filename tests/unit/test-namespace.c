@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include <vpmem/image.h>
 #include <vpmem/namespace.h>
@@ -396,6 +397,75 @@ static void test_pfn_dataoff_small(void **state)
 	}
 }
 
+/* The label area read from a file (only the index blocks and the in-use
+ * slots, lib/format/image.c lsa_at) decodes as the whole area in memory does:
+ * with the used slots in a few runs (one read each) and in many (the whole
+ * area read at once). */
+static void same_from_file(const struct img *im)
+{
+	struct vpmem_image_hints h = { .slot = -1 };
+	struct vpmem_region_info f = { 0 };
+	const struct vpmem_region_info *m = rd(im);
+	const struct vpmem_lsa *a = &m->lsa, *b = &f.lsa;
+	char path[] = "/tmp/vpmem-unit-ns-XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, (off_t)im->size), 0);
+	assert_int_equal(pwrite(fd, im->buf + im->size - L128, L128, (off_t)(im->size - L128)), (ssize_t)L128);
+	assert_int_equal(vpmem_region_read(fd, &h, &f, NULL), 0);
+	close(fd);
+	assert_int_equal(f.nns, m->nns);
+	assert_int_equal(f.nproblems, m->nproblems);
+	for (unsigned i = 0; i < m->nns; i++) {
+		assert_int_equal(f.ns[i].dpa, m->ns[i].dpa);
+		assert_int_equal(f.ns[i].rawsize, m->ns[i].rawsize);
+		assert_int_equal(f.ns[i].label_slot, m->ns[i].label_slot);
+		assert_memory_equal(f.ns[i].raw_uuid, m->ns[i].raw_uuid, 16);
+		assert_string_equal(f.ns[i].name, m->ns[i].name);
+	}
+	assert_int_equal(b->current, a->current);
+	assert_int_equal(b->nlabels, a->nlabels);
+	assert_int_equal(b->g.nslot, a->g.nslot);
+	assert_memory_equal(b->raw, a->raw, 2 * a->g.isz);
+	for (uint32_t s = 0; s < a->g.nslot; s++)
+		if (!vpmem_slot_free(a->free, s))
+			assert_memory_equal(b->raw + 2 * a->g.isz + (size_t)s * a->g.lsz,
+					    a->raw + 2 * a->g.isz + (size_t)s * a->g.lsz, a->g.lsz);
+	vpmem_region_free(&f);
+}
+
+static void test_label_area_from_file(void **state)
+{
+	(void)state;
+	for (int v = VPMEM_LABEL_V1_1; v <= VPMEM_LABEL_V1_2; v++) {
+		struct img im = make(26 * 16 * M, L128, (enum vpmem_label_version)v);
+		struct vpmem_wplan p = { 0 };
+		unsigned count;
+		char name[16];
+
+		same_from_file(&im); /* no label in use */
+		for (unsigned i = 0; i < 24; i++) {
+			snprintf(name, sizeof(name), "n%u", i);
+			assert_int_equal(create(&im, VPMEM_NS_RAW, 16 * M, name, NULL, NULL), 0);
+		}
+		same_from_file(&im); /* one run */
+		/* every other one destroyed: 12 runs of one slot */
+		for (unsigned i = 1; i < 24; i += 2) {
+			snprintf(name, sizeof(name), "n%u", i);
+			assert_int_equal(vpmem_ns_plan_destroy(rd(&im), VPMEM_MATCH_NAME, NULL, name, &p, &count, NULL), 0);
+			apply_mem(&im, &p, SIZE_MAX);
+			vpmem_wplan_free(&p);
+			if (i == 3 || i == 9)
+				same_from_file(&im); /* 3 runs, then 6 */
+		}
+		assert_int_equal(rd(&im)->nns, 12);
+		same_from_file(&im);
+		free(im.buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_label_area_full),
 		cmocka_unit_test(test_corrupt_index_refused),
 		cmocka_unit_test(test_pfn_dataoff_small),
+		cmocka_unit_test(test_label_area_from_file),
 	};
 
 	return cmocka_run_group_tests_name("namespace", tests, NULL, NULL);
