@@ -185,6 +185,7 @@ const char *vpmem_ns_mode_name(enum vpmem_ns_mode m)
 struct src {
 	const uint8_t *buf;   /* whole image, or NULL: read @fd */
 	const struct vpmem_wplan *pending; /* writes laid over what @fd reads */
+	struct vpmem_rsnap *snap; /* bytes of @fd already read in this plan, or NULL */
 	int fd;
 	uint64_t size;
 	int lsa_fd;           /* a CXL image: bytes from mem_size on are the label file's */
@@ -195,14 +196,108 @@ struct src {
 
 /* @len bytes at @off: a pointer into the buffer, or read into @scratch. NULL
  * when the file cannot give them (recorded in @s). */
+/*
+ * A plan's snapshot of the image (ondisk.h): the ranges read from the file
+ * during one plan, kept. Each step of a plan decodes the region again, as
+ * the previous steps leave it (the pending writes laid over the file); the
+ * file itself does not change while the plan is made (the image is locked,
+ * or not yet linked into place), so what a step reads is what an earlier
+ * step read: the label area's index blocks and slots, the info blocks.
+ */
+struct rsnap_blk {
+	uint64_t off;
+	size_t len;
+	uint8_t *data;
+};
+
+struct vpmem_rsnap {
+	int fd;
+	uint64_t size;
+	size_t n, alloc;
+	struct rsnap_blk *b;
+};
+
+#define RSNAP_MAX_BLK (1U << 20) /* larger reads (a whole big label area) go to the file each time */
+
+struct vpmem_rsnap *rsnap_new(void)
+{
+	struct vpmem_rsnap *sn = calloc(1, sizeof(*sn));
+
+	if (sn)
+		sn->fd = -1;
+	return sn;
+}
+
+void rsnap_free(struct vpmem_rsnap *sn)
+{
+	if (!sn)
+		return;
+	for (size_t i = 0; i < sn->n; i++)
+		free(sn->b[i].data);
+	free(sn->b);
+	free(sn);
+}
+
+static const struct rsnap_blk *rsnap_find(const struct vpmem_rsnap *sn, uint64_t off, size_t len)
+{
+	for (size_t i = sn->n; i-- > 0;)
+		if (sn->b[i].off <= off && len <= sn->b[i].len && off - sn->b[i].off <= sn->b[i].len - len)
+			return &sn->b[i];
+	return NULL;
+}
+
+/* The snapshot for the file on @fd of @size bytes: NULL (read the file) when
+ * @sn was taken of another file. */
+static struct vpmem_rsnap *rsnap_for(struct vpmem_rsnap *sn, int fd, uint64_t size)
+{
+	if (!sn)
+		return NULL;
+	if (sn->fd < 0) {
+		sn->fd = fd;
+		sn->size = size;
+	}
+	return sn->fd == fd && sn->size == size ? sn : NULL;
+}
+
+/* Keep a copy of @len bytes read at @off (out of memory: not kept, no error). */
+static void rsnap_keep(struct vpmem_rsnap *sn, uint64_t off, const uint8_t *data, size_t len)
+{
+	struct rsnap_blk *b;
+
+	if (len > RSNAP_MAX_BLK)
+		return;
+	if (sn->n == sn->alloc) {
+		size_t na = sn->alloc ? sn->alloc * 2 : 16;
+		struct rsnap_blk *nb = realloc(sn->b, na * sizeof(*nb));
+
+		if (!nb)
+			return;
+		sn->b = nb;
+		sn->alloc = na;
+	}
+	b = &sn->b[sn->n];
+	b->data = malloc(len);
+	if (!b->data)
+		return;
+	memcpy(b->data, data, len);
+	b->off = off;
+	b->len = len;
+	sn->n++;
+}
+
 static const uint8_t *src_at(struct src *s, uint64_t off, size_t len, uint8_t *scratch)
 {
+	const struct rsnap_blk *kept;
 	size_t done = 0;
 
 	if (s->buf)
 		return s->buf + off;
 	if (s->error)
 		return NULL;
+	if (s->snap && (kept = rsnap_find(s->snap, off, len))) {
+		memcpy(scratch, kept->data + (off - kept->off), len);
+		done = len;
+	}
 	while (done < len) {
 		uint64_t at = off + done;
 		bool lsa = s->mem_size && at >= s->mem_size;
@@ -227,6 +322,8 @@ static const uint8_t *src_at(struct src *s, uint64_t off, size_t len, uint8_t *s
 			return NULL;
 		}
 		done += (size_t)r;
+		if (done == len && s->snap)
+			rsnap_keep(s->snap, off, scratch, len);
 	}
 	/* the image as it will be: planned writes over the bytes read, in order */
 	for (size_t i = 0; s->pending && i < s->pending->n; i++) {
@@ -750,7 +847,13 @@ int vpmem_region_read(int fd, const struct vpmem_image_hints *h, struct vpmem_re
 int vpmem_region_read_after(int fd, const struct vpmem_image_hints *h, const struct vpmem_wplan *pending,
 			    struct vpmem_region_info *ri, struct vpmem_err *err)
 {
-	struct src s = { .fd = fd, .pending = pending };
+	return region_read_snap(fd, h, pending, NULL, ri, err);
+}
+
+int region_read_snap(int fd, const struct vpmem_image_hints *h, const struct vpmem_wplan *pending,
+			   struct vpmem_rsnap *snap, struct vpmem_region_info *ri, struct vpmem_err *err)
+{
+	struct src s = { .fd = fd, .pending = pending, .snap = snap };
 	struct stat st;
 	char xs[16], *end;
 	ssize_t n;
@@ -777,8 +880,10 @@ int vpmem_region_read_after(int fd, const struct vpmem_image_hints *h, const str
 		ch.cxl_mem_size = s.mem_size = s.size;
 		s.lsa_fd = h->lsa_fd;
 		s.size += (uint64_t)st.st_size;
+		s.snap = rsnap_for(snap, fd, s.size);
 		return region_read(&s, &ch, 0, "cxl", ri, err);
 	}
+	s.snap = rsnap_for(snap, fd, s.size);
 	/* with no hint and no labels to tell: the slot `vpmem image create --slot`
 	 * remembered in an xattr (labels, once written, carry it themselves) */
 	n = h && h->slot >= 0 ? -1 : fgetxattr(fd, "user.vpmem.slot", xs, sizeof(xs) - 1);

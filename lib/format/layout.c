@@ -26,6 +26,8 @@
 #include <vpmem/layout.h>
 #include <vpmem/size.h>
 
+#include "format/ondisk.h"
+
 #define DEFAULT_ALIGN (2U << 20)
 #define DEFAULT_SECTOR 4096U
 #define MAX_LAYOUT_FILE (4U << 20)
@@ -771,8 +773,8 @@ static const struct vpmem_ns_info *find_ns(const struct vpmem_region_info *ri, c
 	return NULL;
 }
 
-static int plan_create_step(int fd, const struct vpmem_image_hints *h, const struct vpmem_layout_ns *e,
-			    bool mkfs, struct vpmem_wplan *wp, struct vpmem_err *err)
+static int plan_create_step(int fd, const struct vpmem_image_hints *h, struct vpmem_rsnap *snap,
+			    const struct vpmem_layout_ns *e, bool mkfs, struct vpmem_wplan *wp, struct vpmem_err *err)
 {
 	struct vpmem_region_info *cur = calloc(1, sizeof(*cur));
 	struct vpmem_wplan one = { 0 };
@@ -783,7 +785,7 @@ static int plan_create_step(int fd, const struct vpmem_image_hints *h, const str
 	if (!cur)
 		return vpmem_err_set(err, ENOMEM, "out of memory");
 	vpmem_layout_ns_req(e, &req);
-	r = vpmem_region_read_after(fd, h, wp, cur, err);
+	r = region_read_snap(fd, h, wp, snap, cur, err);
 	if (!r)
 		r = vpmem_ns_plan_create(cur, h, &req, &one, &out, err);
 	if (r) {
@@ -813,8 +815,8 @@ static int plan_create_step(int fd, const struct vpmem_image_hints *h, const str
  * nd_label_write_index). A crash before it leaves the region as it was; after
  * it, with every new namespace. Three fsyncs instead of three per namespace.
  */
-static int batch_commit(int fd, const struct vpmem_image_hints *h, struct vpmem_wplan *wp, size_t c0,
-			struct vpmem_err *err)
+static int batch_commit(int fd, const struct vpmem_image_hints *h, struct vpmem_rsnap *snap, struct vpmem_wplan *wp,
+			size_t c0, struct vpmem_err *err)
 {
 	struct vpmem_region_info *fin = calloc(1, sizeof(*fin)), *base = calloc(1, sizeof(*base));
 	struct vpmem_wplan head = *wp;
@@ -829,9 +831,9 @@ static int batch_commit(int fd, const struct vpmem_image_hints *h, struct vpmem_
 		goto out;
 	}
 	head.n = c0;
-	r = vpmem_region_read_after(fd, h, wp, fin, err);
+	r = region_read_snap(fd, h, wp, snap, fin, err);
 	if (!r)
-		r = vpmem_region_read_after(fd, h, &head, base, err);
+		r = region_read_snap(fd, h, &head, snap, base, err);
 	if (r || !base->labelled || !fin->labelled)
 		goto out;
 	next = !base->lsa.current;
@@ -874,10 +876,16 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 {
 	size_t c0;
 	struct vpmem_region_info *cur = calloc(1, sizeof(*cur));
+	/* every step below decodes the region as the steps before leave it:
+	 * the file is read once, the steps' writes laid over it each time */
+	struct vpmem_rsnap *snap = rsnap_new();
 	int r = 0;
 
-	if (!cur)
+	if (!cur || !snap) {
+		free(cur);
+		rsnap_free(snap);
 		return vpmem_err_set(err, ENOMEM, "out of memory");
+	}
 	/* 1. destroys (and the destroy half of re-makes), one index commit each */
 	for (unsigned i = 0; !r && i < lp->nsteps; i++) {
 		const struct vpmem_lstep *s = &lp->step[i];
@@ -885,7 +893,7 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 
 		if (s->kind != VPMEM_LSTEP_DESTROY && s->kind != VPMEM_LSTEP_REMAKE)
 			continue;
-		r = vpmem_region_read_after(fd, h, wp, cur, err);
+		r = region_read_snap(fd, h, wp, snap, cur, err);
 		if (!r)
 			r = vpmem_ns_plan_destroy(cur, ri->labelled ? VPMEM_MATCH_UUID : VPMEM_MATCH_ALL,
 						  ri->ns[s->have].raw_uuid, NULL, wp, &n, err);
@@ -900,10 +908,10 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 			if ((s->kind != VPMEM_LSTEP_CREATE && s->kind != VPMEM_LSTEP_REMAKE) ||
 			    (l->ns[s->want].size == 0) != (pass == 1))
 				continue;
-			r = plan_create_step(fd, h, &l->ns[s->want], s->mkfs, wp, err);
+			r = plan_create_step(fd, h, snap, &l->ns[s->want], s->mkfs, wp, err);
 		}
 	if (!r && ri->labelled && wp->n > c0)
-		r = batch_commit(fd, h, wp, c0, err);
+		r = batch_commit(fd, h, snap, wp, c0, err);
 	/* 3. filesystems on kept namespaces */
 	for (unsigned i = 0; !r && i < lp->nsteps; i++) {
 		const struct vpmem_lstep *s = &lp->step[i];
@@ -911,7 +919,7 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 
 		if (s->kind != VPMEM_LSTEP_MKFS)
 			continue;
-		r = vpmem_region_read_after(fd, h, wp, cur, err);
+		r = region_read_snap(fd, h, wp, snap, cur, err);
 		n = r ? NULL : find_ns(cur, ri->ns[s->have].raw_uuid);
 		if (n)
 			r = vpmem_fs_plan_image(fd, l->ns[s->want].fs, n, wp, err);
@@ -920,6 +928,7 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 		vpmem_region_free(cur);
 	}
 	free(cur);
+	rsnap_free(snap);
 	return r;
 }
 

@@ -162,4 +162,21 @@ enum { B_SIG = OFF(ondisk_btt_sb, signature), B_UUID = OFF(ondisk_btt_sb, uuid),
 int lsa_decode_take(const uint8_t *buf, uint8_t *own, uint64_t cfg, struct vpmem_lsa *lsa,
 		    struct vpmem_err *err);
 
+/*
+ * A plan's snapshot of an image (image.c): what region_read_snap read
+ * from the file during one plan, kept, so that the plan's later steps, each
+ * decoding the region as the steps before leave it (@pending laid over the
+ * file), read the file once. Valid only while nothing writes the file: one
+ * plan, made under the image's lock (or on a file not yet linked into place)
+ * and applied after. Bound to the first fd and size it reads.
+ */
+struct vpmem_image_hints;
+struct vpmem_region_info;
+struct vpmem_wplan;
+struct vpmem_rsnap;
+struct vpmem_rsnap *rsnap_new(void);
+void rsnap_free(struct vpmem_rsnap *sn);
+int region_read_snap(int fd, const struct vpmem_image_hints *h, const struct vpmem_wplan *pending,
+			   struct vpmem_rsnap *snap, struct vpmem_region_info *ri, struct vpmem_err *err);
+
 #endif
