@@ -36,6 +36,10 @@ rounds=${ROUNDS:-3}
 "$VPMEM" guest build --quiet
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, rounds $rounds, load average at start: $(load)"
+# which binary: the build tree's and the installed one differ in what the
+# dynamic loader does at start (a RUNPATH search, the libraries it loads)
+exe=$(command -v "$VPMEM")
+echo "# vpmem: $exe ($("$VPMEM" --version)); NEEDED: $(readelf -d "$exe" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')RUNPATH: $(readelf -d "$exe" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')"
 printf '%-5s %-6s %10s %10s %10s %8s  %s\n' size case start-up offline in-guest ratio "load (1/5/15 min, after)"
 for size in $sizes; do
 	b=$(numfmt --from=iec "$size")
