@@ -132,6 +132,19 @@ static void test_last_line(void **state)
 	assert_string_equal(line, "");
 }
 
+/* The kernel command line: TCG guests skip the IO-APIC timer check. */
+static void test_cmdline(void **state)
+{
+	char buf[128], tiny[20];
+
+	(void)state;
+	assert_int_equal(vpmem_guest_cmdline(true, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "console=ttyS0 panic=-1 loglevel=4 no_timer_check");
+	assert_int_equal(vpmem_guest_cmdline(false, "memmap=1G!4G", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "console=ttyS0 panic=-1 loglevel=4 memmap=1G!4G");
+	assert_int_equal(vpmem_guest_cmdline(true, "x", tiny, sizeof(tiny)), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_release_code),
 		cmocka_unit_test(test_last_line),
+		cmocka_unit_test(test_cmdline),
 	};
 
 	return cmocka_run_group_tests_name("guest", tests, tmpdir_setup, tmpdir_teardown);
