@@ -5,8 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <vpmem/guest.h>
@@ -96,12 +98,39 @@ static void test_release_code(void **state)
 	assert_int_equal(vpmem_kernel_release_code("v6.1"), 0);
 }
 
+/* the package a built guest came from: its kernel-package file, first line */
+static void test_built_package(void **state)
+{
+	char dir[] = "/tmp/vpmem-unit-guest-XXXXXX", path[64], buf[96] = "x";
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(vpmem_guest_built_package(dir, buf, sizeof(buf)), -ENOENT);
+	assert_string_equal(buf, "");
+	snprintf(path, sizeof(path), "%s/kernel-package", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("linux-image-6.1.0-57-cloud-amd64\nmore\n", f);
+	fclose(f);
+	assert_int_equal(vpmem_guest_built_package(dir, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "linux-image-6.1.0-57-cloud-amd64");
+	f = fopen(path, "w"); /* empty: "" */
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(vpmem_guest_built_package(dir, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kernel_names),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_release_code),
+		cmocka_unit_test(test_built_package),
 	};
 
 	return cmocka_run_group_tests_name("guest", tests, NULL, NULL);
