@@ -250,9 +250,8 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 		case O_FORCE: ao.force = true; break;
 		case O_JSON: ao.json = true; break;
 		case O_LABEL:
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
-				return cmd_error(EXIT_USAGE, "apply: %s", err.msg);
-			h.label_size_set = true;
+			if (opt_label_size("apply", optarg, &h))
+				return EXIT_USAGE;
 			break;
 		case O_SLOT:
 			if (parse_slot_opt("apply", optarg, &h.slot))

@@ -299,9 +299,8 @@ int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 'r': repair = true; break;
 		case 'n': dry_run = true; break;
 		case 'l':
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
-				return cmd_error(EXIT_USAGE, "check: %s", err.msg);
-			h.label_size_set = true;
+			if (opt_label_size("check", optarg, &h))
+				return EXIT_USAGE;
 			break;
 		case 's':
 			if (parse_slot_opt("check", optarg, &h.slot))

@@ -546,8 +546,8 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 's': if (on_off("--share", optarg, &po.share_off)) return EXIT_USAGE; break;
 		case 'p': if (on_off("--pmem", optarg, &po.pmem_off)) return EXIT_USAGE; break;
 		case 'z':
-			if (vpmem_size_parse(optarg, 0, "--size", &po.want_size, &err))
-				return cmd_error(EXIT_USAGE, "doctor: %s", err.msg);
+			if (opt_size("doctor", "--size", optarg, 0, &po.want_size))
+				return EXIT_USAGE;
 			break;
 		case 'r': root = optarg; po.sysroot = optarg; break;
 		case 'q': qemu = optarg; break;

@@ -64,7 +64,6 @@ static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx
 		{ "dry-run", no_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vpmem_err err = { 0 };
 	int c;
 
 	memset(a, 0, sizeof(*a));
@@ -74,12 +73,12 @@ static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's':
-			if (vpmem_size_parse(optarg, 0, "--size", &a->req.size, &err))
-				return cmd_error(EXIT_USAGE, "emulate: %s", err.msg);
+			if (opt_size("emulate", "--size", optarg, 0, &a->req.size))
+				return EXIT_USAGE;
 			break;
 		case 'm':
-			if (vpmem_size_parse(optarg, 0, "--min-ram", &a->req.min_ram, &err))
-				return cmd_error(EXIT_USAGE, "emulate: %s", err.msg);
+			if (opt_size("emulate", "--min-ram", optarg, 0, &a->req.min_ram))
+				return EXIT_USAGE;
 			break;
 		case 'c': {
 			char *end;

@@ -166,12 +166,12 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's':
-			if (vpmem_size_parse(optarg, 0, "--size", &req.size, &err))
-				return cmd_error(EXIT_USAGE, "image: %s", err.msg);
+			if (opt_size("image", "--size", optarg, 0, &req.size))
+				return EXIT_USAGE;
 			break;
 		case 'l':
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &req.label_size, &err))
-				return cmd_error(EXIT_USAGE, "image: %s", err.msg);
+			if (opt_size("image", "--label-size", optarg, VPMEM_SIZE_ALLOW_ZERO, &req.label_size))
+				return EXIT_USAGE;
 			lset = true;
 			break;
 		case 'n': nolabels = true; break;

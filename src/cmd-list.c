@@ -165,7 +165,6 @@ static int parse(int argc, char **argv, struct list_args *a, struct vpmem_image_
 		TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
 	};
 	struct cmd_opts op = { .cmd = "list", .shortopts = "DRNur:d:n:m:v", .longopts = opts };
-	struct vpmem_err err = { 0 };
 	int c, t;
 
 	a->json = ctx->json;
@@ -192,9 +191,8 @@ static int parse(int argc, char **argv, struct list_args *a, struct vpmem_image_
 		case 'v': a->verbose++; break;
 		case O_JSON: a->json = true; break;
 		case O_LABEL:
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h->label_size, &err))
-				return cmd_error(EXIT_USAGE, "list: %s", err.msg);
-			h->label_size_set = true;
+			if (opt_label_size("list", optarg, h))
+				return EXIT_USAGE;
 			break;
 		case O_SLOT:
 			if (parse_slot_opt("list", optarg, &h->slot))
