@@ -100,24 +100,37 @@ static int verdict(const struct vpmem_lplan *lp, const char *what, bool quiet, b
 	return 0;
 }
 
+json_object *apply_plan_json(const char *key, const char *name, bool dry, json_object *where,
+			     const struct vpmem_lplan *lp, const struct vpmem_layout *l, const struct vpmem_ns_info *ns,
+			     unsigned region)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, key, json_object_new_string(name));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
+	json_object_object_foreach(where, k, v)
+		json_object_object_add(o, k, json_object_get(v));
+	json_object_put(where);
+	json_object_object_add(o, "plan", layout_plan_to_json(lp, l, ns, region));
+	json_object_object_add(o, "blocked", json_object_new_int((int)lp->nblocked));
+	json_object_object_add(o, "changes", json_object_new_int((int)lp->nchanges));
+	return o;
+}
+
 /* --json: {"file", "dry_run", "region", "plan", "blocked", "changes",
  * "nothing_to_do", "writes" (planned, or done), "namespaces" (after)} */
 static json_object *plan_json(const char *path, const struct vpmem_region_info *ri, const struct vpmem_lplan *lp,
 			      const struct vpmem_layout *l, bool dry)
 {
-	json_object *o = json_object_new_object(), *r = json_object_new_object();
+	json_object *w = json_object_new_object(), *r = json_object_new_object(), *o;
 
-	json_object_object_add(o, "file", json_object_new_string(path));
-	json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
 	json_object_object_add(r, "size", json_object_new_uint64(ri->region_size));
 	json_object_object_add(r, "labelled", json_object_new_boolean(ri->labelled));
 	if (ri->labelled)
 		json_object_object_add(r, "label_version",
 				       json_object_new_string(ri->lsa.g.version == VPMEM_LABEL_V1_2 ? "1.2" : "1.1"));
-	json_object_object_add(o, "region", r);
-	json_object_object_add(o, "plan", layout_plan_to_json(lp, l, ri->ns, 0));
-	json_object_object_add(o, "blocked", json_object_new_int((int)lp->nblocked));
-	json_object_object_add(o, "changes", json_object_new_int((int)lp->nchanges));
+	json_object_object_add(w, "region", r);
+	o = apply_plan_json("file", path, dry, w, lp, l, ri->ns, 0);
 	json_object_object_add(o, "nothing_to_do", json_object_new_boolean(!lp->nblocked && !lp->nchanges));
 	return o;
 }

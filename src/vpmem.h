@@ -87,6 +87,12 @@ void layout_print_plan(const struct vpmem_lplan *lp, const struct vpmem_layout *
  * namespace in ndctl's shape, "mkfs", "reason", "description"}). */
 json_object *layout_plan_to_json(const struct vpmem_lplan *lp, const struct vpmem_layout *l,
 				 const struct vpmem_ns_info *ns, unsigned region);
+/* apply --json, for an image or a live region: {@key: @name, "dry_run", the
+ * keys of @where (taken), "plan", "blocked", "changes"}; the caller adds the
+ * rest. */
+json_object *apply_plan_json(const char *key, const char *name, bool dry, json_object *where,
+			     const struct vpmem_lplan *lp, const struct vpmem_layout *l, const struct vpmem_ns_info *ns,
+			     unsigned region);
 struct vpmem_lapply;
 struct vpmem_lapply_opts;
 struct apply_opts {
