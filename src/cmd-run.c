@@ -1119,8 +1119,10 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 		goto out;
 	}
 	vpmem_plan_bind_host_nodes(&o.spec, &plan);
-	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 loglevel=4%s%s",
-		 o.append ? " " : "", o.append ? o.append : "");
+	if (vpmem_guest_cmdline(!strcmp(accel, "tcg"), o.append, append, sizeof(append))) {
+		r = cmd_usage_error("run", "--append: the kernel command line is too long");
+		goto out;
+	}
 	for (unsigned i = 0; o.libvirt && i < plan.ndimms; i++) {
 		if (!vpmem_libvirt_reachable(o.connect, plan.dimm[i].path, &err))
 			continue;

@@ -24,8 +24,18 @@ run_vpmem() {
 	out=$(cat "$T/.out")
 	err=$(cat "$T/.err")
 }
+# A failed test shows the kernel's own account of every guest of its state
+# directory that panicked or oopsed (the directory goes when the test ends).
+show_guest_crashes() {
+	find "$T" -name console.log 2>/dev/null | while read -r f; do
+		grep -Eq 'Kernel panic|BUG:|Oops|Call Trace' "$f" || continue
+		echo "--- $f (a guest kernel crash), its last 60 lines:"
+		tail -n 60 "$f" | cat -v
+	done >&2
+}
 done_testing() {
 	echo "$ncheck checks passed, $nfail failed"
+	[ "$nfail" -eq 0 ] || show_guest_crashes
 	[ "$ncheck" -gt 0 ] || { echo "no checks ran" >&2; exit 1; }
 	[ "$nfail" -eq 0 ]
 }

@@ -116,6 +116,13 @@ int vpmem_guest_read_status(const char *status_path, int *status);
 void vpmem_guest_last_line(const char *path, char *buf, size_t len);
 
 /*
+ * The default guest's kernel command line into @buf: its console and panic
+ * settings, the parameters the accelerator needs (@tcg: see guest.c), then
+ * @extra (the user's --append; NULL for none). -ENAMETOOLONG if it does not fit.
+ */
+int vpmem_guest_cmdline(bool tcg, const char *extra, char *buf, size_t len);
+
+/*
  * Is KVM really usable for this guest? /dev/kvm must open, and a probe boot
  * of the default guest under KVM must power off cleanly within @timeout_sec
  * (on some nested hosts KVM guests die with "emulation failure" mid-boot or

@@ -199,14 +199,20 @@ static size_t pump(int fd, int out)
 	return total;
 }
 
-/* Last non-empty line of a file, without control characters. */
+/*
+ * The line of a console log that says why the guest stopped, without control
+ * characters: the kernel's panic line when the tail holds one (the lines after
+ * it are the call trace and "Kernel Offset", which say nothing to the user;
+ * kernel/panic.c prints "Kernel panic - not syncing: REASON"), else the last
+ * non-empty line.
+ */
 static void last_line(const char *path, char *buf, size_t len)
 {
-	char tail[4096];
+	char tail[16384];
 	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	off_t size;
 	ssize_t n;
-	char *end, *start;
+	char *end, *start, *panic, *nl;
 
 	buf[0] = '\0';
 	if (fd < 0)
@@ -221,21 +227,51 @@ static void last_line(const char *path, char *buf, size_t len)
 	if (n <= 0)
 		return;
 	tail[n] = '\0';
-	for (char *p = tail; *p; p++)
+	for (char *p = tail; p < tail + n; p++)
 		if ((unsigned char)*p < 32 && *p != '\n')
 			*p = ' ';
 	end = tail + n;
 	while (end > tail && (end[-1] == '\n' || end[-1] == ' '))
 		*--end = '\0';
-	start = strrchr(tail, '\n');
-	start = start ? start + 1 : tail;
+	start = NULL;
+	for (char *p = tail; (p = strstr(p, "Kernel panic - not syncing")); p++)
+		start = p;
+	if (start) {
+		/* from the start of the panic's line ("[ time] Kernel panic ...") */
+		panic = start;
+		while (start > tail && start[-1] != '\n')
+			start--;
+		nl = strchr(panic, '\n');
+		if (nl)
+			*nl = '\0';
+	} else {
+		start = strrchr(tail, '\n');
+		start = start ? start + 1 : tail;
+	}
 	while (*start == ' ')
 		start++;
 	n = (ssize_t)strlen(start);
+	while (n > 0 && start[n - 1] == ' ')
+		n--;
 	if ((size_t)n >= len)
 		n = (ssize_t)len - 1;
 	memcpy(buf, start, (size_t)n);
 	buf[n] = '\0';
+}
+
+int vpmem_guest_cmdline(bool tcg, const char *extra, char *buf, size_t len)
+{
+	/*
+	 * Under TCG on a loaded host the timer interrupt can arrive later than
+	 * the IO-APIC check allows and the kernel panics at boot ("IO-APIC + timer
+	 * doesn't work!", arch/x86/kernel/apic/io_apic.c check_timer(); seen here
+	 * about once in 50 two-node 6.12 boots at load 15). no_timer_check skips
+	 * that check (timer_irq_works() returns 1), as libguestfs's appliance does.
+	 */
+	int n = snprintf(buf, len, "console=ttyS0 panic=-1 loglevel=4%s%s%s",
+			 tcg ? " no_timer_check" : "", extra ? " " : "", extra ? extra : "");
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 static int create_empty(const char *path, struct vpmem_err *err)

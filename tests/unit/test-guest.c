@@ -13,6 +13,8 @@
 
 #include <vpmem/guest.h>
 
+#include "tmpdir.h"
+
 static void kernel_is(const char *spec, const char *name, const char *package)
 {
 	struct vpmem_guest_kernel k;
@@ -101,27 +103,71 @@ static void test_release_code(void **state)
 /* the package a built guest came from: its kernel-package file, first line */
 static void test_built_package(void **state)
 {
-	char dir[] = "/tmp/vpmem-unit-guest-XXXXXX", path[64], buf[96] = "x";
+	char buf[96] = "x";
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
 	assert_int_equal(vpmem_guest_built_package(dir, buf, sizeof(buf)), -ENOENT);
 	assert_string_equal(buf, "");
-	snprintf(path, sizeof(path), "%s/kernel-package", dir);
-	f = fopen(path, "w");
+	f = fopen(at("kernel-package"), "w");
 	assert_non_null(f);
 	fputs("linux-image-6.1.0-57-cloud-amd64\nmore\n", f);
 	fclose(f);
 	assert_int_equal(vpmem_guest_built_package(dir, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "linux-image-6.1.0-57-cloud-amd64");
-	f = fopen(path, "w"); /* empty: "" */
+	f = fopen(at("kernel-package"), "w"); /* empty: "" */
 	assert_non_null(f);
 	fclose(f);
 	assert_int_equal(vpmem_guest_built_package(dir, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
-	unlink(path);
-	rmdir(dir);
+	unlink(at("kernel-package"));
+}
+
+static void console_is(const char *text, size_t len, const char *want)
+{
+	char line[256];
+	FILE *f = fopen(at("console.log"), "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	vpmem_guest_last_line(at("console.log"), line, sizeof(line));
+	assert_string_equal(line, want);
+}
+
+/* Why the guest stopped: the panic's line, not the trace after it. */
+static void test_last_line(void **state)
+{
+	static const char panic[] =
+		"[    0.51] Run /init as init process\n"
+		"[    4.10] Kernel panic - not syncing: IO-APIC + timer doesn't work!\r\n"
+		"[    4.10] CPU: 0 PID: 1 Comm: swapper/0\n"
+		"[    4.10] Call Trace:\n"
+		"[    4.10] Kernel Offset: 0x27c00000 from 0xffffffff81000000\n\n";
+	static const char plain[] = "booting\n[    1.0] reached \033[1mtarget\0x\n  \n";
+	char line[256];
+
+	(void)state;
+	console_is(panic, sizeof(panic) - 1,
+		   "[    4.10] Kernel panic - not syncing: IO-APIC + timer doesn't work!");
+	/* control characters and NULs become spaces; trailing blank lines skipped */
+	console_is(plain, sizeof(plain) - 1, "[    1.0] reached  [1mtarget x");
+	console_is("", 0, "");
+	vpmem_guest_last_line(at("missing.log"), line, sizeof(line));
+	assert_string_equal(line, "");
+}
+
+/* The kernel command line: TCG guests skip the IO-APIC timer check. */
+static void test_cmdline(void **state)
+{
+	char buf[128], tiny[20];
+
+	(void)state;
+	assert_int_equal(vpmem_guest_cmdline(true, NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "console=ttyS0 panic=-1 loglevel=4 no_timer_check");
+	assert_int_equal(vpmem_guest_cmdline(false, "memmap=1G!4G", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "console=ttyS0 panic=-1 loglevel=4 memmap=1G!4G");
+	assert_int_equal(vpmem_guest_cmdline(true, "x", tiny, sizeof(tiny)), -ENAMETOOLONG);
 }
 
 int main(void)
@@ -131,7 +177,9 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_release_code),
 		cmocka_unit_test(test_built_package),
+		cmocka_unit_test(test_last_line),
+		cmocka_unit_test(test_cmdline),
 	};
 
-	return cmocka_run_group_tests_name("guest", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("guest", tests, tmpdir_setup, tmpdir_teardown);
 }
