@@ -9,7 +9,6 @@
 
 #include <vpmem/cxl.h>
 #include <vpmem/image.h>
-#include <vpmem/layout-apply.h>
 #include <vpmem/layout.h>
 #include <vpmem/size.h>
 
@@ -68,7 +67,6 @@ int parse_cxl_serial(const char *arg, uint64_t *serial)
 int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial, const char *layout,
 		     bool nolabels, bool nvdimm_opts, bool dry, bool json)
 {
-	struct vpmem_err err = { 0 };
 	struct vpmem_layout *l = NULL;
 	char a[32], b[32];
 	int r;
@@ -91,20 +89,9 @@ int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_
 		vpmem_layout_free(l);
 		return EXIT_OK;
 	}
-	{
-		struct vpmem_image_create_opts co = { .mode = 0644 };
-		struct vpmem_lapply_opts lo = { 0 };
-		struct vpmem_lapply *res = vpmem_lapply_new();
-
-		apply_cut_opts(&lo);
-		r = res ? vpmem_cxl_image_create_layout(path, size, lsa_size, serial, &co, l, &lo, res, &err)
-			: vpmem_err_set(&err, ENOMEM, "out of memory");
-		r = image_create_outcome(path, r, &err, l, res);
-		vpmem_lapply_free(res);
-		vpmem_layout_free(l);
-		if (r)
-			return r;
-	}
+	if ((r = image_create_cmd(path, &(struct image_new){ .cxl = true, .size = size, .lsa_size = lsa_size,
+							     .serial = serial }, l)))
+		return r;
 	if (json) {
 		json_object *o = json_object_new_object();
 		char sn[24], ck[24];

@@ -60,8 +60,10 @@ static int parse_version(const char *s, enum vpmem_label_version *v)
 	return 0;
 }
 
-int image_create_outcome(const char *path, int r, const struct vpmem_err *err, const struct vpmem_layout *l,
-			 const struct vpmem_lapply *res)
+/* After vpmem_image_create_layout or its CXL twin (@r, @err): the layout's
+ * part (@res) rendered as apply renders it, then the creation's error. */
+static int create_outcome(const char *path, int r, const struct vpmem_err *err, const struct vpmem_layout *l,
+			  const struct vpmem_lapply *res)
 {
 	struct apply_opts ao = { 0 }; /* the plan in text, as apply prints it */
 	int st = 0;
@@ -73,6 +75,27 @@ int image_create_outcome(const char *path, int r, const struct vpmem_err *err, c
 	if (r)
 		return cmd_error(EXIT_FAIL, "image: %s", err->msg);
 	return 0;
+}
+
+int image_create_cmd(const char *path, const struct image_new *n, struct vpmem_layout *l)
+{
+	struct vpmem_image_create_opts co = { .mode = 0644 };
+	struct vpmem_lapply_opts lo = { 0 };
+	struct vpmem_lapply *res = vpmem_lapply_new();
+	struct vpmem_err err = { 0 };
+	int r;
+
+	apply_cut_opts(&lo);
+	if (!res)
+		r = vpmem_err_set(&err, ENOMEM, "out of memory");
+	else if (n->cxl)
+		r = vpmem_cxl_image_create_layout(path, n->size, n->lsa_size, n->serial, &co, l, &lo, res, &err);
+	else
+		r = vpmem_image_create_layout(path, n->spec, &co, l, &lo, res, &err);
+	r = create_outcome(path, r, &err, l, res);
+	vpmem_lapply_free(res);
+	vpmem_layout_free(l);
+	return r;
 }
 
 /*
@@ -229,20 +252,8 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		return r;
 	}
 	vpmem_wplan_free(&plan);
-	{
-		struct vpmem_image_create_opts co = { .mode = 0644 };
-		struct vpmem_lapply_opts lo = { 0 };
-		struct vpmem_lapply *res = vpmem_lapply_new();
-
-		apply_cut_opts(&lo);
-		r = res ? vpmem_image_create_layout(path, &req, &co, l, &lo, res, &err)
-			: vpmem_err_set(&err, ENOMEM, "out of memory");
-		r = image_create_outcome(path, r, &err, l, res);
-		vpmem_lapply_free(res);
-		vpmem_layout_free(l);
-		if (r)
-			return r;
-	}
+	if ((r = image_create_cmd(path, &(struct image_new){ .spec = &req }, l)))
+		return r;
 	if (json) {
 		json_object *o = json_object_new_object();
 		struct vpmem_nfit_dimm n;

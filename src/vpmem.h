@@ -110,11 +110,17 @@ int apply_render(const char *path, const struct vpmem_layout *l, const struct ap
 		 const struct vpmem_lapply *res, int r, const struct vpmem_err *err);
 /* The applier's crash cut from VPMEM_TEST_CRASH_AFTER_WRITES (tests). */
 void apply_cut_opts(struct vpmem_lapply_opts *lo);
-/* After vpmem_image_create_layout or its CXL twin (@r, @err): the layout's
- * part (@res) rendered as apply renders it, then the creation's error. 0 or
- * an exit status already reported. */
-int image_create_outcome(const char *path, int r, const struct vpmem_err *err, const struct vpmem_layout *l,
-			 const struct vpmem_lapply *res);
+/* image create (cmd-image.c, cmd-cxl.c): the new image, an NVDIMM one (@spec)
+ * or a CXL pair */
+struct vpmem_image_spec;
+struct image_new {
+	const struct vpmem_image_spec *spec;
+	bool cxl;
+	uint64_t size, lsa_size, serial;
+};
+/* Make @n with the layout @l applied (NULL: none; freed here), rendering the
+ * layout's part as apply does. 0 or an exit status already reported. */
+int image_create_cmd(const char *path, const struct image_new *n, struct vpmem_layout *l);
 /* Load the layout file @path into a new *@out (vpmem_layout_free); 0 or an
  * exit status already reported ("@cmd: ..."). */
 int layout_load_opt(const char *cmd, const char *path, struct vpmem_layout **out);
