@@ -132,6 +132,11 @@ bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
 		      const struct vpmem_guest_files *g, const char *cache_file,
 		      unsigned timeout_sec);
 
+/* The KVM probe run and doctor make: its answer cached in this file of the
+ * cache directory (vpmem_cache_dir), its boot given this many seconds. */
+#define VPMEM_KVM_PROBE_FILE "kvm-probe"
+#define VPMEM_KVM_PROBE_TIMEOUT 30
+
 /* The answer of vpmem_kvm_probe(), with its reason. */
 struct vpmem_kvm_verdict {
 	bool usable;

@@ -594,8 +594,8 @@ int vpmem_kvm_status(const char *qemu, const char *qemu_version, void (*probing)
 		snprintf(v->why, sizeof(v->why), "not probed: needs QEMU and the default guest (vpmem guest build)");
 		return -1;
 	}
-	snprintf(probe, sizeof(probe), "%s/kvm-probe", cache);
-	return vpmem_kvm_probe(qemu, qemu_version, &g, probe, 30, probing, arg, v);
+	snprintf(probe, sizeof(probe), "%s/" VPMEM_KVM_PROBE_FILE, cache);
+	return vpmem_kvm_probe(qemu, qemu_version, &g, probe, VPMEM_KVM_PROBE_TIMEOUT, probing, arg, v);
 }
 
 int vpmem_guest_built_package(const char *dir, char *buf, size_t len)
