@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <vpmem/image.h>
+#include <vpmem/layout-apply.h>
 #include <vpmem/layout.h>
 #include <vpmem/size.h>
 
@@ -99,24 +100,37 @@ static int verdict(const struct vpmem_lplan *lp, const char *what, bool quiet, b
 	return 0;
 }
 
+json_object *apply_plan_json(const char *key, const char *name, bool dry, json_object *where,
+			     const struct vpmem_lplan *lp, const struct vpmem_layout *l, const struct vpmem_ns_info *ns,
+			     unsigned region)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, key, json_object_new_string(name));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
+	json_object_object_foreach(where, k, v)
+		json_object_object_add(o, k, json_object_get(v));
+	json_object_put(where);
+	json_object_object_add(o, "plan", layout_plan_to_json(lp, l, ns, region));
+	json_object_object_add(o, "blocked", json_object_new_int((int)lp->nblocked));
+	json_object_object_add(o, "changes", json_object_new_int((int)lp->nchanges));
+	return o;
+}
+
 /* --json: {"file", "dry_run", "region", "plan", "blocked", "changes",
  * "nothing_to_do", "writes" (planned, or done), "namespaces" (after)} */
 static json_object *plan_json(const char *path, const struct vpmem_region_info *ri, const struct vpmem_lplan *lp,
 			      const struct vpmem_layout *l, bool dry)
 {
-	json_object *o = json_object_new_object(), *r = json_object_new_object();
+	json_object *w = json_object_new_object(), *r = json_object_new_object(), *o;
 
-	json_object_object_add(o, "file", json_object_new_string(path));
-	json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
 	json_object_object_add(r, "size", json_object_new_uint64(ri->region_size));
 	json_object_object_add(r, "labelled", json_object_new_boolean(ri->labelled));
 	if (ri->labelled)
 		json_object_object_add(r, "label_version",
 				       json_object_new_string(ri->lsa.g.version == VPMEM_LABEL_V1_2 ? "1.2" : "1.1"));
-	json_object_object_add(o, "region", r);
-	json_object_object_add(o, "plan", layout_plan_to_json(lp, l, ri->ns, 0));
-	json_object_object_add(o, "blocked", json_object_new_int((int)lp->nblocked));
-	json_object_object_add(o, "changes", json_object_new_int((int)lp->nchanges));
+	json_object_object_add(w, "region", r);
+	o = apply_plan_json("file", path, dry, w, lp, l, ri->ns, 0);
 	json_object_object_add(o, "nothing_to_do", json_object_new_boolean(!lp->nblocked && !lp->nchanges));
 	return o;
 }
@@ -130,29 +144,19 @@ static void add_writes(json_object *o, const struct vpmem_wplan *wp, const char 
 	json_object_put(w);
 }
 
-int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hints *h,
-			  const struct vpmem_layout *l, const struct apply_opts *o)
+int apply_render(const char *path, const struct vpmem_layout *l, const struct apply_opts *o,
+		 const struct vpmem_lapply *res, int r, const struct vpmem_err *err)
 {
-	struct vpmem_region_info *ri = calloc(1, sizeof(*ri));
-	struct vpmem_lplan *lp = vpmem_lplan_new();
-	enum vpmem_fs *fs = NULL;
-	struct vpmem_wplan wp = { 0 };
-	struct vpmem_err err = { 0 };
+	const struct vpmem_region_info *ri = res->before;
+	const struct vpmem_lplan *lp = res->lp;
 	json_object *jo = NULL;
 	char a[32], what[300];
 	bool nothing, json = o->json;
-	int r = 0;
+	int st;
 
+	if (res->reached < VPMEM_LAPPLY_PLAN)
+		return cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err->msg);
 	snprintf(what, sizeof(what), "'%s'", path);
-	if (!ri || !lp) {
-		r = cmd_error(EXIT_FAIL, "out of memory");
-		goto out;
-	}
-	if (vpmem_region_read_fs(fd, h, ri, &fs, &err) ||
-	    vpmem_layout_diff(l, ri->ns, ri->nns, ri->labelled, ri->region_size, fs, o->force, lp, &err)) {
-		r = cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err.msg);
-		goto out;
-	}
 	for (unsigned i = 0; i < ri->nproblems; i++)
 		fprintf(stderr, "vpmem: warning: '%s': %s\n", path, ri->problems[i]);
 	if (json) {
@@ -162,45 +166,40 @@ int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hin
 		       ri->labelled ? (ri->lsa.g.version == VPMEM_LABEL_V1_2 ? "labels v1.2" : "labels v1.1") : "label-less");
 		layout_print_plan(lp, l, ri->ns);
 	}
-	r = verdict(lp, what, json, &nothing);
-	if (r || nothing)
+	st = verdict(lp, what, json, &nothing);
+	if (st || nothing)
 		goto out;
-	if (vpmem_layout_plan_image(fd, h, ri, l, lp, &wp, &err)) {
-		r = cmd_error(EXIT_FAIL, "apply: '%s': %s; nothing was changed", path, err.msg);
+	if (r && res->reached == VPMEM_LAPPLY_PLAN) {
+		st = cmd_error(EXIT_FAIL, "apply: '%s': %s; nothing was changed", path, err->msg);
 		goto out;
 	}
-	if (o->unlinked) /* see struct apply_opts */
-		for (size_t i = 0; i < wp.n; i++)
-			wp.w[i].sync = false;
 	if (o->dry) {
 		if (json) {
-			add_writes(jo, &wp, path);
+			add_writes(jo, &res->wp, path);
 		} else {
-			wplan_print(&wp, path);
+			wplan_print(&res->wp, path);
 			printf("dry run: nothing written\n");
 		}
 		goto out;
 	}
-	vpmem_wplan_route(&wp, h); /* CXL: label writes to FILE.lsa */
-	if (wplan_apply_cmd(fd, &wp, &err)) {
-		r = cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err.msg);
-		goto out;
-	}
-	vpmem_region_free(ri);
-	if (vpmem_region_read(fd, h, ri, &err)) {
-		r = cmd_error(EXIT_FAIL, "apply: '%s': cannot read back: %s", path, err.msg);
+	if (res->cut)
+		test_crash(r); /* VPMEM_TEST_CRASH_AFTER_WRITES */
+	if (r) {
+		st = res->reached == VPMEM_LAPPLY_READBACK
+			     ? cmd_error(EXIT_FAIL, "apply: '%s': cannot read back: %s", path, err->msg)
+			     : cmd_error(EXIT_FAIL, "apply: '%s': %s", path, err->msg);
 		goto out;
 	}
 	if (json) {
 		json_object *ns = json_object_new_array();
 
-		add_writes(jo, &wp, path);
-		for (unsigned i = 0; i < ri->nns; i++)
-			json_object_array_add(ns, ns_to_json(&ri->ns[i], 0, 0));
+		add_writes(jo, &res->wp, path);
+		for (unsigned i = 0; i < res->after->nns; i++)
+			json_object_array_add(ns, ns_to_json(&res->after->ns[i], 0, 0));
 		json_object_object_add(jo, "namespaces", ns);
 	} else {
-		printf("applied: %zu write%s\n", wp.n, wp.n == 1 ? "" : "s");
-		ns_print_list(ri->ns, ri->nns, 0, NULL);
+		printf("applied: %zu write%s\n", res->wp.n, res->wp.n == 1 ? "" : "s");
+		ns_print_list(res->after->ns, res->after->nns, 0, NULL);
 	}
 out:
 	if (jo && !json_object_object_get_ex(jo, "writes", NULL))
@@ -209,13 +208,30 @@ out:
 		*o->json_out = jo;
 	else if (jo)
 		out_json(jo); /* also when blocked: the plan says why */
-	vpmem_wplan_free(&wp);
-	if (ri)
-		vpmem_region_free(ri);
-	free(ri);
-	vpmem_lplan_free(lp);
-	free(fs);
-	return r;
+	return st;
+}
+
+void apply_cut_opts(struct vpmem_lapply_opts *lo)
+{
+	size_t n = test_write_limit();
+
+	lo->cut = n != SIZE_MAX;
+	lo->cut_after = n;
+}
+
+int layout_load_opt(const char *cmd, const char *path, struct vpmem_layout **out)
+{
+	struct vpmem_err err = { 0 };
+
+	*out = vpmem_layout_new();
+	if (!*out)
+		return cmd_error(EXIT_FAIL, "out of memory");
+	if (vpmem_layout_load(path, *out, &err)) {
+		vpmem_layout_free(*out);
+		*out = NULL;
+		return cmd_error(EXIT_FAIL, "%s: %s", cmd, err.msg);
+	}
+	return 0;
 }
 
 int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
@@ -247,9 +263,8 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 		case O_FORCE: ao.force = true; break;
 		case O_JSON: ao.json = true; break;
 		case O_LABEL:
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
-				return cmd_error(EXIT_USAGE, "apply: %s", err.msg);
-			h.label_size_set = true;
+			if (opt_label_size("apply", optarg, &h))
+				return EXIT_USAGE;
 			break;
 		case O_SLOT:
 			if (parse_slot_opt("apply", optarg, &h.slot))
@@ -267,13 +282,8 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 		return cmd_usage_error("apply", "--region is for --live (an image holds one region)");
 	if (live && (h.label_size_set || h.slot >= 0))
 		return cmd_usage_error("apply", "--label-size and --slot are for --image");
-	l = vpmem_layout_new();
-	if (!l)
-		return cmd_error(EXIT_FAIL, "out of memory");
-	if (vpmem_layout_load(argv[optind], l, &err)) {
-		vpmem_layout_free(l);
-		return cmd_error(EXIT_FAIL, "apply: %s", err.msg);
-	}
+	if ((r = layout_load_opt("apply", argv[optind], &l)))
+		return r;
 	if (live) {
 		r = apply_layout_live(l, region, &ao);
 		vpmem_layout_free(l);
@@ -288,7 +298,17 @@ int cmd_apply(int argc, char **argv, struct vpmem_ctx *ctx)
 		if (l->ns[i].mount[0])
 			fprintf(stderr, "vpmem: warning: '%s': \"mount\" applies to --live only; ignored offline\n",
 				l->ns[i].name);
-	r = apply_layout_image_fd(fd, image, &h, l, &ao);
+	{
+		struct vpmem_lapply_opts lo = { .force = ao.force, .dry = ao.dry };
+		struct vpmem_lapply *res = vpmem_lapply_new();
+
+		apply_cut_opts(&lo);
+		if (!res)
+			r = cmd_error(EXIT_FAIL, "out of memory");
+		else
+			r = apply_render(image, l, &ao, res, vpmem_layout_apply_image(fd, &h, l, &lo, res, &err), &err);
+		vpmem_lapply_free(res);
+	}
 	vpmem_image_close(fd, &h);
 	vpmem_layout_free(l);
 	return r;

@@ -13,6 +13,7 @@
 #include <vpmem/reconfigure.h>
 #include <vpmem/size.h>
 
+#include "nsout.h"
 #include "options.h"
 #include "vpmem.h"
 
@@ -238,14 +239,12 @@ static int repair_one(const char *file, const struct vpmem_image_hints *h, bool 
 		vpmem_image_close(fd, &hf);
 		return r;
 	}
-	if (getenv("VPMEM_TEST_CRASH_AFTER_WRITES")) {
+	{
 		/* tests: die after N planned writes, as a killed process would */
-		long long n = strtoll(getenv("VPMEM_TEST_CRASH_AFTER_WRITES"), NULL, 10);
+		size_t n = test_write_limit();
 
-		if (n >= 0 && (size_t)n < rep.repair.n) {
-			vpmem_wplan_apply(fd, &rep.repair, (size_t)n, NULL, &err);
-			_exit(99);
-		}
+		if (n < rep.repair.n)
+			test_crash(vpmem_wplan_apply(fd, &rep.repair, n, NULL, &err));
 	}
 	if (rep.repair.n && vpmem_wplan_apply(fd, &rep.repair, SIZE_MAX, NULL, &err)) {
 		r = cmd_error(EXIT_FAIL, "check: '%s': %s", file, err.msg);
@@ -299,9 +298,8 @@ int cmd_check(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 'r': repair = true; break;
 		case 'n': dry_run = true; break;
 		case 'l':
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
-				return cmd_error(EXIT_USAGE, "check: %s", err.msg);
-			h.label_size_set = true;
+			if (opt_label_size("check", optarg, &h))
+				return EXIT_USAGE;
 			break;
 		case 's':
 			if (parse_slot_opt("check", optarg, &h.slot))

@@ -64,36 +64,9 @@ int parse_cxl_serial(const char *arg, uint64_t *serial)
 	return 0;
 }
 
-/* --layout on a CXL image: applied to the memory file before it is linked
- * into place, its label file already beside it */
-struct cxl_layout_fill {
-	const char *path;
-	uint64_t serial;
-	const struct vpmem_layout *l;
-	int status;             /* apply's exit status; it has said why */
-};
-
-static int fill_cxl_layout(int fd, void *arg, struct vpmem_err *err)
-{
-	struct cxl_layout_fill *f = arg;
-	struct vpmem_image_hints h = { .slot = -1, .cxl_serial = f->serial, .cxl_serial_set = true };
-	int r = vpmem_image_open_lsa(f->path, fd, true, &h, err);
-
-	if (r)
-		return r;
-	/* not .unlinked: the label file the layout writes is already in place */
-	struct apply_opts o = { 0 };
-
-	f->status = apply_layout_image_fd(fd, f->path, &h, f->l, &o);
-	if (h.lsa_fd >= 0)
-		close(h.lsa_fd);
-	return f->status ? vpmem_err_set(err, ECANCELED, "the layout was not applied") : 0;
-}
-
 int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial, const char *layout,
 		     bool nolabels, bool nvdimm_opts, bool dry, bool json)
 {
-	struct vpmem_err err = { 0 };
 	struct vpmem_layout *l = NULL;
 	char a[32], b[32];
 	int r;
@@ -104,13 +77,8 @@ int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_
 		lsa_size = VPMEM_CXL_LSA_SIZE;
 	if (!serial)
 		serial = VPMEM_CXL_SERIAL_BASE;
-	if (layout) {
-		l = vpmem_layout_new();
-		if (!l || vpmem_layout_load(layout, l, &err)) {
-			vpmem_layout_free(l);
-			return l ? cmd_error(EXIT_FAIL, "image: %s", err.msg) : cmd_error(EXIT_FAIL, "out of memory");
-		}
-	}
+	if (layout && (r = layout_load_opt("image", layout, &l)))
+		return r;
 	if (dry) {
 		printf("create '%s': %s sparse (CXL memory, sn 0x%" PRIx64 ", cookie 0x%" PRIx64 ")\n", path,
 		       vpmem_size_str(size, a, sizeof(a)), serial, vpmem_cxl_cookie(serial, 0));
@@ -121,17 +89,9 @@ int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_
 		vpmem_layout_free(l);
 		return EXIT_OK;
 	}
-	{
-		struct cxl_layout_fill f = { .path = path, .serial = serial, .l = l };
-		struct vpmem_image_create_opts co = { .mode = 0644, .fill = l ? fill_cxl_layout : NULL, .arg = &f };
-
-		r = vpmem_cxl_image_create_with(path, size, lsa_size, serial, &co, &err);
-		vpmem_layout_free(l);
-		if (r == -ECANCELED && f.status)
-			return f.status; /* the layout's failure, already reported */
-		if (r)
-			return cmd_error(EXIT_FAIL, "image: %s", err.msg);
-	}
+	if ((r = image_create_cmd(path, &(struct image_new){ .cxl = true, .size = size, .lsa_size = lsa_size,
+							     .serial = serial }, l)))
+		return r;
 	if (json) {
 		json_object *o = json_object_new_object();
 		char sn[24], ck[24];

@@ -236,7 +236,6 @@ static int host_view(const char *root, const char *qemu, bool json)
 	struct vpmem_err err = { 0 };
 	struct vpmem_host_status st;
 	bool map_sync = false, tried = false;
-	int fd;
 
 	if (vpmem_host_status_read(root, &st, &err)) {
 		vpmem_host_status_free(&st);
@@ -264,30 +263,14 @@ static int host_view(const char *root, const char *qemu, bool json)
 		json_object_object_add(q, "error", json_object_new_string(err.msg));
 	}
 	json_object_object_add(o, "qemu", q);
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	json_object_object_add(k, "device", json_object_new_boolean(fd >= 0));
-	if (fd >= 0) {
-		struct vpmem_guest_files g;
-		char cache[PATH_MAX - 32], probe[PATH_MAX];
+	{
+		struct vpmem_kvm_verdict v;
+		int usable = vpmem_kvm_status(qemu, caps.version, say_kvm_probing, NULL, &v);
 
-		close(fd);
-		if (!caps.version[0] || vpmem_guest_files(&g, NULL, true, NULL) ||
-		    vpmem_cache_dir(cache, sizeof(cache), NULL)) {
-			json_object_object_add(k, "usable", NULL);
-			json_object_object_add(k, "why", json_object_new_string(
-				"not probed: needs QEMU and the default guest (vpmem guest build)"));
-		} else {
-			struct vpmem_kvm_verdict v;
-
-			snprintf(probe, sizeof(probe), "%s/kvm-probe", cache);
-			json_object_object_add(k, "usable", json_object_new_boolean(
-				vpmem_kvm_probe(qemu, caps.version, &g, probe, 30, say_kvm_probing, NULL, &v)));
-			if (!v.usable && *v.why)
-				json_object_object_add(k, "why", json_object_new_string(v.why));
-		}
-	} else {
-		json_object_object_add(k, "usable", json_object_new_boolean(false));
-		json_object_object_add(k, "why", json_object_new_string("/dev/kvm cannot be opened"));
+		json_object_object_add(k, "device", json_object_new_boolean(v.device));
+		json_object_object_add(k, "usable", usable < 0 ? NULL : json_object_new_boolean(usable));
+		if (usable != 1 && *v.why)
+			json_object_object_add(k, "why", json_object_new_string(v.why));
 	}
 	json_object_object_add(o, "kvm", k);
 	if (json) {
@@ -563,8 +546,8 @@ int cmd_doctor(int argc, char **argv, struct vpmem_ctx *ctx)
 		case 's': if (on_off("--share", optarg, &po.share_off)) return EXIT_USAGE; break;
 		case 'p': if (on_off("--pmem", optarg, &po.pmem_off)) return EXIT_USAGE; break;
 		case 'z':
-			if (vpmem_size_parse(optarg, 0, "--size", &po.want_size, &err))
-				return cmd_error(EXIT_USAGE, "doctor: %s", err.msg);
+			if (opt_size("doctor", "--size", optarg, 0, &po.want_size))
+				return EXIT_USAGE;
 			break;
 		case 'r': root = optarg; po.sysroot = optarg; break;
 		case 'q': qemu = optarg; break;

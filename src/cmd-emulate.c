@@ -64,7 +64,6 @@ static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx
 		{ "dry-run", no_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vpmem_err err = { 0 };
 	int c;
 
 	memset(a, 0, sizeof(*a));
@@ -74,12 +73,12 @@ static int parse(int argc, char **argv, struct em_args *a, struct vpmem_ctx *ctx
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's':
-			if (vpmem_size_parse(optarg, 0, "--size", &a->req.size, &err))
-				return cmd_error(EXIT_USAGE, "emulate: %s", err.msg);
+			if (opt_size("emulate", "--size", optarg, 0, &a->req.size))
+				return EXIT_USAGE;
 			break;
 		case 'm':
-			if (vpmem_size_parse(optarg, 0, "--min-ram", &a->req.min_ram, &err))
-				return cmd_error(EXIT_USAGE, "emulate: %s", err.msg);
+			if (opt_size("emulate", "--min-ram", optarg, 0, &a->req.min_ram))
+				return EXIT_USAGE;
 			break;
 		case 'c': {
 			char *end;
@@ -201,52 +200,19 @@ static int read_grub(const struct em_args *a, struct vpmem_grub_file *f)
 	return 0;
 }
 
-/* The space-separated tokens of @s as a NULL-terminated array (in @buf). */
-static const char **tokens(char *s, const char **arr, size_t max)
-{
-	size_t n = 0;
-
-	for (char *save = NULL, *t = strtok_r(s, " ", &save); t && n + 1 < max; t = strtok_r(NULL, " ", &save))
-		arr[n++] = t;
-	arr[n] = NULL;
-	return arr;
-}
-
-static const char *update_cmd(const char *sysroot, char *buf, size_t len)
-{
-	static const struct { const char *bin, *cmd; } known[] = {
-		{ "/usr/sbin/update-grub", "update-grub" },
-		{ "/usr/sbin/grub2-mkconfig", "grub2-mkconfig -o /boot/grub2/grub.cfg" },
-		{ "/usr/sbin/grub-mkconfig", "grub-mkconfig -o /boot/grub/grub.cfg" },
-	};
-	char p[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", sysroot ? sysroot : "", known[i].bin);
-		if (!access(p, X_OK)) {
-			snprintf(buf, len, "%s", known[i].cmd);
-			return buf;
-		}
-	}
-	return NULL;
-}
-
 static int run_update(const struct em_args *a)
 {
-	char cmd[128], words[128], *out = NULL;
-	const char *argv[8];
+	char cmd[128], *out = NULL;
 	struct vpmem_err err = { 0 };
 	int st;
 
-	if (!update_cmd(a->sysroot, cmd, sizeof(cmd)))
+	if (!vpmem_grub_update_cmd(a->sysroot, cmd, sizeof(cmd)))
 		return cmd_error(EXIT_FAIL, "emulate: no update-grub or grub-mkconfig found; regenerate grub.cfg by hand");
 	if (a->sysroot)
 		return cmd_error(EXIT_FAIL, "emulate: --update with --sysroot: run '%s' inside that system", cmd);
 	printf("running: %s\n", cmd);
 	fflush(stdout);
-	/* argv, no shell (the README's promise): the known commands are plain words */
-	snprintf(words, sizeof(words), "%s", cmd);
-	if (vpmem_exec_capture((char *const *)tokens(words, argv, 8), NULL, 0, &out, &st, &err)) {
+	if (vpmem_grub_update_run(cmd, &out, &st, &err)) {
 		free(out);
 		return cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
 	}
@@ -264,7 +230,7 @@ static void say_update(const struct em_args *a, bool changed)
 
 	if (!changed || a->update || a->quiet)
 		return;
-	if (update_cmd(a->sysroot, cmd, sizeof(cmd)))
+	if (vpmem_grub_update_cmd(a->sysroot, cmd, sizeof(cmd)))
 		printf("next: run '%s' (or pass --update), then reboot\n", cmd);
 	else
 		printf("next: regenerate grub.cfg (update-grub, or grub2-mkconfig -o /boot/grub2/grub.cfg), then reboot\n");

@@ -38,26 +38,29 @@ const char usage_guest[] =
 
 static int guest_path(int argc, char **argv, struct vpmem_ctx *ctx)
 {
+	static const struct option opts[] = {
+		{ "guest-kernel", required_argument, NULL, 'k' },
+		{ "kernel-package", required_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd_opts op = { .cmd = "guest", .sub = "path", .longopts = opts };
 	struct vpmem_guest_files g;
 	struct vpmem_err err = { 0 };
 	const char *kernel = NULL;
-	char pkg[PATH_MAX + 32], built[256] = "";
+	char built[256];
 	bool json = ctx->json;
-	FILE *f;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--guest-kernel") || !strcmp(argv[i], "--kernel-package")) {
-			if (i + 1 >= argc)
-				return cmd_usage_error("guest", "path: option '%s' needs a value", argv[i]);
-			kernel = argv[++i];
-		} else if (!strncmp(argv[i], "--guest-kernel=", 15)) {
-			kernel = argv[i] + 15;
-		} else {
-			return cmd_usage_error("guest", "path: unknown argument '%s'", argv[i]);
+	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
+		switch (c) {
+		case 'k': kernel = optarg; break;
+		case 'j': json = true; break;
+		default: return EXIT_USAGE; /* cmd_getopt said why */
 		}
 	}
+	if (cmd_operands(&op, argc, argv, 0, 0, NULL))
+		return EXIT_USAGE;
 	if (vpmem_guest_files(&g, kernel, false, &err)) {
 		if (err.code == EINVAL)
 			return cmd_usage_error("guest", "%s", err.msg);
@@ -65,14 +68,7 @@ static int guest_path(int argc, char **argv, struct vpmem_ctx *ctx)
 	}
 	if (vpmem_guest_files(&g, kernel, true, &err))
 		return cmd_lib_error(EXIT_FAIL, &err);
-	/* the package it was built from (a meta-package resolved) */
-	snprintf(pkg, sizeof(pkg), "%s/kernel-package", g.dir);
-	f = fopen(pkg, "re");
-	if (f) {
-		if (fgets(built, sizeof(built), f))
-			built[strcspn(built, "\n")] = '\0';
-		fclose(f);
-	}
+	vpmem_guest_built_package(g.dir, built, sizeof(built));
 	if (json) {
 		json_object *o = json_object_new_object();
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <vpmem/image.h>
+#include <vpmem/layout-apply.h>
 #include <vpmem/layout.h>
 #include <vpmem/namespace.h>
 #include <vpmem/nfit.h>
@@ -59,22 +60,42 @@ static int parse_version(const char *s, enum vpmem_label_version *v)
 	return 0;
 }
 
-/* --layout: applied to the complete file before it is linked into place */
-struct layout_fill {
-	const char *path;
-	const struct vpmem_layout *l;
-	struct vpmem_image_hints h;
-	int status;             /* apply's exit status; it has said why */
-};
-
-static int fill_layout(int fd, void *arg, struct vpmem_err *err)
+/* After vpmem_image_create_layout or its CXL twin (@r, @err): the layout's
+ * part (@res) rendered as apply renders it, then the creation's error. */
+static int create_outcome(const char *path, int r, const struct vpmem_err *err, const struct vpmem_layout *l,
+			  const struct vpmem_lapply *res)
 {
-	struct layout_fill *f = arg;
+	struct apply_opts ao = { 0 }; /* the plan in text, as apply prints it */
+	int st = 0;
 
-	struct apply_opts o = { .unlinked = true };
+	if (l && res && res->reached > VPMEM_LAPPLY_NONE)
+		st = apply_render(path, l, &ao, res, res->status, &res->err);
+	if (st)
+		return st; /* the layout's failure, already reported */
+	if (r)
+		return cmd_error(EXIT_FAIL, "image: %s", err->msg);
+	return 0;
+}
 
-	f->status = apply_layout_image_fd(fd, f->path, &f->h, f->l, &o);
-	return f->status ? vpmem_err_set(err, ECANCELED, "the layout was not applied") : 0;
+int image_create_cmd(const char *path, const struct image_new *n, struct vpmem_layout *l)
+{
+	struct vpmem_image_create_opts co = { .mode = 0644 };
+	struct vpmem_lapply_opts lo = { 0 };
+	struct vpmem_lapply *res = vpmem_lapply_new();
+	struct vpmem_err err = { 0 };
+	int r;
+
+	apply_cut_opts(&lo);
+	if (!res)
+		r = vpmem_err_set(&err, ENOMEM, "out of memory");
+	else if (n->cxl)
+		r = vpmem_cxl_image_create_layout(path, n->size, n->lsa_size, n->serial, &co, l, &lo, res, &err);
+	else
+		r = vpmem_image_create_layout(path, n->spec, &co, l, &lo, res, &err);
+	r = create_outcome(path, r, &err, l, res);
+	vpmem_lapply_free(res);
+	vpmem_layout_free(l);
+	return r;
 }
 
 /*
@@ -89,17 +110,17 @@ static int fill_layout(int fd, void *arg, struct vpmem_err *err)
 static int image_dry_run(const char *path, const struct vpmem_image_spec *req, struct vpmem_wplan *plan,
 			 const char *layout, const struct vpmem_layout *l, bool json)
 {
-	struct vpmem_image_hints h = { .label_size = req->label_size, .label_size_set = true, .slot = req->slot };
-	struct apply_opts ao = { .dry = true, .json = json, .unlinked = true };
+	struct apply_opts ao = { .dry = true, .json = json };
+	struct vpmem_lapply_opts lo = { 0 };
+	struct vpmem_lapply *res = NULL;
 	json_object *o = NULL, *lj = NULL;
 	struct vpmem_err err = { 0 };
 	char a[32], b[32];
-	int fd = -1, r = EXIT_OK;
+	int r = EXIT_OK;
 
 	/* as vpmem_image_create_with does them: the file has no name until it
 	 * is complete and fsynced, so no write needs a barrier of its own */
-	for (size_t i = 0; i < plan->n; i++)
-		plan->w[i].sync = false;
+	vpmem_wplan_drop_barriers(plan);
 	if (json) {
 		json_object *w = wplan_to_json(plan, path), *writes = NULL;
 
@@ -124,20 +145,20 @@ static int image_dry_run(const char *path, const struct vpmem_image_spec *req, s
 	if (l) {
 		if (!json)
 			printf("then apply the layout '%s' (%u namespace%s):\n", layout, l->nns, l->nns == 1 ? "" : "s");
-		fd = memfd_create("vpmem-dry-run", MFD_CLOEXEC);
-		if (fd < 0 || ftruncate(fd, (off_t)req->size) || vpmem_wplan_apply(fd, plan, SIZE_MAX, NULL, &err)) {
-			r = cmd_error(EXIT_FAIL, "image: cannot plan the layout in memory: %s",
-				      err.msg[0] ? err.msg : strerror(errno));
+		res = vpmem_lapply_new();
+		r = res ? vpmem_layout_plan_new_image(req, l, &lo, res, &err)
+			: vpmem_err_set(&err, ENOMEM, "out of memory");
+		if (!res || res->reached == VPMEM_LAPPLY_NONE) {
+			r = cmd_error(EXIT_FAIL, "image: cannot plan the layout in memory: %s", err.msg);
 			goto out;
 		}
 		ao.json_out = &lj;
-		r = apply_layout_image_fd(fd, path, &h, l, &ao);
+		r = apply_render(path, l, &ao, res, r, &err);
 		if (lj)
 			json_object_object_add(o, "layout", lj);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
+	vpmem_lapply_free(res);
 	if (o)
 		out_json(o);
 	return r;
@@ -168,12 +189,12 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 	while ((c = cmd_getopt(&op, argc, argv)) != -1) {
 		switch (c) {
 		case 's':
-			if (vpmem_size_parse(optarg, 0, "--size", &req.size, &err))
-				return cmd_error(EXIT_USAGE, "image: %s", err.msg);
+			if (opt_size("image", "--size", optarg, 0, &req.size))
+				return EXIT_USAGE;
 			break;
 		case 'l':
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &req.label_size, &err))
-				return cmd_error(EXIT_USAGE, "image: %s", err.msg);
+			if (opt_size("image", "--label-size", optarg, VPMEM_SIZE_ALLOW_ZERO, &req.label_size))
+				return EXIT_USAGE;
 			lset = true;
 			break;
 		case 'n': nolabels = true; break;
@@ -218,15 +239,8 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 				 vpmem_size_str(req.size, a, sizeof(a)));
 	if (!access(path, F_OK))
 		return cmd_error(EXIT_FAIL, "image: '%s' exists (vpmem never overwrites an image)", path);
-	if (layout) {
-		l = vpmem_layout_new();
-		if (!l)
-			return cmd_error(EXIT_FAIL, "out of memory");
-		if (vpmem_layout_load(layout, l, &err)) {
-			vpmem_layout_free(l);
-			return cmd_error(EXIT_FAIL, "image: %s", err.msg);
-		}
-	}
+	if (layout && (r = layout_load_opt("image", layout, &l)))
+		return r;
 	if (vpmem_image_plan_init_labels(&req, &plan, &err)) {
 		vpmem_layout_free(l);
 		return cmd_lib_error(EXIT_FAIL, &err);
@@ -238,18 +252,8 @@ static int image_create(int argc, char **argv, struct vpmem_ctx *ctx)
 		return r;
 	}
 	vpmem_wplan_free(&plan);
-	{
-		struct layout_fill f = { .path = path, .l = l, .h = { .label_size = req.label_size,
-			.label_size_set = true, .slot = req.slot } };
-		struct vpmem_image_create_opts co = { .mode = 0644, .fill = l ? fill_layout : NULL, .arg = &f };
-
-		r = vpmem_image_create_with(path, &req, &co, &err);
-		vpmem_layout_free(l);
-		if (r == -ECANCELED && f.status)
-			return f.status; /* the layout's failure, already reported */
-		if (r)
-			return cmd_error(EXIT_FAIL, "image: %s", err.msg);
-	}
+	if ((r = image_create_cmd(path, &(struct image_new){ .spec = &req }, l)))
+		return r;
 	if (json) {
 		json_object *o = json_object_new_object();
 		struct vpmem_nfit_dimm n;

@@ -106,9 +106,8 @@ int cmd_layout(int argc, char **argv, struct vpmem_ctx *ctx)
 		case O_NOVA: nova = true; break;
 		case O_JSON: break; /* a layout is JSON already */
 		case O_LABEL:
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h.label_size, &err))
-				return cmd_error(EXIT_USAGE, "layout: %s", err.msg);
-			h.label_size_set = true;
+			if (opt_label_size("layout", optarg, &h))
+				return EXIT_USAGE;
 			break;
 		case O_SLOT:
 			if (parse_slot_opt("layout", optarg, &h.slot))

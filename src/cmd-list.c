@@ -165,7 +165,6 @@ static int parse(int argc, char **argv, struct list_args *a, struct vpmem_image_
 		TABLE_LONGOPTS, { NULL, 0, NULL, 0 },
 	};
 	struct cmd_opts op = { .cmd = "list", .shortopts = "DRNur:d:n:m:v", .longopts = opts };
-	struct vpmem_err err = { 0 };
 	int c, t;
 
 	a->json = ctx->json;
@@ -192,9 +191,8 @@ static int parse(int argc, char **argv, struct list_args *a, struct vpmem_image_
 		case 'v': a->verbose++; break;
 		case O_JSON: a->json = true; break;
 		case O_LABEL:
-			if (vpmem_size_parse(optarg, VPMEM_SIZE_ALLOW_ZERO, "--label-size", &h->label_size, &err))
-				return cmd_error(EXIT_USAGE, "list: %s", err.msg);
-			h->label_size_set = true;
+			if (opt_label_size("list", optarg, h))
+				return EXIT_USAGE;
 			break;
 		case O_SLOT:
 			if (parse_slot_opt("list", optarg, &h->slot))
@@ -406,18 +404,24 @@ static int print_table(const struct img *im, unsigned n, const struct list_args 
 	return r;
 }
 
-/* What vpmem check says of a damaged or repairable image, in one line
- * (check_hint); "" for a clean one or one that cannot be opened again. */
-static void list_hint(const char *file, const struct vpmem_image_hints *h, char *buf, size_t len)
+/* Decode @file into @im and, on the same open file, what vpmem check says of
+ * it when damaged or repairable, in one line (check_hint; "" for a clean one). */
+static int list_one(const char *file, const struct vpmem_image_hints *h, struct img *im, struct vpmem_err *err)
 {
 	struct vpmem_image_hints hf = *h;
-	int fd = vpmem_image_open(file, false, &hf, NULL);
+	int fd = vpmem_image_open(file, false, &hf, err), r; /* CXL: FILE with FILE.lsa (image.h) */
 
-	buf[0] = '\0';
 	if (fd < 0)
-		return;
-	check_hint(fd, file, &hf, buf, len);
+		return fd;
+	r = vpmem_region_read(fd, &hf, &im->info, err);
+	if (r) {
+		vpmem_err_prefix(err, "'%s'", file);
+	} else {
+		im->ri = &im->info;
+		check_hint(fd, file, &hf, im->hint, sizeof(im->hint)); /* damaged: say what to run */
+	}
 	vpmem_image_close(fd, &hf);
+	return r;
 }
 
 int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
@@ -440,12 +444,10 @@ int cmd_list(int argc, char **argv, struct vpmem_ctx *ctx)
 
 		im[i].file = file;
 		im[i].idx = i;
-		if (vpmem_image_list(file, &h, &im[i].info, &err)) { /* CXL: FILE with FILE.lsa (image.h) */
+		if (list_one(file, &h, &im[i], &err)) {
 			st = cmd_error(EXIT_FAIL, "list: %s", err.msg);
 			continue;
 		}
-		im[i].ri = &im[i].info;
-		list_hint(file, &h, im[i].hint, sizeof(im[i].hint)); /* damaged: say what to run */
 		if (vpmem_reconf_busy(file, &err))
 			snprintf(im[i].pending, sizeof(im[i].pending), "%s", err.msg);
 	}

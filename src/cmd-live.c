@@ -70,17 +70,12 @@ static int mounts(const struct vpmem_live_region *r, const struct vpmem_layout *
 static json_object *live_json(const struct vpmem_live_region *r, const struct vpmem_lplan *lp,
 			      const struct vpmem_layout *l, bool dry)
 {
-	json_object *o = json_object_new_object();
-	unsigned region = (unsigned)atoi(r->dev + 6);
+	json_object *w = json_object_new_object(), *o;
 
-	json_object_object_add(o, "region", json_object_new_string(r->dev));
-	json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
-	json_object_object_add(o, "size", json_object_new_uint64(r->size));
-	json_object_object_add(o, "labelled", json_object_new_boolean(r->labelled));
-	json_object_object_add(o, "dram", json_object_new_boolean(r->dram));
-	json_object_object_add(o, "plan", layout_plan_to_json(lp, l, r->ns, region));
-	json_object_object_add(o, "blocked", json_object_new_int((int)lp->nblocked));
-	json_object_object_add(o, "changes", json_object_new_int((int)lp->nchanges));
+	json_object_object_add(w, "size", json_object_new_uint64(r->size));
+	json_object_object_add(w, "labelled", json_object_new_boolean(r->labelled));
+	json_object_object_add(w, "dram", json_object_new_boolean(r->dram));
+	o = apply_plan_json("region", r->dev, dry, w, lp, l, r->ns, (unsigned)atoi(r->dev + 6));
 	json_object_object_add(o, "mounts", json_object_new_array());
 	return o;
 }

@@ -492,9 +492,9 @@ static int ns_copy(int argc, char **argv, struct vpmem_ctx *ctx, bool import)
 			goto out;
 		}
 	}
-	if (import && vpmem_ns_io_btt(io) && getenv("VPMEM_TEST_CRASH_AFTER_WRITES")) {
+	if (import && vpmem_ns_io_btt(io) && test_write_limit() != SIZE_MAX) {
 		/* tests: die after N pwrites into the BTT, as a killed process would */
-		crash_limit = strtoll(getenv("VPMEM_TEST_CRASH_AFTER_WRITES"), NULL, 10);
+		crash_limit = (long long)test_write_limit();
 		vpmem_btt_set_write_limit(vpmem_ns_io_btt(io), crash_limit);
 	}
 	r = import ? vpmem_ns_import(io, other, isatty(STDERR_FILENO) ? show_progress : NULL, (void *)what, &st, &err)

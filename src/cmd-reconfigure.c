@@ -122,9 +122,9 @@ static void report(const struct rargs *a, const struct vpmem_ns_info *was, const
 /* tests: VPMEM_TEST_CRASH_AFTER_WRITES=N stops after N writes (exit 99) */
 static long long crash_budget(void)
 {
-	const char *s = getenv("VPMEM_TEST_CRASH_AFTER_WRITES");
+	size_t n = test_write_limit();
 
-	return s && *s ? strtoll(s, NULL, 10) : -1;
+	return n == SIZE_MAX ? -1 : (long long)n;
 }
 
 static int finish(int r, const struct vpmem_reconf_run *run, const struct vpmem_err *err, const char *file)

@@ -202,15 +202,6 @@ bad:
 	return cmd_usage_error("run", "%s: '%s' is not a number", opt, s);
 }
 
-static int parse_size_opt(const char *opt, const char *s, unsigned flags, uint64_t *out)
-{
-	struct vpmem_err err = { 0 };
-
-	if (vpmem_size_parse(s, flags, opt, out, &err))
-		return cmd_error(EXIT_USAGE, "run: %s", err.msg);
-	return 0;
-}
-
 /* FILE[,slot=N][,node=N]: only trailing ",slot=N"/",node=N" are options, so a
  * file name with commas in it still works. */
 static int parse_image(struct run_opts *o, const char *arg)
@@ -258,8 +249,8 @@ static int apply_opt(struct run_opts *o, int c, char *arg, const char *optname)
 	int r = 0;
 
 	switch (c) {
-	case OPT_MEMORY: return parse_size_opt("--qemu-memory", arg, 0, &o->spec.ram);
-	case OPT_PMEM: return parse_size_opt("--qemu-pmem", arg, 0, &o->spec.pmem);
+	case OPT_MEMORY: return opt_size("run", "--qemu-memory", arg, 0, &o->spec.ram);
+	case OPT_PMEM: return opt_size("run", "--qemu-pmem", arg, 0, &o->spec.pmem);
 	case OPT_NODES: return parse_uint("--qemu-nodes", arg, 1, VPMEM_MAX_NODES, &o->spec.nodes);
 	case OPT_CORES: return parse_uint("--qemu-cores", arg, 1, 255, &o->spec.cores);
 	case OPT_HOTPLUG:
@@ -267,7 +258,7 @@ static int apply_opt(struct run_opts *o, int c, char *arg, const char *optname)
 		o->spec.hotplug_slots = (int)v;
 		return r;
 	case OPT_LABEL:
-		r = parse_size_opt("--label-size", arg, VPMEM_SIZE_ALLOW_ZERO, &sz);
+		r = opt_size("run", "--label-size", arg, VPMEM_SIZE_ALLOW_ZERO, &sz);
 		/* the planner refuses what is too large; never let it wrap negative (= not given) */
 		o->spec.label_size = sz > INT64_MAX ? -2 : (int64_t)sz;
 		return r;
@@ -305,7 +296,7 @@ static int apply_opt(struct run_opts *o, int c, char *arg, const char *optname)
 	case OPT_STATE: o->state_dir = arg; return 0;
 	case OPT_KERNEL: o->kernel = arg; return 0;
 	case OPT_GUEST_KERNEL: o->guest_kernel = arg; return 0;
-	case OPT_CXL_PMEM: return parse_size_opt("--cxl-pmem", arg, 0, &o->spec.cxl_pmem);
+	case OPT_CXL_PMEM: return opt_size("run", "--cxl-pmem", arg, 0, &o->spec.cxl_pmem);
 	case OPT_CXL_DEVICES:
 		return parse_uint("--cxl-devices", arg, 1, VPMEM_CXL_MAX_DEVS, &o->spec.cxl_devices);
 	case OPT_KCONFIG: o->kernel_config = arg; return 0;

@@ -232,27 +232,28 @@ static int vm_stop(int argc, char **argv)
 
 static int vm_rm(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "backings", no_argument, NULL, 'b' }, { NULL, 0, NULL, 0 },
+	};
+	struct cmd_opts p = { .cmd = "vm", .sub = "rm", .longopts = opts };
 	static struct vpmem_vmstate st;
 	struct vpmem_err err = { 0 };
-	const char *name = NULL;
+	const char *name;
 	char dir[PATH_MAX];
 	int failed[VPMEM_MAX_DIMMS];
 	bool backings = false;
 	long pid;
-	int r;
+	int c, r;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--backings"))
-			backings = true;
-		else if (argv[i][0] == '-')
-			return cmd_usage_error("vm rm", "unknown option '%s'", argv[i]);
-		else if (name)
-			return cmd_usage_error("vm rm", "one VM name, please");
-		else
-			name = argv[i];
+	while ((c = cmd_getopt(&p, argc, argv)) != -1) {
+		switch (c) {
+		case 'b': backings = true; break;
+		default: return EXIT_USAGE; /* cmd_getopt said why */
+		}
 	}
-	if (!name)
-		return cmd_usage_error("vm rm", "missing VM name");
+	if (cmd_operands(&p, argc, argv, 1, 1, "missing VM name"))
+		return EXIT_USAGE;
+	name = argv[optind];
 	r = load_vm("vm rm", name, dir, sizeof(dir), &st);
 	if (r)
 		return r;

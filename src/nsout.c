@@ -408,15 +408,6 @@ void test_crash(int r)
 	_exit(r ? 1 : 99);
 }
 
-int wplan_apply_cmd(int fd, const struct vpmem_wplan *p, struct vpmem_err *err)
-{
-	size_t n = test_write_limit();
-
-	if (n < p->n)
-		test_crash(vpmem_wplan_apply(fd, p, n, NULL, err));
-	return vpmem_wplan_apply(fd, p, SIZE_MAX, NULL, err);
-}
-
 void show_progress(uint64_t done, uint64_t total, void *arg)
 {
 	char a[32], b[32];

@@ -72,8 +72,6 @@ json_object *wplan_to_json(const struct vpmem_wplan *p, const char *path);
  * or 1 when the writes before the cut failed: @r), running nothing more. */
 size_t test_write_limit(void);
 void test_crash(int r) __attribute__((noreturn));
-/* Apply @p on @fd, honouring VPMEM_TEST_CRASH_AFTER_WRITES. */
-int wplan_apply_cmd(int fd, const struct vpmem_wplan *p, struct vpmem_err *err);
 /* A vpmem_progress_fn for a terminal: "@arg: DONE of TOTAL (N%)" on stderr,
  * one line rewritten in place. */
 void show_progress(uint64_t done, uint64_t total, void *arg);

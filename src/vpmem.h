@@ -87,21 +87,43 @@ void layout_print_plan(const struct vpmem_lplan *lp, const struct vpmem_layout *
  * namespace in ndctl's shape, "mkfs", "reason", "description"}). */
 json_object *layout_plan_to_json(const struct vpmem_lplan *lp, const struct vpmem_layout *l,
 				 const struct vpmem_ns_info *ns, unsigned region);
+/* apply --json, for an image or a live region: {@key: @name, "dry_run", the
+ * keys of @where (taken), "plan", "blocked", "changes"}; the caller adds the
+ * rest. */
+json_object *apply_plan_json(const char *key, const char *name, bool dry, json_object *where,
+			     const struct vpmem_lplan *lp, const struct vpmem_layout *l, const struct vpmem_ns_info *ns,
+			     unsigned region);
+struct vpmem_lapply;
+struct vpmem_lapply_opts;
 struct apply_opts {
 	bool force, dry, json;
-	/* the image has no name yet (image create --layout fills a temporary
-	 * file that is linked into place after one fsync): no write needs a
-	 * barrier, since a crash leaves nothing at the final name */
-	bool unlinked;
 	/* --json: the object is returned here for the caller to print (NULL:
 	 * printed by apply) */
 	json_object **json_out;
 };
-/* Apply @l to the image open on @fd (named @path): plan printed (text, or
- * JSON with @o->json), then written (unless @o->dry). 0 or an exit status
- * already reported. */
-int apply_layout_image_fd(int fd, const char *path, const struct vpmem_image_hints *h,
-			  const struct vpmem_layout *l, const struct apply_opts *o);
+/* Render the outcome (@r, @err) of the layout applier (vpmem_layout_apply_image
+ * and the image creators of layout-apply.h) on the image named @path: the
+ * plan (text, or JSON with @o->json), then its writes (@o->dry) or what the
+ * image holds after; a test's cut ends the process (test_crash). 0 or an
+ * exit status already reported. */
+int apply_render(const char *path, const struct vpmem_layout *l, const struct apply_opts *o,
+		 const struct vpmem_lapply *res, int r, const struct vpmem_err *err);
+/* The applier's crash cut from VPMEM_TEST_CRASH_AFTER_WRITES (tests). */
+void apply_cut_opts(struct vpmem_lapply_opts *lo);
+/* image create (cmd-image.c, cmd-cxl.c): the new image, an NVDIMM one (@spec)
+ * or a CXL pair */
+struct vpmem_image_spec;
+struct image_new {
+	const struct vpmem_image_spec *spec;
+	bool cxl;
+	uint64_t size, lsa_size, serial;
+};
+/* Make @n with the layout @l applied (NULL: none; freed here), rendering the
+ * layout's part as apply does. 0 or an exit status already reported. */
+int image_create_cmd(const char *path, const struct image_new *n, struct vpmem_layout *l);
+/* Load the layout file @path into a new *@out (vpmem_layout_free); 0 or an
+ * exit status already reported ("@cmd: ..."). */
+int layout_load_opt(const char *cmd, const char *path, struct vpmem_layout **out);
 /* The same on this machine's regions (libndctl). */
 int apply_layout_live(const struct vpmem_layout *l, const char *region, const struct apply_opts *o);
 /* The live region's state as a layout (*@out); 0 or an exit status already reported. */

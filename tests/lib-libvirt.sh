@@ -1,10 +1,17 @@
 # libvirtd for the tests: start virtlogd and libvirtd (as root, no systemd
 # needed) when they are not running, and stop at exit only what the tests
 # started, once no test uses them. Domains a test defines are named
-# $LV_PREFIX-*: every one left at exit is destroyed and undefined. Sourced after lib.sh (or lib-guest.sh).
+# $LV_PREFIX-*: every one left at exit is destroyed and undefined. Sourced after lib.sh (or lib-guest.sh),
+# or before it by a test that starts with libvirt_guest_test (which sources lib-guest.sh).
 #
 #   libvirt_up      start what is missing; exit 77 (skip) when not root or
 #                   libvirt is not installed, saying which
+#   libvirt_guest_test
+#                   the start of a guest test that boots through libvirtd
+#                   (test-libvirt, test-cxl-libvirt): its files under /var/tmp
+#                   unless $TMPDIR says otherwise (it runs long; other
+#                   checkouts clean up /tmp), lib-guest.sh, libvirt_up, $T
+#                   readable by libvirt's QEMU user, TCG (VPMEM_ACCEL)
 LV_PREFIX=vpmem-t$$
 export VPMEM_LIBVIRT_DIR="/var/lib/libvirt/images/$LV_PREFIX"
 # Several tests may run at once (meson runs two): each registers its pid in
@@ -32,6 +39,15 @@ libvirt_up() {
 	trap 'exit 143' INT TERM HUP   # so that the EXIT trap runs
 	for _i in $(seq 50); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.2; done
 	virsh -c qemu:///system version >/dev/null 2>&1 || { echo "FAIL: libvirtd does not answer" >&2; exit 1; }
+}
+
+libvirt_guest_test() {
+	: "${TMPDIR:=/var/tmp}"
+	export TMPDIR
+	. "$(dirname "$0")/lib-guest.sh"
+	libvirt_up
+	chmod 755 "$T"
+	export VPMEM_ACCEL=tcg
 }
 
 libvirt_down() {

@@ -100,6 +100,17 @@ int vpmem_grub_remove(const struct vpmem_grub_file *f, bool dry, struct vpmem_gr
 /* The parameter the record beside @path names (malloc'ed), or NULL: none. */
 char *vpmem_grub_recorded_param(const char *path);
 
+/*
+ * The command that regenerates grub.cfg on the system at @sysroot (NULL: this
+ * one): "update-grub", "grub2-mkconfig -o /boot/grub2/grub.cfg" or
+ * "grub-mkconfig -o /boot/grub/grub.cfg", the first installed, into @buf; NULL
+ * when none is.
+ */
+const char *vpmem_grub_update_cmd(const char *sysroot, char *buf, size_t len);
+/* Run @cmd (one of vpmem_grub_update_cmd's, plain words: no shell): its
+ * output in *@out (malloc'ed), its exit status in *@status. 0 or -errno. */
+int vpmem_grub_update_run(const char *cmd, char **out, int *status, struct vpmem_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -69,6 +69,14 @@ int vpmem_guest_files(struct vpmem_guest_files *g, const char *kernel, bool must
 		      struct vpmem_err *err);
 
 /*
+ * The Debian package the default guest in @dir (vpmem_guest_files' dir) was
+ * built from, a meta-package resolved (its kernel-package file, written by
+ * guest/mkguest.sh), into @buf ("" when the file is empty). 0, or -errno when
+ * @dir holds no such file (not a default guest's directory).
+ */
+int vpmem_guest_built_package(const char *dir, char *buf, size_t len);
+
+/*
  * A kernel release ("6.12.117+deb12-cloud-amd64") as major*1000 + minor
  * (6012); 0 if it does not start with "MAJOR.MINOR".
  */
@@ -124,6 +132,11 @@ bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
 		      const struct vpmem_guest_files *g, const char *cache_file,
 		      unsigned timeout_sec);
 
+/* The KVM probe run and doctor make: its answer cached in this file of the
+ * cache directory (vpmem_cache_dir), its boot given this many seconds. */
+#define VPMEM_KVM_PROBE_FILE "kvm-probe"
+#define VPMEM_KVM_PROBE_TIMEOUT 30
+
 /* The answer of vpmem_kvm_probe(), with its reason. */
 struct vpmem_kvm_verdict {
 	bool usable;
@@ -143,6 +156,16 @@ struct vpmem_kvm_verdict {
 bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 		     const struct vpmem_guest_files *g, const char *cache_file,
 		     unsigned timeout_sec, void (*probing)(void *arg, unsigned timeout_sec),
+		     void *arg, struct vpmem_kvm_verdict *v);
+
+/*
+ * What `vpmem doctor` reports of KVM: whether /dev/kvm opens (v->device) and,
+ * when QEMU (@qemu_version known) and the default guest are there, the
+ * answer of vpmem_kvm_probe() for the default guest, cached in the cache
+ * directory (vpmem_cache_dir, "kvm-probe"; @probing as there). 1 usable,
+ * 0 not usable, -1 not probed; v->why says why when not 1.
+ */
+int vpmem_kvm_status(const char *qemu, const char *qemu_version, void (*probing)(void *arg, unsigned timeout_sec),
 		     void *arg, struct vpmem_kvm_verdict *v);
 
 #ifdef __cplusplus

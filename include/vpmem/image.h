@@ -60,6 +60,13 @@ void vpmem_wplan_free(struct vpmem_wplan *p);
  */
 int vpmem_wplan_apply(int fd, const struct vpmem_wplan *p, size_t limit, uint64_t *written,
 		      struct vpmem_err *err);
+/*
+ * Take the barriers out of @p (no write fsyncs): for a file that has no name
+ * yet (vpmem_image_create_with's temporary, an in-memory image), where a
+ * crash leaves nothing at the final name and the one fsync before the name
+ * appears makes every write durable.
+ */
+void vpmem_wplan_drop_barriers(struct vpmem_wplan *p);
 
 /* ---- reading an image ---- */
 enum vpmem_ns_mode { VPMEM_NS_RAW, VPMEM_NS_SECTOR, VPMEM_NS_FSDAX, VPMEM_NS_DEVDAX };

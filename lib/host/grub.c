@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include <vpmem/exec.h>
 #include <vpmem/file.h>
 #include <vpmem/grub.h>
 #include <vpmem/input.h>
@@ -542,4 +543,41 @@ char *vpmem_grub_recorded_param(const char *path)
 	s.param = NULL;
 	record_free(&s);
 	return param;
+}
+
+/* The commands that regenerate grub.cfg, in the order they are looked for:
+ * Debian's wrapper, then Fedora's and the plain grub-mkconfig. */
+static const struct {
+	const char *bin, *cmd;
+} updaters[] = {
+	{ "/usr/sbin/update-grub", "update-grub" },
+	{ "/usr/sbin/grub2-mkconfig", "grub2-mkconfig -o /boot/grub2/grub.cfg" },
+	{ "/usr/sbin/grub-mkconfig", "grub-mkconfig -o /boot/grub/grub.cfg" },
+};
+
+const char *vpmem_grub_update_cmd(const char *sysroot, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(updaters) / sizeof(updaters[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", sysroot ? sysroot : "", updaters[i].bin);
+		if (!access(p, X_OK)) {
+			snprintf(buf, len, "%s", updaters[i].cmd);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+int vpmem_grub_update_run(const char *cmd, char **out, int *status, struct vpmem_err *err)
+{
+	char words[128], *argv[8];
+	size_t n = 0;
+
+	/* argv, no shell (the README's promise): the known commands are plain words */
+	snprintf(words, sizeof(words), "%s", cmd);
+	for (char *save = NULL, *t = strtok_r(words, " ", &save); t && n + 1 < 8; t = strtok_r(NULL, " ", &save))
+		argv[n++] = t;
+	argv[n] = NULL;
+	return vpmem_exec_capture(argv, NULL, 0, out, status, err);
 }

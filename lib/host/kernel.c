@@ -517,20 +517,11 @@ static void dir_of(const char *path, char *dir, size_t len)
  * package in debs/ that vmlinuz was taken from; initrd.img holds its modules. */
 static int default_guest_config(struct vpmem_kernel *k, const char *dir, struct vpmem_err *err)
 {
-	char pf[PATH_MAX], pkg[256], debs[PATH_MAX], deb[PATH_MAX * 2];
+	char pkg[256], debs[PATH_MAX], deb[PATH_MAX * 2];
 	struct dirent **ents = NULL;
-	FILE *f;
 	int n, r = 0;
 
-	snprintf(pf, sizeof(pf), "%s/kernel-package", dir);
-	f = fopen(pf, "r");
-	if (!f)
-		return 0;
-	if (!fgets(pkg, sizeof(pkg), f))
-		pkg[0] = 0;
-	fclose(f);
-	pkg[strcspn(pkg, "\n")] = 0;
-	if (!pkg[0])
+	if (vpmem_guest_built_package(dir, pkg, sizeof(pkg)) || !pkg[0])
 		return 0;
 	/* one guest per kernel package under guest/NAME/, packages shared in
 	 * guest/debs/ (lib/machine/guest.c); older caches kept debs/ inside */

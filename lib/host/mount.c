@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Mounts from mountinfo through libmount; see include/vpmem/mount.h. */
-#include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,8 @@
 
 #include <vpmem/file.h>
 #include <vpmem/mount.h>
+
+#include "util/dl.h"
 
 /*
  * libmount is loaded on first use (dlopen), not linked: only doctor, the
@@ -41,39 +41,20 @@ static struct {
 	MNT_FUNCS(MNT_MEMBER)
 #undef MNT_MEMBER
 } ml;
-static bool mnt_loaded;
-static char mnt_why[160];
-static pthread_once_t mnt_once = PTHREAD_ONCE_INIT;
-
-static void mnt_load_once(void)
-{
-	static const struct { const char *name; size_t off; } syms[] = {
-#define MNT_SYM(f) { #f, offsetof(__typeof__(ml), f) },
-		MNT_FUNCS(MNT_SYM)
-#undef MNT_SYM
-	};
-	void *h = dlopen("libmount.so.1", RTLD_NOW | RTLD_LOCAL);
-
-	if (!h) {
-		snprintf(mnt_why, sizeof(mnt_why), "libmount.so.1 is not installed (apt-get install libmount1)");
-		return;
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		void *p = dlsym(h, syms[i].name);
-
-		if (!p) {
-			snprintf(mnt_why, sizeof(mnt_why), "libmount.so.1 has no %s (too old?)", syms[i].name);
-			return;
-		}
-		memcpy((char *)&ml + syms[i].off, &p, sizeof(p));
-	}
-	mnt_loaded = true;
-}
+static struct vpmem_dl mnt_dl = VPMEM_DL_INIT;
 
 static int mnt_load(struct vpmem_err *err)
 {
-	pthread_once(&mnt_once, mnt_load_once);
-	return mnt_loaded ? 0 : vpmem_err_set(err, ENOSYS, "cannot read mountinfo: %s", mnt_why);
+	static const struct vpmem_dl_sym syms[] = {
+#define MNT_SYM(f) VPMEM_DL_SYM(__typeof__(ml), f, #f),
+		MNT_FUNCS(MNT_SYM)
+#undef MNT_SYM
+		{ NULL, 0 },
+	};
+
+	if (vpmem_dl_fill(&mnt_dl, "libmount.so.1", "libmount1", syms, &ml, NULL))
+		return vpmem_err_set(err, ENOSYS, "cannot read mountinfo: %s", mnt_dl.why);
+	return 0;
 }
 
 /* A macro's own name in its expansion is not expanded again (C11 6.10.3.4). */

@@ -573,3 +573,44 @@ bool vpmem_kvm_usable(const char *qemu, const char *qemu_version,
 
 	return vpmem_kvm_probe(qemu, qemu_version, g, cache_file, timeout_sec, NULL, NULL, &v);
 }
+
+int vpmem_kvm_status(const char *qemu, const char *qemu_version, void (*probing)(void *arg, unsigned timeout_sec),
+		     void *arg, struct vpmem_kvm_verdict *v)
+{
+	struct vpmem_guest_files g;
+	char cache[PATH_MAX - 32], probe[PATH_MAX];
+	int fd;
+
+	memset(v, 0, sizeof(*v));
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(v->why, sizeof(v->why), "/dev/kvm cannot be opened: %s", strerror(errno));
+		return 0;
+	}
+	close(fd);
+	v->device = true;
+	if (!qemu_version || !*qemu_version || vpmem_guest_files(&g, NULL, true, NULL) ||
+	    vpmem_cache_dir(cache, sizeof(cache), NULL)) {
+		snprintf(v->why, sizeof(v->why), "not probed: needs QEMU and the default guest (vpmem guest build)");
+		return -1;
+	}
+	snprintf(probe, sizeof(probe), "%s/" VPMEM_KVM_PROBE_FILE, cache);
+	return vpmem_kvm_probe(qemu, qemu_version, &g, probe, VPMEM_KVM_PROBE_TIMEOUT, probing, arg, v);
+}
+
+int vpmem_guest_built_package(const char *dir, char *buf, size_t len)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/kernel-package", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}

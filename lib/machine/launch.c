@@ -283,8 +283,8 @@ const char *vpmem_choose_accel_probe(const char *want, const char *qemu, const c
 	if (!default_guest || access(g->initrd, R_OK) || vpmem_cache_dir(cache, sizeof(cache), NULL) ||
 	    vpmem_mkdir_p(cache, NULL))
 		return "tcg";
-	snprintf(probe, sizeof(probe), "%s/kvm-probe", cache);
-	return vpmem_kvm_probe(qemu, qemu_version, g, probe, 30, probing, arg, v) ? "kvm" : "tcg";
+	snprintf(probe, sizeof(probe), "%s/" VPMEM_KVM_PROBE_FILE, cache);
+	return vpmem_kvm_probe(qemu, qemu_version, g, probe, VPMEM_KVM_PROBE_TIMEOUT, probing, arg, v) ? "kvm" : "tcg";
 }
 
 const char *vpmem_choose_accel(const char *want, const char *qemu, const char *qemu_version,

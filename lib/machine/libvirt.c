@@ -21,6 +21,7 @@
 #include <vpmem/hostmap.h>
 #include <vpmem/nfit.h>
 #include <vpmem/libvirt.h>
+#include <vpmem/strv.h>
 
 #include "util/msg.h"
 #include "util/replace.h"
@@ -776,38 +777,29 @@ int vpmem_host_from_libvirt(const char *text, size_t len, struct vpmem_host *h, 
 	/* CXL devices (libvirt 9.0 has no elements for them) are QEMU
 	 * arguments in <qemu:commandline> (vpmem run --libvirt, doc/cxl.md) */
 	{
-		char **args = NULL;
-		size_t n = 0;
+		struct vpmem_strv args = VPMEM_STRV_INIT;
 		bool cxl = false;
 		int r = 0;
 
-		for (xmlNodePtr c = root->children; c; c = c->next) {
+		for (xmlNodePtr c = root->children; c && !r; c = c->next) {
 			if (c->type != XML_ELEMENT_NODE || lx->StrCmp(c->name, X("commandline")) || !c->ns ||
 			    lx->StrCmp(c->ns->href, X(QEMU_NS)))
 				continue;
 			for (xmlNodePtr a = c->children; a && !r; a = a->next) {
-				char *v, **nv;
+				char *v;
 
 				if (a->type != XML_ELEMENT_NODE || lx->StrCmp(a->name, X("arg")) ||
 				    !(v = attr_of(lx, a, "value")))
 					continue;
 				cxl |= !strncmp(v, "cxl-type3", 9);
-				nv = realloc(args, (n + 2) * sizeof(*args));
-				if (!nv) {
-					free(v);
+				if (vpmem_strv_push(&args, v))
 					r = vpmem_err_set(err, ENOMEM, "out of memory");
-					break;
-				}
-				args = nv;
-				args[n++] = v;
-				args[n] = NULL;
+				free(v);
 			}
 		}
 		if (!r && cxl)
-			r = vpmem_host_add_qemu_argv(args, h, err);
-		for (size_t i = 0; i < n; i++)
-			free(args[i]);
-		free(args);
+			r = vpmem_host_add_qemu_argv(args.v, h, err);
+		vpmem_strv_free(&args);
 		if (r) {
 			lx->FreeDoc(doc);
 			return r;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Decompression, ar, tar and cpio readers over memory; see unpack.h. */
-#include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +11,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "util/dl.h"
 #include "unpack.h"
 
 /*
@@ -47,67 +46,32 @@ static struct codec_lib cl;
 
 enum { LIB_Z, LIB_LZMA, LIB_ZSTD, LIB_LZ4, NLIBS };
 
-struct lib_sym {
-	const char *name;
-	size_t off;
-};
-
-#define SYM(f) { #f, offsetof(struct codec_lib, f) }
-static const struct lib_sym z_syms[] = { SYM(inflateInit2_), SYM(inflate), SYM(inflateEnd), { 0 } };
-static const struct lib_sym lzma_syms[] = { SYM(lzma_alone_decoder), SYM(lzma_stream_decoder), SYM(lzma_code),
-					    SYM(lzma_end), { 0 } };
-static const struct lib_sym zstd_syms[] = { SYM(ZSTD_createDStream), SYM(ZSTD_decompressStream), SYM(ZSTD_isError),
-					    SYM(ZSTD_freeDStream), { 0 } };
-static const struct lib_sym lz4_syms[] = { SYM(LZ4_compressBound), SYM(LZ4_decompress_safe), { 0 } };
+#define SYM(f) VPMEM_DL_SYM(struct codec_lib, f, #f)
+static const struct vpmem_dl_sym z_syms[] = { SYM(inflateInit2_), SYM(inflate), SYM(inflateEnd), { 0 } };
+static const struct vpmem_dl_sym lzma_syms[] = { SYM(lzma_alone_decoder), SYM(lzma_stream_decoder), SYM(lzma_code),
+						 SYM(lzma_end), { 0 } };
+static const struct vpmem_dl_sym zstd_syms[] = { SYM(ZSTD_createDStream), SYM(ZSTD_decompressStream),
+						 SYM(ZSTD_isError), SYM(ZSTD_freeDStream), { 0 } };
+static const struct vpmem_dl_sym lz4_syms[] = { SYM(LZ4_compressBound), SYM(LZ4_decompress_safe), { 0 } };
 #undef SYM
 
-static const struct {
+/* each codec's load writes only its own members of cl (vpmem_dl_fill), once,
+ * under its own lock: a thread using one codec never sees another's written */
+static struct {
 	const char *soname, *pkg;
-	const struct lib_sym *syms;
+	const struct vpmem_dl_sym *syms;
+	struct vpmem_dl dl;
 } libs[NLIBS] = {
-	[LIB_Z] = { "libz.so.1", "zlib1g", z_syms },
-	[LIB_LZMA] = { "liblzma.so.5", "liblzma5", lzma_syms },
-	[LIB_ZSTD] = { "libzstd.so.1", "libzstd1", zstd_syms },
-	[LIB_LZ4] = { "liblz4.so.1", "liblz4-1", lz4_syms },
+	[LIB_Z] = { "libz.so.1", "zlib1g", z_syms, VPMEM_DL_INIT },
+	[LIB_LZMA] = { "liblzma.so.5", "liblzma5", lzma_syms, VPMEM_DL_INIT },
+	[LIB_ZSTD] = { "libzstd.so.1", "libzstd1", zstd_syms, VPMEM_DL_INIT },
+	[LIB_LZ4] = { "liblz4.so.1", "liblz4-1", lz4_syms, VPMEM_DL_INIT },
 };
 
-static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
-static int lib_state[NLIBS]; /* 0 not tried, 1 loaded, -1 failed (lib_why says why) */
-static char lib_why[NLIBS][160];
-
-/* 0 once library @i is loaded, else -1 with lib_why[i] */
+/* 0 once library @i is loaded, else -1 with libs[i].dl.why */
 static int lib_load(int i)
 {
-	int r;
-
-	pthread_mutex_lock(&lib_lock);
-	if (!lib_state[i]) {
-		void *h = dlopen(libs[i].soname, RTLD_NOW | RTLD_LOCAL);
-		struct codec_lib t = cl;
-
-		lib_state[i] = 1;
-		if (!h) {
-			snprintf(lib_why[i], sizeof(lib_why[i]), "%s is not installed (apt-get install %s)",
-				 libs[i].soname, libs[i].pkg);
-			lib_state[i] = -1;
-		}
-		for (const struct lib_sym *s = libs[i].syms; h && s->name; s++) {
-			void *p = dlsym(h, s->name);
-
-			if (!p) {
-				snprintf(lib_why[i], sizeof(lib_why[i]), "%s has no %s (too old?)", libs[i].soname,
-					 s->name);
-				lib_state[i] = -1;
-				break;
-			}
-			memcpy((char *)&t + s->off, &p, sizeof(p));
-		}
-		if (lib_state[i] == 1)
-			cl = t;
-	}
-	r = lib_state[i] == 1 ? 0 : -1;
-	pthread_mutex_unlock(&lib_lock);
-	return r;
+	return vpmem_dl_fill(&libs[i].dl, libs[i].soname, libs[i].pkg, libs[i].syms, &cl, NULL);
 }
 
 /* A macro's own name in its expansion is not expanded again (C11 6.10.3.4):
@@ -317,7 +281,7 @@ int unpack_stream(enum unpack_codec c, const uint8_t *in, size_t n, uint64_t max
 
 		if (lib_load(li))
 			return vpmem_err_set(err, ENOSYS, "%s is %s-compressed: %s", what, unpack_codec_name(c),
-					     lib_why[li]);
+					     libs[li].dl.why);
 	}
 	if (c != UNPACK_NONE && c != UNPACK_LZ4 && !(buf = malloc(CHUNK)))
 		return vpmem_err_set(err, ENOMEM, "out of memory");

@@ -1,54 +1,31 @@
 // SPDX-License-Identifier: MIT
 /* libxml2 on first use; see xml.h. */
-#include <dlfcn.h>
-#include <stdio.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stddef.h>
 
+#include "util/dl.h"
 #include "util/xml.h"
 
 static struct vpmem_xml x;
-static const struct vpmem_xml *loaded;
-static char why[256];
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static struct vpmem_dl dl = VPMEM_DL_INIT;
 
-static void load(void)
+const struct vpmem_xml *vpmem_xml_load(struct vpmem_err *err)
 {
-	static const struct { const char *name; size_t off; } syms[] = {
-#define S(f, n) { n, offsetof(struct vpmem_xml, f) }
+	static const struct vpmem_dl_sym syms[] = {
+#define S(f, n) VPMEM_DL_SYM(struct vpmem_xml, f, n)
 		S(NewDoc, "xmlNewDoc"), S(NewNode, "xmlNewNode"), S(DocSetRootElement, "xmlDocSetRootElement"),
 		S(NewProp, "xmlNewProp"), S(NewTextChild, "xmlNewTextChild"), S(NewChild, "xmlNewChild"),
 		S(NodeSetContent, "xmlNodeSetContent"), S(GetLastChild, "xmlGetLastChild"), S(NewNs, "xmlNewNs"),
 		S(DocDumpFormatMemoryEnc, "xmlDocDumpFormatMemoryEnc"), S(FreeDoc, "xmlFreeDoc"),
 		S(ReadMemory, "xmlReadMemory"), S(DocGetRootElement, "xmlDocGetRootElement"),
 		S(StrCmp, "xmlStrcmp"), S(NodeGetContent, "xmlNodeGetContent"), S(GetProp, "xmlGetProp"),
-		S(Free, "xmlFree"),
+		S(Free, "xmlFree"), { NULL, 0 },
 #undef S
 	};
-	void *h = dlopen("libxml2.so.2", RTLD_NOW | RTLD_LOCAL);
 
-	if (!h) {
-		snprintf(why, sizeof(why), "libvirt XML needs libxml2, which cannot be loaded (install libxml2): %s",
-			 dlerror());
-		return;
+	if (vpmem_dl_fill(&dl, "libxml2.so.2", "libxml2", syms, &x, NULL)) {
+		vpmem_err_set(err, ENOSYS, "%s", dl.why);
+		return NULL;
 	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		void *p = dlsym(h, syms[i].name);
-
-		if (!p) {
-			snprintf(why, sizeof(why), "libxml2 has no %s", syms[i].name);
-			return;
-		}
-		*(void **)((char *)&x + syms[i].off) = p;
-	}
-	loaded = &x;
-}
-
-const struct vpmem_xml *vpmem_xml_load(struct vpmem_err *err)
-{
-	pthread_once(&once, load);
-	if (!loaded)
-		vpmem_err_set(err, ENOSYS, "%s", why);
-	return loaded;
+	return &x;
 }

@@ -158,6 +158,13 @@ expect_eq "--guest-kernel with --kernel" "$err" "vpmem: error: run: --guest-kern
 XDG_CACHE_HOME=$C run_vpmem guest path --guest-kernel 6.12
 expect_eq "guest path of an unbuilt kernel" "$rc" 1
 expect_eq "guest path message" "$err" "vpmem: error: the default guest for kernel 6.12 is not built in '$C/vpmem/guest/6.12' (run 'vpmem guest build --kernel-package 6.12')"
+# guest path's options through the one option parser: the messages of every command
+run_vpmem guest path --guest-kernel
+expect_eq "guest path: a missing value says so" "$err" "vpmem: error: guest: path: option '--guest-kernel' requires a value (see 'vpmem help guest')"
+run_vpmem guest path --frob
+expect_eq "guest path: unknown option" "$err" "vpmem: error: guest: path: unknown option '--frob' (see 'vpmem help guest')"
+run_vpmem guest path 6.12
+expect_eq "guest path: an operand" "$err" "vpmem: error: guest: path: unexpected argument '6.12' (see 'vpmem help guest')"
 XDG_CACHE_HOME=$C run_vpmem guest build --kernel-package 2.6
 expect_eq "guest build of an unknown kernel" "$rc" 2
 check "bad kernels create nothing" test ! -e "$C"

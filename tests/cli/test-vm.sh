@@ -22,6 +22,15 @@ run_vpmem vm rm nosuch
 expect_match "rm unknown VM" "$err" "no VM 'nosuch'"
 run_vpmem vm rm ../x
 expect_eq "rm bad name: usage" "$rc" 2
+# vm rm's options through the one option parser: the messages of every command
+run_vpmem vm rm
+expect_eq "rm without name" "$err" "vpmem: error: vm: rm: missing VM name (see 'vpmem help vm')"
+run_vpmem vm rm --frob a
+expect_eq "rm: unknown option" "$err" "vpmem: error: vm: rm: unknown option '--frob' (see 'vpmem help vm')"
+run_vpmem vm rm --backings=yes a
+expect_eq "rm: --backings takes no value" "$err" "vpmem: error: vm: rm: option '--backings' takes no value (see 'vpmem help vm')"
+run_vpmem vm rm a b
+expect_eq "rm: one name" "$err" "vpmem: error: vm: rm: unexpected argument 'b' (see 'vpmem help vm')"
 
 # a saved VM (as run writes it)
 mkdir -p "$vmdir/a"

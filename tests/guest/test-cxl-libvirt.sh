@@ -10,13 +10,8 @@
 #  - a CXL image libvirt's QEMU cannot open read-write is refused in one line
 #    naming the file (libvirt does not hand QEMU <qemu:commandline> files),
 #    nothing defined; once the user may, it boots with its namespace.
-: "${TMPDIR:=/var/tmp}"
-export TMPDIR
-. "$(dirname "$0")/lib-guest.sh"
 . "$(dirname "$0")/../lib-libvirt.sh"
-libvirt_up
-chmod 755 "$T"
-export VPMEM_ACCEL=tcg
+libvirt_guest_test
 kernel=${VPMEM_GUEST_KERNEL:-6.1}
 domain_exists() { virsh -c qemu:///system dominfo "$1" >/dev/null 2>&1; }
 # guest_exec (lib-guest.sh), not guest_run: no --state-dir, so that run keeps

@@ -11,15 +11,8 @@
 #  - a second run on a mapped backing is refused naming the pid, the first
 #    guest's data intact; vm list/stop/rm on both launchers, and vm stop of
 #    the default guest ends by ACPI, not by the kill.
-# /var/tmp: the guest test runs long; keep its files off /tmp, where other
-# checkouts clean up
-: "${TMPDIR:=/var/tmp}"
-export TMPDIR
-. "$(dirname "$0")/lib-guest.sh"
 . "$(dirname "$0")/../lib-libvirt.sh"
-libvirt_up
-chmod 755 "$T"
-export VPMEM_ACCEL=tcg
+libvirt_guest_test
 
 # A private copy of the default guest: the shared cache may be rebuilt by
 # other checkouts meanwhile, and vm stop needs this one's ACPI handler.

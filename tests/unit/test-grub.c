@@ -192,6 +192,36 @@ static void test_refused_untouched(void **state)
 	assert_non_null(strstr(err.msg, "contains a NUL byte"));
 }
 
+/* The updater under a sysroot: the first installed of update-grub,
+ * grub2-mkconfig, grub-mkconfig; none: NULL. Run it: plain argv, no shell. */
+static void test_update_cmd(void **s)
+{
+	char buf[128], *out = NULL;
+	struct vpmem_err err = { 0 };
+	int st = -1, fd;
+
+	(void)s;
+	assert_null(vpmem_grub_update_cmd(dir, buf, sizeof(buf)));
+	assert_int_equal(vpmem_mkdir_p(at("usr/sbin"), &err), 0);
+	fd = open(at("usr/sbin/grub-mkconfig"), O_CREAT | O_WRONLY, 0644); /* not executable */
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(vpmem_grub_update_cmd(dir, buf, sizeof(buf)));
+	assert_int_equal(chmod(at("usr/sbin/grub-mkconfig"), 0755), 0);
+	assert_string_equal(vpmem_grub_update_cmd(dir, buf, sizeof(buf)), "grub-mkconfig -o /boot/grub/grub.cfg");
+	fd = open(at("usr/sbin/grub2-mkconfig"), O_CREAT | O_WRONLY, 0755);
+	close(fd);
+	assert_string_equal(vpmem_grub_update_cmd(dir, buf, sizeof(buf)), "grub2-mkconfig -o /boot/grub2/grub.cfg");
+	fd = open(at("usr/sbin/update-grub"), O_CREAT | O_WRONLY, 0755);
+	close(fd);
+	assert_string_equal(vpmem_grub_update_cmd(dir, buf, sizeof(buf)), "update-grub");
+	/* words, not a shell line: "echo a;b" is echo with one argument */
+	assert_int_equal(vpmem_grub_update_run("echo -n a;b  c", &out, &st, &err), 0);
+	assert_int_equal(st, 0);
+	assert_string_equal(out, "a;b c");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_apply_remove),
 		cmocka_unit_test(test_edited_since),
 		cmocka_unit_test(test_refused_untouched),
+		cmocka_unit_test(test_update_cmd),
 	};
 
 	return cmocka_run_group_tests_name("grub", tests, tmpdir_setup, tmpdir_teardown);

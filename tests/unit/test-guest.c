@@ -5,8 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <vpmem/guest.h>
@@ -98,6 +100,29 @@ static void test_release_code(void **state)
 	assert_int_equal(vpmem_kernel_release_code("v6.1"), 0);
 }
 
+/* the package a built guest came from: its kernel-package file, first line */
+static void test_built_package(void **state)
+{
+	char buf[96] = "x";
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(vpmem_guest_built_package(dir, buf, sizeof(buf)), -ENOENT);
+	assert_string_equal(buf, "");
+	f = fopen(at("kernel-package"), "w");
+	assert_non_null(f);
+	fputs("linux-image-6.1.0-57-cloud-amd64\nmore\n", f);
+	fclose(f);
+	assert_int_equal(vpmem_guest_built_package(dir, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "linux-image-6.1.0-57-cloud-amd64");
+	f = fopen(at("kernel-package"), "w"); /* empty: "" */
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(vpmem_guest_built_package(dir, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	unlink(at("kernel-package"));
+}
+
 static void console_is(const char *text, size_t len, const char *want)
 {
 	char line[256];
@@ -151,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_names),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_release_code),
+		cmocka_unit_test(test_built_package),
 		cmocka_unit_test(test_last_line),
 		cmocka_unit_test(test_cmdline),
 	};
