@@ -962,10 +962,10 @@ static int create_fill(int fd, const char *tmp, const char *path, const struct v
 		/* the file has no name yet: a crash leaves nothing at @path, so
 		 * no write needs a barrier; the one fsync before link() below
 		 * makes them all durable before the name appears */
-		for (size_t i = 0; !r && i < plan.n; i++)
-			plan.w[i].sync = false;
-		if (!r)
+		if (!r) {
+			vpmem_wplan_drop_barriers(&plan);
 			r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
+		}
 		vpmem_wplan_free(&plan);
 		if (r)
 			return r;
