@@ -164,6 +164,9 @@ struct vpmem_image_spec {
 /* Index blocks of a fresh label area, as `ndctl init-labels` writes them. */
 int vpmem_image_plan_init_labels(const struct vpmem_image_spec *r, struct vpmem_wplan *p,
 				 struct vpmem_err *err);
+/* Write those index blocks into @fd, a file that has no name yet (or lives
+ * in memory): without barriers, since a crash leaves nothing to find. */
+int vpmem_image_write_init_labels(int fd, const struct vpmem_image_spec *r, struct vpmem_err *err);
 
 /*
  * Create the image @path as @spec says: a sparse file of spec->size bytes

@@ -947,29 +947,33 @@ static const char *dir_of(const char *path, char *dir, size_t len)
 	return slash ? slash + 1 : path;
 }
 
+int vpmem_image_write_init_labels(int fd, const struct vpmem_image_spec *spec, struct vpmem_err *err)
+{
+	struct vpmem_wplan plan = { 0 };
+	int r = vpmem_image_plan_init_labels(spec, &plan, err);
+
+	if (!r) {
+		vpmem_wplan_drop_barriers(&plan);
+		r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
+	}
+	vpmem_wplan_free(&plan);
+	return r;
+}
+
 /* Size, label, fill and name the unlinked file @fd; 0 once @path is its name. */
 static int create_fill(int fd, const char *tmp, const char *path, const struct vpmem_image_spec *spec,
 		       const struct vpmem_image_create_opts *o, struct vpmem_err *err)
 {
-	struct vpmem_wplan plan = { 0 };
 	char slot[16];
 	int r = 0;
 
 	if (ftruncate(fd, (off_t)spec->size))
 		return vpmem_err_set(err, errno, "cannot size '%s': %s", path, strerror(errno));
-	if (spec->label_size && !o->blank_labels) {
-		r = vpmem_image_plan_init_labels(spec, &plan, err);
-		/* the file has no name yet: a crash leaves nothing at @path, so
-		 * no write needs a barrier; the one fsync before link() below
-		 * makes them all durable before the name appears */
-		if (!r) {
-			vpmem_wplan_drop_barriers(&plan);
-			r = vpmem_wplan_apply(fd, &plan, SIZE_MAX, NULL, err);
-		}
-		vpmem_wplan_free(&plan);
-		if (r)
-			return r;
-	}
+	/* the file has no name yet: a crash leaves nothing at @path; the one
+	 * fsync before link() below makes every write durable before the name
+	 * appears */
+	if (spec->label_size && !o->blank_labels && (r = vpmem_image_write_init_labels(fd, spec, err)))
+		return r;
 	if (o->fill && (r = o->fill(fd, o->arg, err)))
 		return r;
 	snprintf(slot, sizeof(slot), "%d", spec->slot);

@@ -87,7 +87,6 @@ int vpmem_layout_apply_image(int fd, const struct vpmem_image_hints *h, const st
  * written as vpmem_image_create_with writes them. The fd, or -errno. */
 static int image_in_memory(const struct vpmem_image_spec *spec, struct vpmem_err *err)
 {
-	struct vpmem_wplan init = { 0 };
 	int fd = memfd_create("vpmem-dry-run", MFD_CLOEXEC), r;
 
 	if (fd < 0)
@@ -96,15 +95,8 @@ static int image_in_memory(const struct vpmem_image_spec *spec, struct vpmem_err
 		r = vpmem_err_set(err, errno, "%s", strerror(errno));
 		goto fail;
 	}
-	if (spec->label_size) {
-		r = vpmem_image_plan_init_labels(spec, &init, err);
-		vpmem_wplan_drop_barriers(&init);
-		if (!r)
-			r = vpmem_wplan_apply(fd, &init, SIZE_MAX, NULL, err);
-		vpmem_wplan_free(&init);
-		if (r)
-			goto fail;
-	}
+	if (spec->label_size && (r = vpmem_image_write_init_labels(fd, spec, err)))
+		goto fail;
 	return fd;
 fail:
 	close(fd);
