@@ -51,6 +51,13 @@ struct vpmem_wplan {
 /* Append a write (copies @data unless NULL). 0 or -ENOMEM. */
 int vpmem_wplan_add(struct vpmem_wplan *p, uint64_t off, const void *data, uint64_t len,
 		    bool sync, const char *what);
+/* The same, taking @data (malloc'ed, or NULL) instead of copying it: the plan
+ * frees it, also when this fails. 0 or -ENOMEM. */
+int vpmem_wplan_add_take(struct vpmem_wplan *p, uint64_t off, void *data, uint64_t len,
+			 bool sync, const char *what);
+/* Append every write of @src to @dst, in order, moving their data (no
+ * copies); @src is left empty. 0, or -ENOMEM with both unchanged. */
+int vpmem_wplan_move(struct vpmem_wplan *dst, struct vpmem_wplan *src);
 void vpmem_wplan_free(struct vpmem_wplan *p);
 /*
  * Execute the first @limit writes of @p on @fd (SIZE_MAX = all), in order,

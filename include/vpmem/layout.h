@@ -137,7 +137,8 @@ void vpmem_layout_ns_req(const struct vpmem_layout_ns *e, struct vpmem_ns_req *r
  * ones in layout order, the one taking the rest last), each planned on the
  * state the previous steps leave (decoded through vpmem_region_read_after),
  * filesystems written into the data area before the label that makes it
- * reachable. @fd is the open image. Nothing is written.
+ * reachable. @fd is the open image, @ri its region as read with @h (the
+ * state before the first step: not read again). Nothing is written.
  */
 int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const struct vpmem_region_info *ri,
 			    const struct vpmem_layout *l, const struct vpmem_lplan *lp,

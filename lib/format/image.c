@@ -38,33 +38,73 @@
 
 /* ---- write plans ---- */
 
-int vpmem_wplan_add(struct vpmem_wplan *p, uint64_t off, const void *data, uint64_t len,
-		    bool sync, const char *what)
+/* The next entry of @p, zeroed, or NULL when out of memory. */
+static struct vpmem_write *wplan_next(struct vpmem_wplan *p)
 {
-	struct vpmem_write *w;
-
 	if (p->n == p->alloc) {
 		size_t na = p->alloc ? p->alloc * 2 : 16;
 		struct vpmem_write *nw = realloc(p->w, na * sizeof(*nw));
 
 		if (!nw)
-			return -ENOMEM;
+			return NULL;
 		p->w = nw;
 		p->alloc = na;
 	}
-	w = &p->w[p->n];
-	memset(w, 0, sizeof(*w));
+	memset(&p->w[p->n], 0, sizeof(p->w[p->n]));
+	return &p->w[p->n];
+}
+
+int vpmem_wplan_add_take(struct vpmem_wplan *p, uint64_t off, void *data, uint64_t len,
+			 bool sync, const char *what)
+{
+	struct vpmem_write *w = wplan_next(p);
+
+	if (!w) {
+		free(data);
+		return -ENOMEM;
+	}
 	w->off = off;
 	w->len = len;
 	w->sync = sync;
+	w->data = data;
 	snprintf(w->what, sizeof(w->what), "%s", what);
-	if (data) {
-		w->data = malloc(len);
-		if (!w->data)
-			return -ENOMEM;
-		memcpy(w->data, data, len);
-	}
 	p->n++;
+	return 0;
+}
+
+int vpmem_wplan_add(struct vpmem_wplan *p, uint64_t off, const void *data, uint64_t len,
+		    bool sync, const char *what)
+{
+	uint8_t *copy = NULL;
+
+	if (data) {
+		copy = malloc(len ? len : 1);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, data, len);
+	}
+	return vpmem_wplan_add_take(p, off, copy, len, sync, what);
+}
+
+int vpmem_wplan_move(struct vpmem_wplan *dst, struct vpmem_wplan *src)
+{
+	if (!src->n) {
+		vpmem_wplan_free(src);
+		return 0;
+	}
+	if (dst->alloc - dst->n < src->n) {
+		size_t na = dst->n + src->n;
+		struct vpmem_write *nw = realloc(dst->w, na * sizeof(*nw));
+
+		if (!nw)
+			return -ENOMEM;
+		dst->w = nw;
+		dst->alloc = na;
+	}
+	memcpy(dst->w + dst->n, src->w, src->n * sizeof(*src->w));
+	dst->n += src->n;
+	free(src->w);
+	memset(src, 0, sizeof(*src));
 	return 0;
 }
 
@@ -119,14 +159,18 @@ int vpmem_wplan_apply(int fd, const struct vpmem_wplan *p, size_t limit, uint64_
 	/* images never grow: a write past the end is a planning bug (or a CXL
 	 * label-area write that was not routed to the label file), refused
 	 * before anything is written */
-	for (size_t i = 0; i < p->n && i < limit; i++) {
-		struct stat st;
-		uint64_t off;
-		int tfd = write_target(fd, p, &p->w[i], &off);
+	struct stat fst[2]; /* @fd's, the label file's: each stat'ed once */
+	bool have[2] = { false, false };
 
-		if (fstat(tfd, &st))
+	for (size_t i = 0; i < p->n && i < limit; i++) {
+		uint64_t off;
+		int tfd = write_target(fd, p, &p->w[i], &off), k = tfd != fd;
+		const struct stat *st = &fst[k];
+
+		if (!have[k] && fstat(tfd, &fst[k]))
 			return vpmem_err_set(err, errno, "cannot stat: %s", strerror(errno));
-		if (S_ISREG(st.st_mode) && (off > (uint64_t)st.st_size || p->w[i].len > (uint64_t)st.st_size - off))
+		have[k] = true;
+		if (S_ISREG(st->st_mode) && (off > (uint64_t)st->st_size || p->w[i].len > (uint64_t)st->st_size - off))
 			return vpmem_err_set(err, EINVAL, "%s at 0x%" PRIx64 " would write past the end of the file",
 					     p->w[i].what, p->w[i].off);
 		if (p->lsa_base && off < p->lsa_base && p->w[i].len > p->lsa_base - off)

@@ -773,21 +773,24 @@ static const struct vpmem_ns_info *find_ns(const struct vpmem_region_info *ri, c
 	return NULL;
 }
 
-static int plan_create_step(int fd, const struct vpmem_image_hints *h, struct vpmem_rsnap *snap,
-			    const struct vpmem_layout_ns *e, bool mkfs, struct vpmem_wplan *wp, struct vpmem_err *err)
+static int plan_create_step(int fd, const struct vpmem_image_hints *h, const struct vpmem_region_info *ri,
+			    struct vpmem_rsnap *snap, const struct vpmem_layout_ns *e, bool mkfs,
+			    struct vpmem_wplan *wp, struct vpmem_err *err)
 {
 	struct vpmem_region_info *cur = calloc(1, sizeof(*cur));
 	struct vpmem_wplan one = { 0 };
 	struct vpmem_ns_info out;
 	struct vpmem_ns_req req;
-	int r;
+	int r = 0;
 
 	if (!cur)
 		return vpmem_err_set(err, ENOMEM, "out of memory");
 	vpmem_layout_ns_req(e, &req);
-	r = region_read_snap(fd, h, wp, snap, cur, err);
+	/* with nothing planned yet the region is @ri, already decoded */
+	if (wp->n)
+		r = region_read_snap(fd, h, wp, snap, cur, err);
 	if (!r)
-		r = vpmem_ns_plan_create(cur, h, &req, &one, &out, err);
+		r = vpmem_ns_plan_create(wp->n ? cur : ri, h, &req, &one, &out, err);
 	if (r) {
 		struct vpmem_err e2 = *err;
 
@@ -796,9 +799,8 @@ static int plan_create_step(int fd, const struct vpmem_image_hints *h, struct vp
 	/* the filesystem goes into the data area before the label makes it reachable */
 	if (!r && mkfs)
 		r = vpmem_fs_plan_image(fd, e->fs, &out, wp, err);
-	for (size_t i = 0; !r && i < one.n; i++)
-		if (vpmem_wplan_add(wp, one.w[i].off, one.w[i].data, one.w[i].len, one.w[i].sync, one.w[i].what))
-			r = vpmem_err_set(err, ENOMEM, "out of memory");
+	if (!r && vpmem_wplan_move(wp, &one))
+		r = vpmem_err_set(err, ENOMEM, "out of memory");
 	vpmem_wplan_free(&one);
 	vpmem_region_free(cur);
 	free(cur);
@@ -815,10 +817,11 @@ static int plan_create_step(int fd, const struct vpmem_image_hints *h, struct vp
  * nd_label_write_index). A crash before it leaves the region as it was; after
  * it, with every new namespace. Three fsyncs instead of three per namespace.
  */
-static int batch_commit(int fd, const struct vpmem_image_hints *h, struct vpmem_rsnap *snap, struct vpmem_wplan *wp,
-			size_t c0, struct vpmem_err *err)
+static int batch_commit(int fd, const struct vpmem_image_hints *h, const struct vpmem_region_info *ri,
+			struct vpmem_rsnap *snap, struct vpmem_wplan *wp, size_t c0, struct vpmem_err *err)
 {
 	struct vpmem_region_info *fin = calloc(1, sizeof(*fin)), *base = calloc(1, sizeof(*base));
+	const struct vpmem_region_info *b0 = base;
 	struct vpmem_wplan head = *wp;
 	uint8_t *ix = NULL;
 	size_t k = c0;
@@ -832,12 +835,15 @@ static int batch_commit(int fd, const struct vpmem_image_hints *h, struct vpmem_
 	}
 	head.n = c0;
 	r = region_read_snap(fd, h, wp, snap, fin, err);
-	if (!r)
+	/* the index the creates started from: @ri's when nothing came before them */
+	if (!r && c0)
 		r = region_read_snap(fd, h, &head, snap, base, err);
-	if (r || !base->labelled || !fin->labelled)
+	else
+		b0 = ri;
+	if (r || !b0->labelled || !fin->labelled)
 		goto out;
-	next = !base->lsa.current;
-	seq = vpmem_nsindex_next_seq(base->lsa.seq[base->lsa.current]);
+	next = !b0->lsa.current;
+	seq = vpmem_nsindex_next_seq(b0->lsa.seq[b0->lsa.current]);
 	ix = malloc(fin->lsa.g.isz);
 	if (!ix) {
 		r = vpmem_err_set(err, ENOMEM, "out of memory");
@@ -889,15 +895,19 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 	/* 1. destroys (and the destroy half of re-makes), one index commit each */
 	for (unsigned i = 0; !r && i < lp->nsteps; i++) {
 		const struct vpmem_lstep *s = &lp->step[i];
+		size_t pending;
 		unsigned n;
 
 		if (s->kind != VPMEM_LSTEP_DESTROY && s->kind != VPMEM_LSTEP_REMAKE)
 			continue;
-		r = region_read_snap(fd, h, wp, snap, cur, err);
+		pending = wp->n; /* nothing planned yet: the region is @ri */
+		if (pending)
+			r = region_read_snap(fd, h, wp, snap, cur, err);
 		if (!r)
-			r = vpmem_ns_plan_destroy(cur, ri->labelled ? VPMEM_MATCH_UUID : VPMEM_MATCH_ALL,
+			r = vpmem_ns_plan_destroy(pending ? cur : ri, ri->labelled ? VPMEM_MATCH_UUID : VPMEM_MATCH_ALL,
 						  ri->ns[s->have].raw_uuid, NULL, wp, &n, err);
-		vpmem_region_free(cur);
+		if (pending)
+			vpmem_region_free(cur);
 	}
 	/* 2. creates: sized ones in the layout's order, then the one taking the rest */
 	c0 = wp->n;
@@ -908,10 +918,10 @@ int vpmem_layout_plan_image(int fd, const struct vpmem_image_hints *h, const str
 			if ((s->kind != VPMEM_LSTEP_CREATE && s->kind != VPMEM_LSTEP_REMAKE) ||
 			    (l->ns[s->want].size == 0) != (pass == 1))
 				continue;
-			r = plan_create_step(fd, h, snap, &l->ns[s->want], s->mkfs, wp, err);
+			r = plan_create_step(fd, h, ri, snap, &l->ns[s->want], s->mkfs, wp, err);
 		}
 	if (!r && ri->labelled && wp->n > c0)
-		r = batch_commit(fd, h, snap, wp, c0, err);
+		r = batch_commit(fd, h, ri, snap, wp, c0, err);
 	/* 3. filesystems on kept namespaces */
 	for (unsigned i = 0; !r && i < lp->nsteps; i++) {
 		const struct vpmem_lstep *s = &lp->step[i];

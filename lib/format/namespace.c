@@ -166,15 +166,14 @@ static int plan_info_area(const struct vpmem_image_hints *h,
 
 			snprintf(what, sizeof(what), "BTT arena %u map (zero = identity)", a);
 			rc = vpmem_wplan_add(p, base + ar->mapoff, NULL, ar->logoff - ar->mapoff, false, what);
-			flog = malloc(ar->info2off - ar->logoff);
-			if (!rc && flog) {
+			flog = rc ? NULL : malloc(ar->info2off - ar->logoff);
+			if (flog) {
 				vpmem_btt_flog_init(ar, flog);
 				snprintf(what, sizeof(what), "BTT arena %u flog (initial free blocks)", a);
-				rc = vpmem_wplan_add(p, base + ar->logoff, flog, ar->info2off - ar->logoff, true, what);
+				rc = vpmem_wplan_add_take(p, base + ar->logoff, flog, ar->info2off - ar->logoff, true, what);
 			} else if (!rc) {
 				rc = -ENOMEM;
 			}
-			free(flog);
 			vpmem_btt_info_encode(l, a, dev_uuid, parent ? parent : zero16, info);
 			snprintf(what, sizeof(what), "BTT arena %u info2 (backup)", a);
 			if (!rc)
