@@ -466,6 +466,40 @@ static void test_label_area_from_file(void **state)
 	}
 }
 
+/* vpmem_wplan_add_take keeps the caller's buffer, vpmem_wplan_move appends
+ * another plan's writes in order without copying their data. */
+static void test_wplan_move(void **state)
+{
+	struct vpmem_wplan a = { 0 }, b = { 0 };
+	uint8_t *d = malloc(16), *moved;
+	const uint8_t x[4] = { 1, 2, 3, 4 };
+
+	(void)state;
+	assert_non_null(d);
+	memset(d, 0xab, 16);
+	assert_int_equal(vpmem_wplan_add(&a, 0, x, sizeof(x), false, "a0"), 0);
+	assert_int_equal(vpmem_wplan_add_take(&b, 4096, d, 16, true, "b0"), 0);
+	assert_ptr_equal(b.w[0].data, d); /* taken, not copied */
+	for (int i = 1; i < 40; i++) /* past the first allocation of @a */
+		assert_int_equal(vpmem_wplan_add(&b, 4096 + (uint64_t)i * 16, NULL, 16, false, "b"), 0);
+	assert_int_equal(vpmem_wplan_move(&a, &b), 0);
+	assert_int_equal(b.n, 0);
+	assert_null(b.w);
+	assert_int_equal(a.n, 41);
+	assert_string_equal(a.w[0].what, "a0");
+	assert_memory_equal(a.w[0].data, x, sizeof(x));
+	moved = a.w[1].data;
+	assert_ptr_equal(moved, d);
+	assert_int_equal(a.w[1].off, 4096);
+	assert_true(a.w[1].sync);
+	assert_int_equal(a.w[40].off, 4096 + 39 * 16);
+	assert_null(a.w[40].data);
+	assert_int_equal(vpmem_wplan_move(&a, &b), 0); /* an empty plan: nothing */
+	assert_int_equal(a.n, 41);
+	vpmem_wplan_free(&a);
+	vpmem_wplan_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_index_refused),
 		cmocka_unit_test(test_pfn_dataoff_small),
 		cmocka_unit_test(test_label_area_from_file),
+		cmocka_unit_test(test_wplan_move),
 	};
 
 	return cmocka_run_group_tests_name("namespace", tests, NULL, NULL);
