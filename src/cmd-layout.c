@@ -68,7 +68,8 @@ static int of_image(const char *path, const struct vpmem_image_hints *h, struct 
 	if (!r) {
 		for (unsigned i = 0; i < ri->nproblems; i++)
 			fprintf(stderr, "vpmem: warning: '%s': %s\n", path, ri->problems[i]);
-		vpmem_layout_from_region(ri->ns, ri->nns, fs, l);
+		if (vpmem_layout_from_region(ri->ns, ri->nns, fs, l))
+			r = cmd_error(EXIT_FAIL, "out of memory");
 	}
 	vpmem_image_close(fd, &hf);
 	if (ri)

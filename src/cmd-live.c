@@ -172,10 +172,10 @@ int layout_of_live(const char *region, struct vpmem_layout *out)
 	if (!lv)
 		return cmd_error(EXIT_FAIL, "out of memory");
 	i = scan_select(lv, region, NULL, "layout");
-	if (i >= 0) {
-		vpmem_layout_from_region(lv->region[i].ns, lv->region[i].nns, lv->region[i].fs, out);
+	if (i >= 0 && vpmem_layout_from_region(lv->region[i].ns, lv->region[i].nns, lv->region[i].fs, out))
+		i = -cmd_error(EXIT_FAIL, "out of memory");
+	else if (i >= 0)
 		snprintf(out->region, sizeof(out->region), "%s", region ? lv->region[i].dev : "");
-	}
 	vpmem_live_free(lv);
 	return i < 0 ? -i : 0;
 }

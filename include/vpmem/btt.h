@@ -52,12 +52,13 @@ struct vpmem_btt_layout {
 	uint64_t rawsize;
 	uint32_t lbasize;
 	unsigned narenas;
-	struct vpmem_btt_arena arena[VPMEM_BTT_MAX_ARENAS];
 	uint64_t external_size;     /* sector device size: sum of external_nlba * lbasize */
+	struct vpmem_btt_arena *arena; /* narenas of them (owned) */
+	unsigned arena_alloc;
 };
 
-/* A struct vpmem_btt_layout (~320 KB: too large for a stack), zeroed; NULL
- * when out of memory. Free with vpmem_btt_layout_free (NULL is fine). */
+/* A struct vpmem_btt_layout, zeroed (no arenas); NULL when out of memory.
+ * Free with vpmem_btt_layout_free (NULL is fine), which frees its arenas. */
 struct vpmem_btt_layout *vpmem_btt_layout_new(void);
 void vpmem_btt_layout_free(struct vpmem_btt_layout *l);
 

@@ -59,11 +59,12 @@ struct vpmem_layout {
 	char dimm[32];             /* "nmem0": the region that maps this DIMM */
 	char nova_label[64];       /* Nova pmem_namespaces label ("" = from the size) */
 	unsigned nns;
-	struct vpmem_layout_ns ns[VPMEM_MAX_NAMESPACES];
+	struct vpmem_layout_ns *ns;  /* nns entries (owned; at most VPMEM_MAX_NAMESPACES) */
+	unsigned ns_alloc;
 };
 
-/* A struct vpmem_layout (~370 KB: too large for a stack), zeroed; NULL when
- * out of memory. Free with vpmem_layout_free (NULL is fine). */
+/* A struct vpmem_layout, zeroed (no entries); NULL when out of memory. Free
+ * with vpmem_layout_free (NULL is fine), which frees its entries. */
 struct vpmem_layout *vpmem_layout_new(void);
 void vpmem_layout_free(struct vpmem_layout *l);
 
@@ -74,9 +75,9 @@ int vpmem_layout_load(const char *path, struct vpmem_layout *l, struct vpmem_err
 /* The layout as JSON, in the schema vpmem_layout_parse reads (new reference). */
 json_object *vpmem_layout_to_json(const struct vpmem_layout *l);
 /* The layout a region holds now: one entry per namespace, sizes explicit.
- * @fs[i] is what namespace i holds (may be NULL). */
-void vpmem_layout_from_region(const struct vpmem_ns_info *ns, unsigned nns, const enum vpmem_fs *fs,
-			      struct vpmem_layout *l);
+ * @fs[i] is what namespace i holds (may be NULL). 0 or -ENOMEM. */
+int vpmem_layout_from_region(const struct vpmem_ns_info *ns, unsigned nns, const enum vpmem_fs *fs,
+			     struct vpmem_layout *l);
 const char *vpmem_fs_name(enum vpmem_fs fs);
 /* What filesystem starts in @buf (at least 64K of a block device's start). */
 enum vpmem_fs vpmem_fs_probe(const uint8_t *buf, size_t len);
@@ -103,11 +104,12 @@ struct vpmem_lstep {
 
 struct vpmem_lplan {
 	unsigned nsteps, nblocked, nchanges;
-	struct vpmem_lstep step[2 * VPMEM_MAX_NAMESPACES];
+	struct vpmem_lstep *step;  /* nsteps steps (owned) */
+	unsigned step_alloc;
 };
 
-/* A struct vpmem_lplan (~510 KB), zeroed; NULL when out of memory. Free with
- * vpmem_lplan_free (NULL is fine). */
+/* A struct vpmem_lplan, zeroed (no steps); NULL when out of memory. Free with
+ * vpmem_lplan_free (NULL is fine), which frees its steps. */
 struct vpmem_lplan *vpmem_lplan_new(void);
 void vpmem_lplan_free(struct vpmem_lplan *p);
 

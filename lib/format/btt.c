@@ -43,10 +43,9 @@ int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_b
 {
 	uint64_t remaining, off = 0;
 
-	/* the header; each arena is cleared as it is laid out (all 4096 would
-	 * be ~300K of page faults for the one or two a namespace has) */
+	/* the header; each arena is cleared as it is laid out, in an array
+	 * grown to what the namespace has (one per 512G) */
 	memset(l, 0, offsetof(struct vpmem_btt_layout, arena));
-	l->external_size = 0;
 	if (!lbasize_ok(lbasize))
 		return vpmem_err_set(err, EINVAL, "sector size %u is not supported by the BTT", lbasize);
 	l->major = v2 ? 2 : 1;
@@ -70,6 +69,15 @@ int vpmem_btt_layout(uint64_t ns_size, uint32_t lbasize, bool v2, struct vpmem_b
 			break;
 		if (l->narenas >= VPMEM_BTT_MAX_ARENAS)
 			return vpmem_err_set(err, EINVAL, "namespace too large for the BTT");
+		if (l->narenas == l->arena_alloc) {
+			unsigned na = l->arena_alloc ? 2 * l->arena_alloc : 4;
+			struct vpmem_btt_arena *nar = realloc(l->arena, na * sizeof(*nar));
+
+			if (!nar)
+				return vpmem_err_set(err, ENOMEM, "out of memory");
+			l->arena = nar;
+			l->arena_alloc = na;
+		}
 		a = &l->arena[l->narenas++];
 		memset(a, 0, sizeof(*a));
 		a->off = l->initial_offset + off;
@@ -1109,5 +1117,7 @@ struct vpmem_btt_layout *vpmem_btt_layout_new(void)
 
 void vpmem_btt_layout_free(struct vpmem_btt_layout *l)
 {
+	if (l)
+		free(l->arena);
 	free(l);
 }

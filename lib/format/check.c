@@ -424,7 +424,7 @@ static void check_raw(struct chk *c, const struct vpmem_ns_info *ns, char *st)
 	if (!btt && ns->claim != VPMEM_CLAIM_NONE)
 		return;
 	/* the backup of arena 0 sits at the end of the arena the kernel would lay out */
-	l = malloc(sizeof(*l));
+	l = vpmem_btt_layout_new();
 	if (!l) {
 		c->nomem = 1;
 		return;
@@ -445,7 +445,7 @@ static void check_raw(struct chk *c, const struct vpmem_ns_info *ns, char *st)
 			    "BTT info block %s and no valid backup", sig ? "rejected" : "missing");
 		}
 	}
-	free(l);
+	vpmem_btt_layout_free(l);
 }
 
 /* ---- BTT ---- */

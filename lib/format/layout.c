@@ -32,6 +32,22 @@
 #define DEFAULT_SECTOR 4096U
 #define MAX_LAYOUT_FILE (4U << 20)
 
+/* Room for @n entries of @size in *@arr (holding *@alloc): 0 or -ENOMEM. The
+ * entries are filled (memset) by whoever adds them. */
+static int reserve(void **arr, unsigned *alloc, unsigned n, size_t size)
+{
+	void *na;
+
+	if (n <= *alloc)
+		return 0;
+	na = realloc(*arr, (size_t)n * size);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*alloc = n;
+	return 0;
+}
+
 static const char *const mode_names[] = { "raw", "sector", "fsdax", "devdax" };
 static const char *const fs_names[] = { "none", "ext4", "xfs", "other" };
 
@@ -266,6 +282,8 @@ int vpmem_layout_parse(const char *text, size_t len, struct vpmem_layout *l, str
 		r = vpmem_err_set(err, EINVAL, "a layout needs a \"namespaces\" array");
 	if (!r && json_object_array_length(arr) > VPMEM_MAX_NAMESPACES)
 		r = vpmem_err_set(err, EINVAL, "more than %d namespaces", VPMEM_MAX_NAMESPACES);
+	if (!r && reserve((void **)&l->ns, &l->ns_alloc, (unsigned)json_object_array_length(arr) + 1, sizeof(*l->ns)))
+		r = vpmem_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; !r && i < json_object_array_length(arr); i++) {
 		struct vpmem_layout_ns *e = &l->ns[l->nns];
 
@@ -356,11 +374,13 @@ json_object *vpmem_layout_to_json(const struct vpmem_layout *l)
 	return root;
 }
 
-void vpmem_layout_from_region(const struct vpmem_ns_info *ns, unsigned nns, const enum vpmem_fs *fs,
-			      struct vpmem_layout *l)
+int vpmem_layout_from_region(const struct vpmem_ns_info *ns, unsigned nns, const enum vpmem_fs *fs,
+			     struct vpmem_layout *l)
 {
 	memset(l, 0, offsetof(struct vpmem_layout, ns)); /* entries: as they are filled */
 	l->numa_node = -1;
+	if (reserve((void **)&l->ns, &l->ns_alloc, nns + 1, sizeof(*l->ns)))
+		return -ENOMEM;
 	for (unsigned i = 0; i < nns && i < VPMEM_MAX_NAMESPACES; i++) {
 		const struct vpmem_ns_info *n = &ns[i];
 		struct vpmem_layout_ns *e = &l->ns[l->nns++];
@@ -383,6 +403,7 @@ void vpmem_layout_from_region(const struct vpmem_ns_info *ns, unsigned nns, cons
 		if (fs && n->mode == VPMEM_NS_FSDAX && (fs[i] == VPMEM_FS_EXT4 || fs[i] == VPMEM_FS_XFS))
 			e->fs = fs[i];
 	}
+	return 0;
 }
 
 enum vpmem_fs vpmem_fs_probe(const uint8_t *buf, size_t len)
@@ -482,6 +503,8 @@ static bool matches(const struct vpmem_layout_ns *e, const struct vpmem_ns_info 
 
 static struct vpmem_lstep *add(struct vpmem_lplan *p, enum vpmem_lstep_kind k, int want, int have)
 {
+	/* room is there: vpmem_layout_diff reserved one step per layout entry
+	 * and per namespace, and each adds at most one */
 	struct vpmem_lstep *s = &p->step[p->nsteps++];
 
 	memset(s, 0, sizeof(*s));
@@ -562,6 +585,9 @@ int vpmem_layout_diff(const struct vpmem_layout *l, const struct vpmem_ns_info *
 	if (nns > VPMEM_MAX_NAMESPACES)
 		return vpmem_err_set(err, E2BIG, "the region holds %u namespaces; layouts handle up to %d", nns,
 				     VPMEM_MAX_NAMESPACES);
+	/* a step per layout entry and per namespace it does not name, at most */
+	if (reserve((void **)&p->step, &p->step_alloc, l->nns + nns + 1, sizeof(*p->step)))
+		return vpmem_err_set(err, ENOMEM, "out of memory");
 	if (!labelled)
 		return diff_labelless(l, ns, nns, region_size, fs, force, p, err);
 	for (unsigned i = 0; i < l->nns; i++) {
@@ -1046,6 +1072,8 @@ struct vpmem_layout *vpmem_layout_new(void)
 
 void vpmem_layout_free(struct vpmem_layout *l)
 {
+	if (l)
+		free(l->ns);
 	free(l);
 }
 
@@ -1056,5 +1084,7 @@ struct vpmem_lplan *vpmem_lplan_new(void)
 
 void vpmem_lplan_free(struct vpmem_lplan *p)
 {
+	if (p)
+		free(p->step);
 	free(p);
 }
