@@ -194,6 +194,48 @@ printf 'qemu -object memory-backend-file,id=m0,mem-path=%s/fifo,size=16M -device
 run_t map --qemu-cmdline fifo-cmdline --guest-json q.json
 expect_match "D8: FIFO mem-path does not hang map" "$rc" '^[01]$'
 
+# Own side files of namespace reconfigure (the staged copy, the progress
+# record) are never followed or written through: a symlink planted there
+# is refused in one line and its target keeps its content; resume still
+# uses a real leftover staged copy
+echo precious >rvictim
+"$VPMEM" image create r.img --size 64M --label-version 1.2 >/dev/null
+"$VPMEM" namespace create r.img --mode raw --size 32M --name d >/dev/null
+rs=$(sum r.img)
+ln -s rvictim r.img.vpmem-reconfigure.data
+run_vpmem namespace reconfigure r.img --name d --mode fsdax --keep-data
+one_line "reconfigure: a symlink as the staged copy" "the staged copy 'r.img.vpmem-reconfigure.data' is a symbolic link: vpmem does not follow links"
+expect_eq "reconfigure: the link's target unchanged" "$(cat rvictim)" precious
+expect_eq "reconfigure: the image unchanged" "$(sum r.img)" "$rs"
+check "reconfigure: no record written" test ! -e r.img.vpmem-reconfigure
+rm r.img.vpmem-reconfigure.data
+mkdir r.img.vpmem-reconfigure.data
+run_vpmem namespace reconfigure r.img --name d --mode fsdax --keep-data
+one_line "reconfigure: a directory as the staged copy" "the staged copy 'r.img.vpmem-reconfigure.data' is a directory, not a regular file"
+rmdir r.img.vpmem-reconfigure.data
+ln -s rvictim r.img.vpmem-reconfigure
+run_vpmem namespace reconfigure r.img --name d --mode fsdax --keep-data
+one_line "reconfigure: a symlink as the record" "the progress record 'r.img.vpmem-reconfigure' is a symbolic link: vpmem does not follow links"
+rm r.img.vpmem-reconfigure
+mkfifo r.img.vpmem-reconfigure
+run_t namespace reconfigure r.img --name d --mode fsdax --keep-data
+one_line "reconfigure: a FIFO as the record (no hang)" "the progress record 'r.img.vpmem-reconfigure' is a FIFO, not a regular file"
+rm r.img.vpmem-reconfigure
+expect_eq "reconfigure: the image still unchanged" "$(sum r.img)" "$rs"
+# cut after the record: resume through a staged copy swapped for a link
+VPMEM_TEST_CRASH_AFTER_WRITES=2 "$VPMEM" namespace reconfigure r.img --name d --mode fsdax --keep-data >/dev/null 2>&1
+expect_eq "reconfigure: cut after 2 writes" "$?" 99
+mv r.img.vpmem-reconfigure.data staged
+ln -s staged r.img.vpmem-reconfigure.data
+run_vpmem namespace reconfigure r.img --resume
+one_line "reconfigure --resume: a symlink as the staged copy" "the staged copy 'r.img.vpmem-reconfigure.data' is a symbolic link: vpmem does not follow links"
+rm r.img.vpmem-reconfigure.data
+mv staged r.img.vpmem-reconfigure.data
+run_vpmem namespace reconfigure r.img --resume
+expect_eq "reconfigure --resume with the real staged copy" "$rc $err" "0 "
+expect_eq "reconfigure: no side files left" "$(ls r.img.vpmem-reconfigure* 2>/dev/null)" ""
+expect_eq "reconfigure: the victim never written" "$(cat rvictim)" precious
+
 # D7: symlinks planted among vpmem's own files (state directory) are removed,
 # never followed: the file they point to keeps its content
 if command -v qemu-system-x86_64 >/dev/null; then
