@@ -236,6 +236,39 @@ expect_eq "reconfigure --resume with the real staged copy" "$rc $err" "0 "
 expect_eq "reconfigure: no side files left" "$(ls r.img.vpmem-reconfigure* 2>/dev/null)" ""
 expect_eq "reconfigure: the victim never written" "$(cat rvictim)" precious
 
+# The guest cache's own files (guest/mkguest.sh, run by vpmem guest build)
+# are never written through a link planted there. A private cache
+# (XDG_CACHE_HOME) and a fake kernel package (a few files, no modules: all
+# "built in") make a full build take seconds; the script is the tree's own.
+if command -v dpkg-deb >/dev/null && command -v busybox >/dev/null && command -v ndctl >/dev/null &&
+	command -v cxl >/dev/null && command -v cpio >/dev/null; then
+	K=6.0.0-vpmem-fake P=linux-image-vpmem-fake
+	mkdir -p pkg/DEBIAN pkg/boot "pkg/lib/modules/$K" arch gdir
+	printf 'Package: %s\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\nDescription: fake\n' $P >pkg/DEBIAN/control
+	echo kernel >"pkg/boot/vmlinuz-$K"
+	grep -v '^#' "$(dirname "$0")/../../guest/modules" | sed '/^$/d; s|.*|kernel/x/&.ko|' >"pkg/lib/modules/$K/modules.builtin"
+	dpkg-deb -b -Zgzip pkg "arch/${P}_1_amd64.deb" >/dev/null
+	G=$T/cache/vpmem/guest
+	mkdir -p "$G/$P" "$G/debs"
+	echo $P >"$G/$P/kernel-package"   # offline: apt does not know the package
+	echo precious >gvictim
+	for f in .lock stamp kernel-version vmlinuz; do ln -s "$T/gvictim" "$G/$P/$f"; done
+	ln -s "$T/gdir" "$G/$P/initrd.img"
+	ln -s "$T/gvictim" "$G/debs/.${P}_1_amd64.deb.tmp"
+	XDG_CACHE_HOME=$T/cache VPMEM_APT_ARCHIVES=$T/arch VPMEM_DATADIR=$(cd "$(dirname "$0")/../.." && pwd) \
+		run_vpmem guest build --kernel-package $P --quiet
+	expect_eq "guest build among planted links" "$rc" 0
+	expect_eq "guest build: the links' target unchanged" "$(cat gvictim)" precious
+	expect_eq "guest build: nothing moved into a linked directory" "$(ls gdir)" ""
+	for f in stamp kernel-version vmlinuz initrd.img; do
+		check "guest build: $f is a file of its own" test -f "$G/$P/$f" -a ! -L "$G/$P/$f"
+	done
+	expect_eq "guest build: the version" "$(cat "$G/$P/kernel-version")" $K
+	check "guest build: the package copied" cmp -s "arch/${P}_1_amd64.deb" "$G/debs/${P}_1_amd64.deb"
+else
+	echo "skip guest cache links: dpkg-deb, busybox, ndctl, cxl or cpio missing"
+fi
+
 # D7: symlinks planted among vpmem's own files (state directory) are removed,
 # never followed: the file they point to keeps its content
 if command -v qemu-system-x86_64 >/dev/null; then
