@@ -478,8 +478,8 @@ bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 		     void *arg, struct vpmem_kvm_verdict *v)
 {
 	struct utsname u;
-	char key[PATH_MAX + 256], cached[PATH_MAX + 512] = "", con[PATH_MAX], *argv[24], *out = NULL;
-	char path[PATH_MAX];
+	char key[PATH_MAX + 256], cached[PATH_MAX + 512] = "", con[PATH_MAX + 16], *argv[24], *out = NULL;
+	char dir[PATH_MAX], path[PATH_MAX + 16];
 	int fd, n = 0, st = -1, rc;
 	FILE *f;
 
@@ -493,7 +493,19 @@ bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 	v->device = true;
 	uname(&u);
 	snprintf(key, sizeof(key), "qemu=%s kernel=%s initrd=%s", qemu_version, u.release, g->initrd);
-	f = fopen(cache_file, "re");
+	/* vpmem's own file: never through a link, never a FIFO (threat-model.md) */
+	fd = vpmem_open_own(cache_file, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, NULL);
+	{
+		struct stat sb;
+
+		if (fd >= 0 && (fstat(fd, &sb) || !S_ISREG(sb.st_mode))) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f && fd >= 0)
+		close(fd);
 	if (f) {
 		if (fgets(cached, sizeof(cached), f))
 			cached[strcspn(cached, "\n")] = '\0';
@@ -513,8 +525,17 @@ bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 	}
 	if (probing)
 		probing(arg, timeout_sec);
-	snprintf(con, sizeof(con), "file:%s.console", cache_file);
-	snprintf(path, sizeof(path), "%s.console", cache_file);
+	/* QEMU's file chardev opens its path with O_CREAT|O_TRUNC and follows
+	 * links: the console goes into a fresh directory of our own (mkdtemp:
+	 * 0700, made with O_EXCL semantics), never to a name in the cache where
+	 * a planted link would have QEMU truncate its target */
+	if ((size_t)snprintf(dir, sizeof(dir), "%s.console.XXXXXX", cache_file) >= sizeof(dir) || !mkdtemp(dir)) {
+		snprintf(v->why, sizeof(v->why), "cannot make a directory for the probe's console beside '%s': %s", cache_file,
+			 strerror(errno ? errno : ENAMETOOLONG));
+		return false;
+	}
+	snprintf(con, sizeof(con), "file:%s/console", dir);
+	snprintf(path, sizeof(path), "%s/console", dir);
 	argv[n++] = (char *)qemu;
 	argv[n++] = (char *)"-machine";
 	argv[n++] = (char *)"pc,nvdimm=on";
@@ -550,6 +571,8 @@ bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 	}
 	if (!v->usable)
 		probe_failure(rc, st, out, path, timeout_sec, v->why, sizeof(v->why));
+	unlink(path);
+	rmdir(dir);
 	free(out);
 	{
 		int cfd = vpmem_create_own(cache_file, 0644, NULL);
