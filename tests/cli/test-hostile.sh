@@ -168,6 +168,23 @@ done
 run_vpmem map --vmkfstools-output "$md/vmkfstools.txt" --sysroot "$T/sr"
 one_line "D15: 257 guest DIMMs" "more than 256 NVDIMMs under"
 
+# D15: every read has a bound, and a file past it is refused in one line
+# naming the bound, never cut (a sparse 65 MiB file: over all of them)
+truncate -s 65M huge
+"$VPMEM" image create h.img --size 64M >/dev/null
+run_vpmem apply huge --image h.img
+one_line "bound: apply LAYOUT" "error: apply: 'huge' is larger than 4.00 MiB: not read$"
+run_vpmem map --vmkfstools-output "$md/vmkfstools.txt" --guest-json huge
+one_line "bound: map --guest-json" "error: map: 'huge' is larger than 64.00 MiB: not read$"
+run_vpmem map --qemu-cmdline huge --guest-json "$md/guest-vmware-D.json"
+one_line "bound: map --qemu-cmdline" "error: map: 'huge' is larger than 64.00 MiB: not read$"
+run_vpmem map --libvirt-xml huge --guest-json "$md/guest-vmware-D.json"
+one_line "bound: map --libvirt-xml" "error: map: 'huge' is larger than 64.00 MiB: not read$"
+run_vpmem emulate plan --e820 huge --size 1G
+one_line "bound: emulate --e820" "error: emulate: 'huge' is larger than 16.00 MiB: not read$"
+run_vpmem goal plan --mode appdirect --ipmctl huge
+one_line "bound: goal --ipmctl" "error: goal: 'huge' is larger than 16.00 MiB: not read$"
+
 # D8: a FIFO (or a device) where a file is meant: refused at once in one line,
 # nothing opened that would block or have effects (/dev/ptmx makes a terminal)
 run_t() { timeout 30 "$VPMEM" "$@" >"$T/.out" 2>"$T/.err"; rc=$?; out=$(cat "$T/.out"); err=$(cat "$T/.err"); }
