@@ -209,7 +209,14 @@ one_line "D8: emulate --e820 FIFO" "'fifo' is a FIFO, not a regular file"
 # a FIFO as mem-path in a QEMU command line: map reads labels of backings; it must not block
 printf 'qemu -object memory-backend-file,id=m0,mem-path=%s/fifo,size=16M -device nvdimm,memdev=m0,id=nv0,slot=0\n' "$T" >fifo-cmdline
 run_t map --qemu-cmdline fifo-cmdline --guest-json q.json
-expect_match "D8: FIFO mem-path does not hang map" "$rc" '^[01]$'
+expect_eq "D8: FIFO mem-path: map fails (no hang)" "$rc" 1
+expect_match "D8: FIFO mem-path: said plainly" "$out" "^problem: '$T/fifo' is a FIFO, not a regular file or a device: it cannot back guest memory$"
+expect_eq "D8: FIFO mem-path: the one problem" "$(printf '%s\n' "$out" | grep -c '^problem: ')" 1
+mkdir memdir
+sed "s|$T/fifo|$T/memdir|" fifo-cmdline >dir-cmdline
+run_t map --qemu-cmdline dir-cmdline --guest-json q.json
+expect_eq "D8: a directory as mem-path: map fails" "$rc" 1
+expect_match "D8: a directory as mem-path: why" "$out" "^problem: '$T/memdir' is a directory: QEMU backs the memory with a temporary file it deletes at once, so nothing the guest writes persists$"
 
 # Own side files of namespace reconfigure (the staged copy, the progress
 # record) are never followed or written through: a symlink planted there
