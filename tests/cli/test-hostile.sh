@@ -293,6 +293,41 @@ else
 	echo "skip guest cache links: dpkg-deb, busybox, ndctl, cxl or cpio missing"
 fi
 
+# Paths the user names may be symlinks: followed once, the target checked
+# and edited, the link left a link; a link to a FIFO or a directory is
+# refused in one line (never opened)
+"$VPMEM" image create real.img --size 64M --slot 3 >/dev/null
+ln -s real.img link.img
+run_vpmem list --raw -R --noheadings --output DEV,FILE link.img
+expect_eq "symlink image: list" "$rc $out" "0 region0 link.img"
+rsum=$(sum real.img)
+run_vpmem namespace create link.img --mode raw --size 16M --name viaLink
+expect_eq "symlink image: namespace create" "$rc" 0
+check "symlink image: still a link" test -L link.img
+check "symlink image: the target changed" test "$(sum real.img)" != "$rsum"
+run_vpmem list --raw -N --noheadings --output NAME real.img
+expect_match "symlink image: the namespace is in the target" "$out" '^viaLink$'
+ln -s fifo fifo.link
+mkdir adir
+ln -s adir dir.link
+run_t list fifo.link
+one_line "symlink to a FIFO: list" "image 'fifo.link' is a FIFO, not a regular file"
+run_t namespace create fifo.link --mode raw --size 16M
+one_line "symlink to a FIFO: namespace create" "image 'fifo.link' is a FIFO, not a regular file"
+run_t list dir.link
+one_line "symlink to a directory: list" "image 'dir.link' is a directory, not a regular file"
+run_t namespace create dir.link --mode raw --size 16M
+one_line "symlink to a directory: namespace create" "image 'dir.link' is a directory, not a regular file"
+# a mem-path given as a symlink: the image behind it is read (its labels
+# were made for slot 3: said), a link to a FIFO is said, never opened
+printf 'qemu -object memory-backend-file,id=m0,mem-path=%s/link.img,size=64M -device nvdimm,memdev=m0,id=nv0,slot=0,label-size=128K\n' "$T" >link-cmdline
+run_t map --qemu-cmdline link-cmdline --guest-json q.json
+expect_match "symlink mem-path: the target's labels read" "$out" "^problem: '$T/link.img' carries labels made for slot 3 but is plugged into slot 0"
+sed "s|$T/link.img|$T/fifo.link|" link-cmdline >fifolink-cmdline
+run_t map --qemu-cmdline fifolink-cmdline --guest-json q.json
+expect_eq "symlink mem-path to a FIFO: map fails (no hang)" "$rc" 1
+expect_match "symlink mem-path to a FIFO: said" "$out" "^problem: '$T/fifo.link' is a FIFO, not a regular file or a device"
+
 # D7: symlinks planted among vpmem's own files (state directory) are removed,
 # never followed: the file they point to keeps its content
 if command -v qemu-system-x86_64 >/dev/null; then
