@@ -135,6 +135,28 @@ int vpmem_kernel_file_release(const char *path, char *buf, size_t len, struct vp
 	return 0;
 }
 
+/* A file of vpmem's own cache, for reading: never through a link, never a
+ * FIFO or device (it would block or have effects: threat-model.md rule 2).
+ * A stream, or NULL with errno set. */
+static FILE *open_own_read(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 int vpmem_guest_files(struct vpmem_guest_files *g, const char *kernel, bool must_exist,
 		      struct vpmem_err *err)
 {
@@ -156,7 +178,7 @@ int vpmem_guest_files(struct vpmem_guest_files *g, const char *kernel, bool must
 	snprintf(g->kernel, sizeof(g->kernel), "%s/vmlinuz", g->dir);
 	snprintf(g->initrd, sizeof(g->initrd), "%s/initrd.img", g->dir);
 	snprintf(vfile, sizeof(vfile), "%s/kernel-version", g->dir);
-	f = fopen(vfile, "re");
+	f = open_own_read(vfile);
 	if (f) {
 		if (fgets(g->version, sizeof(g->version), f))
 			g->version[strcspn(g->version, "\n")] = '\0';
@@ -493,19 +515,7 @@ bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 	v->device = true;
 	uname(&u);
 	snprintf(key, sizeof(key), "qemu=%s kernel=%s initrd=%s", qemu_version, u.release, g->initrd);
-	/* vpmem's own file: never through a link, never a FIFO (threat-model.md) */
-	fd = vpmem_open_own(cache_file, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, NULL);
-	{
-		struct stat sb;
-
-		if (fd >= 0 && (fstat(fd, &sb) || !S_ISREG(sb.st_mode))) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	f = fd >= 0 ? fdopen(fd, "r") : NULL;
-	if (!f && fd >= 0)
-		close(fd);
+	f = open_own_read(cache_file);
 	if (f) {
 		if (fgets(cached, sizeof(cached), f))
 			cached[strcspn(cached, "\n")] = '\0';
@@ -628,7 +638,7 @@ int vpmem_guest_built_package(const char *dir, char *buf, size_t len)
 
 	buf[0] = '\0';
 	snprintf(path, sizeof(path), "%s/kernel-package", dir);
-	f = fopen(path, "re");
+	f = open_own_read(path);
 	if (!f)
 		return -errno;
 	if (!fgets(buf, (int)len, f))

@@ -292,6 +292,14 @@ if command -v dpkg-deb >/dev/null && command -v busybox >/dev/null && command -v
 else
 	echo "skip guest cache links: dpkg-deb, busybox, ndctl, cxl or cpio missing"
 fi
+# the guest cache's small files are read the same way: a FIFO there is
+# passed over, never opened (it blocked 'vpmem guest path' and 'run')
+mkdir -p "$T/cache2/vpmem/guest/6.1"
+touch "$T/cache2/vpmem/guest/6.1/vmlinuz" "$T/cache2/vpmem/guest/6.1/initrd.img"
+mkfifo "$T/cache2/vpmem/guest/6.1/kernel-version"
+XDG_CACHE_HOME=$T/cache2 run_t guest path --guest-kernel 6.1
+expect_eq "guest path: a FIFO as kernel-version (no hang)" "$rc" 0
+expect_match "guest path: the guest named" "$out" "/cache2/vpmem/guest/6.1/vmlinuz"
 
 # Paths the user names may be symlinks: followed once, the target checked
 # and edited, the link left a link; a link to a FIFO or a directory is
