@@ -210,6 +210,11 @@ run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json --d
 expect_eq "create --layout --dry-run: exit" "$rc" 0
 expect_match "create --layout --dry-run: says the layout" "$out" "then apply the layout 'l.json' \(2 namespaces\)"
 check "create --layout --dry-run: nothing made" test ! -e b.img -a ! -e b.img.lsa
+run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json --dry-run --json
+expect_eq "create --layout --dry-run --json: the pair and the layout's plan" \
+	"$(jget "$out" '(j["cxl"], j["serial"], [s["name"] for s in j["layout"]["plan"]], j["layout"]["writes"][-1]["what"])')" \
+	"(True, '0x99', ['one', 'two'], 'label index 1 (commit: every new namespace)')"
+check "create --layout --dry-run --json: nothing made" test ! -e b.img -a ! -e b.img.lsa
 run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json
 expect_eq "create --cxl --layout: exit" "$rc" 0
 run_vpmem list --json b.img
