@@ -48,10 +48,31 @@ expect_nomatch "-q: no progress line" "$err" "downloading"
 expect_match "-q: the error still" "$err" "^vpmem: error: guest build: cannot download"
 check "no download debris" test -z "$(ls -A "$T/cache/vpmem/guest/debs")"
 
-# tools where Debian installs them: depmod is in /sbin, not on a user's PATH
-run_tools() { env PATH=/usr/local/bin:/usr/bin:/bin "$VPMEM" guest build --force --kernel-package linux-image-9.9.9-test 2>&1; }
-out=$(PATH=/usr/bin:/bin XDG_CACHE_HOME=$T/cache run_tools)
-expect_nomatch "depmod found without /sbin on PATH" "$out" "'depmod' is missing"
+# tools where Debian installs them (depmod, mkfs.ext4: /usr/sbin), not on a
+# user's PATH. Two lookups, each tested alone: vpmem adds the sbin
+# directories to PATH for every tool it runs (src/vpmem.c path_with_sbin),
+# and the guest builder adds them for its own (guest/mkguest.sh).
+userpath=/usr/local/bin:/usr/bin:/bin
+if PATH=$userpath command -v mkfs.ext4 >/dev/null || PATH=$userpath command -v depmod >/dev/null; then
+	fail "mkfs.ext4 or depmod is on $userpath here: the /sbin lookup cannot be tested"
+fi
+# vpmem's own: a layout with ext4 runs mkfs.ext4 (in /usr/sbin only)
+printf '{"namespaces": [{"name": "fs", "mode": "fsdax", "size": "64M", "filesystem": "ext4"}]}\n' >"$T/fs.json"
+out=$(env PATH=$userpath "$VPMEM" image create "$T/fs.img" --size 128M --layout "$T/fs.json" 2>&1)
+expect_eq "mkfs.ext4 found without /sbin on PATH: image made" "$?" 0
+expect_nomatch "mkfs.ext4 found without /sbin on PATH" "$out" "error|No such file"
+expect_match "mkfs.ext4 ran: ext4 in the namespace" "$("$VPMEM" layout --image "$T/fs.img" 2>&1)" '"filesystem": ?"ext4"'
+# ... and the PATH it hands the guest builder (a stand-in for mkguest.sh)
+mkdir -p "$T/data/guest"
+printf '#!/bin/sh\necho "PATH=$PATH" >&2\nexit 1\n' >"$T/data/guest/mkguest.sh"
+out=$(env PATH=$userpath VPMEM_DATADIR="$T/data" XDG_CACHE_HOME="$T/cache" "$VPMEM" guest build --kernel-package linux-image-9.9.9-test 2>&1)
+expect_match "the guest builder gets the sbin directories" "$out" "^PATH=$userpath:/usr/local/sbin:/usr/sbin:/sbin$"
+# the builder's own (run as vpmem runs it, without vpmem's PATH): past its
+# tool check (depmod, in /usr/sbin only) to the package lookup
+out=$(env PATH=$userpath /bin/sh "$(dirname "$0")/../../guest/mkguest.sh" --out "$T/mk" --vpmem "$VPMEM" \
+	--debs "$T/mk/debs" --kernel-package linux-image-9.9.9-test 2>&1)
+expect_nomatch "mkguest.sh finds depmod without /sbin on PATH" "$out" "'depmod' is missing"
+expect_match "mkguest.sh: past the tool check" "$out" "unknown package 'linux-image-9.9.9-test'"
 
 # KVM: the probe needs /dev/kvm. In a private mount namespace a stand-in
 # /dev/kvm opens, and a QEMU wrapper fails every KVM boot as a nested host does.
