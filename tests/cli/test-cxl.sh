@@ -242,7 +242,12 @@ expect_match "reconfigure on a CXL image: says so" "$err" "'b.img' is a CXL imag
 check "reconfigure on a CXL image: label file unchanged" cmp -s b.img.lsa before.lsa
 check "reconfigure on a CXL image: no record left" test ! -e b.img.vpmem-reconfigure
 
-# ---- your own guest: what it must run at boot (vpmem cxl) ----
+# ---- your own guest: what it must run at boot (vpmem help run, vpmem cxl) ----
+run_vpmem help run
+help_run=$(printf '%s\n' "$out" | tr -s ' \n' '  ')
+expect_match "help run: the per-boot command" "$help_run" "cxl create-region -m -d decoder0\.N -w 1 memN -t pmem"
+expect_match "help run: names boot-script" "$help_run" "'vpmem cxl boot-script'"
+expect_match "help run: names boot-unit" "$help_run" "'vpmem cxl boot-unit'"
 run_vpmem cxl boot-script
 expect_eq "boot-script: exit" "$rc" 0
 printf '%s\n' "$out" >boot.sh
