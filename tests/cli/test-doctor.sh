@@ -124,5 +124,13 @@ run_vpmem run --qemu-pmem 256M --pmem-dir "$T/tmpfs" --require-persistence --gue
 expect_eq "--require-persistence refuses" "$rc" 1
 expect_match "--require-persistence message" "$err" "^vpmem: error: --require-persistence: '$T/tmpfs/pmem0.img' is not guaranteed \\(tmpfs is volatile"
 check "--require-persistence leaves no backing behind" test ! -e "$T/tmpfs/pmem0.img"
+# ... and per CXL memory file. A QEMU stand-in refuses every boot, so a
+# regression cannot start a guest here.
+printf '#!/bin/sh\ncase " $* " in *" -kernel "*) echo "stub: no boot" >&2; exit 1 ;; esac\nexec qemu-system-x86_64 "$@"\n' >"$T/qemu"
+chmod 755 "$T/qemu"
+run_vpmem run --qemu "$T/qemu" --cxl-pmem 256M --state-dir "$T/tmpfs/cxl" --require-persistence --guest-cmd true
+expect_eq "--require-persistence refuses a CXL backing" "$rc" 1
+expect_match "--require-persistence CXL message" "$err" "^vpmem: error: --require-persistence: '$T/tmpfs/cxl/cxl0.img' is not guaranteed \\(tmpfs is volatile"
+check "--require-persistence leaves no CXL backing behind" test ! -e "$T/tmpfs/cxl/cxl0.img" -a ! -e "$T/tmpfs/cxl/cxl0.img.lsa"
 
 done_testing
