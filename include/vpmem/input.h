@@ -59,9 +59,15 @@ char *vpmem_read_fd(int fd, const char *path, size_t max, size_t *len, struct vp
  */
 int vpmem_create_own(const char *path, mode_t mode, struct vpmem_err *err);
 
-/* Open a file vpmem names itself with @flags | O_NOFOLLOW | O_CLOEXEC
- * (O_CREAT allowed): a symlink there is refused, never followed. */
-int vpmem_open_own(const char *path, int flags, mode_t mode, struct vpmem_err *err);
+/*
+ * Open a regular file vpmem names itself (a lock, a record, a staged copy, a
+ * cache file) with @flags | O_NOFOLLOW | O_CLOEXEC (O_CREAT, O_EXCL allowed):
+ * a symlink there is refused, never followed, and a FIFO, device or directory
+ * is refused without blocking. @what (may be NULL) names the file in the
+ * messages ("the staged copy 'x' is a symbolic link: ..."). The fd, or -errno
+ * with one line (-ENOENT when it is not there and @flags has no O_CREAT).
+ */
+int vpmem_open_own(const char *path, int flags, mode_t mode, const char *what, struct vpmem_err *err);
 
 /* @path must be a directory and not a symlink (a state or cache directory). */
 int vpmem_check_own_dir(const char *path, struct vpmem_err *err);

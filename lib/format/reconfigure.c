@@ -374,43 +374,12 @@ static int sync_dir(const char *path)
 	return r;
 }
 
-/*
- * The record and the staged copy are files vpmem names itself, in a directory
- * others may write (the image's): never follow a link there, never open a
- * FIFO or a device (doc/threat-model.md, rule 2). Open @path with @flags
- * (O_RDONLY to read an existing one; O_CREAT|O_EXCL to make a fresh one) and
- * check it is a regular file. -ENOENT without a message when it is not there
- * (and @flags has no O_CREAT); else the fd, or -errno with one line.
- */
+/* The record and the staged copy are files vpmem names itself, in a directory
+ * others may write (the image's): never through a link, never a FIFO or a
+ * device (doc/threat-model.md, rule 2). */
 static int open_side(const char *path, int flags, const char *what, struct vpmem_err *err)
 {
-	struct stat st;
-	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
-
-	if (fd < 0 && errno == ENOENT && !(flags & O_CREAT))
-		return -ENOENT;
-	if (fd < 0 && (errno == ELOOP || errno == EEXIST)) {
-		int e = errno;
-
-		if (lstat(path, &st))
-			st.st_mode = S_IFREG;   /* gone again: say what open said */
-		if (S_ISLNK(st.st_mode))
-			return vpmem_err_set(err, ELOOP, "%s '%s' is a symbolic link: vpmem does not follow links among its own files",
-					     what, path);
-		if (e == EEXIST && !S_ISREG(st.st_mode))
-			return vpmem_err_set(err, EINVAL, "%s '%s' is %s, not a regular file", what, path,
-					     vpmem_file_kind(st.st_mode));
-		errno = e;
-	}
-	if (fd < 0)
-		return vpmem_err_set(err, errno, "cannot %s %s '%s': %s", flags & O_CREAT ? "create" : "open", what, path,
-				     strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return vpmem_err_set(err, EINVAL, "%s '%s' is %s, not a regular file", what, path, vpmem_file_kind(st.st_mode));
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
+	return vpmem_open_own(path, flags, 0600, what, err);
 }
 
 static const char *const mode_names[] = { "raw", "sector", "fsdax", "devdax" };

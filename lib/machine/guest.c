@@ -140,15 +140,11 @@ int vpmem_kernel_file_release(const char *path, char *buf, size_t len, struct vp
  * A stream, or NULL with errno set. */
 static FILE *open_own_read(const char *path)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int fd = vpmem_open_own(path, O_RDONLY, 0, NULL, NULL);
 	FILE *f;
 
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
 	}
 	f = fdopen(fd, "r");

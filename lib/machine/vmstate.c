@@ -157,7 +157,7 @@ int vpmem_vmstate_lock(const char *dir, const char *name, bool *stale, struct vp
 	if (r)
 		return r;
 	path_in(p, sizeof(p), dir, "lock");
-	fd = vpmem_open_own(p, O_CREAT | O_RDWR, 0600, err);
+	fd = vpmem_open_own(p, O_CREAT | O_RDWR, 0600, NULL, err);
 	if (fd < 0)
 		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB)) {

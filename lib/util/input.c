@@ -152,16 +152,43 @@ int vpmem_create_own(const char *path, mode_t mode, struct vpmem_err *err)
 	return fd;
 }
 
-int vpmem_open_own(const char *path, int flags, mode_t mode, struct vpmem_err *err)
+int vpmem_open_own(const char *path, int flags, mode_t mode, const char *what, struct vpmem_err *err)
 {
-	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	const char *sp = what ? " " : "";
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
 
-	if (fd >= 0)
-		return fd;
-	if (errno == ELOOP)
-		return vpmem_err_set(err, ELOOP, "'%s' is a symbolic link: vpmem does not follow links among its own files",
-				     path);
-	return vpmem_err_set(err, errno, "cannot open '%s': %s", path, strerror(errno));
+	if (!what)
+		what = "";
+	if (fd < 0 && errno == ENOENT && !(flags & O_CREAT))
+		return vpmem_err_set(err, ENOENT, "%s%s'%s' does not exist", what, sp, path);
+	/* O_NOFOLLOW says ELOOP for a link, O_EXCL EEXIST for anything there:
+	 * name what is in the way */
+	if (fd < 0 && (errno == ELOOP || errno == EEXIST)) {
+		int e = errno;
+
+		if (lstat(path, &st))
+			st.st_mode = S_IFREG; /* gone again: say what open said */
+		if (S_ISLNK(st.st_mode))
+			return vpmem_err_set(err, ELOOP, "%s%s'%s' is a symbolic link: vpmem does not follow links among its own files",
+					     what, sp, path);
+		if (e == EEXIST && !S_ISREG(st.st_mode))
+			return vpmem_err_set(err, EINVAL, "%s%s'%s' is %s, not a regular file", what, sp, path,
+					     vpmem_file_kind(st.st_mode));
+		errno = e;
+	}
+	if (fd < 0)
+		return vpmem_err_set(err, errno, "cannot %s %s%s'%s': %s", flags & O_CREAT ? "create" : "open", what, sp,
+				     path, strerror(errno));
+	/* a FIFO opened without blocking, a device without becoming a
+	 * terminal: refused here, before anything reads or writes it */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return vpmem_err_set(err, EINVAL, "%s%s'%s' is %s, not a regular file", what, sp, path,
+				     vpmem_file_kind(st.st_mode));
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 int vpmem_check_own_dir(const char *path, struct vpmem_err *err)
