@@ -47,8 +47,15 @@ command -v cxl >/dev/null 2>&1 || die "the cxl tool is not installed (apt-get in
 
 debs=${debs:-$out/debs}
 mkdir -p "$out" "$debs"
-exec 9>"$out/.lock"
+# One build per directory at a time. The lock is the directory itself, not a
+# file in it: a link or FIFO planted in the cache is never opened, followed or
+# truncated ("DIR/." opens only a directory, and never blocks).
+exec 9<"$out/."
 flock 9
+# Files in the cache are written only as fresh temporary files in a directory
+# this script made private (mktemp), then renamed into place with mv -T: a
+# symlink planted at the name is replaced, never written through, and a
+# directory there is an error, not a place to move into.
 
 # The kernel package: the one named (default: linux-image-cloud-amd64). A
 # meta-package stands for the image package it depends on. Without package
@@ -70,7 +77,8 @@ if [ -z "$deb" ]; then
 		f=$(ls "$d/${kpkg}_"*.deb 2>/dev/null | sort -V | tail -n1 || true)
 		if [ -n "$f" ] && [ -r "$f" ]; then
 			say "using $f (fetched by apt before)"
-			cp "$f" "$debs/.$(basename "$f").tmp" && mv -f "$debs/.$(basename "$f").tmp" "$debs/$(basename "$f")"
+			t=$(mktemp "$debs/.$(basename "$f").XXXXXX")
+			cp "$f" "$t" && chmod 644 "$t" && mv -fT "$t" "$debs/$(basename "$f")"
 			deb=$debs/$(basename "$f")
 			break
 		fi
@@ -79,15 +87,20 @@ fi
 if [ -z "$deb" ]; then
 	# apt's own progress on stderr (stdout stays for results); its error in one line
 	say "downloading $kpkg with apt-get download (once: kept in $debs)"
-	aerr=$(mktemp "$debs/.apt-err.XXXXXX")
+	# into a fresh directory of its own (apt writes the .deb by its name)
+	dl=$(mktemp -d "$debs/.download.XXXXXX")
+	aerr=$dl/.apt-err
 	if [ "$quiet" = 1 ]; then aq=-qq; else aq=; fi
-	if ! (cd "$debs" && apt-get download $aq "$kpkg" >&2 2>"$aerr"); then
+	if ! (cd "$dl" && apt-get download $aq "$kpkg" >&2 2>"$aerr"); then
 		msg=$(grep -E '^(E|Err):' "$aerr" | head -n1 | sed 's/^E: //')
 		[ -n "$msg" ] || msg=$(sed '/^[[:space:]]*$/d' "$aerr" | tail -n1)
-		rm -f "$aerr"
+		rm -rf "$dl"
 		die "cannot download '$kpkg': ${msg:-apt-get download failed} (run 'apt-get update' as root, check the name and the network)"
 	fi
-	rm -f "$aerr"
+	for f in "$dl/${kpkg}_"*.deb; do
+		chmod 644 "$f" && mv -fT "$f" "$debs/$(basename "$f")"
+	done
+	rm -rf "$dl"
 	deb=$(ls "$debs/${kpkg}_"*.deb | sort -V | tail -n1)
 fi
 
@@ -163,9 +176,12 @@ chmod 755 "$root/init"
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) >"$work/initrd.img"
 cp "$work/kernel/boot/vmlinuz-$kver" "$work/vmlinuz"
-mv -f "$work/vmlinuz" "$out/vmlinuz"
-mv -f "$work/initrd.img" "$out/initrd.img"
-echo "$kpkg" >"$out/kernel-package"
-echo "$kver" >"$out/kernel-version"
-echo "$stamp" >"$out/stamp"
+chmod 644 "$work/vmlinuz" "$work/initrd.img"
+mv -fT "$work/vmlinuz" "$out/vmlinuz"
+mv -fT "$work/initrd.img" "$out/initrd.img"
+# put NAME TEXT: "$out/NAME" holds TEXT, made as said above (the stamp last)
+put() { printf '%s\n' "$2" >"$work/$1" && chmod 644 "$work/$1" && mv -fT "$work/$1" "$out/$1"; }
+put kernel-package "$kpkg"
+put kernel-version "$kver"
+put stamp "$stamp"
 say "built: $out/vmlinuz ($kver), $out/initrd.img ($(du -h "$out/initrd.img" | cut -f1))"

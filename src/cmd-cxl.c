@@ -10,8 +10,10 @@
 #include <vpmem/cxl.h>
 #include <vpmem/image.h>
 #include <vpmem/layout.h>
+#include <vpmem/layout-apply.h>
 #include <vpmem/size.h>
 
+#include "nsout.h"
 #include "vpmem.h"
 
 const char usage_cxl[] =
@@ -64,6 +66,107 @@ int parse_cxl_serial(const char *arg, uint64_t *serial)
 	return 0;
 }
 
+/* The checks vpmem_cxl_image_create_with makes, for a dry run (same words). */
+static int cxl_dry_check(const char *path, const char *lsa, uint64_t size, uint64_t lsa_size)
+{
+	struct vpmem_err err = { 0 };
+	char a[32];
+
+	if (size % VPMEM_CXL_ALIGN)
+		return cmd_error(EXIT_FAIL, "image: --size %s: a CXL memory file is a whole number of 256M (QEMU's CXL capacity unit)",
+				 vpmem_size_str(size, a, sizeof(a)));
+	if (vpmem_label_size_check(lsa_size, &err))
+		return cmd_error(EXIT_FAIL, "image: %s", err.msg);
+	if (!lsa_size)
+		return cmd_error(EXIT_FAIL, "image: a CXL image needs a label area (--label-size)");
+	if (!access(path, F_OK) || !access(lsa, F_OK))
+		return cmd_error(EXIT_FAIL, "image: '%s' exists (vpmem never overwrites an image)",
+				 access(path, F_OK) ? lsa : path);
+	return 0;
+}
+
+/*
+ * --dry-run: the label file's index blocks (the memory file is only sized),
+ * then with --layout the layout's plan, made on the pair in memory
+ * (vpmem_cxl_layout_plan_new_image). --json: as NVDIMM image create
+ * --dry-run --json ({"file", "dry_run", "size", "label_size", "region_size",
+ * "label_version", "writes", "layout"}) with "cxl", "label_file", "serial"
+ * and "iset_id" instead of "slot"; "writes" go to "label_file".
+ */
+static int cxl_dry_run(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial, const char *layout,
+		       const struct vpmem_layout *l, bool json)
+{
+	struct vpmem_image_spec ls = { .size = lsa_size, .label_size = lsa_size, .version = VPMEM_LABEL_V1_2,
+				       .slot = -1 };
+	struct apply_opts ao = { .dry = true, .json = json };
+	struct vpmem_lapply_opts lo = { 0 };
+	struct vpmem_lapply *res = NULL;
+	struct vpmem_wplan plan = { 0 };
+	struct vpmem_err err = { 0 };
+	json_object *o = NULL, *lj = NULL;
+	char a[32], b[32], *lsa = NULL;
+	int r;
+
+	if (asprintf(&lsa, "%s%s", path, VPMEM_CXL_LSA_SUFFIX) < 0)
+		return cmd_error(EXIT_FAIL, "out of memory");
+	if ((r = cxl_dry_check(path, lsa, size, lsa_size)))
+		goto out;
+	if (vpmem_image_plan_init_labels(&ls, &plan, &err)) {
+		r = cmd_lib_error(EXIT_FAIL, &err);
+		goto out;
+	}
+	/* as vpmem_image_create_with makes the label file: no name until done */
+	vpmem_wplan_drop_barriers(&plan);
+	if (json) {
+		json_object *w = wplan_to_json(&plan, lsa), *writes = NULL;
+		char sn[24], ck[24];
+
+		snprintf(sn, sizeof(sn), "0x%" PRIx64, serial);
+		snprintf(ck, sizeof(ck), "0x%" PRIx64, vpmem_cxl_cookie(serial, 0));
+		o = json_object_new_object();
+		json_object_object_add(o, "file", json_object_new_string(path));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(1));
+		json_object_object_add(o, "cxl", json_object_new_boolean(1));
+		json_object_object_add(o, "size", json_object_new_uint64(size));
+		json_object_object_add(o, "label_file", json_object_new_string(lsa));
+		json_object_object_add(o, "label_size", json_object_new_uint64(lsa_size));
+		json_object_object_add(o, "region_size", json_object_new_uint64(size));
+		json_object_object_add(o, "label_version", json_object_new_string("1.2"));
+		json_object_object_add(o, "serial", json_object_new_string(sn));
+		json_object_object_add(o, "iset_id", json_object_new_string(ck));
+		json_object_object_get_ex(w, "writes", &writes);
+		json_object_object_add(o, "writes", json_object_get(writes));
+		json_object_put(w);
+	} else {
+		printf("create '%s': %s sparse (CXL memory, sn 0x%" PRIx64 ", cookie 0x%" PRIx64 ")\n", path,
+		       vpmem_size_str(size, a, sizeof(a)), serial, vpmem_cxl_cookie(serial, 0));
+		printf("create '%s': %s, label index blocks v1.2\n", lsa, vpmem_size_str(lsa_size, b, sizeof(b)));
+		wplan_print(&plan, lsa);
+	}
+	if (l) {
+		if (!json)
+			printf("then apply the layout '%s' (%u namespace%s):\n", layout, l->nns, l->nns == 1 ? "" : "s");
+		res = vpmem_lapply_new();
+		r = res ? vpmem_cxl_layout_plan_new_image(size, lsa_size, serial, l, &lo, res, &err)
+			: vpmem_err_set(&err, ENOMEM, "out of memory");
+		if (!res || res->reached == VPMEM_LAPPLY_NONE) {
+			r = cmd_error(EXIT_FAIL, "image: cannot plan the layout in memory: %s", err.msg);
+			goto out;
+		}
+		ao.json_out = &lj;
+		r = apply_render(path, l, &ao, res, r, &err);
+		if (lj)
+			json_object_object_add(o, "layout", lj);
+	}
+out:
+	vpmem_lapply_free(res);
+	vpmem_wplan_free(&plan);
+	free(lsa);
+	if (o)
+		out_json(o);
+	return r;
+}
+
 int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_t serial, const char *layout,
 		     bool nolabels, bool nvdimm_opts, bool dry, bool json)
 {
@@ -80,14 +183,9 @@ int image_create_cxl(const char *path, uint64_t size, uint64_t lsa_size, uint64_
 	if (layout && (r = layout_load_opt("image", layout, &l)))
 		return r;
 	if (dry) {
-		printf("create '%s': %s sparse (CXL memory, sn 0x%" PRIx64 ", cookie 0x%" PRIx64 ")\n", path,
-		       vpmem_size_str(size, a, sizeof(a)), serial, vpmem_cxl_cookie(serial, 0));
-		printf("create '%s%s': %s, label index blocks v1.2\n", path, VPMEM_CXL_LSA_SUFFIX,
-		       vpmem_size_str(lsa_size, b, sizeof(b)));
-		if (l)
-			printf("then apply the layout '%s' (%u namespace%s)\n", layout, l->nns, l->nns == 1 ? "" : "s");
+		r = cxl_dry_run(path, size, lsa_size, serial, layout, l, json);
 		vpmem_layout_free(l);
-		return EXIT_OK;
+		return r;
 	}
 	if ((r = image_create_cmd(path, &(struct image_new){ .cxl = true, .size = size, .lsa_size = lsa_size,
 							     .serial = serial }, l)))

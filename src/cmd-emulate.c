@@ -25,8 +25,9 @@
 const char usage_emulate[] =
 	"usage: vpmem emulate plan   --size SIZE [--count N] [--min-ram SIZE] [--e820 FILE] [--sysroot DIR] [--json]\n"
 	"       vpmem emulate apply  --size SIZE [plan options] [--grub-file FILE] [--update] [--dry-run]\n"
+	"                            [--json]\n"
 	"       vpmem emulate status [--sysroot DIR] [--grub-file FILE] [--json]\n"
-	"       vpmem emulate remove [--grub-file FILE] [--update]\n"
+	"       vpmem emulate remove [--grub-file FILE] [--update] [--dry-run] [--json]\n"
 	"       (each takes -q, --quiet: the result only, without the reasoning or\n"
 	"       the 'next:' hint)\n"
 	"\n"
@@ -43,10 +44,14 @@ const char usage_emulate[] =
 	"       idempotent, replacing an earlier vpmem reservation, atomic (temp, fsync,\n"
 	"       rename), with a backup (FILE.vpmem.bak) and a record (FILE.vpmem); only\n"
 	"       that line changes. Prints the command that regenerates grub.cfg, or runs\n"
-	"       it with --update.\n"
+	"       it with --update. --json (with --dry-run too): {\"dry_run\", \"grub_file\",\n"
+	"       \"changed\", \"param\", \"line\" (the GRUB_CMDLINE_LINUX line after),\n"
+	"       \"plan\" (as plan --json), \"backup\", \"record\", \"update_command\",\n"
+	"       \"updated\"}.\n"
 	"status after the reboot: the reserved (type 12) ranges, the pmem regions and\n"
 	"       /dev/pmemN devices, and whether they match the memmap= on the command line.\n"
-	"remove undoes exactly what apply did.\n";
+	"remove undoes exactly what apply did (--json: apply's keys without \"line\"\n"
+	"       and \"plan\"; \"param\" is what it takes out).\n";
 
 struct em_args {
 	struct vpmem_e820_req req;
@@ -210,14 +215,15 @@ static int run_update(const struct em_args *a)
 		return cmd_error(EXIT_FAIL, "emulate: no update-grub or grub-mkconfig found; regenerate grub.cfg by hand");
 	if (a->sysroot)
 		return cmd_error(EXIT_FAIL, "emulate: --update with --sysroot: run '%s' inside that system", cmd);
-	printf("running: %s\n", cmd);
+	/* with --json, stdout holds the JSON object alone */
+	fprintf(a->json ? stderr : stdout, "running: %s\n", cmd);
 	fflush(stdout);
 	if (vpmem_grub_update_run(cmd, &out, &st, &err)) {
 		free(out);
 		return cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
 	}
 	if (out)
-		fputs(out, stdout);
+		fputs(out, a->json ? stderr : stdout);
 	free(out);
 	if (st)
 		return cmd_error(EXIT_FAIL, "emulate: '%s' failed (exit status %d)", cmd, st);
@@ -228,7 +234,7 @@ static void say_update(const struct em_args *a, bool changed)
 {
 	char cmd[128];
 
-	if (!changed || a->update || a->quiet)
+	if (!changed || a->update || a->quiet || a->json)
 		return;
 	if (vpmem_grub_update_cmd(a->sysroot, cmd, sizeof(cmd)))
 		printf("next: run '%s' (or pass --update), then reboot\n", cmd);
@@ -251,6 +257,35 @@ static int em_done(const struct em_args *a, bool written, int r, struct vpmem_gr
 	return r;
 }
 
+/*
+ * apply and remove --json (with --dry-run too): what the text says, as one
+ * object: {"dry_run", "grub_file", "changed", "param", apply: "line" (the
+ * GRUB_CMDLINE_LINUX line after the change) and "plan" (as plan --json),
+ * "backup", "record", "update_command" (null: none installed), "updated"}.
+ */
+static void change_json(const struct em_args *a, const char *param, const struct vpmem_e820_plan *p,
+			const struct vpmem_grub_file *f, const struct vpmem_grub_change *c, bool updated)
+{
+	json_object *o = json_object_new_object();
+	char cmd[128], rec[sizeof(f->path) + 8];
+
+	snprintf(rec, sizeof(rec), "%s.vpmem", f->path);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(a->dry));
+	json_object_object_add(o, "grub_file", json_object_new_string(f->path));
+	json_object_object_add(o, "changed", json_object_new_boolean(c->changed));
+	json_object_object_add(o, "param", param ? json_object_new_string(param) : NULL);
+	if (p) {
+		json_object_object_add(o, "line", c->line ? json_object_new_string(c->line) : NULL);
+		json_object_object_add(o, "plan", plan_json(p));
+	}
+	json_object_object_add(o, "backup", json_object_new_string(c->backup));
+	json_object_object_add(o, "record", json_object_new_string(rec));
+	json_object_object_add(o, "update_command", vpmem_grub_update_cmd(a->sysroot, cmd, sizeof(cmd)) ?
+			       json_object_new_string(cmd) : NULL);
+	json_object_object_add(o, "updated", json_object_new_boolean(updated));
+	out_json(o);
+}
+
 static int em_apply(const struct em_args *a)
 {
 	struct vpmem_e820_plan p;
@@ -266,6 +301,15 @@ static int em_apply(const struct em_args *a)
 		return r;
 	if (vpmem_grub_apply(&f, p.param, a->dry, &c, &err)) {
 		r = cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
+	} else if (a->json) {
+		bool written = c.changed && !a->dry;
+
+		if (written && a->update)
+			r = run_update(a);
+		change_json(a, p.param, &p, &f, &c, written && a->update && !r);
+		vpmem_grub_change_free(&c);
+		vpmem_grub_file_free(&f);
+		return r;
 	} else {
 		if (!a->quiet)
 			fputs(p.reasoning, stdout);
@@ -289,10 +333,17 @@ static int em_remove(const struct em_args *a)
 	if (r)
 		return r;
 	r = vpmem_grub_remove(&f, a->dry, &c, &err);
-	if (!r && c.edited_since)
+	if (!r && c.edited_since && !a->json)
 		printf("note: '%s' changed since vpmem applied it; removing only %s\n", f.path, c.param);
 	if (r) {
 		r = cmd_error(EXIT_FAIL, "emulate: %s", err.msg);
+	} else if (a->json) {
+		if (!a->dry && a->update)
+			r = run_update(a);
+		change_json(a, c.param, NULL, &f, &c, !a->dry && a->update && !r);
+		vpmem_grub_change_free(&c);
+		vpmem_grub_file_free(&f);
+		return r;
 	} else if (a->dry) {
 		printf("would remove %s from '%s'\n", c.param, f.path);
 	} else {

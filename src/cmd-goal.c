@@ -8,6 +8,7 @@
 #include <vpmem/exec.h>
 #include <vpmem/file.h>
 #include <vpmem/goal.h>
+#include <vpmem/input.h>
 
 #include "options.h"
 #include "vpmem.h"
@@ -47,11 +48,11 @@ static int load(const char *path, bool ndctl, struct vpmem_ipm *s)
 {
 	struct vpmem_err err = { 0 };
 	size_t len;
-	char *t = vpmem_read_file(path, 16 << 20, &len);
+	char *t = vpmem_read_input(path, 16 << 20, &len, NULL, &err);
 	int r;
 
-	if (!t)
-		return cmd_error(EXIT_FAIL, "goal: cannot read '%s': %s", path, strerror(errno));
+	if (!t)   /* "'x' is larger than 16.00 MiB: not read", not EFBIG alone */
+		return cmd_error(EXIT_FAIL, "goal: %s", err.msg);
 	r = ndctl ? vpmem_ipm_parse_ndctl(t, len, s, &err) : vpmem_ipm_parse(t, len, s, &err);
 	free(t);
 	if (r)

@@ -47,7 +47,9 @@ const char usage_image[] =
 	"device of 'vpmem run --cxl-pmem'). Keep the two files together: the\n"
 	"namespace, list, check and apply commands take FILE and find FILE.lsa\n"
 	"beside it; 'vpmem run --pmem-image FILE' attaches the pair as a CXL device\n"
-	"with that serial (doc/cxl.md). --layout works on the pair too.\n";
+	"with that serial (doc/cxl.md). --layout works on the pair too. --dry-run\n"
+	"--json adds \"cxl\", \"label_file\", \"serial\" and \"iset_id\" (no \"slot\");\n"
+	"its \"writes\" go to the label file.\n";
 
 static int parse_version(const char *s, enum vpmem_label_version *v)
 {

@@ -136,9 +136,75 @@ static int finish(int r, const struct vpmem_reconf_run *run, const struct vpmem_
 	return cmd_error(EXIT_FAIL, CMD ": '%s': %s", file, err->msg);
 }
 
+/* The "writes" array of wplan_to_json (the renderer of every --dry-run --json). */
+static json_object *writes_json(const struct vpmem_wplan *w, const char *file)
+{
+	json_object *o = wplan_to_json(w, file), *writes = NULL;
+
+	json_object_object_get_ex(o, "writes", &writes);
+	json_object_get(writes);
+	json_object_put(o);
+	return writes;
+}
+
+/*
+ * --dry-run --json: {"file", "dry_run", "namespace" (as planned, ndctl list
+ * -N shaped), "was", "keep_data", ["keep", "data_end", "staging"], "size",
+ * "destroy" and "create": the writes of the two steps, as "writes" of
+ * namespace create --dry-run --json}.
+ */
+static void dry_json(const struct rargs *a, const struct vpmem_reconf_plan *p)
+{
+	json_object *o = wplan_to_json(&p->destroy, a->file);
+	char *staging = NULL;
+
+	json_object_object_del(o, "writes");
+	json_object_object_add(o, "namespace", ns_to_json(&p->new_ns, 0, 0));
+	json_object_object_add(o, "was", json_object_new_string(vpmem_ns_mode_name(p->old_ns.mode)));
+	json_object_object_add(o, "old_size", json_object_new_uint64(p->old_ns.rawsize));
+	json_object_object_add(o, "size", json_object_new_uint64(p->req.size));
+	json_object_object_add(o, "keep_data", json_object_new_boolean(p->keep_data));
+	if (p->keep_data) {
+		json_object_object_add(o, "keep", json_object_new_uint64(p->keep));
+		json_object_object_add(o, "visible_size", json_object_new_uint64(p->new_size));
+		json_object_object_add(o, "data_end", json_object_new_uint64(p->data_end));
+		if (asprintf(&staging, "%s%s", a->file, VPMEM_RECONF_DATA_SUFFIX) > 0)
+			json_object_object_add(o, "staging", json_object_new_string(staging));
+		free(staging);
+	}
+	json_object_object_add(o, "destroy", writes_json(&p->destroy, a->file));
+	json_object_object_add(o, "create", writes_json(&p->create, a->file));
+	out_json(o);
+}
+
+/* --resume --dry-run: what the record says is left to do. */
+static void dry_resume(const struct rargs *a, const struct vpmem_reconf_state *st)
+{
+	if (a->json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "file", json_object_new_string(a->file));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(1));
+		json_object_object_add(o, "resume", json_object_new_boolean(1));
+		json_object_object_add(o, "dpa", json_object_new_uint64(st->dpa));
+		json_object_object_add(o, "was", json_object_new_string(vpmem_ns_mode_name(st->old_mode)));
+		json_object_object_add(o, "mode", json_object_new_string(vpmem_ns_mode_name(st->req.mode)));
+		json_object_object_add(o, "keep", json_object_new_uint64(st->keep));
+		out_json(o);
+		return;
+	}
+	printf("would finish the conversion of the namespace at DPA 0x%" PRIx64 " of '%s' from %s to %s (%" PRIu64 " bytes staged)\n",
+	       st->dpa, a->file, vpmem_ns_mode_name(st->old_mode), vpmem_ns_mode_name(st->req.mode), st->keep);
+}
+
 static void dry_print(const struct rargs *a, const struct vpmem_reconf_plan *p)
 {
 	char x[32], y[32];
+
+	if (a->json) {
+		dry_json(a, p);
+		return;
+	}
 
 	printf("would reconfigure namespace0.%u of '%s' from %s to %s", p->index, a->file,
 	       vpmem_ns_mode_name(p->old_ns.mode), vpmem_ns_mode_name(p->new_ns.mode));
@@ -199,8 +265,7 @@ int cmd_namespace_reconfigure(int argc, char **argv, struct vpmem_ctx *ctx)
 			goto out;
 		}
 		if (a.dry) {
-			printf("would finish the conversion of the namespace at DPA 0x%" PRIx64 " of '%s' from %s to %s (%" PRIu64 " bytes staged)\n",
-			       st.dpa, a.file, vpmem_ns_mode_name(st.old_mode), vpmem_ns_mode_name(st.req.mode), st.keep);
+			dry_resume(&a, &st);
 			goto out;
 		}
 		r = vpmem_reconf_resume(fd, a.file, &run, &now, &err);

@@ -63,11 +63,16 @@ const char usage_run[] =
 	"                          cxl-type3 device with a pinned serial, memory and\n"
 	"                          label files (share=on);\n"
 	"                          each device a whole number of 256M; the default guest\n"
-	"                          creates each device's pmem region at boot (your own\n"
-	"                          guest: 'vpmem help cxl')\n"
+	"                          creates each device's pmem region at boot; your own\n"
+	"                          guest must run, at every boot and per device, 'cxl\n"
+	"                          create-region -m -d decoder0.N -w 1 memN -t pmem':\n"
+	"                          install the script 'vpmem cxl boot-script' prints\n"
+	"                          and the systemd unit 'vpmem cxl boot-unit' prints\n"
+	"                          (how: 'vpmem help cxl')\n"
 	"  --cxl-devices N         split --cxl-pmem over N type-3 devices (default 1)\n"
 	"  --no-pmem               no PMem device at all (e.g. to try memmap= emulation)\n"
-	"  --require-persistence   refuse to start unless every backing guarantees\n"
+	"  --require-persistence   refuse to start unless every backing (vNVDIMM,\n"
+	"                          virtio-pmem or CXL memory file) guarantees\n"
 	"                          persistence (see 'vpmem help doctor')\n"
 	"Backings:\n"
 	"  --pmem-image FILE[,slot=N][,node=N]  use an existing image (repeatable); a\n"
@@ -1231,6 +1236,17 @@ int cmd_run(int argc, char **argv, struct vpmem_ctx *ctx)
 				continue;
 			r = cmd_error(EXIT_FAIL, "--require-persistence: '%s' is %s", plan.dimm[i].path,
 				      verdict_text(&reps[i], buf, sizeof(buf)));
+			vpmem_backings_remove_created(&plan);
+			goto out;
+		}
+		/* a CXL device's memory file: the same verdict (cxl_assess) */
+		for (unsigned i = 0; i < plan.cxl.ndevs; i++) {
+			char buf[1024];
+
+			if (cxl_reps[i].verdict == VPMEM_GUARANTEED)
+				continue;
+			r = cmd_error(EXIT_FAIL, "--require-persistence: '%s' is %s", plan.cxl.dev[i].path,
+				      verdict_text(&cxl_reps[i], buf, sizeof(buf)));
 			vpmem_backings_remove_created(&plan);
 			goto out;
 		}

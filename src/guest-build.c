@@ -29,6 +29,13 @@ int guest_script(char *buf, size_t len)
 	if (n > 0) {
 		exe[n] = '\0';
 		slash = strrchr(exe, '/');
+		/* the build tree's vpmem uses the source tree's script, never an
+		 * older installed one */
+		if (!strncmp(exe, VPMEM_BUILDDIR "/", strlen(VPMEM_BUILDDIR) + 1)) {
+			snprintf(buf, len, "%s/guest/mkguest.sh", VPMEM_SRCDIR);
+			if (!access(buf, R_OK))
+				return 0;
+		}
 		if (slash) {
 			*slash = '\0';
 			snprintf(buf, len, "%s/../share/vpmem/guest/mkguest.sh", exe);

@@ -81,8 +81,9 @@ int vpmem_host_from_vmkfstools(const char *text, struct vpmem_host *h, struct vp
 /*
  * Open each QEMU/libvirt vNVDIMM backing that is a regular file (never a FIFO
  * or device) and add a problem when its labels were made for another slot
- * than the one it is plugged into (the guest would ignore them). Backings
- * that cannot be read are passed over: the map is still made.
+ * than the one it is plugged into (the guest would ignore them); a backing
+ * that is there but is a FIFO, socket or directory is a problem too (never
+ * opened). Backings that cannot be read are passed over: the map is still made.
  */
 void vpmem_host_check_images(struct vpmem_host *h);
 /* "60 00 C2 9d 90 45 42 66-d7 cf ed f7 a2 eb f2 60" -> "8902-a2ebf260" */

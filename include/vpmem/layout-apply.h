@@ -122,6 +122,17 @@ int vpmem_cxl_image_create_layout(const char *path, uint64_t size, uint64_t lsa_
 				  const struct vpmem_image_create_opts *co, const struct vpmem_layout *l,
 				  const struct vpmem_lapply_opts *o, struct vpmem_lapply *res,
 				  struct vpmem_err *err);
+/*
+ * `image create --cxl --layout --dry-run`: plan @l on the CXL pair
+ * vpmem_cxl_image_create_layout would make, both files built in anonymous
+ * memory (the memory file sparse, the label file with its fresh v1.2 index
+ * blocks), the writes keeping their barriers as that creation's do. Nothing
+ * is made on disk; a failure to build the memory files leaves res->reached
+ * at NONE. The caller validates the sizes and serial first.
+ */
+int vpmem_cxl_layout_plan_new_image(uint64_t size, uint64_t lsa_size, uint64_t serial,
+				    const struct vpmem_layout *l, const struct vpmem_lapply_opts *o,
+				    struct vpmem_lapply *res, struct vpmem_err *err);
 
 #ifdef __cplusplus
 }

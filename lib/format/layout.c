@@ -23,6 +23,7 @@
 #include <vpmem/file.h>
 #include <vpmem/io.h>
 #include <vpmem/label.h>
+#include <vpmem/input.h>
 #include <vpmem/layout.h>
 #include <vpmem/size.h>
 
@@ -308,11 +309,12 @@ int vpmem_layout_parse(const char *text, size_t len, struct vpmem_layout *l, str
 int vpmem_layout_load(const char *path, struct vpmem_layout *l, struct vpmem_err *err)
 {
 	size_t len;
-	char *text = vpmem_read_file(path, MAX_LAYOUT_FILE, &len);
+	/* the bound said in the message ("larger than 4.00 MiB"), not EFBIG alone */
+	char *text = vpmem_read_input(path, MAX_LAYOUT_FILE, &len, "layout", err);
 	int r;
 
 	if (!text)
-		return vpmem_err_set(err, errno, "cannot read '%s': %s", path, strerror(errno));
+		return err && err->code ? -err->code : -EIO;
 	r = vpmem_layout_parse(text, len, l, err);
 	free(text);
 	if (r) {

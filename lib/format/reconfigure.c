@@ -19,6 +19,7 @@
 #include <uuid/uuid.h>
 
 #include <vpmem/file.h>
+#include <vpmem/input.h>
 #include <vpmem/io.h>
 #include <vpmem/namespace.h>
 #include <vpmem/reconfigure.h>
@@ -373,6 +374,45 @@ static int sync_dir(const char *path)
 	return r;
 }
 
+/*
+ * The record and the staged copy are files vpmem names itself, in a directory
+ * others may write (the image's): never follow a link there, never open a
+ * FIFO or a device (doc/threat-model.md, rule 2). Open @path with @flags
+ * (O_RDONLY to read an existing one; O_CREAT|O_EXCL to make a fresh one) and
+ * check it is a regular file. -ENOENT without a message when it is not there
+ * (and @flags has no O_CREAT); else the fd, or -errno with one line.
+ */
+static int open_side(const char *path, int flags, const char *what, struct vpmem_err *err)
+{
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
+
+	if (fd < 0 && errno == ENOENT && !(flags & O_CREAT))
+		return -ENOENT;
+	if (fd < 0 && (errno == ELOOP || errno == EEXIST)) {
+		int e = errno;
+
+		if (lstat(path, &st))
+			st.st_mode = S_IFREG;   /* gone again: say what open said */
+		if (S_ISLNK(st.st_mode))
+			return vpmem_err_set(err, ELOOP, "%s '%s' is a symbolic link: vpmem does not follow links among its own files",
+					     what, path);
+		if (e == EEXIST && !S_ISREG(st.st_mode))
+			return vpmem_err_set(err, EINVAL, "%s '%s' is %s, not a regular file", what, path,
+					     vpmem_file_kind(st.st_mode));
+		errno = e;
+	}
+	if (fd < 0)
+		return vpmem_err_set(err, errno, "cannot %s %s '%s': %s", flags & O_CREAT ? "create" : "open", what, path,
+				     strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return vpmem_err_set(err, EINVAL, "%s '%s' is %s, not a regular file", what, path, vpmem_file_kind(st.st_mode));
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 static const char *const mode_names[] = { "raw", "sector", "fsdax", "devdax" };
 
 static int parse_mode(const char *s, enum vpmem_ns_mode *m)
@@ -499,25 +539,24 @@ int vpmem_reconf_record_parse(const char *text, struct vpmem_reconf_state *st, s
 
 int vpmem_reconf_pending(const char *path, struct vpmem_reconf_state *st, struct vpmem_err *err)
 {
-	char *rec = side_path(path, VPMEM_RECONF_SUFFIX), buf[4096];
+	char *rec = side_path(path, VPMEM_RECONF_SUFFIX), *buf;
 	struct vpmem_err e = { 0 };
-	size_t n;
-	FILE *f;
-	int r;
+	size_t n = 0;
+	int r, fd;
 
 	if (!rec)
 		return nomem(err);
 	memset(st, 0, sizeof(*st));
-	f = fopen(rec, "re");
-	if (!f) {
-		r = errno;
+	fd = open_side(rec, O_RDONLY, "the progress record", err);
+	if (fd < 0) {
 		free(rec);
-		return r == ENOENT ? 0 : vpmem_err_set(err, r, "cannot read '%s%s': %s", path, VPMEM_RECONF_SUFFIX, strerror(r));
+		return fd == -ENOENT ? 0 : fd;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	r = ferror(f) || n == sizeof(buf) - 1 || strlen(buf) != n ? -EILSEQ : vpmem_reconf_record_parse(buf, st, &e);
-	fclose(f);
+	/* a record is a few hundred bytes: 4K bounds the read */
+	buf = vpmem_read_fd(fd, rec, 4095, &n, &e);
+	close(fd);
+	r = !buf || strlen(buf) != n ? -EILSEQ : vpmem_reconf_record_parse(buf, st, &e);
+	free(buf);
 	if (r)
 		vpmem_err_set(err, EILSEQ, "the progress record '%s' is damaged (%s): finish by hand (doc/reconfigure.md)", rec,
 			      e.msg[0] ? e.msg : "too long or not text");
@@ -614,9 +653,11 @@ int vpmem_reconf_resume(int fd, const char *path, struct vpmem_reconf_run *run, 
 	}
 	if (f == FOUND_NEW)
 		goto done;
-	stage = open(data, O_RDONLY | O_CLOEXEC);
+	stage = open_side(data, O_RDONLY, "the staged copy", err);
+	if (stage == -ENOENT)
+		stage = vpmem_err_set(err, ENOENT, "cannot open the staged copy '%s': %s", data, strerror(ENOENT));
 	if (stage < 0) {
-		r = vpmem_err_set(err, errno, "cannot open the staged copy '%s': %s", data, strerror(errno));
+		r = stage;
 		goto out;
 	}
 	{
@@ -677,11 +718,20 @@ static int stage_old(int fd, const char *path, const struct vpmem_reconf_plan *p
 
 	if (!data)
 		return nomem(err);
-	s = open(data, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* made afresh (no record is pending, so nothing there is resume's): a
+	 * leftover regular file of a run cut before its record is removed, by
+	 * name (a hard link to some other file leaves that file alone); a
+	 * symlink or anything else is refused, never written through */
+	s = open_side(data, O_RDWR | O_CREAT | O_EXCL, "the staged copy", err);
+	if (s == -EEXIST) {
+		struct stat sb;
+
+		if (!lstat(data, &sb) && S_ISREG(sb.st_mode) && !unlink(data))
+			s = open_side(data, O_RDWR | O_CREAT | O_EXCL, "the staged copy", err);
+	}
 	if (s < 0) {
-		r = vpmem_err_set(err, errno, "cannot create the staged copy '%s': %s", data, strerror(errno));
 		free(data);
-		return r;
+		return s;
 	}
 	r = vpmem_ns_io_open(fd, &p->old_ns, true, &io, err);
 	if (!r)

@@ -135,6 +135,28 @@ int vpmem_kernel_file_release(const char *path, char *buf, size_t len, struct vp
 	return 0;
 }
 
+/* A file of vpmem's own cache, for reading: never through a link, never a
+ * FIFO or device (it would block or have effects: threat-model.md rule 2).
+ * A stream, or NULL with errno set. */
+static FILE *open_own_read(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 int vpmem_guest_files(struct vpmem_guest_files *g, const char *kernel, bool must_exist,
 		      struct vpmem_err *err)
 {
@@ -156,7 +178,7 @@ int vpmem_guest_files(struct vpmem_guest_files *g, const char *kernel, bool must
 	snprintf(g->kernel, sizeof(g->kernel), "%s/vmlinuz", g->dir);
 	snprintf(g->initrd, sizeof(g->initrd), "%s/initrd.img", g->dir);
 	snprintf(vfile, sizeof(vfile), "%s/kernel-version", g->dir);
-	f = fopen(vfile, "re");
+	f = open_own_read(vfile);
 	if (f) {
 		if (fgets(g->version, sizeof(g->version), f))
 			g->version[strcspn(g->version, "\n")] = '\0';
@@ -478,8 +500,8 @@ bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 		     void *arg, struct vpmem_kvm_verdict *v)
 {
 	struct utsname u;
-	char key[PATH_MAX + 256], cached[PATH_MAX + 512] = "", con[PATH_MAX], *argv[24], *out = NULL;
-	char path[PATH_MAX];
+	char key[PATH_MAX + 256], cached[PATH_MAX + 512] = "", con[PATH_MAX + 16], *argv[24], *out = NULL;
+	char dir[PATH_MAX], path[PATH_MAX + 16];
 	int fd, n = 0, st = -1, rc;
 	FILE *f;
 
@@ -493,7 +515,7 @@ bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 	v->device = true;
 	uname(&u);
 	snprintf(key, sizeof(key), "qemu=%s kernel=%s initrd=%s", qemu_version, u.release, g->initrd);
-	f = fopen(cache_file, "re");
+	f = open_own_read(cache_file);
 	if (f) {
 		if (fgets(cached, sizeof(cached), f))
 			cached[strcspn(cached, "\n")] = '\0';
@@ -513,8 +535,17 @@ bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 	}
 	if (probing)
 		probing(arg, timeout_sec);
-	snprintf(con, sizeof(con), "file:%s.console", cache_file);
-	snprintf(path, sizeof(path), "%s.console", cache_file);
+	/* QEMU's file chardev opens its path with O_CREAT|O_TRUNC and follows
+	 * links: the console goes into a fresh directory of our own (mkdtemp:
+	 * 0700, made with O_EXCL semantics), never to a name in the cache where
+	 * a planted link would have QEMU truncate its target */
+	if ((size_t)snprintf(dir, sizeof(dir), "%s.console.XXXXXX", cache_file) >= sizeof(dir) || !mkdtemp(dir)) {
+		snprintf(v->why, sizeof(v->why), "cannot make a directory for the probe's console beside '%s': %s", cache_file,
+			 strerror(errno ? errno : ENAMETOOLONG));
+		return false;
+	}
+	snprintf(con, sizeof(con), "file:%s/console", dir);
+	snprintf(path, sizeof(path), "%s/console", dir);
 	argv[n++] = (char *)qemu;
 	argv[n++] = (char *)"-machine";
 	argv[n++] = (char *)"pc,nvdimm=on";
@@ -550,6 +581,8 @@ bool vpmem_kvm_probe(const char *qemu, const char *qemu_version,
 	}
 	if (!v->usable)
 		probe_failure(rc, st, out, path, timeout_sec, v->why, sizeof(v->why));
+	unlink(path);
+	rmdir(dir);
 	free(out);
 	{
 		int cfd = vpmem_create_own(cache_file, 0644, NULL);
@@ -605,7 +638,7 @@ int vpmem_guest_built_package(const char *dir, char *buf, size_t len)
 
 	buf[0] = '\0';
 	snprintf(path, sizeof(path), "%s/kernel-package", dir);
-	f = fopen(path, "re");
+	f = open_own_read(path);
 	if (!f)
 		return -errno;
 	if (!fgets(buf, (int)len, f))

@@ -210,6 +210,11 @@ run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json --d
 expect_eq "create --layout --dry-run: exit" "$rc" 0
 expect_match "create --layout --dry-run: says the layout" "$out" "then apply the layout 'l.json' \(2 namespaces\)"
 check "create --layout --dry-run: nothing made" test ! -e b.img -a ! -e b.img.lsa
+run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json --dry-run --json
+expect_eq "create --layout --dry-run --json: the pair and the layout's plan" \
+	"$(jget "$out" '(j["cxl"], j["serial"], [s["name"] for s in j["layout"]["plan"]], j["layout"]["writes"][-1]["what"])')" \
+	"(True, '0x99', ['one', 'two'], 'label index 1 (commit: every new namespace)')"
+check "create --layout --dry-run --json: nothing made" test ! -e b.img -a ! -e b.img.lsa
 run_vpmem image create b.img --size 256M --cxl --serial 0x99 --layout l.json
 expect_eq "create --cxl --layout: exit" "$rc" 0
 run_vpmem list --json b.img
@@ -236,5 +241,39 @@ expect_eq "reconfigure on a CXL image: one line" "$(printf '%s\n' "$err" | wc -l
 expect_match "reconfigure on a CXL image: says so" "$err" "'b.img' is a CXL image: reconfigure does not handle CXL images yet"
 check "reconfigure on a CXL image: label file unchanged" cmp -s b.img.lsa before.lsa
 check "reconfigure on a CXL image: no record left" test ! -e b.img.vpmem-reconfigure
+
+# ---- your own guest: what it must run at boot (vpmem help run, vpmem cxl) ----
+run_vpmem help run
+help_run=$(printf '%s\n' "$out" | tr -s ' \n' '  ')
+expect_match "help run: the per-boot command" "$help_run" "cxl create-region -m -d decoder0\.N -w 1 memN -t pmem"
+expect_match "help run: names boot-script" "$help_run" "'vpmem cxl boot-script'"
+expect_match "help run: names boot-unit" "$help_run" "'vpmem cxl boot-unit'"
+run_vpmem cxl boot-script
+expect_eq "boot-script: exit" "$rc" 0
+printf '%s\n' "$out" >boot.sh
+check "boot-script: sh parses it" sh -n boot.sh
+expect_match "boot-script: creates the regions" "$out" 'cxl create-region -m -d "?\$?[a-z_]*'
+# the unit runs the file the help installs the script as
+run_vpmem help cxl
+script_path=$(printf '%s\n' "$out" | sed -n 's/^ *vpmem cxl boot-script >\(.*\)$/\1/p')
+unit_path=$(printf '%s\n' "$out" | sed -n 's/^ *vpmem cxl boot-unit >\(.*\)$/\1/p')
+expect_match "help cxl: where the script goes" "$script_path" '^/.+\.sh$'
+expect_match "help cxl: where the unit goes" "$unit_path" '^/etc/systemd/system/[a-z-]+\.service$'
+run_vpmem cxl boot-unit
+expect_eq "boot-unit: exit" "$rc" 0
+expect_eq "boot-unit: nothing on stderr" "$err" ""
+expect_eq "boot-unit: [Unit], [Service], [Install]" "$(printf '%s\n' "$out" | grep '^\[' | tr '\n' ' ')" "[Unit] [Service] [Install] "
+expect_eq "boot-unit: runs the installed boot-script" "$(printf '%s\n' "$out" | grep '^ExecStart=')" "ExecStart=/bin/sh $script_path"
+expect_match "boot-unit: a oneshot" "$out" '^Type=oneshot$'
+expect_match "boot-unit: enabled at boot" "$out" '^WantedBy=[a-z-]+\.target$'
+expect_match "boot-unit: before local file systems" "$out" '^Before=local-fs-pre\.target$'
+unit=${unit_path##*/}
+printf '%s\n' "$out" >"$unit"
+if command -v systemd-analyze >/dev/null; then
+	verr=$(systemd-analyze verify "$T/$unit" 2>&1)
+	expect_eq "boot-unit: systemd-analyze verify" "$?:$verr" "0:"
+else
+	echo "systemd-analyze not installed: the unit's syntax is checked by the lines above only" >&2
+fi
 
 done_testing

@@ -34,6 +34,30 @@ for fs in ext4 xfs; do
 	expect_match "$fs reason" "$out" "$fs without DAX: guest writes stay in the host page cache"
 done
 
+# a CXL image (FILE + FILE.lsa): its memory file is judged as a vNVDIMM's
+# backing is, with the same words (both sparse, on ext4 and on tmpfs)
+for fs in ext4 tmpfs; do
+	"$VPMEM" image create "$T/$fs/n.img" --size 256M >/dev/null || fail "$fs: NVDIMM image"
+	"$VPMEM" image create "$T/$fs/c.img" --size 256M --cxl >/dev/null || fail "$fs: CXL image"
+	run_vpmem doctor "$T/$fs/n.img"
+	nv=$(printf '%s\n' "$out" | sed "s|^$T/$fs/n.img: ||")
+	run_vpmem doctor "$T/$fs/c.img"
+	expect_eq "CXL image on $fs: status" "$rc" 1
+	expect_eq "CXL image on $fs: the vNVDIMM verdict and fix" "$(printf '%s\n' "$out" | sed "s|^$T/$fs/c.img: ||")" "$nv"
+	run_vpmem doctor --json "$T/$fs/c.img"
+	expect_eq "CXL image on $fs: JSON verdict" "$(verdict "$out")" "not guaranteed"
+	expect_eq "CXL image on $fs: fstype" "$(field "$out" fstype)" "$fs"
+	rm -f "$T/$fs/n.img" "$T/$fs/c.img" "$T/$fs/c.img.lsa"
+done
+"$VPMEM" image create "$T/ext4/c.img" --size 256M --cxl >/dev/null
+run_vpmem doctor "$T/ext4/c.img"
+expect_match "CXL image on ext4: the verdict line" "$out" "^$T/ext4/c.img: not guaranteed \\(file on ext4, 256.00 MiB\\), because ext4 without DAX: guest writes stay in the host page cache"
+expect_match "CXL image on ext4: the fix" "$out" '^  fix: mount a DAX-capable filesystem with -o dax'
+"$VPMEM" image create "$T/tmpfs/c.img" --size 256M --cxl >/dev/null
+run_vpmem doctor "$T/tmpfs/c.img"
+expect_match "CXL image on tmpfs: the verdict line" "$out" "^$T/tmpfs/c.img: not guaranteed \\(file on tmpfs, 256.00 MiB\\), because tmpfs is volatile"
+rm -f "$T/ext4/c.img" "$T/ext4/c.img.lsa" "$T/tmpfs/c.img" "$T/tmpfs/c.img.lsa"
+
 # share=off never reaches the file, whatever the filesystem
 run_vpmem doctor --json --share off "$T/ext4/pmem.img"
 expect_match "share=off reason" "$out" 'share=off: the guest writes to a private copy'
@@ -100,5 +124,13 @@ run_vpmem run --qemu-pmem 256M --pmem-dir "$T/tmpfs" --require-persistence --gue
 expect_eq "--require-persistence refuses" "$rc" 1
 expect_match "--require-persistence message" "$err" "^vpmem: error: --require-persistence: '$T/tmpfs/pmem0.img' is not guaranteed \\(tmpfs is volatile"
 check "--require-persistence leaves no backing behind" test ! -e "$T/tmpfs/pmem0.img"
+# ... and per CXL memory file. A QEMU stand-in refuses every boot, so a
+# regression cannot start a guest here.
+printf '#!/bin/sh\ncase " $* " in *" -kernel "*) echo "stub: no boot" >&2; exit 1 ;; esac\nexec qemu-system-x86_64 "$@"\n' >"$T/qemu"
+chmod 755 "$T/qemu"
+run_vpmem run --qemu "$T/qemu" --cxl-pmem 256M --state-dir "$T/tmpfs/cxl" --require-persistence --guest-cmd true
+expect_eq "--require-persistence refuses a CXL backing" "$rc" 1
+expect_match "--require-persistence CXL message" "$err" "^vpmem: error: --require-persistence: '$T/tmpfs/cxl/cxl0.img' is not guaranteed \\(tmpfs is volatile"
+check "--require-persistence leaves no CXL backing behind" test ! -e "$T/tmpfs/cxl/cxl0.img" -a ! -e "$T/tmpfs/cxl/cxl0.img.lsa"
 
 done_testing

@@ -98,6 +98,25 @@ cp "$data/grub/debian12.grub" "$T/dry"
 run_vpmem emulate apply --size 1G --e820 "$data/e820/guest-dmesg.txt" --grub-file "$T/dry" --dry-run
 expect_match "--dry-run shows the line" "$out" 'would set .*GRUB_CMDLINE_LINUX="memmap=1G!4G"'
 check "--dry-run changes nothing" cmp -s "$T/dry" "$data/grub/debian12.grub"
+# --json, with --dry-run too: what the text says, as one object
+jg() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+run_vpmem emulate apply --size 1G --e820 "$data/e820/guest-dmesg.txt" --grub-file "$T/dry" --dry-run --json
+expect_eq "apply --dry-run --json: exit" "$rc" 0
+expect_eq "apply --dry-run --json: param, edit, backup, record" \
+	"$(jg "$out" '(j["dry_run"], j["param"], j["changed"], j["line"], j["plan"]["param"], j["backup"], j["record"], j["updated"], "update_command" in j)')" \
+	"(True, 'memmap=1G!4G', True, 'GRUB_CMDLINE_LINUX=\"memmap=1G!4G\"', 'memmap=1G!4G', '$T/dry.vpmem.bak', '$T/dry.vpmem', False, True)"
+check "apply --dry-run --json changes nothing" cmp -s "$T/dry" "$data/grub/debian12.grub"
+check "apply --dry-run --json: no record, no backup" test ! -e "$T/dry.vpmem" -a ! -e "$T/dry.vpmem.bak"
+run_vpmem emulate apply --size 1G --e820 "$data/e820/guest-dmesg.txt" --grub-file "$T/dry" --json
+expect_eq "apply --json: written" "$(jg "$out" '(j["dry_run"], j["changed"])')" "(False, True)"
+check "apply --json: backup made" cmp -s "$T/dry.vpmem.bak" "$data/grub/debian12.grub"
+cp "$T/dry" "$T/dry.applied"
+run_vpmem emulate remove --grub-file "$T/dry" --dry-run --json
+expect_eq "remove --dry-run --json" "$(jg "$out" '(j["dry_run"], j["param"], j["changed"])')" "(True, 'memmap=1G!4G', True)"
+check "remove --dry-run --json changes nothing" cmp -s "$T/dry" "$T/dry.applied"
+run_vpmem emulate remove --grub-file "$T/dry" --json
+expect_eq "remove --json" "$(jg "$out" '(j["dry_run"], j["param"])')" "(False, 'memmap=1G!4G')"
+check "remove --json: the original back" cmp -s "$T/dry" "$data/grub/debian12.grub"
 
 # --- status on a captured system tree (as after the reboot)
 R=$T/root

@@ -2,7 +2,8 @@
 # Progress and honesty on long work: a line before the KVM probe boot, its
 # reason when KVM is not usable (cached with the answer), the guest build's
 # download through apt with apt's error in one line, -q for run, guest build
-# and emulate, and tools found in /sbin when PATH lacks it.
+# and emulate, tools found in /sbin when PATH lacks it, and a progress line
+# for long copies on a terminal only.
 . "$(dirname "$0")/../lib.sh"
 data=$(cd "$(dirname "$0")/../data" && pwd)
 
@@ -48,10 +49,50 @@ expect_nomatch "-q: no progress line" "$err" "downloading"
 expect_match "-q: the error still" "$err" "^vpmem: error: guest build: cannot download"
 check "no download debris" test -z "$(ls -A "$T/cache/vpmem/guest/debs")"
 
-# tools where Debian installs them: depmod is in /sbin, not on a user's PATH
-run_tools() { env PATH=/usr/local/bin:/usr/bin:/bin "$VPMEM" guest build --force --kernel-package linux-image-9.9.9-test 2>&1; }
-out=$(PATH=/usr/bin:/bin XDG_CACHE_HOME=$T/cache run_tools)
-expect_nomatch "depmod found without /sbin on PATH" "$out" "'depmod' is missing"
+# tools where Debian installs them (depmod, mkfs.ext4: /usr/sbin), not on a
+# user's PATH. Two lookups, each tested alone: vpmem adds the sbin
+# directories to PATH for every tool it runs (src/vpmem.c path_with_sbin),
+# and the guest builder adds them for its own (guest/mkguest.sh).
+userpath=/usr/local/bin:/usr/bin:/bin
+if PATH=$userpath command -v mkfs.ext4 >/dev/null || PATH=$userpath command -v depmod >/dev/null; then
+	fail "mkfs.ext4 or depmod is on $userpath here: the /sbin lookup cannot be tested"
+fi
+# vpmem's own: a layout with ext4 runs mkfs.ext4 (in /usr/sbin only)
+printf '{"namespaces": [{"name": "fs", "mode": "fsdax", "size": "64M", "filesystem": "ext4"}]}\n' >"$T/fs.json"
+out=$(env PATH=$userpath "$VPMEM" image create "$T/fs.img" --size 128M --layout "$T/fs.json" 2>&1)
+expect_eq "mkfs.ext4 found without /sbin on PATH: image made" "$?" 0
+expect_nomatch "mkfs.ext4 found without /sbin on PATH" "$out" "error|No such file"
+expect_match "mkfs.ext4 ran: ext4 in the namespace" "$("$VPMEM" layout --image "$T/fs.img" 2>&1)" '"filesystem": ?"ext4"'
+# ... and the PATH it hands the guest builder (a stand-in for mkguest.sh)
+mkdir -p "$T/data/guest"
+printf '#!/bin/sh\necho "PATH=$PATH" >&2\nexit 1\n' >"$T/data/guest/mkguest.sh"
+out=$(env PATH=$userpath VPMEM_DATADIR="$T/data" XDG_CACHE_HOME="$T/cache" "$VPMEM" guest build --kernel-package linux-image-9.9.9-test 2>&1)
+expect_match "the guest builder gets the sbin directories" "$out" "^PATH=$userpath:/usr/local/sbin:/usr/sbin:/sbin$"
+# the builder's own (run as vpmem runs it, without vpmem's PATH): past its
+# tool check (depmod, in /usr/sbin only) to the package lookup
+out=$(env PATH=$userpath /bin/sh "$(dirname "$0")/../../guest/mkguest.sh" --out "$T/mk" --vpmem "$VPMEM" \
+	--debs "$T/mk/debs" --kernel-package linux-image-9.9.9-test 2>&1)
+expect_nomatch "mkguest.sh finds depmod without /sbin on PATH" "$out" "'depmod' is missing"
+expect_match "mkguest.sh: past the tool check" "$out" "unknown package 'linux-image-9.9.9-test'"
+
+# long copies: a progress line on a terminal (script(1) gives a pty), none
+# when stderr is a pipe. 300M, sparse: the copy skips holes (fast).
+"$VPMEM" image create "$T/p.img" --size 512M >/dev/null && "$VPMEM" namespace create "$T/p.img" -m raw -s 400M -n big >/dev/null ||
+	fail "progress: image"
+truncate -s 300M "$T/in.bin"
+printf 'data' | dd of="$T/in.bin" bs=1 seek=1000000 conv=notrunc 2>/dev/null
+out=$(script -qec "'$VPMEM' namespace import '$T/p.img' --name big --from '$T/in.bin'" /dev/null | tr '\r' '\n')
+expect_match "import on a tty: a progress line" "$out" '^importing: [0-9.]+ [KMG]iB of 300\.00 MiB \([0-9]+%\)'
+expect_match "import on a tty: it ends at 100%" "$out" '^importing: 300\.00 MiB of 300\.00 MiB \(100%\)'
+expect_match "import on a tty: done" "$out" "^imported $T/in.bin into namespace0.0"
+out=$("$VPMEM" namespace import "$T/p.img" --name big --from "$T/in.bin" 2>&1 | cat)
+expect_match "import, stderr a pipe: done" "$out" "^imported $T/in.bin into namespace0.0"
+expect_nomatch "import, stderr a pipe: no progress line" "$out" 'importing:'
+out=$(script -qec "'$VPMEM' namespace export '$T/p.img' --name big --to '$T/out.bin'" /dev/null | tr '\r' '\n')
+expect_match "export on a tty: a progress line" "$out" '^exporting: 400\.00 MiB of 400\.00 MiB \(100%\)'
+check "export: the data back" cmp -n 314572800 "$T/in.bin" "$T/out.bin"
+out=$("$VPMEM" namespace export "$T/p.img" --name big --to "$T/out2.bin" 2>&1 | cat)
+expect_nomatch "export, stderr a pipe: no progress line" "$out" 'exporting:'
 
 # KVM: the probe needs /dev/kvm. In a private mount namespace a stand-in
 # /dev/kvm opens, and a QEMU wrapper fails every KVM boot as a nested host does.

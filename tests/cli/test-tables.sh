@@ -98,8 +98,17 @@ expect_eq "export --dry-run --json: JSON" "$(jq_ "$out" '(j["op"], j["dev"], j["
 printf 'data' >in.bin
 run_vpmem namespace import n.img --dev namespace0.2 --from in.bin --dry-run --json
 expect_eq "import --dry-run --json: JSON" "$(jq_ "$out" '(j["op"], j["mode"], j["block_size"])')" "('import', 'sector', 512)"
+run_vpmem namespace reconfigure n.img --dev namespace0.0 --mode sector --keep-data --dry-run --json
+expect_eq "reconfigure --dry-run --json: JSON" \
+	"$(jq_ "$out" '(j["dry_run"], j["was"], j["namespace"]["mode"], j["keep_data"], j["staging"], len(j["destroy"]) > 0, j["create"][-1]["fsync"])')" \
+	"(True, 'fsdax', 'sector', True, 'n.img.vpmem-reconfigure.data', True, True)"
+run_vpmem image create cx.img --size 256M --cxl --serial 0x99 --dry-run --json
+expect_eq "image create --cxl --dry-run --json: JSON" \
+	"$(jq_ "$out" '(j["dry_run"], j["cxl"], j["label_file"], j["label_version"], j["serial"], j["iset_id"], [w["offset"] for w in j["writes"]])')" \
+	"(True, True, 'cx.img.lsa', '1.2', '0x99', '0x13200000099', [256, 0])"
+expect_nomatch "image create --cxl --dry-run: no file" "$(ls)" "^cx\.img"
 expect_eq "dry runs change nothing" "$(sha256sum <n.img)" "$before"
-expect_nomatch "dry runs make no file" "$(ls)" "x.bin"
+expect_nomatch "dry runs make no file" "$(ls)" "x.bin|vpmem-reconfigure"
 
 # ---- list --json: ndctl list's shapes (ndctl/list.c list_display, util/json.c)
 j() { "$VPMEM" list --json "$@" a.img 数据.img ll.img; }

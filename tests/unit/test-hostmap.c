@@ -156,11 +156,13 @@ static void test_check_images(void **state)
 		 " -device nvdimm,memdev=m2,slot=4", img, img, fifo);
 	assert_int_equal(qemu_text(cmd, &err), 0);
 	assert_int_equal(h->nproblems, 0);
-	vpmem_host_check_images(h); /* a FIFO is passed over, never opened */
-	assert_int_equal(h->nproblems, 1);
+	vpmem_host_check_images(h); /* a FIFO is said, never opened */
+	assert_int_equal(h->nproblems, 2);
 	snprintf(cmd, sizeof(cmd), "'%s' carries labels made for slot 3 but is plugged into slot 0: "
 		 "the guest ignores them (plug it into slot 3)", img);
 	assert_string_equal(h->problems[0], cmd);
+	snprintf(cmd, sizeof(cmd), "'%s' is a FIFO, not a regular file or a device: it cannot back guest memory", fifo);
+	assert_string_equal(h->problems[1], cmd);
 }
 
 static void test_libvirt(void **state)
