@@ -161,6 +161,18 @@ int vpmem_pfn_decode(const uint8_t buf[VPMEM_INFO_SIZE], uint64_t start, uint64_
 				     (unsigned long long)align);
 	if (align > size)
 		return vpmem_err_set(err, EOPNOTSUPP, "info block: align exceeds the namespace");
+	/* __dax_pmem_probe (drivers/dax/pmem.c) passes pfn_sb->align, which
+	 * nd_pfn_validate zeroed above for a version below 1.2 (the derived
+	 * align is only its local), to alloc_dax_region (drivers/dax/bus.c),
+	 * whose IS_ALIGNED(range->start, 0) fails: the probe ends with -ENOMEM
+	 * and the namespace stays disabled (seen in the guest: Linux 6.1 "dax_pmem:
+	 * probe of dax0.1 failed with error -12", 6.12 "dax_pmem dax0.1: probe
+	 * with driver dax_pmem failed with error -12"). fsdax keeps the derived
+	 * align (nd_pfn->align): it is unaffected. */
+	if (sb->dax && sb->minor < 2)
+		return vpmem_err_set(err, EOPNOTSUPP,
+				     "dax info block: version %u.%u has no align field; device-dax refuses it (align 0)",
+				     sb->major, sb->minor);
 	if (sb->dataoff >= size)
 		return vpmem_err_set(err, EOPNOTSUPP, "info block: dataoff %llu is past the namespace end",
 				     (unsigned long long)sb->dataoff);

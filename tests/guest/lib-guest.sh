@@ -63,3 +63,19 @@ EOF
 json_get() {
 	python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+# expect_check_ok IMAGE [vpmem check options...]: no false alarms: after the
+# guest kernel wrote IMAGE, `vpmem check` calls it ok (exit 0) with no finding
+# line (warning, repairable, damaged); its report is shown when it is not.
+# Sets $out/$err/$rc of the check (e.g. for -v's per-namespace lines).
+expect_check_ok() {
+	_img=$1
+	shift
+	run_vpmem check "$@" "$_img"
+	_d="$(basename "$_img") after the guest: vpmem check"
+	expect_eq "$_d exit" "$rc" 0
+	expect_nomatch "$_d finds nothing" "$out" "^  (warning|repairable|damaged) "
+	if [ "$rc" != 0 ] || printf '%s\n' "$out" | grep -Eq "^  (warning|repairable|damaged) "; then
+		printf -- '--- vpmem check %s %s:\n%s\n%s\n' "$*" "$_img" "$out" "$err" >&2
+	fi
+}

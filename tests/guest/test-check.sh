@@ -4,12 +4,14 @@
 # images, each damaged one, each repaired one), each moved to a slot of its
 # own (tests/data/check/reslot.py), all attached as DIMMs in one boot. The
 # guest records what the kernel makes of each (ndctl list -RDNi), the first
-# 256 KiB of every namespace, `ndctl check-namespace` of every BTT; the
+# 256 KiB of every namespace, the whole of every namespace of the pristine
+# and repaired images, `ndctl check-namespace` of every BTT; the
 # verdict table (tests/data/check/verdicts.py) is the expected output
 # tests/data/check/guest-verdicts-KERNEL.txt (VPMEM_REGEN=1 rewrites it).
 # Judged: vpmem check says the same on the moved images as in the CLI
 # suite; pristine and repaired images look to the kernel exactly as the
-# pristine ones do, pass check-namespace and read the same data; wherever
+# pristine ones do, pass check-namespace and read the same data (every
+# namespace of a repaired image, whole, as its pristine one); wherever
 # the kernel or ndctl notices a problem, vpmem check has said so.
 . "$(dirname "$0")/lib-guest.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +56,11 @@ done
 ids=$(awk '$1 ~ /^(m12|m11|ll-sector)$/ || / BTT / || $3 == "ll-sector" { print $2 }' table |
 	while read -r s; do printf '8680-%02x341200 ' $((0x56 + s)); done)
 llids=$(awk '$3 == "ll-sector" { print $2 }' table | while read -r s; do printf '8680-%02x341200 ' $((0x56 + s)); done)
+# the whole of every namespace of the pristine and repaired images is
+# checksummed too (the first 256 KiB above is for every image; --repair must
+# keep all the data, not only the start)
+fullids=$(awk '$4 == "ok" && $1 == $3 || $4 == "repaired" { print $2 }' table |
+	while read -r s; do printf '8680-%02x341200 ' $((0x56 + s)); done)
 while read -r name slot base expected host desc; do
 	want=$expected
 	[ "$expected" = repaired ] && want=ok
@@ -74,6 +81,12 @@ awk -F'\"' '/\"dev\":\"nmem/ {dm = \$4} /\"id\":\"/ && dm != \"\" {id[dm] = \$4}
 while read -r ns mode blk id uuids; do
 	[ \"\$blk\" = - ] || echo \"\$ns \$(dd if=/dev/\$blk bs=64K count=4 2>/dev/null | sha256sum | cut -d' ' -f1)\"
 done </tmp/ns
+echo '=== FULL'
+while read -r ns mode blk id uuids; do
+	[ \"\$blk\" = - ] && continue
+	case ' $fullids ' in *\" \$id \"*) ;; *) continue ;; esac
+	echo \"FULL \$id \$(md5sum </dev/\$blk | cut -d' ' -f1) \$(blockdev --getsize64 /dev/\$blk) \${uuids:--}\"
+done </tmp/ns
 echo '=== CHECK'
 while read -r ns mode blk id uuids; do
 	case ' $ids ' in *\" \$id \"*) ;; *) continue ;; esac
@@ -89,7 +102,8 @@ echo '=== DMESG'
 dmesg | grep -E 'nd_|btt|pfn|pmem|nvdimm|namespace|dax' | sed 's/^\[[ 0-9.]*\] //' | sort | uniq -c | sort -rn | head -n 80"
 expect_eq "guest status" "$grc" 0
 printf '%s\n' "$gout" | sed -n '/^=== JSON/,/^=== DATA/p' | sed '1d;$d' >guest.json
-printf '%s\n' "$gout" | sed -n '/^=== DATA/,/^=== CHECK/p' | sed '1d;$d' >sums
+printf '%s\n' "$gout" | sed -n '/^=== DATA/,/^=== FULL/p' | sed '1d;$d' >sums
+printf '%s\n' "$gout" | sed -n '/^=== FULL/,/^=== CHECK/p' | sed '1d;$d' >full
 printf '%s\n' "$gout" | sed -n '/^=== CHECK/,/^=== DMESG/p' | sed '1d;$d' >checks
 printf '%s\n' "$gout" | sed -n '/^=== DMESG/,$p' | sed 1d >dmesg
 "$PY" "$data/verdicts.py" table guest.json sums checks >verdicts
@@ -120,6 +134,33 @@ while read -r name host kern nd dat _; do
 		fi ;;
 	esac
 done <verdicts
+# --repair kept all the data: every namespace the guest sees on a repaired
+# image reads, from its first byte to its last, as the same namespace
+# (uuid) of the pristine image does (md5sum of the block device)
+"$PY" - table full >fullcmp <<'PY'
+import sys
+table = [l.split(None, 5) for l in open(sys.argv[1]) if l.strip()]
+slot_of = {t[0]: int(t[1]) for t in table}
+full = {}
+for l in open(sys.argv[2]):
+    f = l.split(None, 4)
+    if len(f) == 5 and f[0] == "FULL":
+        full.setdefault(int(f[1][5:7], 16) - 0x56, {})[f[4].strip()] = (f[2], f[3])
+for name, slot, base, exp, _host, desc in table:
+    if exp != "repaired":
+        continue
+    mine, pristine = full.get(int(slot), {}), full.get(slot_of[base], {})
+    diff = [k for k in mine if pristine.get(k) != mine[k]]
+    print(name, "full=%s" % (("differs(%s)" % ",".join(diff)) if diff else "same"),
+          len(mine), sum(int(s) for _, s in mine.values()))
+PY
+cat fullcmp >&2
+expect_eq "every repaired image compared whole" "$(wc -l <fullcmp)" "$(awk '$4 == "repaired"' table | wc -l)"
+while read -r name res n bytes; do
+	desc=$(grep "^$name " table | cut -d' ' -f6-)
+	expect_eq "$name ($desc): every namespace's data the same, whole ($n namespaces, $bytes bytes)" "$res" full=same
+	expect_match "$name ($desc): namespaces compared whole" "$n" '^[1-9]'
+done <fullcmp
 # the repairs the kernel itself needed: it refused the BTT before, uses it after
 expect_match "BTT info restored: the kernel refused the BTT" "$(grep '^d[0-9]* .*# BTT info zeroed' verdicts)" "kernel=ns3:-"
 expect_match "BTT info restored: the kernel uses it after --repair" "$(grep '^d[0-9]*r .*# BTT info from backup' verdicts)" "kernel=same ndctl=ok"

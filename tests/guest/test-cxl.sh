@@ -53,6 +53,11 @@ ndctl list -N | grep -q "\"mode\":\"fsdax\""
 mount -o dax /dev/pmem0 /mnt
 cat /mnt/file'
 expect_eq "file back after a cold boot" "$gout" vpmem-cxl-marker
+# no false alarms: the kernel's labels (in cxl0.img.lsa, which vpmem check
+# reads beside the memory file) and its fsdax info block, after ext4 was
+# made, written and mounted again
+expect_check_ok "$T/vm/cxl0.img" -v
+expect_match "vpmem check: the fsdax namespace judged ok" "$out" '^  namespace0\.0: ok \(fsdax'
 
 # two devices (--cxl-devices 2): a host bridge and window each (a QEMU 7.2
 # bridge has one HDM decoder: behind one bridge the second region cannot be
@@ -78,5 +83,10 @@ for i in 0 1; do
 done
 expect_match "two: the second memory file holds the write" \
 	"$(dd if="$T/vm2/cxl1.img" bs=4096 skip=1000 count=1 status=none | tr -d '\0')" "^vpmem-cxl-second"
+# and both devices' images (the second's raw namespace the guest wrote, its
+# label carrying the second serial's cookie) are ok
+for i in 0 1; do
+	expect_check_ok "$T/vm2/cxl$i.img"
+done
 
 done_testing

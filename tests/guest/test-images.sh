@@ -77,9 +77,7 @@ expect_match "and is guaranteed persistent" "$gout" '^/mnt/a/f: guaranteed'
 # fsdax namespace, every BTT enabled and checked), vpmem check calls every
 # image ok, with no finding
 for i in $imgs; do
-	run_vpmem check "$i"
-	expect_eq "$i after the guest: vpmem check exit" "$rc" 0
-	expect_nomatch "$i after the guest: vpmem check finds nothing" "$out" "^  (warning|repairable|damaged) "
+	expect_check_ok "$i"
 done
 
 done_testing

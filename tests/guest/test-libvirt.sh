@@ -62,6 +62,16 @@ for nodes in 1 2 4; do
 			expect_match "$name: namespace without init-labels" "$gout" "^created$"
 		fi
 		check "$name: domain is persistent (defined after the run)" domain_exists "$name"
+		# no false alarms: the domain is shut off; every backing it leaves (and
+		# with labels, the guest's fsdax namespace of 16M on region0) is ok
+		nimg=0 nfsdax=0
+		for i in "$VPMEM_LIBVIRT_DIR/$name"/pmem*.img; do
+			expect_check_ok "$i" -v
+			nimg=$((nimg + 1))
+			nfsdax=$((nfsdax + $(printf '%s\n' "$out" | grep -c '^  namespace0\.[0-9]*: ok (fsdax, dpa 0, 16\.00 MiB)$')))
+		done
+		expect_eq "$name: vpmem check ran on every backing" "$nimg" "$nodes"
+		[ "$lab" = 0 ] || expect_eq "$name: vpmem check judges the guest's fsdax namespace ok" "$nfsdax" 1
 		run_vpmem vm rm --backings "$name"
 		expect_eq "$name: vm rm" "$rc" 0
 		check "$name: vm rm undefines the domain" sh -c "! virsh -c qemu:///system dominfo '$name' >/dev/null 2>&1"
@@ -107,6 +117,7 @@ expect_eq "qemu: vm stop" "$rc" 0
 expect_eq "qemu: vm stop ends by ACPI" "$out" "VM '$qa' powered off (ACPI)"
 wait "$pid"
 expect_eq "qemu: first guest's data intact" "$(head -c 9 "$qimg")" marker-qa
+expect_check_ok "$qimg"
 run_vpmem vm rm --backings "$qa"
 check "qemu: vm rm --backings" test ! -e "$qimg"
 
@@ -135,6 +146,7 @@ run_vpmem vm stop "$lb"
 expect_eq "libvirt: vm stop ends by ACPI" "$out" "VM '$lb' powered off (ACPI)"
 wait "$pid"
 expect_eq "libvirt: first guest's data intact" "$(head -c 9 "$limg")" marker-lb
+expect_check_ok "$limg"
 run_vpmem vm rm --backings "$lb"
 expect_eq "libvirt: vm rm" "$rc" 0
 check "libvirt: vm rm undefines" sh -c "! virsh -c qemu:///system dominfo '$lb' >/dev/null 2>&1"

@@ -40,6 +40,12 @@ ndctl create-namespace -f -e namespace0.0 --mode fsdax >/dev/null || exit 10
 ndctl create-namespace -f -e namespace1.0 --mode devdax >/dev/null || exit 11
 ls /dev/pmem0 /dev/dax1.0 >/dev/null || exit 12"
 check_regions nolabel unknown
+# no false alarms: the label-less images, now holding the fsdax and devdax
+# info blocks the guest's ndctl wrote (-v: shown, judged ok)
+for i in 0:fsdax 1:devdax; do
+	expect_check_ok "$T/vm/pmem${i%:*}.img" -v
+	expect_match "nolabel: pmem${i%:*}.img: the guest's ${i#*:} namespace judged ok" "$out" "^  namespace0\.0: ok \(${i#*:},"
+done
 
 # With a 128K label area (initialised by vpmem run when it made the backings:
 # no ndctl init-labels), labelled namespaces of the whole region on both
@@ -49,8 +55,15 @@ for r in region0 region1; do ndctl create-namespace -r \$r --mode fsdax >/tmp/ns
 [ \$(ndctl list -N | grep -c '\"mode\":\"fsdax\"') = 2 ] || exit 22"
 check_regions label cpu_cache
 check "label: backings are region + label area" test "$(stat -c %s "$T/vm2/pmem1.img")" = $((512 * 1048576 + 131072))
+# and the labelled ones: the labels the guest kernel wrote, and its fsdax
+# info blocks, one namespace per image
+for i in 0 1; do
+	expect_check_ok "$T/vm2/pmem$i.img" -v
+	expect_match "label: pmem$i.img: the guest's fsdax namespace judged ok" "$out" '^  namespace0\.0: ok \(fsdax'
+done
 
 GUEST_STATE=$T/vm3 guest_run --qemu-pmem 256M --persistence mem-ctrl 'ndctl list -R'
 expect_eq "mem-ctrl persistence domain" "$(json_get "$gout" 'j[0]["persistence_domain"]')" memory_controller
+expect_check_ok "$T/vm3/pmem0.img"
 
 done_testing

@@ -41,6 +41,9 @@ sums=$(printf '%s\n' "$gout" | grep '^SUM ')
 bytes=$(printf '%s\n' "$gout" | sed -n 's/^BYTES //p')
 expect_eq "boot 1: the guest wrote 32 files" "$(printf '%s\n' "$sums" | grep -c .)" 32
 expect_match "boot 1: e2fsck clean" "$gout" "^FSCK ok"
+# no false alarms: after each boot (the kernel enabled the namespace in its
+# mode, read it, ran check-namespace on the BTT) vpmem check calls rc.img ok
+expect_check_ok rc.img -v
 
 # shellcheck disable=SC2016
 verify='
@@ -71,6 +74,8 @@ for step in fsdax "sector --sector-size 4096" devdax raw; do
 	guest_run --qemu-memory 768M --append no_timer_check --pmem-image "$T/rc.img" "$find_ns$verify"
 	expect_eq "-> $m: guest status" "$grc" 0
 	expect_match "-> $m: the guest sees $m" "$gout" "^MODE $m\$"
+	expect_check_ok rc.img -v
+	expect_match "-> $m: vpmem check judges the namespace ok, $m" "$out" "^  namespace0\.0: ok \($m,"
 	if [ "$m" = devdax ]; then
 		hsize=$("$VPMEM" --json list rc.img | python3 -c 'import json,sys; print(json.load(sys.stdin)["regions"][0]["namespaces"][0]["size"])')
 		expect_match "-> devdax: the guest has its dax device, of the size vpmem lists ($hsize)" "$gout" "^DEVDAX dax[0-9.]+ $hsize\$"
