@@ -98,12 +98,9 @@ static int cxl_dry_run(const char *path, uint64_t size, uint64_t lsa_size, uint6
 {
 	struct vpmem_image_spec ls = { .size = lsa_size, .label_size = lsa_size, .version = VPMEM_LABEL_V1_2,
 				       .slot = -1 };
-	struct apply_opts ao = { .dry = true, .json = json };
-	struct vpmem_lapply_opts lo = { 0 };
-	struct vpmem_lapply *res = NULL;
 	struct vpmem_wplan plan = { 0 };
 	struct vpmem_err err = { 0 };
-	json_object *o = NULL, *lj = NULL;
+	json_object *o = NULL;
 	char a[32], b[32], *lsa = NULL;
 	int r;
 
@@ -144,22 +141,11 @@ static int cxl_dry_run(const char *path, uint64_t size, uint64_t lsa_size, uint6
 		wplan_print(&plan, lsa);
 	}
 	if (l) {
-		if (!json)
-			printf("then apply the layout '%s' (%u namespace%s):\n", layout, l->nns, l->nns == 1 ? "" : "s");
-		res = vpmem_lapply_new();
-		r = res ? vpmem_cxl_layout_plan_new_image(size, lsa_size, serial, l, &lo, res, &err)
-			: vpmem_err_set(&err, ENOMEM, "out of memory");
-		if (!res || res->reached == VPMEM_LAPPLY_NONE) {
-			r = cmd_error(EXIT_FAIL, "image: cannot plan the layout in memory: %s", err.msg);
-			goto out;
-		}
-		ao.json_out = &lj;
-		r = apply_render(path, l, &ao, res, r, &err);
-		if (lj)
-			json_object_object_add(o, "layout", lj);
+		struct image_new n = { .cxl = true, .size = size, .lsa_size = lsa_size, .serial = serial };
+
+		r = image_dry_layout(path, &n, layout, l, json, o);
 	}
 out:
-	vpmem_lapply_free(res);
 	vpmem_wplan_free(&plan);
 	free(lsa);
 	if (o)

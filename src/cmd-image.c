@@ -101,6 +101,43 @@ int image_create_cmd(const char *path, const struct image_new *n, struct vpmem_l
 }
 
 /*
+ * The layout half of image create --dry-run, NVDIMM or CXL (@n): the layout
+ * planned for real on the image as it would be made, in memory
+ * (vpmem_layout_plan_new_image, vpmem_cxl_layout_plan_new_image), rendered as
+ * apply renders it; with --json under "layout" in @o. 0 or an exit status
+ * already reported.
+ */
+int image_dry_layout(const char *path, const struct image_new *n, const char *layout,
+		     const struct vpmem_layout *l, bool json, json_object *o)
+{
+	struct apply_opts ao = { .dry = true, .json = json };
+	struct vpmem_lapply_opts lo = { 0 };
+	struct vpmem_lapply *res = vpmem_lapply_new();
+	struct vpmem_err err = { 0 };
+	json_object *lj = NULL;
+	int r;
+
+	if (!json)
+		printf("then apply the layout '%s' (%u namespace%s):\n", layout, l->nns, l->nns == 1 ? "" : "s");
+	if (!res)
+		r = vpmem_err_set(&err, ENOMEM, "out of memory");
+	else if (n->cxl)
+		r = vpmem_cxl_layout_plan_new_image(n->size, n->lsa_size, n->serial, l, &lo, res, &err);
+	else
+		r = vpmem_layout_plan_new_image(n->spec, l, &lo, res, &err);
+	if (!res || res->reached == VPMEM_LAPPLY_NONE) {
+		vpmem_lapply_free(res);
+		return cmd_error(EXIT_FAIL, "image: cannot plan the layout in memory: %s", err.msg);
+	}
+	ao.json_out = &lj;
+	r = apply_render(path, l, &ao, res, r, &err);
+	if (lj)
+		json_object_object_add(o, "layout", lj);
+	vpmem_lapply_free(res);
+	return r;
+}
+
+/*
  * --dry-run: what would be written. With --layout the layout is planned for
  * real, on the image as it would be made: the same size and labels in an
  * anonymous memory file (memfd, sparse; only the label area takes memory),
@@ -112,11 +149,7 @@ int image_create_cmd(const char *path, const struct image_new *n, struct vpmem_l
 static int image_dry_run(const char *path, const struct vpmem_image_spec *req, struct vpmem_wplan *plan,
 			 const char *layout, const struct vpmem_layout *l, bool json)
 {
-	struct apply_opts ao = { .dry = true, .json = json };
-	struct vpmem_lapply_opts lo = { 0 };
-	struct vpmem_lapply *res = NULL;
-	json_object *o = NULL, *lj = NULL;
-	struct vpmem_err err = { 0 };
+	json_object *o = NULL;
 	char a[32], b[32];
 	int r = EXIT_OK;
 
@@ -145,22 +178,10 @@ static int image_dry_run(const char *path, const struct vpmem_image_spec *req, s
 		wplan_print(plan, path);
 	}
 	if (l) {
-		if (!json)
-			printf("then apply the layout '%s' (%u namespace%s):\n", layout, l->nns, l->nns == 1 ? "" : "s");
-		res = vpmem_lapply_new();
-		r = res ? vpmem_layout_plan_new_image(req, l, &lo, res, &err)
-			: vpmem_err_set(&err, ENOMEM, "out of memory");
-		if (!res || res->reached == VPMEM_LAPPLY_NONE) {
-			r = cmd_error(EXIT_FAIL, "image: cannot plan the layout in memory: %s", err.msg);
-			goto out;
-		}
-		ao.json_out = &lj;
-		r = apply_render(path, l, &ao, res, r, &err);
-		if (lj)
-			json_object_object_add(o, "layout", lj);
+		struct image_new n = { .spec = req };
+
+		r = image_dry_layout(path, &n, layout, l, json, o);
 	}
-out:
-	vpmem_lapply_free(res);
 	if (o)
 		out_json(o);
 	return r;

@@ -121,6 +121,11 @@ struct image_new {
 /* Make @n with the layout @l applied (NULL: none; freed here), rendering the
  * layout's part as apply does. 0 or an exit status already reported. */
 int image_create_cmd(const char *path, const struct image_new *n, struct vpmem_layout *l);
+/* The layout half of image create --dry-run for @n (cmd-image.c): planned on
+ * the new image in memory, rendered as apply does (under "layout" in @o with
+ * @json). 0 or an exit status already reported. */
+int image_dry_layout(const char *path, const struct image_new *n, const char *layout,
+		     const struct vpmem_layout *l, bool json, json_object *o);
 /* Load the layout file @path into a new *@out (vpmem_layout_free); 0 or an
  * exit status already reported ("@cmd: ..."). */
 int layout_load_opt(const char *cmd, const char *path, struct vpmem_layout **out);
