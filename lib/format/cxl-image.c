@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -33,7 +32,6 @@
 #include <vpmem/cxl.h>
 #include <vpmem/image.h>
 #include <vpmem/input.h>
-#include <vpmem/layout-apply.h>
 #include <vpmem/size.h>
 
 uint64_t vpmem_cxl_serial_of_cookie(uint64_t cookie)
@@ -231,47 +229,3 @@ int vpmem_cxl_image_create(const char *path, uint64_t size, uint64_t lsa_size, u
 	return vpmem_cxl_image_create_with(path, size, lsa_size, serial, &o, err);
 }
 
-/* An anonymous file of @size bytes (sparse), or -errno. */
-static int memfile(const char *name, uint64_t size, struct vpmem_err *err)
-{
-	int fd = memfd_create(name, MFD_CLOEXEC);
-
-	if (fd < 0)
-		return vpmem_err_set(err, errno, "%s", strerror(errno));
-	if (ftruncate(fd, (off_t)size)) {
-		int r = vpmem_err_set(err, errno, "%s", strerror(errno));
-
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-int vpmem_cxl_layout_plan_new_image(uint64_t size, uint64_t lsa_size, uint64_t serial,
-				    const struct vpmem_layout *l, const struct vpmem_lapply_opts *o,
-				    struct vpmem_lapply *res, struct vpmem_err *err)
-{
-	/* the pair as vpmem_cxl_image_create_with makes it (its label file spec) */
-	struct vpmem_image_spec ls = { .size = lsa_size, .label_size = lsa_size, .version = VPMEM_LABEL_V1_2,
-				       .slot = -1 };
-	struct vpmem_image_hints h = { .slot = -1, .cxl = true, .cxl_mem_size = size, .cxl_serial = serial,
-				       .cxl_serial_set = true };
-	struct vpmem_lapply_opts dry = *o;
-	int fd, r;
-
-	if ((fd = memfile("vpmem-dry-run", size, err)) < 0)
-		return fd;
-	if ((h.lsa_fd = memfile("vpmem-dry-run.lsa", lsa_size, err)) < 0) {
-		close(fd);
-		return h.lsa_fd;
-	}
-	if (!(r = vpmem_image_write_init_labels(h.lsa_fd, &ls, err))) {
-		/* the label file is in place when the layout is applied: barriers kept */
-		dry.dry = true;
-		dry.unlinked = false;
-		r = vpmem_layout_apply_image(fd, &h, l, &dry, res, err);
-	}
-	close(h.lsa_fd);
-	close(fd);
-	return r;
-}

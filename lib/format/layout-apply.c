@@ -83,24 +83,33 @@ int vpmem_layout_apply_image(int fd, const struct vpmem_image_hints *h, const st
 	return 0;
 }
 
-/* The image @spec makes, in memory: sized (sparse), its fresh index blocks
- * written as vpmem_image_create_with writes them. The fd, or -errno. */
-static int image_in_memory(const struct vpmem_image_spec *spec, struct vpmem_err *err)
+/* An anonymous file of @size bytes (sparse, a dry run's image), or -errno. */
+static int memfile(const char *name, uint64_t size, struct vpmem_err *err)
 {
-	int fd = memfd_create("vpmem-dry-run", MFD_CLOEXEC), r;
+	int fd = memfd_create(name, MFD_CLOEXEC);
 
 	if (fd < 0)
 		return vpmem_err_set(err, errno, "%s", strerror(errno));
-	if (ftruncate(fd, (off_t)spec->size)) {
-		r = vpmem_err_set(err, errno, "%s", strerror(errno));
-		goto fail;
+	if (ftruncate(fd, (off_t)size)) {
+		int r = vpmem_err_set(err, errno, "%s", strerror(errno));
+
+		close(fd);
+		return r;
 	}
-	if (spec->label_size && (r = vpmem_image_write_init_labels(fd, spec, err)))
-		goto fail;
 	return fd;
-fail:
-	close(fd);
-	return r;
+}
+
+/* The image @spec makes, in memory: sized (sparse), its fresh index blocks
+ * written as vpmem_image_create_with writes them. The fd, or -errno. */
+static int image_in_memory(const struct vpmem_image_spec *spec, const char *name, struct vpmem_err *err)
+{
+	int fd = memfile(name, spec->size, err), r;
+
+	if (fd >= 0 && spec->label_size && (r = vpmem_image_write_init_labels(fd, spec, err))) {
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 int vpmem_layout_plan_new_image(const struct vpmem_image_spec *spec, const struct vpmem_layout *l,
@@ -108,12 +117,39 @@ int vpmem_layout_plan_new_image(const struct vpmem_image_spec *spec, const struc
 {
 	struct vpmem_image_hints h = { .label_size = spec->label_size, .label_size_set = true, .slot = spec->slot };
 	struct vpmem_lapply_opts dry = *o;
-	int fd = image_in_memory(spec, err), r;
+	int fd = image_in_memory(spec, "vpmem-dry-run", err), r;
 
 	if (fd < 0)
 		return fd;
 	dry.dry = dry.unlinked = true;
 	r = vpmem_layout_apply_image(fd, &h, l, &dry, res, err);
+	close(fd);
+	return r;
+}
+
+int vpmem_cxl_layout_plan_new_image(uint64_t size, uint64_t lsa_size, uint64_t serial,
+				    const struct vpmem_layout *l, const struct vpmem_lapply_opts *o,
+				    struct vpmem_lapply *res, struct vpmem_err *err)
+{
+	/* the pair as vpmem_cxl_image_create_with makes it (its label file spec) */
+	struct vpmem_image_spec ls = { .size = lsa_size, .label_size = lsa_size, .version = VPMEM_LABEL_V1_2,
+				       .slot = -1 };
+	struct vpmem_image_hints h = { .slot = -1, .cxl = true, .cxl_mem_size = size, .cxl_serial = serial,
+				       .cxl_serial_set = true };
+	struct vpmem_lapply_opts dry = *o;
+	int fd, r;
+
+	if ((fd = memfile("vpmem-dry-run", size, err)) < 0)
+		return fd;
+	if ((h.lsa_fd = image_in_memory(&ls, "vpmem-dry-run.lsa", err)) < 0) {
+		close(fd);
+		return h.lsa_fd;
+	}
+	/* the label file is in place when the layout is applied: barriers kept */
+	dry.dry = true;
+	dry.unlinked = false;
+	r = vpmem_layout_apply_image(fd, &h, l, &dry, res, err);
+	close(h.lsa_fd);
 	close(fd);
 	return r;
 }

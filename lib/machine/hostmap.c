@@ -55,12 +55,13 @@ static void check_image_slot(struct vpmem_host *h, const struct vpmem_host_dev *
 	 * never opened (a FIFO would block): QEMU mmaps a regular file or a
 	 * device; given a directory it makes a temporary file there and unlinks
 	 * it at once (qemu/qemu system/physmem.c file_ram_open, EISDIR) */
-	if (!stat(d->path, &st) && S_ISDIR(st.st_mode)) {
+	if (stat(d->path, &st)) {
+		/* not there (yet): nothing to say of it */
+	} else if (S_ISDIR(st.st_mode)) {
 		MSG_ADD(h->problems, &h->nproblems, "'%s' is a directory: QEMU backs the memory with a temporary file it deletes at once, so nothing the guest writes persists",
 			 d->path);
 		return;
-	}
-	if (!stat(d->path, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode)) {
+	} else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode)) {
 		MSG_ADD(h->problems, &h->nproblems, "'%s' is %s, not a regular file or a device: it cannot back guest memory",
 			 d->path, vpmem_file_kind(st.st_mode));
 		return;
